@@ -1,0 +1,37 @@
+import type { SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
+
+/** What one gateway request asks Claude Code to do. */
+export interface RunSpec {
+  /** The user turn(s) to send; a single message for a fresh run. */
+  messages: SDKUserMessage['message'][];
+  /** Appended to Claude Code's own system prompt (it keeps its tool instructions). */
+  systemPrompt: string | null;
+  model: string;
+  cwd: string;
+  allowedTools: string[];
+  disallowedTools: string[];
+  permissionMode: PermissionMode;
+  maxTurns: number;
+  abortController: AbortController;
+  /** Resume an existing Claude Code session (conversation continuity). */
+  resumeSessionId?: string;
+  /** Extra env for the Claude process on top of the inherited environment. */
+  env?: Record<string, string>;
+  /** Claude Code's stderr lines, for logs and error messages. */
+  onStderr?: (line: string) => void;
+}
+
+/**
+ * Where Claude Code runs. The local runtime spawns the bundled binary; the docker runtime runs it inside the
+ * compose container through the Agent SDK's spawn hook. Both yield the SDK's own typed messages.
+ */
+export interface ClaudeRuntime {
+  readonly kind: 'local' | 'docker';
+  /** Resolves when a run can start, or rejects with a user-facing reason (container down, binary missing). */
+  ready(): Promise<void>;
+  run(spec: RunSpec): AsyncIterable<SDKMessage>;
+  /** PIDs (host-side) of Claude processes this runtime started that are still alive. */
+  livePids(): number[];
+}
+
+export type SpawnHook = (options: SpawnOptions) => SpawnedProcess;

@@ -1,0 +1,70 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const csv = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+export const PERMISSION_MODES = ['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk'] as const;
+
+export function defaultDataDir(): string {
+  const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'claude-code-gateway');
+}
+
+/**
+ * The whole configuration, keyed by the same names in env and in the JSON config file. Defaults < file < env.
+ * Everything the app does is decided from one parsed value of this schema.
+ */
+export const configSchema = z
+  .object({
+    GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+    GATEWAY_PORT: int(0, 65535).default(8000),
+    /** Bearer keys accepted on /v1; empty = no auth (allowed on loopback only). */
+    GATEWAY_API_KEYS: csv.default([]),
+    /** Model ids listed by /v1/models (CLAUDE_MODEL is always listed first). */
+    GATEWAY_MODELS: csv.default(['sonnet', 'opus', 'haiku']),
+    DATA_DIR: z.string().min(1).default(defaultDataDir()),
+    /** Working directory of Claude runs; default DATA_DIR/workspace. */
+    CLAUDE_CWD: z.string().default(''),
+    CLAUDE_ALLOWED_TOOLS: csv.default(['Bash', 'Read', 'Write', 'Edit', 'MultiEdit', 'Glob', 'Grep', 'LS', 'WebFetch', 'WebSearch', 'TodoWrite', 'Task', 'NotebookEdit']),
+    CLAUDE_DISALLOWED_TOOLS: csv.default([]),
+    CLAUDE_PERMISSION_MODE: z.enum(PERMISSION_MODES).default('default'),
+    CLAUDE_MODEL: z.string().min(1).default('sonnet'),
+    /** Explicit path to a claude binary; default the one bundled with the Agent SDK. */
+    CLAUDE_PATH: z.string().default(''),
+    CLAUDE_MAX_TURNS: int(0, 10_000).default(0),
+    CLAUDE_RUNTIME: z.enum(['local', 'docker']).default('local'),
+    REQUEST_TIMEOUT_S: int(1, 86_400).default(300),
+    /** SSE comment keep-alive interval while Claude is quiet (tool runs). */
+    SSE_KEEPALIVE_S: z.coerce.number().min(0.05).max(300).default(15),
+    /** Tool output longer than this (bytes) is truncated in the chat answer (the transcript keeps it whole). */
+    TOOL_OUTPUT_MAX_BYTES: int(256, 10_000_000).default(8_000),
+    MAX_CONCURRENT_RUNS: int(1, 256).default(4),
+    MAX_QUEUED_RUNS: int(0, 10_000).default(32),
+    MAX_BODY_MB: z.coerce.number().min(0.01).max(512).default(25),
+    OAUTH_CALLBACK_HOST: z.string().min(1).default('127.0.0.1'),
+    OAUTH_CALLBACK_PORT: int(0, 65535).default(8888),
+    COMPOSE_FILE: z.string().default(''),
+    COMPOSE_PROJECT: z.string().default('claude-code-gateway'),
+    COMPOSE_SERVICE: z.string().default('claude'),
+    DOCKER_IMAGE: z.string().default('claude-code-gateway-runtime:latest'),
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'verbose', 'debug', 'silly']).default('info'),
+    /** Headless mode: serve the dashboard and print its URL. */
+    DASHBOARD: bool.default(true),
+  })
+  .strict();
+
+export type RawConfig = z.output<typeof configSchema>;
+
+export interface Config extends RawConfig {
+  /** Resolved absolute working directory for Claude runs. */
+  claudeCwd: string;
+}
+
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as Array<keyof RawConfig>;
+/** Keys whose values are secrets: masked when config is read over the control API, never logged. */
+export const SECRET_KEYS: ReadonlyArray<keyof RawConfig> = ['GATEWAY_API_KEYS'];

@@ -1,0 +1,78 @@
+/**
+ * The one event sequence of a request. Claude Code's typed messages become these events once; the OpenAI
+ * stream, the non-stream body, the stored transcript and the live dashboard are all views of them.
+ * Shared by main, preload and renderer: types only, no runtime imports.
+ */
+
+export type RunStatus = 'running' | 'done' | 'error' | 'cancelled' | 'interrupted';
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreationInputTokens: number;
+}
+
+export type TranscriptEventBody =
+  | {
+      type: 'request';
+      endpoint: string;
+      model: string;
+      stream: boolean;
+      client: string;
+      /** The prompt as sent to Claude (history rendered as context, latest user turn last). */
+      prompt: string;
+      systemPrompt: string | null;
+      imageCount: number;
+      runtime: string;
+    }
+  | { type: 'init'; sessionId: string; model: string; cwd: string; tools: string[]; mcpServers: Array<{ name: string; status: string }>; claudeVersion: string | null }
+  | { type: 'text_delta'; text: string; parentToolUseId: string | null }
+  | { type: 'thinking_delta'; text: string; parentToolUseId: string | null }
+  | { type: 'tool_use'; toolUseId: string; name: string; input: unknown; parentToolUseId: string | null }
+  | { type: 'tool_result'; toolUseId: string; content: string; isError: boolean; parentToolUseId: string | null }
+  | {
+      type: 'result';
+      subtype: string;
+      isError: boolean;
+      usage: TokenUsage;
+      costUsd: number;
+      numTurns: number;
+      sessionId: string;
+      durationMs: number;
+    }
+  | { type: 'error'; message: string; code: string }
+  | { type: 'end'; status: Exclude<RunStatus, 'running'>; reason: string | null; durationMs: number };
+
+export type TranscriptEventType = TranscriptEventBody['type'];
+
+/** One stored/broadcast event: the body plus its place in the request's sequence. */
+export type TranscriptEvent = TranscriptEventBody & {
+  requestId: string;
+  /** 1-based position within its request; a stored transcript has no gaps. */
+  seq: number;
+  /** ISO timestamp. */
+  ts: string;
+};
+
+/** What the transcript list shows per request, derived from its events. */
+export interface TranscriptSummary {
+  requestId: string;
+  endpoint: string;
+  model: string;
+  client: string;
+  stream: boolean;
+  status: RunStatus;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  turns: number;
+  toolCalls: number;
+  usage: TokenUsage | null;
+  costUsd: number | null;
+  sessionId: string | null;
+  error: string | null;
+  /** First characters of the latest user turn, for the list and text filter. */
+  preview: string;
+  eventCount: number;
+}

@@ -1,0 +1,87 @@
+import type { ChildProcess } from 'node:child_process';
+import { query, type Options, type SDKMessage, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import { resolveClaudeBinary } from './binary.ts';
+import { isAlive, killTree, spawnInOwnGroup } from './process-tree.ts';
+import type { ClaudeRuntime, RunSpec, SpawnHook } from './runtime.ts';
+
+export interface SdkRuntimeOptions {
+  kind: 'local' | 'docker';
+  /** Replaces the local spawn (the docker runtime runs Claude inside its container through this). */
+  spawnHook?: SpawnHook;
+  /** Extra readiness check (container up…); the local binary's presence is always checked. */
+  ready?: () => Promise<void>;
+  claudePath?: string;
+  /** Base environment for Claude (default: this process's env, so ANTHROPIC_* reach it). */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+async function* userTurns(messages: RunSpec['messages']): AsyncGenerator<SDKUserMessage> {
+  for (const message of messages) yield { type: 'user', message, parent_tool_use_id: null };
+}
+
+/**
+ * Claude Code through the Agent SDK's query(): the bundled binary, partial messages for token streaming, one
+ * AbortController per request. Locally each Claude process leads its own process group so a cancel kills the tree.
+ */
+export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
+  const children = new Set<ChildProcess>();
+  const binary = resolveClaudeBinary(opts.claudePath ?? '');
+
+  return {
+    kind: opts.kind,
+    async ready() {
+      if (opts.kind === 'local' && !binary) {
+        throw new Error('Claude Code binary not found: reinstall dependencies (npm install) or set CLAUDE_PATH');
+      }
+      if (opts.ready) await opts.ready();
+    },
+    livePids() {
+      return [...children].map((c) => c.pid).filter((p): p is number => typeof p === 'number' && isAlive(p));
+    },
+    run(spec: RunSpec): AsyncIterable<SDKMessage> {
+      const env: Record<string, string | undefined> = { ...(opts.baseEnv ?? process.env), ...spec.env };
+      // Our own abort kills at once; the SDK's graceful close would wait ~2 s for the CLI first.
+      let ownChild: ChildProcess | null = null;
+      const onAbort = (): void => { if (ownChild) killTree(ownChild); };
+      spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
+
+      const spawnLocal: SpawnHook = (o) =>
+        spawnInOwnGroup(o, (child) => {
+          ownChild = child;
+          children.add(child);
+          child.once('exit', () => children.delete(child));
+          // A custom spawn must drain stderr itself, or a chatty CLI blocks on a full pipe.
+          child.stderr?.setEncoding('utf8');
+          child.stderr?.on('data', (d: string) => {
+            for (const line of d.split('\n')) if (line.trim()) spec.onStderr?.(line);
+          });
+          if (spec.abortController.signal.aborted) killTree(child);
+        });
+
+      const options: Options = {
+        abortController: spec.abortController,
+        cwd: spec.cwd,
+        model: spec.model,
+        includePartialMessages: true,
+        allowedTools: spec.allowedTools,
+        disallowedTools: spec.disallowedTools,
+        permissionMode: spec.permissionMode,
+        systemPrompt: spec.systemPrompt ? { type: 'preset', preset: 'claude_code', append: spec.systemPrompt } : { type: 'preset', preset: 'claude_code' },
+        env,
+        spawnClaudeCodeProcess: opts.spawnHook ?? spawnLocal,
+        stderr: (d) => { for (const line of d.split('\n')) if (line.trim()) spec.onStderr?.(line); },
+        ...(binary ? { pathToClaudeCodeExecutable: binary } : {}),
+        ...(spec.maxTurns > 0 ? { maxTurns: spec.maxTurns } : {}),
+        ...(spec.resumeSessionId ? { resume: spec.resumeSessionId } : {}),
+      };
+      const q = query({ prompt: userTurns(spec.messages), options });
+      return (async function* () {
+        try {
+          for await (const m of q) yield m;
+        } finally {
+          spec.abortController.signal.removeEventListener('abort', onAbort);
+        }
+      })();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import crypto from 'node:crypto';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { log } from '../log.ts';
+import { apiKeyAuth } from './auth.ts';
+import { GatewayError, badRequest, sendError } from './openai-errors.ts';
+import { chatCompletionsHandler, newCompletionId, type ChatDeps } from './routes/chat-completions.ts';
+
+export interface AppDeps extends ChatDeps {
+  getApiKeys: () => readonly string[];
+  health: () => unknown;
+  /** Routers mounted by other areas (control API at /api, dashboard at /, Responses API…). */
+  mounts?: Array<{ path: string; router: Router | RequestHandler }>;
+  /** Extra /v1 routes (e.g. /v1/responses) that share auth, parsing and error handling. */
+  v1Routes?: (v1: Router) => void;
+}
+
+/** Reads any body as text and parses JSON ourselves, so every failure becomes an OpenAI-shaped 4xx. */
+function jsonBody(limitBytes: number): RequestHandler[] {
+  return [
+    express.text({ type: () => true, limit: limitBytes, defaultCharset: 'utf-8' }),
+    (req: Request, _res: Response, next: NextFunction) => {
+      const raw: unknown = req.body;
+      if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+      if (typeof raw !== 'string' || raw.trim() === '') return next(badRequest('Request body is empty: send a JSON object.', null, 'empty_body'));
+      try {
+        req.body = JSON.parse(raw) as unknown;
+      } catch (err) {
+        const msg = err instanceof RangeError ? 'JSON is nested too deeply.' : `Invalid JSON: ${(err as Error).message}`;
+        return next(badRequest(msg, null, 'invalid_json'));
+      }
+      next();
+    },
+  ];
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const id = req.method === 'POST' && req.path === '/v1/chat/completions' ? newCompletionId() : `req_${crypto.randomUUID().replace(/-/g, '')}`;
+    res.locals.requestId = id;
+    res.setHeader('x-request-id', id);
+    next();
+  });
+
+  app.get('/health', (_req, res) => {
+    res.json(deps.health());
+  });
+
+  const v1 = express.Router();
+  // OpenWebUI "direct connections" call from the browser: answer CORS preflights; auth is by bearer key.
+  v1.use((req, res, next) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'x-request-id, x-should-retry, retry-after');
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', req.get('access-control-request-headers') ?? 'authorization, content-type');
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.status(204).end();
+      return;
+    }
+    next();
+  });
+  v1.use(apiKeyAuth(deps.getApiKeys));
+  v1.use(jsonBody(Math.floor(deps.config.MAX_BODY_MB * 1024 * 1024)));
+  v1.get('/models', (_req, res) => {
+    res.json(deps.models.list());
+  });
+  v1.get('/models/:id', (req, res) => {
+    const m = deps.models.list().data.find((x) => x.id === req.params.id);
+    if (!m) return sendError(res, new GatewayError(404, `The model '${req.params.id}' does not exist.`, 'invalid_request_error', 'model_not_found', 'model'));
+    res.json(m);
+  });
+  v1.post('/chat/completions', chatCompletionsHandler(deps));
+  deps.v1Routes?.(v1);
+  v1.use((req, res) => sendError(res, new GatewayError(404, `Unknown endpoint: ${req.method} /v1${req.path}`, 'invalid_request_error', 'unknown_url')));
+  app.use('/v1', v1);
+
+  for (const m of deps.mounts ?? []) app.use(m.path, m.router);
+
+  app.use((req, res) => sendError(res, new GatewayError(404, `Not found: ${req.method} ${req.path}`, 'invalid_request_error', 'unknown_url')));
+
+  // Every failure, including the body parser's, leaves in OpenAI's error shape; the server keeps serving.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof GatewayError) return sendError(res, err);
+    const e = err as { status?: number; type?: string; message?: string };
+    if (e?.type === 'entity.too.large') return sendError(res, new GatewayError(413, `Request body too large (limit ${deps.config.MAX_BODY_MB} MB, MAX_BODY_MB).`, 'invalid_request_error', 'request_too_large'));
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      return sendError(res, new GatewayError(e.status, e.message ?? 'Bad request', 'invalid_request_error', e.type ?? 'invalid_request'));
+    }
+    log.error(`unhandled error: ${e?.message ?? String(err)}`);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    sendError(res, new GatewayError(500, 'Internal error in the gateway.', 'server_error', 'internal_error'));
+  });
+  return app;
+}

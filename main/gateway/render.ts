@@ -1,0 +1,109 @@
+import type { TranscriptEvent } from '../contract/events.ts';
+
+/** One piece of the OpenAI answer: visible content or reasoning. */
+export type AnswerPiece = { kind: 'content'; text: string } | { kind: 'reasoning'; text: string };
+
+const REASONING_TAG_RE = /<(\/?)(think|thinking|reason|reasoning|thought|details|summary)\b/gi;
+
+/**
+ * OpenWebUI swallows <think>-style tags anywhere in the accumulated text (code fences included) into a reasoning
+ * block, and parses <details> itself: a zero-width space after '<' keeps tool output literal and visually unchanged.
+ */
+export function escapeTags(text: string): string {
+  return text.replace(REASONING_TAG_RE, '<\u200b$1$2');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A fence longer than any backtick run inside keeps the block balanced whatever the tool printed. */
+export function fenced(body: string, lang: string): string {
+  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${lang}\n${body.replace(/\n$/, '')}\n${fence}`;
+}
+
+export function truncateBytes(text: string, maxBytes: number): string {
+  const total = Buffer.byteLength(text, 'utf8');
+  if (total <= maxBytes) return text;
+  // Cut on a character boundary: decoding a byte-truncated buffer may end in a replacement char; drop it.
+  const cut = Buffer.from(text, 'utf8').subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
+  return `${cut}\n… [truncated: ${total} bytes total]`;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v.trim() ? v : null;
+}
+
+/** "Bash: ls -la", "Read: src/a.ts", "github › search_issues: …" */
+export function toolSummary(name: string, input: unknown): string {
+  const i = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  let label = name;
+  const mcp = /^mcp__(.+?)__(.+)$/.exec(name);
+  if (mcp) label = `${mcp[1]} › ${mcp[2]}`;
+  const detail =
+    str(i.command) ?? str(i.file_path) ?? str(i.notebook_path) ?? str(i.path) ?? str(i.pattern) ?? str(i.url) ?? str(i.query) ?? str(i.description) ?? str(i.prompt) ??
+    (Object.values(i).find((v): v is string => typeof v === 'string' && v.trim().length > 0) ?? null);
+  if (!detail) return label;
+  const line = detail.split('\n')[0].trim();
+  return `${label}: ${line.length > 80 ? `${line.slice(0, 79)}…` : line}`;
+}
+
+function inputBlock(name: string, input: unknown): string {
+  const i = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  if (name === 'Bash' && typeof i.command === 'string') return fenced(escapeTags(i.command), 'bash');
+  if (Object.keys(i).length === 0) return '';
+  return fenced(escapeTags(JSON.stringify(input, null, 2)), 'json');
+}
+
+/**
+ * The OpenAI view of a request's events. Top-level assistant text streams as content; thinking as reasoning; each
+ * tool step becomes one block-level <details> emitted when its result arrives (whole, so parallel tool calls never
+ * interleave and fences always balance). Stream and non-stream both use this, so they cannot disagree.
+ */
+export class AnswerRenderer {
+  private readonly toolUses = new Map<string, { name: string; input: unknown; parent: string | null }>();
+  private tail = '';
+  private started = false;
+
+  constructor(private readonly maxToolOutputBytes: number) {}
+
+  render(ev: TranscriptEvent): AnswerPiece[] {
+    switch (ev.type) {
+      case 'text_delta':
+        if (ev.parentToolUseId) return [];
+        return [this.content(ev.text)];
+      case 'thinking_delta':
+        if (ev.parentToolUseId) return [];
+        return [{ kind: 'reasoning', text: ev.text }];
+      case 'tool_use':
+        this.toolUses.set(ev.toolUseId, { name: ev.name, input: ev.input, parent: ev.parentToolUseId });
+        return [];
+      case 'tool_result': {
+        const use = this.toolUses.get(ev.toolUseId) ?? { name: 'Tool', input: {}, parent: ev.parentToolUseId };
+        return [this.content(this.toolBlock(use.name, use.input, ev.content, ev.isError, use.parent !== null))];
+      }
+      default:
+        return [];
+    }
+  }
+
+  private content(text: string): AnswerPiece {
+    this.started = true;
+    this.tail = (this.tail + text).slice(-2);
+    return { kind: 'content', text };
+  }
+
+  private toolBlock(name: string, input: unknown, output: string, isError: boolean, nested: boolean): string {
+    const lead = !this.started || this.tail.endsWith('\n\n') ? '' : this.tail.endsWith('\n') ? '\n' : '\n\n';
+    const summary = `${nested ? '↳ ' : ''}${escapeHtml(toolSummary(name, input))}${isError ? ' (error)' : ''}`;
+    const parts = [`${lead}<details>`, `<summary>${summary}</summary>`, ''];
+    const inp = inputBlock(name, input);
+    if (inp) parts.push(inp, '');
+    const out = truncateBytes(output, this.maxToolOutputBytes);
+    parts.push(fenced(escapeTags(out.length ? out : '(no output)'), 'text'));
+    parts.push('</details>', '', '');
+    return parts.join('\n');
+  }
+}

@@ -1,0 +1,46 @@
+import { ConfigError, loadConfig } from './config/load.ts';
+import type { Config } from './config/schema.ts';
+import { log } from './log.ts';
+import { buildServices } from './services.ts';
+
+/**
+ * Entry without Electron: the gateway (and, once built, the dashboard) in plain Node. `npm start` falls back to it
+ * when Electron cannot launch. SIGTERM/SIGINT stop gracefully: no new requests, running ones get a bounded grace.
+ */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Invalid configuration — ${err.message}`);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const services = await buildServices(config, { consoleLog: true });
+  await services.start();
+  if (services.gatewayState !== 'running') {
+    log.error('the gateway could not start; other services keep running (see above)');
+  } else {
+    console.log(`\nClaude Code Gateway ${services.health().version} (headless)`);
+    console.log(`  OpenAI base URL:  ${services.url}/v1`);
+    console.log(`  Health:           ${services.url}/health`);
+    console.log(`  Claude Code:      ${services.claudeVersion ?? 'NOT FOUND'} (runtime ${config.CLAUDE_RUNTIME})`);
+    console.log(`  Data:             ${config.DATA_DIR}\n`);
+  }
+  let stopping = false;
+  const shutdown = (sig: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${sig}: stopping (running requests get up to 10 s)`);
+    void services.stop({ graceMs: 10_000 }).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Router, RequestHandler } from 'express';
+import { claudeVersion, resolveClaudeBinary } from './claude/binary.ts';
+import { createSdkRuntime } from './claude/local-runtime.ts';
+import type { ClaudeRuntime } from './claude/runtime.ts';
+import type { Config } from './config/schema.ts';
+import { createApp } from './gateway/app.ts';
+import { RunLimiter } from './gateway/limiter.ts';
+import { ModelCatalog } from './gateway/models.ts';
+import { RunExecutor } from './gateway/run.ts';
+import type { ComponentHealth, GatewayHealthBody } from './health/gateway-health.ts';
+import { configureLog, log } from './log.ts';
+import { TranscriptBus } from './transcripts/bus.ts';
+import { TranscriptStore } from './transcripts/store.ts';
+import { APP_VERSION } from './version.ts';
+
+export type GatewayState = 'starting' | 'running' | 'stopped' | 'error';
+
+export interface BuildOptions {
+  /** Runtime override (tests, docker runtime wiring). */
+  runtime?: ClaudeRuntime;
+  /** Log to console too (headless: yes; tests: no). */
+  consoleLog?: boolean;
+}
+
+/**
+ * The composition root: every service is built here from one validated config. Entries (headless, Electron) and
+ * tests only call this.
+ */
+export class Services {
+  readonly bus = new TranscriptBus();
+  readonly store: TranscriptStore;
+  readonly runtime: ClaudeRuntime;
+  readonly models: ModelCatalog;
+  readonly limiter: RunLimiter;
+  readonly executor: RunExecutor;
+  readonly startedAt = Date.now();
+  readonly logFile: string;
+  claudeVersion: string | null = null;
+  private server: http.Server | null = null;
+  private state: GatewayState = 'stopped';
+  private stateReason: string | null = null;
+  private readonly listeners = new Set<() => void>();
+  private readonly mounts: Array<{ path: string; router: Router | RequestHandler }> = [];
+  private readonly components = new Map<string, () => ComponentHealth>();
+
+  constructor(readonly config: Config, opts: BuildOptions = {}) {
+    fs.mkdirSync(config.DATA_DIR, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(config.claudeCwd, { recursive: true });
+    this.logFile = configureLog({ dataDir: config.DATA_DIR, level: config.LOG_LEVEL, console: opts.consoleLog ?? true });
+    this.store = new TranscriptStore(config.DATA_DIR, this.bus, (err) => log.error(`transcript store cannot write: ${err.message}`));
+    this.runtime = opts.runtime ?? createSdkRuntime({ kind: 'local', claudePath: config.CLAUDE_PATH });
+    this.models = new ModelCatalog(config);
+    this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
+    this.executor = new RunExecutor(config, this.runtime, this.store);
+  }
+
+  /** Adds a router to the gateway's HTTP server (control API, dashboard); call before start(). */
+  mount(path: string, router: Router | RequestHandler): void {
+    this.mounts.push({ path, router });
+  }
+
+  /** Adds a component to /health and the dashboard's health view. */
+  registerHealth(name: string, check: () => ComponentHealth): void {
+    this.components.set(name, check);
+  }
+
+  get gatewayState(): GatewayState {
+    return this.state;
+  }
+
+  get url(): string {
+    const addr = this.server?.address() as AddressInfo | null | undefined;
+    const port = addr?.port ?? this.config.GATEWAY_PORT;
+    const host = this.config.GATEWAY_HOST.includes(':') ? `[${this.config.GATEWAY_HOST}]` : this.config.GATEWAY_HOST;
+    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  }
+
+  onStateChange(cb: () => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  private setState(s: GatewayState, reason: string | null = null): void {
+    this.state = s;
+    this.stateReason = reason;
+    for (const cb of this.listeners) cb();
+  }
+
+  health(): GatewayHealthBody {
+    const components: ComponentHealth[] = [
+      { name: 'gateway', status: this.state === 'running' ? 'ok' : this.state, reason: this.stateReason, since: new Date(this.startedAt).toISOString(), details: { url: this.url } },
+      { name: 'claude', status: this.claudeVersion ? 'ok' : 'error', reason: this.claudeVersion ? null : 'Claude Code binary not found or not runnable', since: new Date(this.startedAt).toISOString(), details: { version: this.claudeVersion, runtime: this.runtime.kind } },
+    ];
+    const store = this.store.health();
+    components.push({ name: 'transcripts', status: store.writable ? 'ok' : 'error', reason: store.lastWriteError, since: new Date(this.startedAt).toISOString(), details: { dir: store.dir, count: store.count } });
+    for (const check of this.components.values()) components.push(check());
+    return {
+      status: components.every((c) => c.status === 'ok' || c.status === 'stopped') ? 'ok' : 'degraded',
+      version: APP_VERSION,
+      claudeCode: { version: this.claudeVersion, runtime: this.runtime.kind },
+      activeRuns: this.executor.activeCount,
+      queuedRuns: this.limiter.queuedCount,
+      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+      transcripts: store,
+      components,
+    };
+  }
+
+  /** Loads transcripts, probes Claude Code, starts the HTTP gateway. */
+  async start(): Promise<void> {
+    this.store.init();
+    this.claudeVersion = await claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH));
+    await this.startGateway();
+  }
+
+  async startGateway(): Promise<void> {
+    if (this.server) return;
+    this.setState('starting');
+    const app = createApp({
+      config: this.config,
+      models: this.models,
+      limiter: this.limiter,
+      runtime: this.runtime,
+      executor: this.executor,
+      getApiKeys: () => this.config.GATEWAY_API_KEYS,
+      health: () => this.health(),
+      mounts: this.mounts,
+    });
+    const server = http.createServer(app);
+    server.keepAliveTimeout = 65_000;
+    server.requestTimeout = 0; // long agentic runs: REQUEST_TIMEOUT_S governs instead
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.config.GATEWAY_PORT, this.config.GATEWAY_HOST, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const reason = e.code === 'EADDRINUSE' ? `port ${this.config.GATEWAY_PORT} is already in use (set GATEWAY_PORT)` : e.message;
+      this.setState('error', reason);
+      log.error(`gateway cannot listen: ${reason}`);
+      return;
+    }
+    this.server = server;
+    this.setState('running');
+    log.info(`gateway listening on ${this.url} (OpenAI base URL ${this.url}/v1)`);
+  }
+
+  /** Stops accepting requests, lets running ones finish up to graceMs, then aborts the rest. */
+  async stopGateway(graceMs = 5_000): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const deadline = Date.now() + graceMs;
+    while (this.executor.activeCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    this.executor.abortAll('shutdown');
+    const waitAbort = Date.now() + 3_000;
+    while (this.executor.activeCount > 0 && Date.now() < waitAbort) await new Promise((r) => setTimeout(r, 50));
+    server.closeAllConnections();
+    await closed;
+    this.setState('stopped');
+  }
+
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
+    await this.stopGateway(opts.graceMs ?? 5_000);
+  }
+}
+
+export async function buildServices(config: Config, opts: BuildOptions = {}): Promise<Services> {
+  return new Services(config, opts);
+}

@@ -1,0 +1,44 @@
+/**
+ * The preload bridge: the only thing the dashboard renderer gets from Electron. It is deliberately tiny — where the
+ * control API lives and its admin token, opening a link in the system browser, and who/where the app is. Everything
+ * else the renderer does goes through the control API over HTTP, exactly as it does in a browser in headless mode.
+ *
+ * Shared by main/electron (handlers), preload (exposes it) and renderer (reads `window[BRIDGE_GLOBAL]`).
+ * No Node or Electron types here: the renderer compiles this file too.
+ */
+
+/** Name under which preload exposes the bridge on `window`. */
+export const BRIDGE_GLOBAL = 'ccg' as const;
+
+/** IPC channel names (renderer → main, all `invoke`/`handle`). */
+export const BRIDGE_CHANNELS = {
+  control: 'ccg:control',
+  openExternal: 'ccg:open-external',
+  appInfo: 'ccg:app-info',
+} as const;
+
+export interface ControlEndpoint {
+  /** Base URL of the control API, e.g. `http://127.0.0.1:43121` (no trailing slash). */
+  url: string;
+  /** Bearer token the control API requires (`Authorization: Bearer <token>`). */
+  token: string;
+}
+
+export interface AppInfo {
+  /** The app's own version (package.json). */
+  version: string;
+  /** `process.platform` of the main process: 'linux' | 'darwin' | 'win32' | … */
+  platform: string;
+  /** Electron's version, so a bug report can name it. */
+  electron: string;
+}
+
+export interface GatewayBridge {
+  getControl(): Promise<ControlEndpoint>;
+  /** Opens an http(s)/mailto URL in the system browser; resolves false when the URL was refused. */
+  openExternal(url: string): Promise<boolean>;
+  getAppInfo(): Promise<AppInfo>;
+}
+
+/** What the renderer can read off `window` (absent in a plain browser, i.e. headless mode). */
+export type BridgeHost = { readonly [BRIDGE_GLOBAL]?: GatewayBridge };

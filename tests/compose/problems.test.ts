@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { classifyDockerError, parseLogLine } from '../../main/compose/index.ts';
+
+const ctx = { compose: 'docker compose -p p -f /a/compose.yaml', service: 'claude', image: 'img:1', dockerDir: '/a', platform: 'linux' as const };
+
+describe('docker error classification', () => {
+  it('names the port and the command to find its owner', () => {
+    const p = classifyDockerError('Error response from daemon: driver failed programming external connectivity on endpoint x: Bind for 127.0.0.1:8888 failed: port is already allocated', ctx);
+    assert.equal(p?.code, 'port-in-use');
+    assert.match(p?.reason ?? '', /Port 8888/);
+    assert.match(p?.fix ?? '', /lsof -nP -iTCP:8888/);
+    const q = classifyDockerError('Error starting userland proxy: listen tcp4 0.0.0.0:8000: bind: address already in use', ctx);
+    assert.equal(q?.code, 'port-in-use');
+    assert.match(q?.fix ?? '', /8000/);
+  });
+
+  it('recognises daemon-down messages of docker, compose v1 and Windows', () => {
+    for (const msg of [
+      'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+      "Couldn't connect to Docker daemon at http+docker://localhost - is it running?",
+      'error during connect: This error may indicate that the docker daemon is not running.',
+    ]) {
+      const p = classifyDockerError(msg, ctx);
+      assert.equal(p?.code, 'daemon-not-running', msg);
+      assert.equal(p?.fix, 'sudo systemctl start docker');
+    }
+    assert.equal(classifyDockerError('Cannot connect to the Docker daemon', { ...ctx, platform: 'darwin' })?.fix, 'open -a Docker');
+  });
+
+  it('image pull failures become image-missing with the build command; permission errors are their own case', () => {
+    const p = classifyDockerError('ERROR: pull access denied for img, repository does not exist or may require \'docker login\'', ctx);
+    assert.equal(p?.code, 'image-missing');
+    assert.equal(p?.fix, 'docker build -t img:1 /a');
+    const q = classifyDockerError('permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock', ctx);
+    assert.equal(q?.code, 'permission-denied');
+    assert.match(q?.fix ?? '', /usermod -aG docker/);
+    assert.equal(classifyDockerError('something else entirely', ctx), null);
+  });
+});
+
+describe('compose log lines', () => {
+  it('strips the v2 erase-line prefix, ANSI colours and the service prefix of v1/v2', () => {
+    assert.deepEqual(parseLogLine('\x1b[2Kclaude-1  | hello world', 'proj'), { service: 'claude', text: 'hello world' });
+    assert.deepEqual(parseLogLine('claude_1  | v1 line', 'proj'), { service: 'claude', text: 'v1 line' });
+    assert.deepEqual(parseLogLine('proj-claude-1  | old v2', 'proj'), { service: 'claude', text: 'old v2' });
+    assert.deepEqual(parseLogLine('\x1b[36mclaude-1  |\x1b[0m \x1b[31mred\x1b[0m', 'proj'), { service: 'claude', text: 'red' });
+    assert.deepEqual(parseLogLine('no prefix here', 'proj'), { service: '', text: 'no prefix here' });
+    assert.deepEqual(parseLogLine('claude-1  | a | b', 'proj'), { service: 'claude', text: 'a | b' });
+  });
+});

@@ -7,6 +7,8 @@ import { chatCompletionsHandler, newCompletionId, type ChatDeps } from './routes
 
 export interface AppDeps extends ChatDeps {
   getApiKeys: () => readonly string[];
+  /** False while the gateway is stopped: /v1 answers 503 but the server (control API, dashboard) stays up. */
+  isServing?: () => boolean;
   health: () => unknown;
   /** Routers mounted by other areas (control API at /api, dashboard at /, Responses API…). */
   mounts?: Array<{ path: string; router: Router | RequestHandler }>;
@@ -14,16 +16,27 @@ export interface AppDeps extends ChatDeps {
   v1Routes?: (v1: Router) => void;
 }
 
-/** Reads any body as text and parses JSON ourselves, so every failure becomes an OpenAI-shaped 4xx. */
+/** Reads any body as bytes and parses strict UTF-8 JSON ourselves, so every failure becomes an OpenAI-shaped 4xx. */
 function jsonBody(limitBytes: number): RequestHandler[] {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
   return [
-    express.text({ type: () => true, limit: limitBytes, defaultCharset: 'utf-8' }),
+    express.raw({ type: () => true, limit: limitBytes }),
     (req: Request, _res: Response, next: NextFunction) => {
-      const raw: unknown = req.body;
       if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
-      if (typeof raw !== 'string' || raw.trim() === '') return next(badRequest('Request body is empty: send a JSON object.', null, 'empty_body'));
+      const charset = /charset=([^;\s]+)/i.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase().replace(/"/g, '');
+      if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+        return next(new GatewayError(415, `Unsupported charset "${charset}": send UTF-8 JSON.`, 'invalid_request_error', 'unsupported_charset'));
+      }
+      const raw: unknown = req.body;
+      let text: string;
       try {
-        req.body = JSON.parse(raw) as unknown;
+        text = Buffer.isBuffer(raw) ? decoder.decode(raw) : '';
+      } catch {
+        return next(badRequest('Request body is not valid UTF-8.', null, 'invalid_encoding'));
+      }
+      if (text.trim() === '') return next(badRequest('Request body is empty: send a JSON object.', null, 'empty_body'));
+      try {
+        req.body = JSON.parse(text) as unknown;
       } catch (err) {
         const msg = err instanceof RangeError ? 'JSON is nested too deeply.' : `Invalid JSON: ${(err as Error).message}`;
         return next(badRequest(msg, null, 'invalid_json'));
@@ -65,6 +78,12 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   v1.use(apiKeyAuth(deps.getApiKeys));
+  v1.use((_req, res, next) => {
+    if (deps.isServing && !deps.isServing()) {
+      return sendError(res, new GatewayError(503, 'The gateway is stopped: start it from the dashboard or the tray.', 'server_error', 'gateway_stopped'));
+    }
+    next();
+  });
   v1.use(jsonBody(Math.floor(deps.config.MAX_BODY_MB * 1024 * 1024)));
   v1.get('/models', (_req, res) => {
     res.json(deps.models.list());

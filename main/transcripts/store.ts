@@ -69,6 +69,7 @@ export class TranscriptStore {
           type: 'end', status: 'interrupted', reason: 'the gateway stopped while this request was running',
           durationMs: Date.parse(last.ts) - Date.parse(summary.startedAt), requestId: id, seq: last.seq + 1, ts: new Date().toISOString(),
         };
+        this.terminateTornLine(id);
         this.appendLine(id, end);
         summary = applyToSummary(summary, end);
       }
@@ -130,6 +131,20 @@ export class TranscriptStore {
     try {
       fs.appendFileSync(this.file(id), `${JSON.stringify(ev)}\n`, { mode: 0o600 });
       if (this.lastWriteError) this.lastWriteError = null;
+    } catch (err) {
+      this.noteError(err);
+    }
+  }
+
+  /** A crash mid-write can leave a line without its newline: close it so the next event starts a fresh line. */
+  private terminateTornLine(id: string): void {
+    try {
+      const fd = fs.openSync(this.file(id), 'r');
+      const size = fs.fstatSync(fd).size;
+      const last = Buffer.alloc(1);
+      if (size > 0) fs.readSync(fd, last, 0, 1, size - 1);
+      fs.closeSync(fd);
+      if (size > 0 && last[0] !== 0x0a) fs.appendFileSync(this.file(id), '\n');
     } catch (err) {
       this.noteError(err);
     }

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, isLoopbackHost, loadConfig } from '../../main/config/load.ts';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-cfg-'));
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    const dir = tmp();
+    const c = loadConfig({ DATA_DIR: dir });
+    assert.equal(c.GATEWAY_HOST, '127.0.0.1');
+    assert.equal(c.GATEWAY_PORT, 8000);
+    assert.deepEqual(c.GATEWAY_API_KEYS, []);
+    assert.equal(c.REQUEST_TIMEOUT_S, 300);
+    assert.equal(c.OAUTH_CALLBACK_PORT, 8888);
+    assert.equal(c.claudeCwd, path.join(dir, 'workspace'));
+  });
+
+  it('layers defaults < JSON file < env', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ GATEWAY_PORT: 9100, CLAUDE_MODEL: 'opus', CLAUDE_ALLOWED_TOOLS: ['Read'] }));
+    const c = loadConfig({ DATA_DIR: dir, CLAUDE_MODEL: 'haiku', CLAUDE_ALLOWED_TOOLS: 'Bash, Read ,Grep' });
+    assert.equal(c.GATEWAY_PORT, 9100);
+    assert.equal(c.CLAUDE_MODEL, 'haiku');
+    assert.deepEqual(c.CLAUDE_ALLOWED_TOOLS, ['Bash', 'Read', 'Grep']);
+  });
+
+  it('names the bad key', () => {
+    const dir = tmp();
+    for (const [env, key] of [[{ GATEWAY_PORT: 'eighty' }, 'GATEWAY_PORT'], [{ CLAUDE_PERMISSION_MODE: 'yolo' }, 'CLAUDE_PERMISSION_MODE'], [{ REQUEST_TIMEOUT_S: '-1' }, 'REQUEST_TIMEOUT_S']] as const) {
+      assert.throws(() => loadConfig({ DATA_DIR: dir, ...env }), (e: unknown) => e instanceof ConfigError && e.key === key && e.message.includes(key));
+    }
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ GATEWAY_PROT: 1 }));
+    assert.throws(() => loadConfig({ DATA_DIR: dir }), /unknown config key\(s\): GATEWAY_PROT/);
+    fs.writeFileSync(path.join(dir, 'config.json'), '{not json');
+    assert.throws(() => loadConfig({ DATA_DIR: dir }), /CONFIG_FILE: .* is not valid JSON/);
+  });
+
+  it('refuses a non-loopback bind without an API key', () => {
+    assert.throws(() => loadConfig({ DATA_DIR: tmp(), GATEWAY_HOST: '0.0.0.0' }), (e: unknown) => e instanceof ConfigError && e.key === 'GATEWAY_HOST');
+    assert.equal(loadConfig({ DATA_DIR: tmp(), GATEWAY_HOST: '0.0.0.0', GATEWAY_API_KEYS: 'k1' }).GATEWAY_HOST, '0.0.0.0');
+    assert.ok(isLoopbackHost('localhost') && isLoopbackHost('127.0.0.5') && isLoopbackHost('::1'));
+    assert.ok(!isLoopbackHost('192.168.1.2') && !isLoopbackHost('0.0.0.0'));
+  });
+
+  it('the headless entry exits with a message naming the bad key and never starts', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/headless.ts'], {
+      env: { ...process.env, DATA_DIR: tmp(), GATEWAY_HOST: '0.0.0.0', GATEWAY_API_KEYS: '', GATEWAY_PORT: '0' }, encoding: 'utf8', timeout: 30_000,
+    });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /GATEWAY_HOST/);
+    assert.doesNotMatch(r.stdout, /listening/);
+    const r2 = spawnSync(process.execPath, ['--import', 'tsx', 'main/headless.ts'], { env: { ...process.env, DATA_DIR: tmp(), GATEWAY_PORT: 'abc' }, encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(r2.status, 0);
+    assert.match(r2.stderr, /GATEWAY_PORT/);
+  });
+});

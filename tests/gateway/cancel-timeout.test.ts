@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { bashThenAnswer } from '../fixtures/scripts.ts';
+import type { BusEvent } from '../../main/transcripts/bus.ts';
+
+function processesMatching(marker: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(marker) && !l.includes('ps -eo'));
+}
+
+function waitForEvent(gw: TestGateway, pred: (e: BusEvent) => boolean, timeoutMs = 30_000): Promise<BusEvent> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => { off(); reject(new Error('event not seen')); }, timeoutMs);
+    const off = gw.services.bus.subscribe((e) => {
+      if (pred(e)) { clearTimeout(t); off(); resolve(e); }
+    });
+  });
+}
+
+async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return cond();
+}
+
+describe('cancel: the client closes the connection mid-tool', () => {
+  let gw: TestGateway;
+  before(async () => { gw = await startTestGateway({ script: bashThenAnswer('timeout 31.4159 tail -f /dev/null') }); });
+  after(async () => gw.close());
+
+  it('kills the Claude process tree within 2 s and records the cancel', async () => {
+    const ac = new AbortController();
+    const toolStarted = waitForEvent(gw, (e) => e.event.type === 'tool_use');
+    const res = await fetch(`${gw.v1}/chat/completions`, {
+      method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'sleep' }] }),
+    });
+    const requestId = res.headers.get('x-request-id')!;
+    const reader = res.body!.getReader();
+    void (async () => { try { for (;;) { const r = await reader.read(); if (r.done) break; } } catch { /* aborted */ } })();
+    await toolStarted;
+    assert.ok(await waitUntil(() => processesMatching('31.4159 tail').length > 0, 10_000), 'the tool is running');
+    assert.ok(gw.services.runtime.livePids().length > 0);
+    const t0 = Date.now();
+    ac.abort();
+    const gone = await waitUntil(() => processesMatching('31.4159 tail').length === 0 && gw.services.runtime.livePids().length === 0, 2_000);
+    assert.ok(gone, `left behind after ${Date.now() - t0} ms: ${processesMatching('31.4159 tail').join(' | ')}`);
+    assert.ok(await waitUntil(() => gw.services.store.summary(requestId)?.status === 'cancelled', 5_000));
+    const events = gw.services.store.events(requestId)!;
+    const end = events.at(-1)!;
+    assert.equal(end.type, 'end');
+    assert.ok(end.type === 'end' && end.status === 'cancelled');
+    assert.equal(gw.services.executor.activeCount, 0);
+  });
+});
+
+describe('REQUEST_TIMEOUT_S', () => {
+  let gw: TestGateway;
+  before(async () => { gw = await startTestGateway({ script: bashThenAnswer('timeout 27.1828 tail -f /dev/null'), config: { REQUEST_TIMEOUT_S: 3 } }); });
+  after(async () => gw.close());
+
+  it('times out with a 504 in OpenAI shape, kills the process, records the error', async () => {
+    const client = new OpenAI({ baseURL: gw.v1, apiKey: 'x' }); // default retries: x-should-retry must stop them
+    const err = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'slow' }] }).catch((e: unknown) => e);
+    assert.ok(err instanceof OpenAI.APIError, String(err));
+    assert.equal(err.status, 504);
+    assert.match(err.message, /timed out/);
+    assert.equal(gw.services.store.list().total, 1, 'not retried: Claude ran once');
+    assert.ok(await waitUntil(() => processesMatching('27.1828 tail').length === 0, 3_000));
+    const s = gw.services.store.list().items[0];
+    assert.equal(s.status, 'error');
+    assert.match(s.error ?? '', /timed out/);
+  });
+
+  it('a stream that times out ends with an error chunk and [DONE]', async () => {
+    const res = await fetch(`${gw.v1}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'slow' }] }) });
+    const raw = await res.text();
+    const frames = raw.split('\n\n').filter((f) => f.startsWith('data: '));
+    assert.equal(frames.at(-1), 'data: [DONE]');
+    const err = JSON.parse(frames.at(-2)!.slice(6)) as { error?: { message: string } };
+    assert.match(err.error?.message ?? '', /timed out/);
+  });
+});

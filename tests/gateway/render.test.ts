@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AnswerRenderer, escapeTags, fenced, toolSummary, truncateBytes } from '../../main/gateway/render.ts';
+import type { TranscriptEvent } from '../../main/contract/events.ts';
+
+const ev = (b: Record<string, unknown>, seq = 1) => ({ requestId: 'r', seq, ts: '', ...b }) as TranscriptEvent;
+
+describe('answer renderer', () => {
+  it('a fence is longer than any backtick run in the body', () => {
+    assert.equal(fenced('a ``` b', 'text'), '````text\na ``` b\n````');
+    assert.equal(fenced('plain', 'text'), '```text\nplain\n```');
+  });
+
+  it('escapes reasoning and details tags, case-insensitively, open and close', () => {
+    const s = escapeTags('<think>x</think><THINKING><reasoning><thought></details><summary>');
+    assert.doesNotMatch(s, /<\/?(think|thinking|reasoning|thought|details|summary)\b/i);
+  });
+
+  it('truncates on a character boundary with the byte count', () => {
+    const t = truncateBytes('é'.repeat(100), 51);
+    assert.match(t, /… \[truncated: 200 bytes total\]$/);
+    assert.ok(!t.includes('\uFFFD'));
+  });
+
+  it('summaries name the tool and its main argument', () => {
+    assert.equal(toolSummary('Bash', { command: 'ls -la\nrm x' }), 'Bash: ls -la');
+    assert.equal(toolSummary('Read', { file_path: '/a/b.ts' }), 'Read: /a/b.ts');
+    assert.equal(toolSummary('mcp__github__search', { query: 'bug' }), 'github › search: bug');
+  });
+
+  it('emits a tool block only when its result arrives, on its own line, paired by id', () => {
+    const r = new AnswerRenderer(1000);
+    assert.deepEqual(r.render(ev({ type: 'text_delta', text: 'Let me look', parentToolUseId: null })), [{ kind: 'content', text: 'Let me look' }]);
+    assert.deepEqual(r.render(ev({ type: 'tool_use', toolUseId: 'a', name: 'Bash', input: { command: 'echo A' }, parentToolUseId: null })), []);
+    assert.deepEqual(r.render(ev({ type: 'tool_use', toolUseId: 'b', name: 'Read', input: { file_path: 'x' }, parentToolUseId: null })), []);
+    const b = r.render(ev({ type: 'tool_result', toolUseId: 'b', content: 'file body', isError: false, parentToolUseId: null }));
+    assert.match(b[0].text, /^\n\n<details>\n<summary>Read: x<\/summary>\n/);
+    assert.match(b[0].text, /file body/);
+    const a = r.render(ev({ type: 'tool_result', toolUseId: 'a', content: 'A', isError: true, parentToolUseId: null }));
+    assert.match(a[0].text, /^<details>\n<summary>Bash: echo A \(error\)<\/summary>\n\n```bash\necho A\n```\n\n```text\nA\n```\n<\/details>\n\n$/);
+  });
+
+  it('sub-agent text stays out of the answer; thinking goes to reasoning', () => {
+    const r = new AnswerRenderer(1000);
+    assert.deepEqual(r.render(ev({ type: 'text_delta', text: 'inner', parentToolUseId: 'task1' })), []);
+    assert.deepEqual(r.render(ev({ type: 'thinking_delta', text: 'hmm', parentToolUseId: null })), [{ kind: 'reasoning', text: 'hmm' }]);
+  });
+});

@@ -42,6 +42,9 @@ export class Services {
   private server: http.Server | null = null;
   private state: GatewayState = 'stopped';
   private stateReason: string | null = null;
+  /** /v1 accepts new requests. The listener outlives a gateway stop: the control API and dashboard live on it. */
+  private serving = false;
+  private readonly apiKeySources: Array<() => readonly string[]> = [];
   private readonly listeners = new Set<() => void>();
   private readonly mounts: Array<{ path: string; router: Router | RequestHandler }> = [];
   private readonly components = new Map<string, () => ComponentHealth>();
@@ -67,8 +70,22 @@ export class Services {
     this.components.set(name, check);
   }
 
+  /** Adds keys accepted on /v1 besides GATEWAY_API_KEYS (the dashboard's managed keys); read on every request. */
+  addApiKeySource(source: () => readonly string[]): void {
+    this.apiKeySources.push(source);
+  }
+
+  /** Every key /v1 accepts right now; empty = no auth (loopback only). */
+  apiKeys(): string[] {
+    return [...this.config.GATEWAY_API_KEYS, ...this.apiKeySources.flatMap((s) => s())];
+  }
+
   get gatewayState(): GatewayState {
     return this.state;
+  }
+
+  get gatewayStateReason(): string | null {
+    return this.stateReason;
   }
 
   get url(): string {
@@ -117,7 +134,14 @@ export class Services {
   }
 
   async startGateway(): Promise<void> {
-    if (this.server) return;
+    if (this.server) {
+      if (!this.serving) {
+        this.serving = true;
+        this.setState('running');
+        log.info(`gateway serving again on ${this.url}/v1`);
+      }
+      return;
+    }
     this.setState('starting');
     const app = createApp({
       config: this.config,
@@ -125,7 +149,8 @@ export class Services {
       limiter: this.limiter,
       runtime: this.runtime,
       executor: this.executor,
-      getApiKeys: () => this.config.GATEWAY_API_KEYS,
+      getApiKeys: () => this.apiKeys(),
+      isServing: () => this.serving,
       health: () => this.health(),
       mounts: this.mounts,
     });
@@ -148,29 +173,42 @@ export class Services {
       return;
     }
     this.server = server;
+    this.serving = true;
     this.setState('running');
     log.info(`gateway listening on ${this.url} (OpenAI base URL ${this.url}/v1)`);
   }
 
-  /** Stops accepting requests, lets running ones finish up to graceMs, then aborts the rest. */
-  async stopGateway(graceMs = 5_000): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+  /**
+   * Stops serving /v1 (new requests get 503 gateway_stopped), lets running ones finish up to graceMs, then aborts
+   * the rest. The listener stays up so the control API and dashboard remain reachable; stop() closes it.
+   */
+  async stopGateway(graceMs = 5_000, reason = 'stopped from the control API'): Promise<void> {
+    if (!this.server || !this.serving) return;
+    this.serving = false;
     const deadline = Date.now() + graceMs;
     while (this.executor.activeCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     this.executor.abortAll('shutdown');
     const waitAbort = Date.now() + 3_000;
     while (this.executor.activeCount > 0 && Date.now() < waitAbort) await new Promise((r) => setTimeout(r, 50));
-    server.closeAllConnections();
-    await closed;
-    this.setState('stopped');
+    this.setState('stopped', reason);
+    log.info(`gateway stopped serving /v1 (${reason})`);
   }
 
+  async restartGateway(graceMs = 5_000): Promise<void> {
+    await this.stopGateway(graceMs, 'restarting');
+    await this.startGateway();
+  }
+
+  /** Process shutdown: stops the gateway, then closes the listener (and every open connection, SSE included). */
   async stop(opts: { graceMs?: number } = {}): Promise<void> {
-    await this.stopGateway(opts.graceMs ?? 5_000);
+    await this.stopGateway(opts.graceMs ?? 5_000, 'shutting down');
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+    this.setState('stopped', 'shut down');
   }
 }
 

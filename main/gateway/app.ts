@@ -9,6 +9,8 @@ export interface AppDeps extends ChatDeps {
   getApiKeys: () => readonly string[];
   /** False while the gateway is stopped: /v1 answers 503 but the server (control API, dashboard) stays up. */
   isServing?: () => boolean;
+  /** False while the gateway is stopped: /v1 answers 503 but the server (control API, dashboard) stays up. */
+  isServing?: () => boolean;
   health: () => unknown;
   /** Routers mounted by other areas (control API at /api, dashboard at /, Responses API…). */
   mounts?: Array<{ path: string; router: Router | RequestHandler }>;
@@ -78,6 +80,12 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   v1.use(apiKeyAuth(deps.getApiKeys));
+  v1.use((_req, res, next) => {
+    if (deps.isServing && !deps.isServing()) {
+      return sendError(res, new GatewayError(503, 'The gateway is stopped: start it from the dashboard or the tray.', 'server_error', 'gateway_stopped'));
+    }
+    next();
+  });
   v1.use((_req, res, next) => {
     if (deps.isServing && !deps.isServing()) {
       return sendError(res, new GatewayError(503, 'The gateway is stopped: start it from the dashboard or the tray.', 'server_error', 'gateway_stopped'));

@@ -1,0 +1,73 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ApiKeyInfo } from '../contract/control-api.ts';
+
+export const API_KEYS_FILE = 'api-keys.json';
+
+const fileSchema = z.object({
+  keys: z.array(z.object({ id: z.string(), name: z.string(), secret: z.string().min(16), createdAt: z.string() })),
+});
+type StoredKey = z.infer<typeof fileSchema>['keys'][number];
+
+/**
+ * API keys created from the dashboard: DATA_DIR/api-keys.json (mode 0600, like the admin token). The secret is shown
+ * once at creation and never again over the control API; /v1 auth reads `secrets()` on every request, so a revoked
+ * key stops working at once.
+ */
+export class ApiKeyStore {
+  readonly file: string;
+  private keys: StoredKey[] = [];
+
+  constructor(dataDir: string) {
+    this.file = path.join(dataDir, API_KEYS_FILE);
+    this.load();
+  }
+
+  private load(): void {
+    let raw: string;
+    try {
+      raw = fs.readFileSync(this.file, 'utf8');
+    } catch {
+      return;
+    }
+    const parsed = fileSchema.safeParse(JSON.parse(raw) as unknown);
+    if (!parsed.success) throw new Error(`${this.file} is not a valid API key file: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    this.keys = parsed.data.keys;
+  }
+
+  private save(): void {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, `${JSON.stringify({ keys: this.keys }, null, 2)}\n`, { mode: 0o600 });
+    fs.renameSync(tmp, this.file);
+  }
+
+  list(): ApiKeyInfo[] {
+    return this.keys.map(info);
+  }
+
+  secrets(): string[] {
+    return this.keys.map((k) => k.secret);
+  }
+
+  create(name: string): { key: ApiKeyInfo; secret: string } {
+    const secret = `sk-ccg-${crypto.randomBytes(24).toString('base64url')}`;
+    const stored: StoredKey = { id: `key_${crypto.randomBytes(6).toString('hex')}`, name: name.trim() || 'key', secret, createdAt: new Date().toISOString() };
+    this.keys.push(stored);
+    this.save();
+    return { key: info(stored), secret };
+  }
+
+  revoke(id: string): boolean {
+    const before = this.keys.length;
+    this.keys = this.keys.filter((k) => k.id !== id);
+    if (this.keys.length === before) return false;
+    this.save();
+    return true;
+  }
+}
+
+function info(k: StoredKey): ApiKeyInfo {
+  return { id: k.id, name: k.name, prefix: `${k.secret.slice(0, 11)}…`, createdAt: k.createdAt };
+}

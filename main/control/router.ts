@@ -1,0 +1,185 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type {
+  ApiKeyCreateResponse,
+  ApiKeyListResponse,
+  GatewayAction,
+  GatewayStatus,
+  HealthResponse,
+  InfoResponse,
+  TranscriptListResponse,
+  TranscriptResponse,
+} from '../contract/control-api.ts';
+import type { RunStatus, TranscriptSummary } from '../contract/events.ts';
+import { isLoopbackHost } from '../config/load.ts';
+import type { Services } from '../services.ts';
+import { log } from '../log.ts';
+import { APP_VERSION } from '../version.ts';
+import type { ApiKeyStore } from './api-keys.ts';
+import { ConfigUpdateError, type ConfigEditor } from './config-edit.ts';
+import { adminAuth, localOnly, sendControlError, type GuardOptions } from './guard.ts';
+import { computeMetrics } from './metrics.ts';
+import { formatCursor, streamHandler } from './stream.ts';
+
+const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'done', 'error', 'cancelled', 'interrupted']);
+
+export interface ControlDeps extends GuardOptions {
+  services: Services;
+  getToken: () => string;
+  bootId: string;
+  apiKeys: ApiKeyStore;
+  configEditor: ConfigEditor;
+}
+
+export function gatewayStatus(services: Services): GatewayStatus {
+  return {
+    state: services.gatewayState,
+    reason: services.gatewayStateReason,
+    url: services.url,
+    v1Url: `${services.url}/v1`,
+    exposed: !isLoopbackHost(services.config.GATEWAY_HOST),
+  };
+}
+
+/** Every summary that started or ended in the last `minutes` (the store lists newest first, 500 at most per page). */
+function recentSummaries(services: Services, minutes: number): TranscriptSummary[] {
+  const since = Date.now() - minutes * 60_000;
+  const out: TranscriptSummary[] = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = services.store.list({ limit: 500, offset });
+    out.push(...page.items);
+    const last = page.items[page.items.length - 1];
+    if (!last || page.items.length < 500 || Date.parse(last.startedAt) < since - 24 * 3_600_000) break;
+  }
+  return out;
+}
+
+function intParam(v: unknown, def: number): number {
+  const n = typeof v === 'string' ? Number(v) : NaN;
+  return Number.isFinite(n) ? Math.trunc(n) : def;
+}
+
+/** The control API (mounted at /api): transcripts, live stream, health, gateway control, config, API keys. */
+export function controlRouter(deps: ControlDeps): Router {
+  const { services } = deps;
+  const router = express.Router();
+  router.use(localOnly(deps));
+  router.use(adminAuth(deps.getToken));
+  router.use(express.json({ limit: '256kb' }));
+  const cursor = (): string => formatCursor(deps.bootId, services.bus.lastId);
+
+  router.get('/info', (_req, res) => {
+    const body: InfoResponse = {
+      app: { name: 'Claude Code Gateway', version: APP_VERSION },
+      bootId: deps.bootId,
+      gateway: gatewayStatus(services),
+      claudeCode: { version: services.claudeVersion, runtime: services.runtime.kind },
+      apiKeyRequired: services.apiKeys().length > 0,
+      dataDir: services.config.DATA_DIR,
+    };
+    res.json(body);
+  });
+
+  router.get('/transcripts', (req, res) => {
+    const status = typeof req.query.status === 'string' && req.query.status ? req.query.status : undefined;
+    if (status && !STATUSES.has(status)) return sendControlError(res, 400, 'bad_status', `status must be one of ${[...STATUSES].join(', ')}`);
+    const at = cursor();
+    const page = services.store.list({
+      status: status as RunStatus | undefined,
+      model: typeof req.query.model === 'string' && req.query.model ? req.query.model : undefined,
+      q: typeof req.query.q === 'string' && req.query.q ? req.query.q : undefined,
+      limit: intParam(req.query.limit, 50),
+      offset: intParam(req.query.offset, 0),
+    });
+    const body: TranscriptListResponse = { ...page, cursor: at };
+    res.json(body);
+  });
+
+  router.get('/transcripts/:id', (req, res) => {
+    const at = cursor();
+    const summary = services.store.summary(req.params.id);
+    const events = summary ? services.store.events(req.params.id) : null;
+    if (!summary || !events) return sendControlError(res, 404, 'not_found', `No transcript ${req.params.id}.`);
+    const body: TranscriptResponse = { summary, events, cursor: at };
+    res.json(body);
+  });
+
+  router.get('/stream', streamHandler({ bus: services.bus, store: services.store, bootId: deps.bootId, keepAliveMs: services.config.SSE_KEEPALIVE_S * 1000 }));
+
+  router.get('/health', (_req, res) => {
+    const h = services.health();
+    const body: HealthResponse = {
+      status: h.status,
+      version: h.version,
+      claudeCode: h.claudeCode,
+      activeRuns: h.activeRuns,
+      queuedRuns: h.queuedRuns,
+      uptimeS: h.uptimeS,
+      components: h.components,
+      gateway: gatewayStatus(services),
+      metrics: computeMetrics(recentSummaries(services, 15), Date.now(), 15),
+      now: new Date().toISOString(),
+    };
+    res.json(body);
+  });
+
+  router.post('/gateway/:action', async (req, res, next) => {
+    const action = req.params.action as GatewayAction;
+    try {
+      if (action === 'start') await services.startGateway();
+      else if (action === 'stop') await services.stopGateway(5_000, 'stopped from the dashboard');
+      else if (action === 'restart') await services.restartGateway(5_000);
+      else return sendControlError(res, 404, 'unknown_action', `Unknown gateway action ${action}: use start, stop or restart.`);
+      log.info(`control API: gateway ${action} → ${services.gatewayState}`);
+      res.json(gatewayStatus(services));
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get('/config', (_req, res) => {
+    res.json(deps.configEditor.read());
+  });
+
+  router.put('/config', (req, res) => {
+    try {
+      const body = deps.configEditor.update(req.body);
+      log.info(`control API: settings saved (${body.restartRequired.join(', ') || 'no change to the running config'})`);
+      res.json(body);
+    } catch (err) {
+      if (err instanceof ConfigUpdateError) {
+        res.status(400).json({ error: { code: 'invalid_config', message: err.message, issues: err.issues } });
+        return;
+      }
+      throw err;
+    }
+  });
+
+  router.get('/keys', (_req, res) => {
+    const body: ApiKeyListResponse = { keys: deps.apiKeys.list(), configuredKeys: services.config.GATEWAY_API_KEYS.length };
+    res.json(body);
+  });
+
+  router.post('/keys', (req, res) => {
+    const name: unknown = (req.body as { name?: unknown } | undefined)?.name;
+    if (name !== undefined && (typeof name !== 'string' || name.length > 100)) return sendControlError(res, 400, 'bad_name', 'name must be a string of at most 100 characters');
+    const created: ApiKeyCreateResponse = deps.apiKeys.create(typeof name === 'string' ? name : '');
+    log.info(`control API: API key ${created.key.id} created`);
+    res.status(201).json(created);
+  });
+
+  router.delete('/keys/:id', (req, res) => {
+    if (!deps.apiKeys.revoke(req.params.id)) return sendControlError(res, 404, 'not_found', `No API key ${req.params.id}.`);
+    log.info(`control API: API key ${req.params.id} revoked`);
+    res.status(204).end();
+  });
+
+  router.use((req, res) => sendControlError(res, 404, 'not_found', `Unknown control API endpoint: ${req.method} /api${req.path}`));
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; type?: string; message?: string };
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return sendControlError(res, e.status, e.type ?? 'bad_request', e.message ?? 'Bad request');
+    log.error(`control API error: ${e?.message ?? String(err)}`);
+    if (res.headersSent) return void res.end();
+    sendControlError(res, 500, 'internal_error', 'Internal error in the control API.');
+  });
+  return router;
+}

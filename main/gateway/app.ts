@@ -4,11 +4,10 @@ import { log } from '../log.ts';
 import { apiKeyAuth } from './auth.ts';
 import { GatewayError, badRequest, sendError } from './openai-errors.ts';
 import { chatCompletionsHandler, newCompletionId, type ChatDeps } from './routes/chat-completions.ts';
+import { responsesHandler } from './routes/responses.ts';
 
 export interface AppDeps extends ChatDeps {
   getApiKeys: () => readonly string[];
-  /** False while the gateway is stopped: /v1 answers 503 but the server (control API, dashboard) stays up. */
-  isServing?: () => boolean;
   /** False while the gateway is stopped: /v1 answers 503 but the server (control API, dashboard) stays up. */
   isServing?: () => boolean;
   health: () => unknown;
@@ -86,12 +85,6 @@ export function createApp(deps: AppDeps): express.Express {
     }
     next();
   });
-  v1.use((_req, res, next) => {
-    if (deps.isServing && !deps.isServing()) {
-      return sendError(res, new GatewayError(503, 'The gateway is stopped: start it from the dashboard or the tray.', 'server_error', 'gateway_stopped'));
-    }
-    next();
-  });
   v1.use(jsonBody(Math.floor(deps.config.MAX_BODY_MB * 1024 * 1024)));
   v1.get('/models', (_req, res) => {
     res.json(deps.models.list());
@@ -102,6 +95,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(m);
   });
   v1.post('/chat/completions', chatCompletionsHandler(deps));
+  v1.post('/responses', responsesHandler(deps));
   deps.v1Routes?.(v1);
   v1.use((req, res) => sendError(res, new GatewayError(404, `Unknown endpoint: ${req.method} /v1${req.path}`, 'invalid_request_error', 'unknown_url')));
   app.use('/v1', v1);

@@ -28,6 +28,11 @@ export class SseWriter {
     this.write(`data: ${JSON.stringify(obj)}\n\n`);
   }
 
+  /** A named event (the Responses API sends `event: <type>` before each data line). */
+  event(name: string, obj: unknown): void {
+    this.write(`event: ${name}\ndata: ${JSON.stringify(obj)}\n\n`);
+  }
+
   done(): void {
     this.write('data: [DONE]\n\n');
     this.end();

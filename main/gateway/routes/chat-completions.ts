@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
+import { abortOnClose, acquireRunSlot } from './run-slot.ts';
 import type { Config } from '../../config/schema.ts';
 import type { RunLimiter } from '../limiter.ts';
 import type { ClaudeRuntime } from '../../claude/runtime.ts';
@@ -30,15 +31,6 @@ function usageBody(o: RunOutcome): { prompt_tokens: number; completion_tokens: n
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-/** Aborts the run when the client goes away before the answer is complete. */
-export function abortOnClose(req: Request, res: Response, ac: AbortController): () => void {
-  const onClose = (): void => {
-    if (!res.writableFinished) ac.abort('cancelled');
-  };
-  res.on('close', onClose);
-  return () => res.off('close', onClose);
-}
-
 /** POST /v1/chat/completions: the complete agentic run, streamed or in one body. */
 export function chatCompletionsHandler(deps: ChatDeps) {
   return async (req: Request, res: Response): Promise<void> => {
@@ -55,12 +47,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       const stream = body.stream === true;
       const includeUsage = stream && body.stream_options?.include_usage === true;
 
-      release = await deps.limiter.acquire(ac.signal);
-      try {
-        await deps.runtime.ready();
-      } catch (err) {
-        throw new GatewayError(503, `Claude runtime unavailable: ${(err as Error).message}`, 'server_error', 'runtime_unavailable');
-      }
+      release = await acquireRunSlot(deps, ac);
       if (ac.signal.aborted) return;
 
       const base = { id, object: 'chat.completion.chunk' as const, created, model: body.model };

@@ -1,0 +1,101 @@
+import crypto from 'node:crypto';
+import type { Request, Response } from 'express';
+import { clientLabel } from '../client-label.ts';
+import { GatewayError, sendError } from '../openai-errors.ts';
+import { preparePrompt } from '../prompt.ts';
+import { ResponsesAssembler } from '../responses-assembler.ts';
+import { parseResponsesRequest, responsesToMessages, type ResponsesRequest } from '../responses-request.ts';
+import type { RunOutcome } from '../run.ts';
+import { SseWriter } from '../sse.ts';
+import type { ChatDeps } from './chat-completions.ts';
+import { abortOnClose, acquireRunSlot } from './run-slot.ts';
+
+function usageBody(o: RunOutcome | null) {
+  const u = o?.usage;
+  const input = u ? u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens : 0;
+  const output = u ? u.outputTokens : 0;
+  return { input_tokens: input, input_tokens_details: { cached_tokens: u?.cacheReadInputTokens ?? 0 }, output_tokens: output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + output };
+}
+
+/** The Response object in the shape openai-node and n8n read. */
+function responseObject(id: string, createdAt: number, body: ResponsesRequest, status: string, asm: ResponsesAssembler, outcome: RunOutcome | null, error: GatewayError | null) {
+  return {
+    id,
+    object: 'response',
+    created_at: createdAt,
+    status,
+    background: false,
+    error: error ? { code: error.code ?? 'server_error', message: error.message } : null,
+    incomplete_details: outcome?.finishReason === 'length' ? { reason: 'max_output_tokens' } : null,
+    instructions: body.instructions ?? null,
+    max_output_tokens: body.max_output_tokens ?? null,
+    model: body.model,
+    output: asm.output,
+    output_text: asm.outputText,
+    parallel_tool_calls: true,
+    previous_response_id: body.previous_response_id ?? null,
+    reasoning: { effort: null, summary: null },
+    store: false,
+    temperature: body.temperature ?? null,
+    text: { format: { type: 'text' } },
+    tool_choice: 'auto',
+    tools: [],
+    top_p: body.top_p ?? null,
+    truncation: 'disabled',
+    usage: status === 'completed' || status === 'incomplete' ? usageBody(outcome) : null,
+    user: null,
+    metadata: body.metadata ?? {},
+  };
+}
+
+/** POST /v1/responses: the same complete agentic run as chat completions, in the Responses API's shapes. */
+export function responsesHandler(deps: ChatDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const id = `resp_${crypto.randomUUID().replace(/-/g, '')}`;
+    res.setHeader('x-request-id', id);
+    const createdAt = Math.floor(Date.now() / 1000);
+    const ac = new AbortController();
+    const detach = abortOnClose(req, res, ac);
+    let release: (() => void) | null = null;
+    try {
+      const body = parseResponsesRequest(req.body);
+      const model = deps.models.resolve(body.model);
+      if (!model) throw new GatewayError(404, `The model '${body.model}' does not exist. Available: ${deps.models.ids().join(', ')}.`, 'invalid_request_error', 'model_not_found', 'model');
+      const prompt = preparePrompt(responsesToMessages(body));
+      const stream = body.stream === true;
+      release = await acquireRunSlot(deps, ac);
+      if (ac.signal.aborted) return;
+
+      const sse = stream ? new SseWriter(res, deps.config.SSE_KEEPALIVE_S * 1000) : null;
+      const asm = new ResponsesAssembler((ev) => sse?.event(ev.type, ev));
+      if (sse) {
+        const initial = responseObject(id, createdAt, body, 'in_progress', asm, null, null);
+        asm.event('response.created', { response: initial });
+        asm.event('response.in_progress', { response: initial });
+      }
+      const outcome = await deps.executor.execute(
+        { requestId: id, endpoint: '/v1/responses', model, stream, client: clientLabel(req), prompt, abort: ac },
+        (piece) => asm.push(piece),
+      );
+      asm.close();
+      if (outcome.status === 'cancelled') return sse?.end();
+      const status = outcome.error ? 'failed' : outcome.finishReason === 'length' ? 'incomplete' : 'completed';
+      const final = responseObject(id, createdAt, body, status, asm, outcome, outcome.error);
+      if (sse) {
+        asm.event(outcome.error ? 'response.failed' : status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: final });
+        return sse.end();
+      }
+      if (outcome.error) return sendError(res, outcome.error);
+      res.status(200).json(final);
+    } catch (err) {
+      if (err instanceof GatewayError) {
+        if (err.status === 499) return;
+        return sendError(res, err);
+      }
+      throw err;
+    } finally {
+      release?.();
+      detach();
+    }
+  };
+}

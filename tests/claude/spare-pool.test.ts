@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
+import { resolveClaudeBinary } from '../../main/claude/binary.ts';
+import { createSdkRuntime } from '../../main/claude/local-runtime.ts';
+import type { ClaudeRuntime, RunSpec } from '../../main/claude/runtime.ts';
+import { SparePool, type SpareProfile } from '../../main/claude/spare-pool.ts';
+import { startScriptedAnthropic, type MessagesRequest, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
+import { bashThenAnswer } from '../fixtures/scripts.ts';
+import { claudeTestEnv } from '../helpers/gateway.ts';
+
+const PROFILE: SpareProfile = { allowedTools: ['Bash', 'Read'], disallowedTools: [], maxTurns: 0 };
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function processesMatching(marker: string): string[] {
+  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(marker) && !l.includes('ps -eo'));
+}
+
+async function waitUntil(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function systemText(req: MessagesRequest): string {
+  return typeof req.system === 'string' ? req.system : (req.system ?? []).map((b) => b.text).join('\n');
+}
+
+function answerText(messages: SDKMessage[]): string {
+  const r = messages.find((m) => m.type === 'result');
+  return r && r.type === 'result' && r.subtype === 'success' ? r.result : '';
+}
+
+describe('SparePool: pre-started Claude Code processes (real binary, scripted model)', () => {
+  let api: ScriptedAnthropic;
+  let home: string;
+  let cwd: string;
+  let baseEnv: NodeJS.ProcessEnv;
+  let coldRuntime: ClaudeRuntime;
+  let pool: SparePool;
+  let coldStarts = 0;
+
+  const spec = (over: Partial<RunSpec> = {}): RunSpec => ({
+    messages: [{ role: 'user', content: 'run it' }],
+    systemPrompt: 'Answer like a pirate.',
+    model: 'sonnet',
+    cwd,
+    allowedTools: PROFILE.allowedTools,
+    disallowedTools: PROFILE.disallowedTools,
+    permissionMode: 'default',
+    maxTurns: 0,
+    abortController: new AbortController(),
+    ...over,
+  });
+  /** Through the pool when it can, else cold — exactly what the runtime does. */
+  const run = (s: RunSpec): { warm: boolean; stream: AsyncIterable<SDKMessage> } => {
+    const cold = (): AsyncIterable<SDKMessage> => {
+      coldStarts++;
+      return coldRuntime.run(s);
+    };
+    const warm = pool.tryClaim(s, cold);
+    return { warm: warm !== null, stream: warm ?? cold() };
+  };
+  const collect = async (stream: AsyncIterable<SDKMessage>): Promise<SDKMessage[]> => {
+    const out: SDKMessage[] = [];
+    for await (const m of stream) out.push(m);
+    return out;
+  };
+
+  before(async () => {
+    api = await startScriptedAnthropic(bashThenAnswer());
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-spare-'));
+    cwd = path.join(home, 'workspace');
+    fs.mkdirSync(cwd);
+    baseEnv = { ...process.env, ...claudeTestEnv(api.url, path.join(home, 'home')) };
+    coldRuntime = createSdkRuntime({ kind: 'local', baseEnv });
+    pool = new SparePool({ size: 1, profile: PROFILE, baseEnv, binary: resolveClaudeBinary() });
+    pool.start();
+    await waitUntil(() => pool.stats().parked === 1, 60_000, 'the first spare to park');
+  });
+
+  after(async () => {
+    await pool.close();
+    await api.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('leaves ineligible runs (resume, other tools, extra env) to a cold start without touching the spare', () => {
+    const cold = (): AsyncIterable<SDKMessage> => { throw new Error('not called'); };
+    assert.equal(pool.tryClaim(spec({ resumeSessionId: '00000000-0000-4000-8000-000000000000' }), cold), null);
+    assert.equal(pool.tryClaim(spec({ allowedTools: ['Bash'] }), cold), null);
+    assert.equal(pool.tryClaim(spec({ maxTurns: 3 }), cold), null);
+    assert.equal(pool.tryClaim(spec({ env: { FOO: '1' } }), cold), null);
+    assert.equal(pool.stats().parked, 1);
+    assert.equal(pool.stats().claims, 0);
+  });
+
+  it('a claimed spare answers exactly like a cold run, tools and system prompt included', async () => {
+    const warmPid = pool.parkedPids()[0];
+    const first = api.requests.length;
+    const w = run(spec());
+    assert.ok(w.warm, 'a parked spare was claimed');
+    const warmMsgs = await collect(w.stream);
+    const warmReqs = api.requests.slice(first).filter((r) => r.tools?.length);
+    assert.equal(coldStarts, 0, 'no cold start behind the warm run');
+    assert.equal(pool.stats().claims, 1);
+
+    const mid = api.requests.length;
+    const c = coldRuntime.run(spec());
+    const coldMsgs = await collect(c);
+    const coldReqs = api.requests.slice(mid).filter((r) => r.tools?.length);
+
+    assert.equal(answerText(warmMsgs), 'The command printed fib-7. Done.');
+    assert.equal(answerText(warmMsgs), answerText(coldMsgs));
+    assert.equal(warmReqs.length, 2, 'tool call + answer after the tool really ran');
+    assert.equal(warmReqs.length, coldReqs.length);
+    assert.deepEqual(warmReqs[0].tools?.map((t) => t.name).sort(), coldReqs[0].tools?.map((t) => t.name).sort());
+    assert.ok(systemText(warmReqs[0]).includes('Answer like a pirate.'), 'the request system prompt is appended on claim');
+    assert.equal(systemText(warmReqs[0]).length, systemText(coldReqs[0]).length, 'same system prompt as a cold run');
+    assert.equal(warmReqs[0].model, coldReqs[0].model, 'the claim sets the model');
+    const init = warmMsgs.find((m) => m.type === 'system' && m.subtype === 'init');
+    assert.ok(init && init.type === 'system' && init.subtype === 'init' && init.cwd === fs.realpathSync(cwd), 'the session runs in the claimed cwd');
+    assert.equal(warmMsgs.filter((m) => m.type === 'result').length, 1);
+    assert.ok(warmMsgs.some((m) => m.type === 'stream_event'), 'token deltas stream from a spare too');
+    assert.ok(!groupAlive(warmPid), 'the claimed process went away with its run');
+  });
+
+  it('refills after a claim', async () => {
+    await waitUntil(() => pool.stats().parked === 1, 60_000, 'a replacement spare');
+    const pid = pool.parkedPids()[0];
+    assert.ok(pid && groupAlive(pid));
+    assert.deepEqual(pool.activePids(), []);
+  });
+
+  it('a refused claim falls back to a cold start with one clean session', async () => {
+    // Project settings that set `model` make Claude Code refuse the claim (project_settings_not_claimable).
+    const picky = path.join(home, 'picky');
+    fs.mkdirSync(path.join(picky, '.claude'), { recursive: true });
+    fs.writeFileSync(path.join(picky, '.claude', 'settings.json'), JSON.stringify({ model: 'haiku' }));
+    const before = { ...pool.stats() };
+    const coldBefore = coldStarts;
+    const r = run(spec({ cwd: picky }));
+    assert.ok(r.warm, 'the pool tried its spare');
+    const msgs = await collect(r.stream);
+    assert.equal(coldStarts, coldBefore + 1, 'the cold path ran');
+    assert.equal(pool.stats().fallbacks, before.fallbacks + 1);
+    assert.equal(pool.stats().claims, before.claims);
+    assert.match(pool.stats().lastError ?? '', /not_claimable|not_claimed|refus/i);
+    assert.equal(answerText(msgs), 'The command printed fib-7. Done.');
+    assert.equal(msgs.filter((m) => m.type === 'system' && m.subtype === 'init').length, 1, 'nothing of the refused claim leaks');
+    assert.equal(msgs.filter((m) => m.type === 'result').length, 1);
+    await waitUntil(() => pool.stats().parked === 1, 60_000, 'a replacement spare after the refusal');
+  });
+
+  it('cancelling a claimed run kills its whole process group', async () => {
+    api.setScript(bashThenAnswer('timeout 27.1828 tail -f /dev/null'));
+    const s = spec();
+    const r = run(s);
+    assert.ok(r.warm);
+    const done = collect(r.stream).catch(() => []);
+    await waitUntil(() => processesMatching('27.1828 tail').length > 0, 30_000, 'the tool to start');
+    const pids = pool.activePids();
+    assert.equal(pids.length, 1, 'the claimed process is reported as a live run');
+    s.abortController.abort('cancelled');
+    await waitUntil(() => processesMatching('27.1828 tail').length === 0 && !groupAlive(pids[0]), 3_000, 'the process tree to die');
+    await done;
+    assert.deepEqual(pool.activePids(), []);
+    api.setScript(bashThenAnswer());
+  });
+
+  it('close() leaves no process and no parking directory behind', async () => {
+    await waitUntil(() => pool.stats().parked === 1, 60_000, 'a parked spare');
+    const pids = pool.parkedPids();
+    assert.equal(pids.length, 1);
+    await pool.close();
+    for (const pid of pids) assert.ok(!groupAlive(pid), `process group ${pid} is gone`);
+    assert.equal(processesMatching('--await-claim').filter((l) => l.includes(home)).length, 0);
+    const spares = path.join(home, 'home', '.claude', 'spares');
+    await waitUntil(() => !fs.existsSync(spares) || fs.readdirSync(spares).length === 0, 3_000, 'parking directories to be removed');
+    const cold = (): AsyncIterable<SDKMessage> => { throw new Error('not called'); };
+    assert.equal(pool.tryClaim(spec(), cold), null, 'a closed pool claims nothing');
+  });
+});

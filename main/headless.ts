@@ -1,10 +1,11 @@
 import { ConfigError, loadConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
+import { installControlApi } from './control/install.ts';
 import { log } from './log.ts';
 import { buildServices } from './services.ts';
 
 /**
- * Entry without Electron: the gateway (and, once built, the dashboard) in plain Node. `npm start` falls back to it
+ * Entry without Electron: the gateway, its control API and the dashboard in plain Node. `npm start` falls back to it
  * when Electron cannot launch. SIGTERM/SIGINT stop gracefully: no new requests, running ones get a bounded grace.
  */
 async function main(): Promise<void> {
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const services = await buildServices(config, { consoleLog: true });
+  const control = installControlApi(services);
   await services.start();
   if (services.gatewayState !== 'running') {
     log.error('the gateway could not start; other services keep running (see above)');
@@ -26,6 +28,10 @@ async function main(): Promise<void> {
     console.log(`\nClaude Code Gateway ${services.health().version} (headless)`);
     console.log(`  OpenAI base URL:  ${services.url}/v1`);
     console.log(`  Health:           ${services.url}/health`);
+    // The admin token goes to the terminal only (never to the log file), once, inside the URL's fragment.
+    if (!config.DASHBOARD) console.log(`  Control API:      ${services.url}/api (admin token in ${control.tokenFile})`);
+    else if (control.dashboardDir) console.log(`  Dashboard:        ${control.dashboardUrl()}`);
+    else console.log(`  Dashboard:        not built — run \`npm run build\` (control API at ${services.url}/api, token in ${control.tokenFile})`);
     console.log(`  Claude Code:      ${services.claudeVersion ?? 'NOT FOUND'} (runtime ${config.CLAUDE_RUNTIME})`);
     console.log(`  Data:             ${config.DATA_DIR}\n`);
   }

@@ -1,0 +1,42 @@
+import { useEffect, useState } from 'react';
+
+/** Hash routes: `#/`, `#/transcripts/<id>`, `#/health`, `#/settings`, `#/mcp`, `#/docker`. */
+export type Route =
+  | { page: 'transcripts' }
+  | { page: 'transcript'; id: string }
+  | { page: 'health' }
+  | { page: 'settings' }
+  | { page: 'mcp' }
+  | { page: 'docker' };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  switch (parts[0]) {
+    case 'transcripts':
+      return parts[1] ? { page: 'transcript', id: parts[1] } : { page: 'transcripts' };
+    case 'health':
+      return { page: 'health' };
+    case 'settings':
+      return { page: 'settings' };
+    case 'mcp':
+      return { page: 'mcp' };
+    case 'docker':
+      return { page: 'docker' };
+    default:
+      return { page: 'transcripts' };
+  }
+}
+
+export function href(route: Route): string {
+  return route.page === 'transcript' ? `#/transcripts/${encodeURIComponent(route.id)}` : `#/${route.page === 'transcripts' ? '' : route.page}`;
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const on = (): void => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return route;
+}

@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import type { Page } from 'playwright-core';
+import { toolResultText, type Script } from '../fixtures/scripted-anthropic.ts';
+import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
+import { buildRenderer, chromiumMissing, launchChromium, SCREENSHOT_DIR, type Browser } from './chromium.ts';
+
+const missing = chromiumMissing();
+if (missing && process.env.CI === 'true') throw new Error(`CI: ${missing}`);
+
+/** Resolvable gates let the test look at a run while it is in a given state. */
+function gate(): { wait: Promise<void>; open(): void } {
+  let open!: () => void;
+  const wait = new Promise<void>((r) => (open = r));
+  return { wait, open };
+}
+
+const finalGate = gate();
+const cancelGate = gate();
+
+/** "agentic": text + Bash, then (after the test opens the gate) the final answer. "cancel me": hangs. "please fail": API error. */
+const script: Script = async (_req, info) => {
+  const said = info.userTexts.join('\n');
+  if (said.includes('please fail')) return { httpError: 400, errorType: 'invalid_request_error', message: 'scripted refusal for the dashboard test' };
+  if (said.includes('cancel me')) {
+    await cancelGate.wait;
+    return { blocks: [{ type: 'text', text: 'too late' }] };
+  }
+  if (info.lastToolResults.length) {
+    await finalGate.wait;
+    const out = toolResultText(info.lastToolResults[0]).split('\n')[0];
+    return { chunkDelayMs: 20, blocks: [{ type: 'text', text: `The command printed ${out}. Final answer: 7.`, chunks: 6 }] };
+  }
+  return { chunkDelayMs: 10, blocks: [{ type: 'thinking', thinking: 'The user wants the number; run it.' }, { type: 'text', text: "I'll run the command." }, { type: 'tool_use', name: 'Bash', input: { command: 'echo fib-$((3+4))', description: 'compute fib' } }] };
+};
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: false });
+}
+
+async function rowStatus(page: Page, id: string): Promise<string | null> {
+  return page.locator(`tr[data-request-id="${id}"]`).getAttribute('data-status');
+}
+
+describe('dashboard in Chromium (headless server, scripted model)', { skip: missing ?? false }, () => {
+  let gw: TestDashboard;
+  let browser: Browser;
+  let page: Page;
+  let client: OpenAI;
+  let outDir: string;
+
+  before(async () => {
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-renderer-'));
+    buildRenderer(outDir);
+    gw = await startTestDashboard({ script, control: { serveDashboard: true, dashboardDir: outDir } });
+    gw.services.registerHealth('docker', () => ({ name: 'docker', status: 'stopped', reason: 'CLAUDE_RUNTIME is local: no container needed', since: new Date().toISOString() }));
+    client = new OpenAI({ baseURL: gw.v1, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    // Claude Code cold starts take seconds on a loaded 2-core machine: wait generously, assert exactly.
+    page.setDefaultTimeout(60_000);
+  });
+
+  after(async () => {
+    finalGate.open();
+    cancelGate.open();
+    await browser?.close();
+    await gw?.close();
+    if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
+  });
+
+  test('without a token: the token screen; the printed URL opens the dashboard and the token leaves the address bar', async () => {
+    await page.goto(`${gw.baseUrl}/`);
+    await page.getByTestId('token-gate').waitFor();
+    await page.goto(`${gw.baseUrl}/#token=${gw.token}`);
+    await page.getByText(`No requests yet — point OpenWebUI at ${gw.v1}`).waitFor();
+    assert.ok(!page.url().includes(gw.token), `token stripped from ${page.url()}`);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('ccg.adminToken')), gw.token);
+    await shot(page, '01-empty');
+  });
+
+  let agenticId = '';
+  let agentic: Promise<unknown>;
+
+  test('an agentic request appears live in the list and streams into the detail view', async () => {
+    agentic = client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'agentic: compute fib with bash' }] });
+    const row = page.locator('tr[data-request-id]').first();
+    await row.waitFor({ timeout: 90_000 });
+    agenticId = (await row.getAttribute('data-request-id')) ?? '';
+    assert.ok(agenticId);
+    assert.equal(await rowStatus(page, agenticId), 'running');
+    await page.locator(`tr[data-request-id="${agenticId}"] td[data-col="tools"]`).filter({ hasText: '1' }).waitFor({ timeout: 90_000 });
+    await shot(page, '02-list-running');
+
+    await row.locator('a.preview').click();
+    await page.waitForURL(/#\/transcripts\//);
+    const bash = page.locator('[data-tool="Bash"]');
+    await bash.waitFor();
+    await page.getByText("I'll run the command.").waitFor();
+    assert.match(await bash.innerText(), /\$ echo fib-\$\(\(3\+4\)\)/);
+    // Claude Code really ran the tool: its result is paired with the call while the run is still going.
+    await page.locator('[data-tool="Bash"][data-state="done"]').waitFor({ timeout: 90_000 });
+    assert.match(await bash.locator('.tool-output').innerText(), /fib-7/);
+    assert.equal(await page.locator('.detail .badge').first().getAttribute('data-status'), 'running');
+    await page.locator('[data-kind="thinking"]').waitFor();
+    assert.equal(await page.locator('.thinking-text').count(), 0, 'thinking starts collapsed');
+    await shot(page, '03-detail-running');
+  });
+
+  test('reload while running: the stream resumes without duplicates, then the final answer arrives live', async () => {
+    await page.reload();
+    await page.locator('[data-tool="Bash"][data-state="done"]').waitFor();
+    await page.getByText("I'll run the command.").waitFor();
+    finalGate.open();
+    await page.getByText('The command printed fib-7. Final answer: 7.').waitFor({ timeout: 90_000 });
+    await page.locator('.detail .badge[data-status="done"]').first().waitFor({ timeout: 90_000 });
+    assert.equal(await page.locator('[data-tool="Bash"]').count(), 1, 'one Bash call');
+    assert.equal(await page.getByText("I'll run the command.").count(), 1, 'text shown once');
+    assert.equal(await page.getByText('The command printed fib-7. Final answer: 7.').count(), 1, 'answer shown once');
+    assert.equal(await page.locator('[data-kind="prompt"]').count(), 1);
+    const tokens = await page.getByTestId('detail-tokens').innerText();
+    assert.match(tokens, /^\d[\d.k]* \/ \d[\d.k]*$/, `tokens shown: ${tokens}`);
+    const res = (await agentic) as { choices: Array<{ message: { content: string } }> };
+    assert.match(res.choices[0].message.content, /Final answer: 7/);
+    // Every stored event is accounted for: one row per text block / tool call, none twice.
+    const stored = gw.services.store.events(agenticId) ?? [];
+    assert.equal(stored.filter((e) => e.type === 'tool_use').length, 1);
+    await page.locator('[data-kind="thinking"] button').click();
+    await page.locator('.thinking-text').waitFor();
+    await shot(page, '04-detail-done');
+    await page.goto(`${gw.baseUrl}/#/`);
+    await page.locator(`tr[data-request-id="${agenticId}"][data-status="done"]`).waitFor();
+    assert.match(await page.locator(`tr[data-request-id="${agenticId}"] td[data-col="tokens"]`).innerText(), /\d+ \/ \d+/);
+  });
+
+  test('a failed and a cancelled request show their states', async () => {
+    await page.goto(`${gw.baseUrl}/#/`);
+    await client.chat.completions.create({ model: 'haiku', messages: [{ role: 'user', content: 'please fail now' }] }).catch(() => undefined);
+    const failed = page.locator('tr[data-status="error"]');
+    await failed.waitFor({ timeout: 90_000 });
+    assert.match(await failed.innerText(), /please fail now/);
+
+    const ac = new AbortController();
+    const cancelled = client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'cancel me please' }] }, { signal: ac.signal }).catch((e: unknown) => e);
+    const running = page.locator('tr[data-status="running"]').filter({ hasText: 'cancel me please' });
+    await running.waitFor({ timeout: 90_000 });
+    const cancelId = (await running.getAttribute('data-request-id')) ?? '';
+    ac.abort();
+    await cancelled;
+    await page.locator(`tr[data-request-id="${cancelId}"][data-status="cancelled"]`).waitFor({ timeout: 90_000 });
+    await shot(page, '05-list-states');
+
+    const failedId = (await failed.getAttribute('data-request-id')) ?? '';
+    await page.goto(`${gw.baseUrl}/#/transcripts/${failedId}`);
+    await page.locator('.ev-error').first().waitFor();
+    assert.match(await page.locator('.ev-error').first().innerText(), /scripted refusal|Claude Code|error/i);
+    await page.locator('[data-kind="end"] .badge[data-status="error"]').waitFor();
+    await shot(page, '06-detail-error');
+
+    // the list filters by status
+    await page.goto(`${gw.baseUrl}/#/`);
+    await page.getByLabel('Status').selectOption('cancelled');
+    await page.locator('tr[data-request-id]').first().waitFor();
+    assert.deepEqual(await page.locator('tr[data-request-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status'))), ['cancelled']);
+  });
+
+  test('health page: one card per component, Claude Code version, traffic chart', async () => {
+    await page.goto(`${gw.baseUrl}/#/health`);
+    for (const name of ['gateway', 'claude', 'transcripts', 'docker']) await page.locator(`[data-component="${name}"]`).waitFor();
+    assert.equal(await page.locator('[data-component="gateway"]').getAttribute('data-status'), 'ok');
+    assert.equal(await page.locator('[data-component="docker"]').getAttribute('data-status'), 'stopped');
+    assert.match(await page.locator('[data-component="docker"]').innerText(), /no container needed/);
+    assert.match(await page.getByTestId('claude-version').innerText(), /version \d+\.\d+\.\d+/);
+    assert.ok((await page.locator('.chart rect.bar, .chart rect.bar-err').count()) >= 1);
+    await shot(page, '07-health');
+  });
+
+  test('settings: a copyable base URL, API key shown once', async () => {
+    await page.goto(`${gw.baseUrl}/#/settings`);
+    const base = page.getByTestId('base-url');
+    await base.waitFor();
+    assert.equal(await base.locator('input').inputValue(), gw.v1);
+    await base.getByRole('button', { name: 'Copy' }).click();
+    await base.getByRole('button', { name: 'Copied' }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), gw.v1);
+    await page.getByLabel('Key name').fill('openwebui');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByTestId('new-key').locator('input').inputValue();
+    assert.match(secret, /^sk-ccg-/);
+    assert.equal(gw.services.apiKeys().includes(secret), true);
+    await page.locator('[data-testid="settings-form"]').waitFor();
+    await shot(page, '08-settings');
+    await page.reload();
+    await page.getByTestId('api-keys').locator('tr[data-key-id]').first().waitFor();
+    assert.equal(await page.getByTestId('new-key').count(), 0, 'the secret is not shown again');
+    assert.ok(!(await page.content()).includes(secret));
+  });
+
+  test('dark theme follows the system', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${gw.baseUrl}/#/transcripts/${agenticId}`);
+    await page.locator('[data-tool="Bash"]').waitFor();
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(bg, 'rgb(17, 19, 24)');
+    await shot(page, '09-detail-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  test('control API unreachable: an error state that retries', async () => {
+    await page.goto(`${gw.baseUrl}/#/`);
+    await page.locator('tr[data-request-id]').first().waitFor();
+    await gw.services.stop({ graceMs: 0 });
+    await page.getByTestId('connection-lost').waitFor({ timeout: 20_000 });
+    await shot(page, '10-connection-lost');
+    // A fresh load cannot come from the dead server: the same bundle served from another loopback port (as a dev
+    // server would) opens on the unreachable control API and keeps retrying.
+    const statics = http.createServer((req, res) => {
+      const file = path.join(outDir, (req.url ?? '/').split('?')[0] === '/' ? 'index.html' : (req.url ?? '').split('?')[0]);
+      if (!file.startsWith(outDir) || !fs.existsSync(file)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'text/html' });
+      fs.createReadStream(file).pipe(res);
+    });
+    await new Promise<void>((r) => statics.listen(0, '127.0.0.1', r));
+    try {
+      const port = (statics.address() as AddressInfo).port;
+      await page.goto(`http://127.0.0.1:${port}/#token=${gw.token}&api=${encodeURIComponent(gw.baseUrl)}`);
+      await page.getByTestId('unreachable').waitFor();
+      assert.match(await page.getByTestId('unreachable').innerText(), /Retrying in \d+ s/);
+      await shot(page, '11-unreachable');
+    } finally {
+      statics.closeAllConnections();
+      await new Promise<void>((r) => statics.close(() => r()));
+    }
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * HTTP API of the MCP servers view (dashboard / tray). No auth of its own: mount it under the control API's
+ * admin-guarded prefix, e.g. `services.mount('/api/mcp', guard, mcpRouter(oauth))`.
+ *
+ *   GET    /servers                  → { servers: McpServerInfo[] }   (status checked by Claude Code; takes seconds)
+ *   POST   /servers                  { name, url, transport?, clientId?, callbackPort? } → 201 McpActionResult
+ *   DELETE /servers/:name            → McpActionResult
+ *   POST   /servers/:name/login      → 202 { login: LoginSnapshot } once the authorization URL is known (or failed)
+ *   POST   /servers/:name/logout     → McpActionResult
+ *   GET    /logins                   → { logins: LoginSnapshot[] }      GET /logins/:id → LoginSnapshot
+ *   POST   /logins/:id/cancel        → { cancelled: boolean }
+ *   GET    /listener                 → ListenerHealth
+ *   GET    /events                   → SSE: `login` (LoginEvent), `servers` ({}), `listener` (ListenerHealth)
+ */
+import express, { type Router } from 'express';
+import type { OAuthServices } from './index.ts';
+import type { LoginEvent, LoginSnapshot } from './login-driver.ts';
+import { serverNameSchema } from './mcp-servers.ts';
+
+export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: number } = {}): Router {
+  const r = express.Router();
+  r.use(express.json({ limit: '64kb' }));
+
+  r.get('/servers', async (_req, res) => {
+    try {
+      res.json({ servers: await oauth.servers.list() });
+    } catch (err) {
+      res.status(502).json({ error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+
+  r.post('/servers', async (req, res) => {
+    const body: unknown = req.body;
+    const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const result = await oauth.servers.add({
+      name: String(b.name ?? ''),
+      url: String(b.url ?? ''),
+      transport: b.transport === 'sse' ? 'sse' : 'http',
+      ...(typeof b.clientId === 'string' && b.clientId ? { clientId: b.clientId } : {}),
+      ...(typeof b.callbackPort === 'number' ? { callbackPort: b.callbackPort } : {}),
+    });
+    res.status(result.ok ? 201 : 400).json(result);
+  });
+
+  r.delete('/servers/:name', async (req, res) => {
+    const result = await oauth.servers.remove(req.params.name);
+    res.status(result.ok ? 200 : 400).json(result);
+  });
+
+  r.post('/servers/:name/logout', async (req, res) => {
+    const result = await oauth.servers.logout(req.params.name);
+    res.status(result.ok ? 200 : 400).json(result);
+  });
+
+  r.post('/servers/:name/login', async (req, res) => {
+    const name = serverNameSchema.safeParse(req.params.name);
+    if (!name.success) {
+      res.status(400).json({ error: 'invalid server name' });
+      return;
+    }
+    const handle = oauth.driver.start(name.data);
+    // Answer as soon as there is something to show: the authorization URL, or the end.
+    const snap = await new Promise<LoginSnapshot>((resolve) => {
+      const current = (): LoginSnapshot => oauth.driver.get(handle.loginId) as LoginSnapshot;
+      const onEvent = (e: LoginEvent): void => {
+        if (e.loginId === handle.loginId && (e.step !== 'started')) done();
+      };
+      const timer = setTimeout(() => done(), opts.loginAnswerTimeoutMs ?? 30_000);
+      const done = (): void => {
+        clearTimeout(timer);
+        oauth.driver.off('event', onEvent);
+        resolve(current());
+      };
+      oauth.driver.on('event', onEvent);
+      void handle.result.then(done);
+    });
+    res.status(202).json({ login: snap });
+  });
+
+  r.get('/logins', (_req, res) => {
+    res.json({ logins: oauth.driver.list() });
+  });
+
+  r.get('/logins/:id', (req, res) => {
+    const snap = oauth.driver.get(req.params.id);
+    if (!snap) res.status(404).json({ error: 'no such login' });
+    else res.json(snap);
+  });
+
+  r.post('/logins/:id/cancel', (req, res) => {
+    res.json({ cancelled: oauth.driver.cancel(req.params.id, 'cancelled from the dashboard') });
+  });
+
+  r.get('/listener', (_req, res) => {
+    res.json(oauth.listener.health());
+  });
+
+  r.get('/events', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    const send = (event: string, data: unknown): void => {
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const onLogin = (e: LoginEvent): void => send('login', e);
+    const onServers = (): void => send('servers', {});
+    const onListener = (): void => send('listener', oauth.listener.health());
+    oauth.driver.on('event', onLogin);
+    oauth.servers.on('changed', onServers);
+    oauth.listener.on('status', onListener);
+    send('listener', oauth.listener.health());
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    req.on('close', () => {
+      clearInterval(ping);
+      oauth.driver.off('event', onLogin);
+      oauth.servers.off('changed', onServers);
+      oauth.listener.off('status', onListener);
+    });
+  });
+
+  return r;
+}

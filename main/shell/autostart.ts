@@ -61,3 +61,16 @@ export function setAutostart(dir: string, enabled: boolean, entry: string): void
 export function startedHidden(argv: readonly string[]): boolean {
   return argv.includes(HIDDEN_FLAG);
 }
+
+export type LoginItemStrategy = 'electron' | 'xdg' | 'unsupported';
+
+/**
+ * How "Start at login" is done here: Electron's login items on macOS/Windows, an XDG autostart entry on Linux. An
+ * unpackaged run would register the bare Electron binary (which starts no app), so it is not offered there.
+ */
+export function loginItemStrategy(platform: NodeJS.Platform, isPackaged: boolean): LoginItemStrategy {
+  if (!isPackaged) return 'unsupported';
+  if (platform === 'darwin' || platform === 'win32') return 'electron';
+  if (platform === 'linux' || platform === 'freebsd' || platform === 'openbsd') return 'xdg';
+  return 'unsupported';
+}

@@ -16,9 +16,13 @@ function parse(url: string): URL | null {
   }
 }
 
-/** The dashboard page inside the control API's origin. */
-export function dashboardUrl(controlUrl: string): string {
-  return `${controlUrl.replace(/\/+$/, '')}/`;
+/**
+ * The dashboard page inside the control API's origin. The admin token may ride in the fragment (never sent to a
+ * server), as in headless mode; the preload bridge hands it over too.
+ */
+export function dashboardUrl(controlUrl: string, token?: string): string {
+  const base = `${controlUrl.replace(/\/+$/, '')}/`;
+  return token ? `${base}#token=${encodeURIComponent(token)}` : base;
 }
 
 export function originOf(url: string): string | null {
@@ -71,7 +75,7 @@ export function dashboardCsp(): string {
     `connect-src 'self'`,
     `object-src 'none'`,
     `base-uri 'none'`,
-    `form-action 'self'`,
+    `form-action 'none'`,
     `frame-ancestors 'none'`,
     `frame-src 'none'`,
     `worker-src 'self'`,

@@ -46,3 +46,13 @@ test('enable/disable writes and removes the file in XDG_CONFIG_HOME/autostart', 
   assert.equal(isAutostartEnabled(dir), false);
   setAutostart(dir, false, ''); // idempotent
 });
+
+test('login item strategy per platform; never for an unpackaged run', async () => {
+  const { loginItemStrategy } = await import('../../main/shell/autostart.ts');
+  assert.equal(loginItemStrategy('darwin', true), 'electron');
+  assert.equal(loginItemStrategy('win32', true), 'electron');
+  assert.equal(loginItemStrategy('linux', true), 'xdg');
+  assert.equal(loginItemStrategy('linux', false), 'unsupported');
+  assert.equal(loginItemStrategy('darwin', false), 'unsupported');
+  assert.equal(loginItemStrategy('aix', true), 'unsupported');
+});

@@ -88,6 +88,8 @@ test('close hides to tray, unless quitting, tray-less, or the user wants close t
 test('dashboard URL and origins', () => {
   assert.equal(dashboardUrl('http://127.0.0.1:43121'), 'http://127.0.0.1:43121/');
   assert.equal(dashboardUrl('http://127.0.0.1:43121//'), 'http://127.0.0.1:43121/');
+  assert.equal(dashboardUrl('http://127.0.0.1:43121', 'a b+c'), 'http://127.0.0.1:43121/#token=a%20b%2Bc');
+  assert.equal(navigationDecision(dashboardUrl('http://127.0.0.1:43121', 'tok'), app), 'allow');
   assert.equal(originOf('http://127.0.0.1:43121/x'), 'http://127.0.0.1:43121');
   assert.equal(originOf('file:///x'), null);
 });

@@ -1,0 +1,183 @@
+/**
+ * What the desktop shell needs from the services, in one narrow interface, and the adapter that provides it from the
+ * composition root and its optional parts (control API, compose manager, OAuth callback listener, MCP auth status).
+ * The Electron code talks only to this, so it never reaches into services; this file is the one place that changes
+ * when services grow.
+ */
+import path from 'node:path';
+import type { ComposeManager, ComposeStatus } from '../compose/types.ts';
+import type { Services } from '../services.ts';
+import { waitForIdle, type QuitHandlers } from './quit-sequence.ts';
+import type { ContainerStatus, GatewayStatus, ShellState } from './tray-model.ts';
+
+export interface ShellBackend {
+  gatewayStatus(): GatewayStatus;
+  gatewayError(): string | null;
+  /** The OpenAI-compatible API's base (no /v1). */
+  gatewayUrl(): string;
+  activeRuns(): number;
+  /** Where the dashboard and the control API are served. */
+  controlUrl(): string;
+  adminToken(): string;
+  oauthPort(): number | null;
+  container(): ShellState['container'];
+  mcpServers(): ShellState['mcpServers'];
+  startGateway(): Promise<void>;
+  stopGateway(): Promise<void>;
+  containerUp(): Promise<void>;
+  containerDown(): Promise<void>;
+  /** Starts an MCP OAuth login; resolves with the provider URL to open in the browser. */
+  mcpLogin(server: string): Promise<string>;
+  logsDir(): string;
+  /** Called on state changes the parts announce (active-run counts are polled by the shell). */
+  onChange(cb: () => void): () => void;
+  /** Refreshes state that has to be asked for (container status); call on a slow timer. */
+  poll(): Promise<void>;
+  /** Handlers for the quit plan (see quit-sequence.ts), bound to these services. */
+  quitHandlers(graceMs: number): QuitHandlers;
+}
+
+/** MCP servers' auth state and the login starter (the OAuth login driver provides it). */
+export interface McpAuthSource {
+  servers(): ShellState['mcpServers'];
+  login(server: string): Promise<string>;
+}
+
+/** What the shell reads from the OAuth callback listener (main/oauth/listener.ts OAuthCallbackListener). */
+export interface OAuthListenerView {
+  health(): { boundPort: number | null; pendingLogins: ReadonlyArray<{ serverName: string }> };
+  stop(): Promise<void>;
+  on(event: 'status', listener: () => void): unknown;
+}
+
+export interface ShellParts {
+  /** The installed control API (main/control/install.ts): its admin token. */
+  control?: { token: string } | null;
+  compose?: Pick<ComposeManager, 'status' | 'up' | 'down'> | null;
+  oauth?: OAuthListenerView | null;
+  mcp?: McpAuthSource | null;
+}
+
+/** Grace given to running requests when the user stops the gateway from the tray. */
+export const TRAY_STOP_GRACE_MS = 5_000;
+
+/** The tray's container line from the compose manager's status, while an up/down of ours may be under way. */
+export function containerFromCompose(status: ComposeStatus | null, op: 'up' | 'down' | null): NonNullable<ShellState['container']> {
+  if (op === 'up') return { status: 'starting' };
+  if (op === 'down') return { status: 'stopping' };
+  if (!status) return { status: 'unknown' };
+  const problem = status.problem;
+  const map: Record<ComposeStatus['overall'], ContainerStatus> = { running: 'running', starting: 'starting', unhealthy: 'error', stopped: 'stopped', error: 'error' };
+  let s = map[status.overall];
+  if (problem?.code === 'image-missing') s = 'missing';
+  return problem && s !== 'running' ? { status: s, detail: problem.reason } : { status: s };
+}
+
+/** Pending browser logins the OAuth listener waits for, merged into the MCP servers' auth list. */
+export function mergeMcpServers(servers: ShellState['mcpServers'], oauth: ReturnType<OAuthListenerView['health']> | null): ShellState['mcpServers'] {
+  const pending = new Set((oauth?.pendingLogins ?? []).map((p) => p.serverName).filter(Boolean));
+  const out = servers.map((s) => (pending.has(s.name) ? { ...s, status: 'login-pending' as const } : s));
+  for (const name of pending) if (!out.some((s) => s.name === name)) out.push({ name, status: 'login-pending' });
+  return out;
+}
+
+export function servicesBackend(services: Services, parts: ShellParts = {}): ShellBackend {
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const cb of listeners) cb();
+  };
+  let composeStatus: ComposeStatus | null = null;
+  let composeOp: 'up' | 'down' | null = null;
+  let stopping: Promise<void> | null = null;
+  // pending logins and the listener's port change the tray (badge, tooltip)
+  parts.oauth?.on('status', changed);
+
+  const killLeftovers = () => {
+    for (const pid of services.runtime.livePids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const compose = parts.compose ?? null;
+  const oauth = parts.oauth ?? null;
+  const composeOpRun = async (op: 'up' | 'down', run: () => Promise<unknown>) => {
+    composeOp = op;
+    changed();
+    try {
+      await run();
+    } finally {
+      composeOp = null;
+      composeStatus = compose ? await compose.status() : null;
+      changed();
+    }
+  };
+
+  return {
+    gatewayStatus: () => services.gatewayState,
+    gatewayError: () => services.gatewayStateReason,
+    gatewayUrl: () => services.url,
+    activeRuns: () => services.executor.activeCount,
+    controlUrl: () => services.url,
+    adminToken: () => parts.control?.token ?? '',
+    oauthPort: () => oauth?.health().boundPort ?? null,
+    container: () => (compose ? containerFromCompose(composeStatus, composeOp) : null),
+    mcpServers: () => mergeMcpServers(parts.mcp?.servers() ?? [], oauth?.health() ?? null),
+    startGateway: () => services.startGateway(),
+    stopGateway: () => services.stopGateway(TRAY_STOP_GRACE_MS, 'stopped from the tray'),
+    containerUp: () => (compose ? composeOpRun('up', () => compose.up()) : Promise.reject(new Error('Claude runs locally: there is no container to start'))),
+    containerDown: () => (compose ? composeOpRun('down', () => compose.down()) : Promise.reject(new Error('Claude runs locally: there is no container to stop'))),
+    mcpLogin: (server) => (parts.mcp ? parts.mcp.login(server) : Promise.reject(new Error(`MCP login is not available (${server})`))),
+    logsDir: () => path.dirname(services.logFile),
+    onChange: (cb) => {
+      listeners.add(cb);
+      const off = services.onStateChange(cb);
+      return () => {
+        listeners.delete(cb);
+        off();
+      };
+    },
+    poll: async () => {
+      if (!compose || composeOp) return;
+      const next = await compose.status();
+      const was = JSON.stringify(containerFromCompose(composeStatus, null));
+      composeStatus = next;
+      if (JSON.stringify(containerFromCompose(next, null)) !== was) changed();
+    },
+    quitHandlers: (graceMs) => ({
+      // stopGateway stops /v1 taking requests at once (503), waits for running ones up to graceMs, then aborts them.
+      'stop-accepting': async () => {
+        stopping ??= services.stopGateway(graceMs, 'quitting');
+      },
+      drain: (signal) => waitForIdle(() => services.executor.activeCount, signal),
+      'stop-claude': async () => {
+        await (stopping ?? services.stopGateway(0, 'quitting'));
+        killLeftovers();
+      },
+      ...(oauth ? { 'stop-oauth': () => oauth.stop() } : {}),
+      // closes the listener (control API, dashboard, open SSE streams); containers are left as they are
+      'stop-services': () => services.stop({ graceMs: 0 }),
+    }),
+  };
+}
+
+/** The tray's state object, assembled from the backend plus the shell's own settings. */
+export function shellState(
+  backend: ShellBackend,
+  shell: { startAtLogin: boolean; startAtLoginSupported: boolean; keepRunningInTray: boolean; quitting: boolean },
+): ShellState {
+  const gateway = backend.gatewayStatus();
+  const error = gateway === 'error' ? backend.gatewayError() : null;
+  return {
+    gateway,
+    ...(error ? { gatewayError: error } : {}),
+    gatewayUrl: backend.gatewayUrl(),
+    oauthPort: backend.oauthPort(),
+    activeRuns: backend.activeRuns(),
+    container: backend.container(),
+    mcpServers: backend.mcpServers(),
+    ...shell,
+  };
+}

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Router, RequestHandler } from 'express';
 import { claudeVersion, resolveClaudeBinary } from './claude/binary.ts';
@@ -7,6 +8,7 @@ import { createSdkRuntime } from './claude/local-runtime.ts';
 import type { ClaudeRuntime } from './claude/runtime.ts';
 import type { Config } from './config/schema.ts';
 import { createApp } from './gateway/app.ts';
+import { ConversationMap } from './gateway/conversations.ts';
 import { RunLimiter } from './gateway/limiter.ts';
 import { ModelCatalog } from './gateway/models.ts';
 import { RunExecutor } from './gateway/run.ts';
@@ -35,7 +37,9 @@ export class Services {
   readonly runtime: ClaudeRuntime;
   readonly models: ModelCatalog;
   readonly limiter: RunLimiter;
+  readonly taskLimiter: RunLimiter;
   readonly executor: RunExecutor;
+  readonly conversations: ConversationMap;
   readonly startedAt = Date.now();
   readonly logFile: string;
   claudeVersion: string | null = null;
@@ -57,6 +61,8 @@ export class Services {
     this.runtime = opts.runtime ?? createSdkRuntime({ kind: 'local', claudePath: config.CLAUDE_PATH });
     this.models = new ModelCatalog(config);
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
+    this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);
+    this.conversations = new ConversationMap(path.join(config.DATA_DIR, 'conversations.json'), config.SESSION_TTL_S * 1000);
     this.executor = new RunExecutor(config, this.runtime, this.store);
   }
 
@@ -147,6 +153,8 @@ export class Services {
       config: this.config,
       models: this.models,
       limiter: this.limiter,
+      taskLimiter: this.taskLimiter,
+      conversations: this.conversations,
       runtime: this.runtime,
       executor: this.executor,
       getApiKeys: () => this.apiKeys(),

@@ -1,4 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { query, type Options, type SDKMessage, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import { resolveClaudeBinary } from './binary.ts';
 import { isAlive, killTree, spawnInOwnGroup } from './process-tree.ts';
@@ -34,6 +37,17 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         throw new Error('Claude Code binary not found: reinstall dependencies (npm install) or set CLAUDE_PATH');
       }
       if (opts.ready) await opts.ready();
+    },
+    hasSession(sessionId: string): boolean {
+      if (!/^[A-Za-z0-9-]{8,64}$/.test(sessionId)) return false;
+      const env = opts.baseEnv ?? process.env;
+      const configDir = env.CLAUDE_CONFIG_DIR || path.join(env.HOME || os.homedir(), '.claude');
+      const projects = path.join(configDir, 'projects');
+      try {
+        return fs.readdirSync(projects).some((d) => fs.existsSync(path.join(projects, d, `${sessionId}.jsonl`)));
+      } catch {
+        return false;
+      }
     },
     livePids() {
       return [...children].map((c) => c.pid).filter((p): p is number => typeof p === 'number' && isAlive(p));
@@ -73,6 +87,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         ...(binary ? { pathToClaudeCodeExecutable: binary } : {}),
         ...(spec.maxTurns > 0 ? { maxTurns: spec.maxTurns } : {}),
         ...(spec.resumeSessionId ? { resume: spec.resumeSessionId } : {}),
+        ...(spec.tools ? { tools: spec.tools } : {}),
       };
       const q = query({ prompt: userTurns(spec.messages), options });
       return (async function* () {

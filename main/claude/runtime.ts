@@ -13,6 +13,8 @@ export interface RunSpec {
   permissionMode: PermissionMode;
   maxTurns: number;
   abortController: AbortController;
+  /** Built-in tools offered to the model; `[]` disables them all (background tasks). Default: Claude Code's set. */
+  tools?: string[];
   /** Resume an existing Claude Code session (conversation continuity). */
   resumeSessionId?: string;
   /** Extra env for the Claude process on top of the inherited environment. */
@@ -30,6 +32,8 @@ export interface ClaudeRuntime {
   /** Resolves when a run can start, or rejects with a user-facing reason (container down, binary missing). */
   ready(): Promise<void>;
   run(spec: RunSpec): AsyncIterable<SDKMessage>;
+  /** Whether a Claude Code session can be resumed here (its transcript exists). */
+  hasSession?(sessionId: string): boolean;
   /** PIDs (host-side) of Claude processes this runtime started that are still alive. */
   livePids(): number[];
 }

@@ -45,6 +45,14 @@ export const configSchema = z
     TOOL_OUTPUT_MAX_BYTES: int(256, 10_000_000).default(8_000),
     MAX_CONCURRENT_RUNS: int(1, 256).default(4),
     MAX_QUEUED_RUNS: int(0, 10_000).default(32),
+    /** Conversations map to Claude Code sessions for this long after their last turn. */
+    SESSION_TTL_S: int(60, 30 * 86_400).default(86_400),
+    /** Model for OpenWebUI background tasks (titles, tags, follow-ups): one turn, no tools. */
+    CLAUDE_TASK_MODEL: z.string().min(1).default('haiku'),
+    /** Background tasks run beside the main answers, up to this many at once. */
+    MAX_TASK_RUNS: int(1, 64).default(2),
+    /** Pre-started Claude Code processes kept ready for the next request (each ~250 MB); 0 disables. */
+    CLAUDE_SPARE_PROCESSES: int(0, 8).default(1),
     MAX_BODY_MB: z.coerce.number().min(0.01).max(512).default(25),
     OAUTH_CALLBACK_HOST: z.string().min(1).default('127.0.0.1'),
     OAUTH_CALLBACK_PORT: int(0, 65535).default(8888),

@@ -20,6 +20,8 @@ export interface RunRequest {
   prompt: PreparedPrompt;
   abort: AbortController;
   resumeSessionId?: string;
+  /** Background task (title, tags…): no tools, one turn. */
+  task?: string | null;
 }
 
 export interface RunOutcome {
@@ -102,7 +104,8 @@ export class RunExecutor {
         allowedTools: this.config.CLAUDE_ALLOWED_TOOLS,
         disallowedTools: this.config.CLAUDE_DISALLOWED_TOOLS,
         permissionMode: this.config.CLAUDE_PERMISSION_MODE as PermissionMode,
-        maxTurns: this.config.CLAUDE_MAX_TURNS,
+        maxTurns: req.task ? 1 : this.config.CLAUDE_MAX_TURNS,
+        ...(req.task ? { tools: [] } : {}),
         abortController: req.abort,
         resumeSessionId: req.resumeSessionId,
         onStderr: (line) => {

@@ -34,14 +34,23 @@ export function claudeTestEnv(apiUrl: string, home: string): Record<string, stri
  * A real gateway on 127.0.0.1:0 whose Claude Code runs against a scripted Anthropic API. Process env is left
  * untouched: the Claude env goes through the runtime's base env.
  */
-export async function startTestGateway(opts: { script: Script; config?: Partial<Record<keyof RawConfig, unknown>> } ): Promise<TestGateway> {
-  const api = await startScriptedAnthropic(opts.script);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-test-'));
+export async function startTestGateway(opts: {
+  script: Script;
+  config?: Partial<Record<keyof RawConfig, unknown>>;
+  /** Reuse a data dir (a restart between turns); it is then left in place by close(). */
+  dataDir?: string;
+  /** Reuse a running scripted model (restart tests); it is then left running by close(). */
+  api?: ScriptedAnthropic;
+}): Promise<TestGateway> {
+  const api = opts.api ?? (await startScriptedAnthropic(opts.script));
+  if (opts.api) api.setScript(opts.script);
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-test-'));
   const home = path.join(dataDir, 'home');
   const claudeEnv = claudeTestEnv(api.url, home);
   const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, {
     GATEWAY_PORT: 0,
     CLAUDE_ALLOWED_TOOLS: 'Bash,Read,Write,Edit,Glob,Grep',
+    CLAUDE_SPARE_PROCESSES: 0,
     LOG_LEVEL: 'warn',
     ...opts.config,
   });
@@ -58,8 +67,8 @@ export async function startTestGateway(opts: { script: Script; config?: Partial<
     dataDir,
     async close() {
       await services.stop({ graceMs: 0 });
-      await api.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.api) await api.close();
+      if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

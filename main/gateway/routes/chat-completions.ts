@@ -1,24 +1,14 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
-import { abortOnClose, acquireRunSlot } from './run-slot.ts';
-import type { Config } from '../../config/schema.ts';
-import type { RunLimiter } from '../limiter.ts';
-import type { ClaudeRuntime } from '../../claude/runtime.ts';
 import { parseChatRequest } from '../chat-request.ts';
 import { clientLabel } from '../client-label.ts';
-import type { ModelCatalog } from '../models.ts';
 import { GatewayError, sendError } from '../openai-errors.ts';
-import { preparePrompt } from '../prompt.ts';
-import type { RunExecutor, RunOutcome } from '../run.ts';
+import type { RunOutcome } from '../run.ts';
 import { SseWriter } from '../sse.ts';
+import { runTurn, type TurnDeps } from '../turn.ts';
+import { abortOnClose } from './run-slot.ts';
 
-export interface ChatDeps {
-  config: Config;
-  models: ModelCatalog;
-  limiter: RunLimiter;
-  runtime: ClaudeRuntime;
-  executor: RunExecutor;
-}
+export type ChatDeps = TurnDeps;
 
 export function newCompletionId(): string {
   return `chatcmpl-${crypto.randomUUID().replace(/-/g, '')}`;
@@ -31,6 +21,12 @@ function usageBody(o: RunOutcome): { prompt_tokens: number; completion_tokens: n
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
+/** The conversation key a client gave: OpenWebUI's chat id header, else a session_id field or header. */
+export function conversationId(req: Request, bodySessionId: string | null | undefined): string | null {
+  const v = req.get('x-openwebui-chat-id') ?? bodySessionId ?? req.get('x-session-id') ?? null;
+  return v && v.trim() ? v.trim().slice(0, 256) : null;
+}
+
 /** POST /v1/chat/completions: the complete agentic run, streamed or in one body. */
 export function chatCompletionsHandler(deps: ChatDeps) {
   return async (req: Request, res: Response): Promise<void> => {
@@ -38,40 +34,40 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     const created = Math.floor(Date.now() / 1000);
     const ac = new AbortController();
     const detach = abortOnClose(req, res, ac);
-    let release: (() => void) | null = null;
     try {
       const body = parseChatRequest(req.body);
-      const model = deps.models.resolve(body.model);
-      if (!model) throw new GatewayError(404, `The model '${body.model}' does not exist. Available: ${deps.models.ids().join(', ')}.`, 'invalid_request_error', 'model_not_found', 'model');
-      const prompt = preparePrompt(body.messages);
       const stream = body.stream === true;
       const includeUsage = stream && body.stream_options?.include_usage === true;
-
-      release = await acquireRunSlot(deps, ac);
-      if (ac.signal.aborted) return;
-
       const base = { id, object: 'chat.completion.chunk' as const, created, model: body.model };
-      const sse = stream ? new SseWriter(res, deps.config.SSE_KEEPALIVE_S * 1000) : null;
-      sse?.data({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
+      let sse: SseWriter | null = null;
 
-      const outcome = await deps.executor.execute(
-        { requestId: id, endpoint: '/v1/chat/completions', model, stream, client: clientLabel(req), prompt, abort: ac },
-        (piece) => {
-          if (!sse) return;
-          const delta = piece.kind === 'content' ? { content: piece.text } : { reasoning_content: piece.text };
-          sse.data({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] });
+      const turn = await runTurn(
+        deps,
+        { requestId: id, endpoint: '/v1/chat/completions', requestedModel: body.model, messages: body.messages, body, conversationId: conversationId(req, body.session_id), stream, client: clientLabel(req), abort: ac },
+        {
+          onStart: () => {
+            if (!stream) return;
+            sse = new SseWriter(res, deps.config.SSE_KEEPALIVE_S * 1000);
+            sse.data({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
+          },
+          onPiece: (piece) => {
+            const delta = piece.kind === 'content' ? { content: piece.text } : { reasoning_content: piece.text };
+            sse?.data({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] });
+          },
         },
       );
-
-      if (sse) {
-        if (outcome.status === 'cancelled') return sse.end();
+      if (!turn.started) return;
+      const outcome = turn.outcome;
+      const writer = sse as SseWriter | null;
+      if (writer) {
+        if (outcome.status === 'cancelled') return writer.end();
         if (outcome.error) {
-          sse.data(outcome.error.body());
+          writer.data(outcome.error.body());
         } else {
-          sse.data({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: outcome.finishReason }] });
-          if (includeUsage) sse.data({ ...base, choices: [], usage: usageBody(outcome) });
+          writer.data({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: outcome.finishReason }] });
+          if (includeUsage) writer.data({ ...base, choices: [], usage: usageBody(outcome) });
         }
-        return sse.done();
+        return writer.done();
       }
       if (outcome.status === 'cancelled') return;
       if (outcome.error) return sendError(res, outcome.error);
@@ -90,7 +86,6 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       }
       throw err;
     } finally {
-      release?.();
       detach();
     }
   };

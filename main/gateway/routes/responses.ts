@@ -2,13 +2,13 @@ import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { clientLabel } from '../client-label.ts';
 import { GatewayError, sendError } from '../openai-errors.ts';
-import { preparePrompt } from '../prompt.ts';
 import { ResponsesAssembler } from '../responses-assembler.ts';
 import { parseResponsesRequest, responsesToMessages, type ResponsesRequest } from '../responses-request.ts';
 import type { RunOutcome } from '../run.ts';
 import { SseWriter } from '../sse.ts';
-import type { ChatDeps } from './chat-completions.ts';
-import { abortOnClose, acquireRunSlot } from './run-slot.ts';
+import { conversationId, type ChatDeps } from './chat-completions.ts';
+import { runTurn } from '../turn.ts';
+import { abortOnClose } from './run-slot.ts';
 
 function usageBody(o: RunOutcome | null) {
   const u = o?.usage;
@@ -56,34 +56,35 @@ export function responsesHandler(deps: ChatDeps) {
     const createdAt = Math.floor(Date.now() / 1000);
     const ac = new AbortController();
     const detach = abortOnClose(req, res, ac);
-    let release: (() => void) | null = null;
     try {
       const body = parseResponsesRequest(req.body);
-      const model = deps.models.resolve(body.model);
-      if (!model) throw new GatewayError(404, `The model '${body.model}' does not exist. Available: ${deps.models.ids().join(', ')}.`, 'invalid_request_error', 'model_not_found', 'model');
-      const prompt = preparePrompt(responsesToMessages(body));
       const stream = body.stream === true;
-      release = await acquireRunSlot(deps, ac);
-      if (ac.signal.aborted) return;
-
-      const sse = stream ? new SseWriter(res, deps.config.SSE_KEEPALIVE_S * 1000) : null;
+      let sse: SseWriter | null = null;
       const asm = new ResponsesAssembler((ev) => sse?.event(ev.type, ev));
-      if (sse) {
-        const initial = responseObject(id, createdAt, body, 'in_progress', asm, null, null);
-        asm.event('response.created', { response: initial });
-        asm.event('response.in_progress', { response: initial });
-      }
-      const outcome = await deps.executor.execute(
-        { requestId: id, endpoint: '/v1/responses', model, stream, client: clientLabel(req), prompt, abort: ac },
-        (piece) => asm.push(piece),
+      const turn = await runTurn(
+        deps,
+        { requestId: id, endpoint: '/v1/responses', requestedModel: body.model, messages: responsesToMessages(body), body, conversationId: conversationId(req, null), stream, client: clientLabel(req), abort: ac },
+        {
+          onStart: () => {
+            if (!stream) return;
+            sse = new SseWriter(res, deps.config.SSE_KEEPALIVE_S * 1000);
+            const initial = responseObject(id, createdAt, body, 'in_progress', asm, null, null);
+            asm.event('response.created', { response: initial });
+            asm.event('response.in_progress', { response: initial });
+          },
+          onPiece: (piece) => asm.push(piece),
+        },
       );
+      if (!turn.started) return;
+      const outcome = turn.outcome;
+      const writer = sse as SseWriter | null;
       asm.close();
-      if (outcome.status === 'cancelled') return sse?.end();
+      if (outcome.status === 'cancelled') return writer?.end();
       const status = outcome.error ? 'failed' : outcome.finishReason === 'length' ? 'incomplete' : 'completed';
       const final = responseObject(id, createdAt, body, status, asm, outcome, outcome.error);
-      if (sse) {
+      if (writer) {
         asm.event(outcome.error ? 'response.failed' : status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: final });
-        return sse.end();
+        return writer.end();
       }
       if (outcome.error) return sendError(res, outcome.error);
       res.status(200).json(final);
@@ -94,7 +95,6 @@ export function responsesHandler(deps: ChatDeps) {
       }
       throw err;
     } finally {
-      release?.();
       detach();
     }
   };

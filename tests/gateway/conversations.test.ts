@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { startScriptedAnthropic, type Script, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
+
+type Msg = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+/**
+ * The model remembers nothing by itself: it answers from what Claude Code sends it. Turn 3 asks for a fact given in
+ * turn 1, and the script also reports whether the last user message held only the new turn (a resumed session) or
+ * the whole history rendered as context (a fresh start).
+ */
+const memoryScript: Script = (req, info) => {
+  const last = info.userTexts.at(-1) ?? '';
+  const fresh = last.includes('Earlier turns of this conversation');
+  const everything = JSON.stringify(req.messages);
+  const color = /COLOR-[A-Z0-9]+/.exec(everything)?.[0] ?? 'unknown';
+  if (/favorite colou?r\?/.test(last)) return { blocks: [{ type: 'text', text: `Your favorite color is ${color}. [${fresh ? 'fresh' : 'resumed'}]` }] };
+  return { blocks: [{ type: 'text', text: `Noted (${info.userTexts.length} user turns seen). [${fresh ? 'fresh' : 'resumed'}]` }] };
+};
+
+async function ask(client: OpenAI, messages: Msg[], headers: Record<string, string> = {}): Promise<string> {
+  const r = await client.chat.completions.create({ model: 'sonnet', messages }, { headers });
+  return r.choices[0].message.content ?? '';
+}
+
+describe('conversation continuity', () => {
+  let gw: TestGateway;
+  let client: OpenAI;
+  before(async () => {
+    gw = await startTestGateway({ script: memoryScript });
+    client = new OpenAI({ baseURL: gw.v1, apiKey: 'x', maxRetries: 0 });
+  });
+  after(async () => gw.close());
+
+  it('resumes the Claude session and sends only the new turn; turn 3 recalls a fact from turn 1', async () => {
+    const history: Msg[] = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'My favorite color is COLOR-TEAL42.' }];
+    const a1 = await ask(client, history);
+    assert.match(a1, /^Noted \(1 user turns seen\)/);
+    history.push({ role: 'assistant', content: a1 }, { role: 'user', content: 'What is 2+2?' });
+    const a2 = await ask(client, history);
+    assert.match(a2, /\[resumed\]/);
+    history.push({ role: 'assistant', content: a2 }, { role: 'user', content: 'What is my favorite color?' });
+    const before = gw.api.mainRequests().length;
+    const a3 = await ask(client, history);
+    assert.equal(a3, 'Your favorite color is COLOR-TEAL42. [resumed]');
+    const sent = gw.api.mainRequests().slice(before)[0];
+    const lastUser = sent.messages.filter((m) => m.role === 'user').at(-1)!;
+    const lastText = (typeof lastUser.content === 'string' ? lastUser.content : lastUser.content.filter((b) => b.type === 'text' && !b.text?.startsWith('<system-reminder>')).map((b) => b.text).join('')).trim();
+    assert.equal(lastText, 'What is my favorite color?', 'only the new turn was sent');
+    const sessions = gw.services.store.list().items.slice(0, 3).map((s) => s.sessionId);
+    assert.equal(new Set(sessions).size, 1, 'one Claude session for the three turns');
+  });
+
+  it('an edited history starts fresh with the history as context', async () => {
+    const a1 = await ask(client, [{ role: 'user', content: 'My favorite color is COLOR-RED7.' }]);
+    const edited: Msg[] = [{ role: 'user', content: 'My favorite color is COLOR-BLUE9.' }, { role: 'assistant', content: a1 }, { role: 'user', content: 'What is my favorite color?' }];
+    const a2 = await ask(client, edited);
+    assert.equal(a2, 'Your favorite color is COLOR-BLUE9. [fresh]');
+  });
+
+  it('a regenerated turn does not continue the session that holds the old answer', async () => {
+    const h: Msg[] = [{ role: 'user', content: 'My favorite color is COLOR-GREEN3.' }];
+    const a1 = await ask(client, h);
+    const turn2: Msg[] = [...h, { role: 'assistant', content: a1 }, { role: 'user', content: 'What is my favorite color?' }];
+    assert.match(await ask(client, turn2), /\[resumed\]/);
+    assert.match(await ask(client, turn2), /COLOR-GREEN3\. \[fresh\]/, 'regenerate = fresh start');
+  });
+
+  it('requests of one conversation (same chat id) run one after the other', async () => {
+    const headers = { 'X-OpenWebUI-Chat-Id': 'chat-queue-1' };
+    const h: Msg[] = [{ role: 'user', content: 'My favorite color is COLOR-GOLD1.' }];
+    const [r1, r2] = await Promise.all([
+      client.chat.completions.create({ model: 'sonnet', messages: h }, { headers }),
+      client.chat.completions.create({ model: 'sonnet', messages: [...h, { role: 'assistant', content: 'x' }, { role: 'user', content: 'What is my favorite color?' }] }, { headers }),
+    ]);
+    const e1 = gw.services.store.events(r1.id)!;
+    const e2 = gw.services.store.events(r2.id)!;
+    const [first, second] = e1[0].ts <= e2[0].ts ? [e1, e2] : [e2, e1];
+    assert.ok(second[0].ts >= first.at(-1)!.ts, 'the second started after the first ended');
+  });
+
+  it('OpenWebUI background tasks run without tools, one turn, on the task model', async () => {
+    const before = gw.api.requests.length;
+    const r = await client.chat.completions.create({
+      model: 'sonnet',
+      messages: [{ role: 'user', content: '### Task:\nGenerate a concise, 3-5 word title with an emoji summarizing the chat history.\n### Chat History:\n<chat_history>\nUSER: hi\n</chat_history>' }],
+    });
+    // The scripted model answers requests that offer no tools as side requests.
+    assert.equal(r.choices[0].message.content, 'Side reply');
+    const sent = gw.api.requests.slice(before);
+    assert.ok(sent.length >= 1 && sent.every((q) => !q.tools || q.tools.length === 0), 'no tools offered');
+    const s = gw.services.store.summary(r.id)!;
+    assert.match(s.client, /title_generation/);
+    assert.equal(gw.services.store.events(r.id)!.find((e) => e.type === 'request')?.type, 'request');
+    const req = gw.services.store.events(r.id)!.find((e) => e.type === 'request');
+    assert.ok(req && req.type === 'request' && req.model === 'haiku');
+  });
+});
+
+describe('conversation continuity across a gateway restart', () => {
+  let api: ScriptedAnthropic;
+  let dataDir: string;
+  before(async () => {
+    api = await startScriptedAnthropic(memoryScript);
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-restart-'));
+  });
+  after(async () => {
+    await api.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('turn 2 after a restart still resumes the same session', async () => {
+    const gw1 = await startTestGateway({ script: memoryScript, api, dataDir });
+    const c1 = new OpenAI({ baseURL: gw1.v1, apiKey: 'x', maxRetries: 0 });
+    const h: Msg[] = [{ role: 'user', content: 'My favorite color is COLOR-PLUM5.' }];
+    const a1 = await ask(c1, h);
+    await gw1.close();
+    const gw2 = await startTestGateway({ script: memoryScript, api, dataDir });
+    try {
+      const c2 = new OpenAI({ baseURL: gw2.v1, apiKey: 'x', maxRetries: 0 });
+      const a2 = await ask(c2, [...h, { role: 'assistant', content: a1 }, { role: 'user', content: 'What is my favorite color?' }]);
+      assert.equal(a2, 'Your favorite color is COLOR-PLUM5. [resumed]');
+    } finally {
+      await gw2.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@
  */
 import type { SpawnHook } from '../claude/runtime.ts';
 import type { Config } from '../config/schema.ts';
+import type { ComponentHealth } from '../health/gateway-health.ts';
 import { sdkControlSessionFactory } from './control-session.ts';
 import { containerClaudeCli, ContainerCallbackRelay, dockerRelayFactory, type ContainerExec } from './docker-relay.ts';
 import { OAuthCallbackListener, type ListenerHealth, type OAuthLogger } from './listener.ts';
@@ -35,6 +36,8 @@ export interface OAuthServices {
   readonly servers: McpServers;
   start(): Promise<ListenerHealth>;
   stop(): Promise<void>;
+  /** For `services.registerHealth('oauth', …)`: the listener's state, pending logins and counts. */
+  health(): ComponentHealth;
 }
 
 export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
@@ -74,6 +77,15 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
   const servers = new McpServers({ cli, cwd });
   servers.watchLogins(driver);
 
+  let since = new Date().toISOString();
+  let lastStatus = listener.health().status;
+  listener.on('status', (h) => {
+    if (h.status !== lastStatus) {
+      lastStatus = h.status;
+      since = new Date().toISOString();
+    }
+  });
+
   return {
     listener,
     driver,
@@ -82,6 +94,11 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     async stop() {
       driver.close();
       await listener.stop();
+    },
+    health(): ComponentHealth {
+      const h = listener.health();
+      const status = h.status === 'listening' ? 'ok' : h.status;
+      return { name: 'oauth-listener', status, reason: h.error, since, details: { ...h } };
     },
   };
 }

@@ -40,7 +40,7 @@ async function approve(fx: OAuthMcpServer, authUrl: string): Promise<string> {
   return post.headers.get('location') ?? '';
 }
 
-describe("Claude Code's own callback listener (real binary)", { timeout: 180_000 }, () => {
+describe("Claude Code's own callback listener (real binary)", { timeout: 420_000 }, () => {
   let api: ScriptedAnthropic;
   let fx: OAuthMcpServer;
   let home: string;

@@ -40,7 +40,7 @@ async function browse(fx: OAuthMcpServer, authUrl: string, decision: 'approve' |
   return { consentStatus: page.status, redirect, finalStatus: final.status, finalHtml: await final.text() };
 }
 
-describe('MCP login driver (real Claude Code, local runtime)', { timeout: 180_000 }, () => {
+describe('MCP login driver (real Claude Code, local runtime)', { timeout: 420_000 }, () => {
   let api: ScriptedAnthropic;
   let fx: OAuthMcpServer;
   let home: string;

@@ -27,7 +27,7 @@ const callSecretTool: Script = (_req, info) => {
   return { blocks: [{ type: 'text', text: 'Fetching the secret.' }, { type: 'tool_use', name: TOOL, input: {} }] };
 };
 
-describe('MCP tool through the gateway after an in-app OAuth login', { timeout: 240_000 }, () => {
+describe('MCP tool through the gateway after an in-app OAuth login', { timeout: 420_000 }, () => {
   let gw: TestGateway;
   let fx: OAuthMcpServer;
   let listener: OAuthCallbackListener;

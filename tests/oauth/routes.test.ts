@@ -20,7 +20,7 @@ import type { McpServerInfo } from '../../main/oauth/mcp-servers.ts';
 import { mcpRouter } from '../../main/oauth/routes.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
 
-describe('MCP control API (createOAuthServices + mcpRouter, real Claude Code)', { timeout: 180_000 }, () => {
+describe('MCP control API (createOAuthServices + mcpRouter, real Claude Code)', { timeout: 420_000 }, () => {
   let fx: OAuthMcpServer;
   let dataDir: string;
   let oauth: OAuthServices;
@@ -46,6 +46,9 @@ describe('MCP control API (createOAuthServices + mcpRouter, real Claude Code)', 
     });
     const h = await oauth.start();
     assert.equal(h.status, 'listening');
+    const component = oauth.health();
+    assert.equal(component.status, 'ok');
+    assert.equal(component.name, 'oauth-listener');
     const app = express();
     app.use('/api/mcp', mcpRouter(oauth));
     server = http.createServer(app);

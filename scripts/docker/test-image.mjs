@@ -76,9 +76,9 @@ export async function buildTestImage({ env = process.env, tag = TEST_IMAGE, log 
     fs.symlinkSync('/bin/busybox', path.join(rootfs, 'usr/bin/env'));
     fs.copyFileSync(bash, path.join(rootfs, 'bin/bash'));
     fs.chmodSync(path.join(rootfs, 'bin/bash'), 0o755);
-    // A hard link when /tmp shares the filesystem (the binary is ~380 MB); a copy otherwise.
+    // A copy, not a hard link: concurrent Claude runs may touch the original's inode while tar reads it.
     const claudeDst = path.join(rootfs, 'usr/local/bin/claude');
-    try { fs.linkSync(claude, claudeDst); } catch { fs.copyFileSync(claude, claudeDst); }
+    fs.copyFileSync(claude, claudeDst);
     fs.chmodSync(claudeDst, 0o755);
     for (const lib of new Set([...lddLibs(claude), ...lddLibs(bash)])) {
       const dst = path.join(rootfs, lib);
@@ -102,14 +102,22 @@ export async function buildTestImage({ env = process.env, tag = TEST_IMAGE, log 
     ].flatMap((c) => ['-c', c]);
     log(`importing test image ${tag} (busybox + bash + claude)`);
     await new Promise((resolve, reject) => {
-      const tar = spawn('tar', ['-C', rootfs, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const tar = spawn('tar', ['-C', rootfs, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const imp = spawn('docker', ['import', ...changes, '-', tag], { env, stdio: ['pipe', 'ignore', 'pipe'] });
       let err = '';
+      let tarErr = '';
+      let tarCode = null;
       imp.stderr.on('data', (d) => { err += d; });
+      tar.stderr.on('data', (d) => { tarErr += d; });
       tar.stdout.pipe(imp.stdin);
       tar.on('error', reject);
+      tar.on('exit', (code) => { tarCode = code; });
       imp.on('error', reject);
-      imp.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker import failed (${code}): ${err.trim()}`))));
+      imp.on('close', (code) => {
+        if (code !== 0) return reject(new Error(`docker import failed (${code}): ${err.trim()}`));
+        if (tarCode !== 0) return reject(new Error(`tar of the rootfs failed (${tarCode}): ${tarErr.trim()}`));
+        resolve();
+      });
     });
     return tag;
   } finally {

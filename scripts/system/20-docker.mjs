@@ -59,6 +59,7 @@ function cleanStale() {
     try {
       const st = fs.statSync(dir);
       if (Date.now() - st.mtimeMs < 10 * 60_000 && !pid) continue; // maybe still starting
+      unmountUnder(dir);
       fs.rmSync(dir, { recursive: true, force: true });
     } catch { /* mounts left behind: leave it */ }
   }
@@ -92,6 +93,13 @@ async function startPrivateDaemon() {
   return { pid: child.pid, dir, env };
 }
 
+/** dockerd leaves some mounts behind (exec-root/netns/default, overlay layers after a crash): lazily unmount them. */
+function unmountUnder(dir) {
+  let mounts = [];
+  try { mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(dir + '/')); } catch { return; }
+  for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+}
+
 async function stopDaemon(d) {
   const ids = spawnSync('docker', ['ps', '-aq'], { env: d.env, encoding: 'utf8', timeout: 20_000 }).stdout?.split('\n').filter(Boolean) ?? [];
   if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids], { env: d.env, stdio: 'ignore', timeout: 60_000 });
@@ -99,6 +107,7 @@ async function stopDaemon(d) {
   for (let i = 0; i < 150 && alive(d.pid); i++) await sleep(100);
   if (alive(d.pid)) process.kill(d.pid, 'SIGKILL');
   for (let i = 0; i < 50 && alive(d.pid); i++) await sleep(100);
+  unmountUnder(d.dir);
   try { fs.rmSync(d.dir, { recursive: true, force: true }); } catch (err) { log(`could not remove ${d.dir}: ${err.message}`); }
   log(`private dockerd ${d.pid} stopped`);
 }

@@ -1,0 +1,83 @@
+import { ComposeError, type ComposeManager } from '../compose/types.ts';
+import { createDockerSpawnHook, type DockerSpawnHook } from './docker-spawn.ts';
+import { createSdkRuntime } from './local-runtime.ts';
+import type { ClaudeRuntime } from './runtime.ts';
+
+export interface DockerRuntimeOptions {
+  compose: ComposeManager;
+  /** Host folder mounted as the container's workspace (the compose manager's workspace = config.claudeCwd). */
+  hostWorkspace: string;
+  containerWorkspace?: string;
+  /** Base env for Claude (default process.env); only Claude's own variables are passed into the container. */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Env of the docker CLI (DOCKER_HOST…), on top of process.env. */
+  dockerEnv?: Record<string, string>;
+  dockerBin?: string;
+  killGraceMs?: number;
+  onStderr?: (line: string) => void;
+  /** How long a container id found by ready() is reused by the next spawn (saves a `docker ps` per request). */
+  containerCacheMs?: number;
+}
+
+export interface DockerRuntime extends ClaudeRuntime {
+  readonly kind: 'docker';
+  /** The spawn hook (live runs, for diagnostics). */
+  readonly spawnHook: DockerSpawnHook;
+}
+
+/**
+ * CLAUDE_RUNTIME=docker: every request runs `claude` inside the compose service's container through the Agent
+ * SDK's spawn hook (`docker exec -i`), streaming exactly like the local runtime. ready() rejects with the
+ * compose manager's ComposeError (reason + the command that fixes it) when the container is down or unhealthy.
+ */
+export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
+  const cacheMs = o.containerCacheMs ?? 3_000;
+  let cached: { id: string; at: number } | null = null;
+
+  const lookup = async (): Promise<string> => {
+    const id = await o.compose.runningContainer({ timeoutMs: 15_000 });
+    cached = { id, at: Date.now() };
+    return id;
+  };
+  const container = async (): Promise<string> => (cached && Date.now() - cached.at < cacheMs ? cached.id : lookup());
+
+  const spawnHook = createDockerSpawnHook({
+    container,
+    hostWorkspace: o.hostWorkspace,
+    ...(o.containerWorkspace ? { containerWorkspace: o.containerWorkspace } : {}),
+    ...(o.dockerBin ? { dockerBin: o.dockerBin } : {}),
+    ...(o.dockerEnv ? { dockerEnv: o.dockerEnv } : {}),
+    ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
+    ...(o.onStderr ? { onStderr: o.onStderr } : {}),
+    explainExit: async (containerId) => {
+      cached = null;
+      try {
+        const id = await lookup();
+        return id === containerId ? null : 'The Claude container was replaced during the run.';
+      } catch (err) {
+        return err instanceof ComposeError ? `The Claude container stopped during the run: ${err.message}` : null;
+      }
+    },
+  });
+
+  const ready = async (): Promise<void> => {
+    cached = null;
+    await lookup();
+  };
+  const readyRuntime = createSdkRuntime({ kind: 'docker', spawnHook, ready, ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}) });
+
+  return {
+    kind: 'docker',
+    spawnHook,
+    ready: () => readyRuntime.ready(),
+    // One SDK runtime per run, so the hook also gets this run's stderr sink and its immediate abort (the SDK's
+    // own signal fires only after a ~2 s grace).
+    run: (spec) =>
+      createSdkRuntime({
+        kind: 'docker',
+        spawnHook: (options) => spawnHook(options, { onStderr: spec.onStderr, abortSignal: spec.abortController.signal }),
+        ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}),
+      }).run(spec),
+    livePids: () => spawnHook.live().map((p) => p.pid).filter((p): p is number => typeof p === 'number'),
+  };
+}

@@ -15,7 +15,6 @@ import { readPrefs, writePrefs } from '../shell/prefs.ts';
 import { DEFAULT_GRACE_MS, planQuit, QuitController, quitDeadlineMs, runQuit } from '../shell/quit-sequence.ts';
 import { TEST_HOOKS_GLOBAL, type TestHooksHost } from '../shell/test-hooks.ts';
 import { openWebUiBaseUrl, PRODUCT_NAME, trayModel, type TrayAction } from '../shell/tray-model.ts';
-import { isSafeExternalUrl } from '../shell/window-rules.ts';
 import { registerBridge } from './bridge.ts';
 import { launchedHidden, setStartAtLogin, startAtLogin, startAtLoginSupported } from './login-item.ts';
 import { APP_ROOT } from './paths.ts';
@@ -95,11 +94,8 @@ async function main(): Promise<void> {
         return backend.containerUp();
       case 'container.down':
         return backend.containerDown();
-      case 'mcp.login': {
-        const url = await backend.mcpLogin(action.server);
-        if (isSafeExternalUrl(url)) await shell.openExternal(url);
-        return;
-      }
+      case 'mcp.login':
+        return backend.mcpLogin(action.server);
       case 'dashboard.open':
         return window.show();
       case 'openwebui.copy-url':

@@ -26,8 +26,10 @@ export interface ShellBackend {
   stopGateway(): Promise<void>;
   containerUp(): Promise<void>;
   containerDown(): Promise<void>;
-  /** Starts an MCP OAuth login; resolves with the provider URL to open in the browser. */
-  mcpLogin(server: string): Promise<string>;
+  /** Starts an MCP OAuth sign-in (the login driver opens the provider's page in the browser). */
+  mcpLogin(server: string): Promise<void>;
+  /** Re-reads MCP servers' auth state (costly: `claude mcp list`); call at start and on a slow timer. */
+  refreshMcp(): Promise<void>;
   logsDir(): string;
   /** Called on state changes the parts announce (active-run counts are polled by the shell). */
   onChange(cb: () => void): () => void;
@@ -37,10 +39,12 @@ export interface ShellBackend {
   quitHandlers(graceMs: number): QuitHandlers;
 }
 
-/** MCP servers' auth state and the login starter (the OAuth login driver provides it). */
+/** MCP servers' auth state and the login starter (main/shell/mcp-auth.ts builds it from the OAuth services). */
 export interface McpAuthSource {
   servers(): ShellState['mcpServers'];
-  login(server: string): Promise<string>;
+  login(server: string): Promise<void>;
+  refresh?(): Promise<void>;
+  onChange?(cb: () => void): () => void;
 }
 
 /** What the shell reads from the OAuth callback listener (main/oauth/listener.ts OAuthCallbackListener). */
@@ -130,13 +134,16 @@ export function servicesBackend(services: Services, parts: ShellParts = {}): She
     containerUp: () => (compose ? composeOpRun('up', () => compose.up()) : Promise.reject(new Error('Claude runs locally: there is no container to start'))),
     containerDown: () => (compose ? composeOpRun('down', () => compose.down()) : Promise.reject(new Error('Claude runs locally: there is no container to stop'))),
     mcpLogin: (server) => (parts.mcp ? parts.mcp.login(server) : Promise.reject(new Error(`MCP login is not available (${server})`))),
+    refreshMcp: async () => {
+      await parts.mcp?.refresh?.();
+    },
     logsDir: () => path.dirname(services.logFile),
     onChange: (cb) => {
       listeners.add(cb);
-      const off = services.onStateChange(cb);
+      const offs = [services.onStateChange(cb), parts.mcp?.onChange?.(cb)];
       return () => {
         listeners.delete(cb);
-        off();
+        for (const off of offs) off?.();
       };
     },
     poll: async () => {

@@ -94,10 +94,12 @@ export type StreamMessage =
   | { type: 'event'; event: TranscriptEvent }
   | { type: 'summary'; summary: TranscriptSummary }
   /**
-   * The client's view may have a gap. For a one-request stream `events` holds the request's whole stored transcript
-   * (replace, then continue live); otherwise `events` is null and the client refetches what it shows.
+   * The client's view may have a gap (or, reason 'initial', a one-request stream just opened). For a one-request
+   * stream `events` starts the request's stored transcript — a long one continues as `event` messages right after,
+   * and only its last message carries the resume id — and `summary` is the request's current row; merge by seq, then
+   * continue live. For other views `events` is null and the client refetches what it shows.
    */
-  | { type: 'reset'; reason: string; events: TranscriptEvent[] | null };
+  | { type: 'reset'; reason: string; events: TranscriptEvent[] | null; summary: TranscriptSummary | null };
 
 /** SSE `event:` field of each message is its `type`; `data:` is the JSON message. */
 export type StreamMessageType = StreamMessage['type'];

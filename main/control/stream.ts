@@ -8,6 +8,10 @@ import { sendControlError } from './guard.ts';
 /** Event types that change a list row (text/thinking deltas only grow the event count). */
 const SUMMARY_TYPES: ReadonlySet<TranscriptEventType> = new Set(['request', 'init', 'tool_use', 'tool_result', 'result', 'error', 'end']);
 
+/** A stored transcript is sent in parts so a 10,000-event run paints its first rows before the rest is parsed. */
+const SNAPSHOT_FIRST = 200;
+const WRITE_BATCH = 256;
+
 export interface StreamDeps {
   bus: TranscriptBus;
   store: TranscriptStore;
@@ -57,8 +61,9 @@ export function streamHandler(deps: StreamDeps) {
     let lastSentBusId = 0;
     const maxSeq = new Map<string, number>();
 
+    const frame = (msg: StreamMessage, id: number | null): string => `${id !== null ? `id: ${formatCursor(deps.bootId, id)}\n` : ''}event: ${msg.type}\ndata: ${JSON.stringify(msg)}\n\n`;
     const write = (msg: StreamMessage, id: number | null): void => {
-      res.write(`${id !== null ? `id: ${formatCursor(deps.bootId, id)}\n` : ''}event: ${msg.type}\ndata: ${JSON.stringify(msg)}\n\n`);
+      res.write(frame(msg, id));
     };
     const matches = (ev: TranscriptEvent): boolean => requestId === null || ev.requestId === requestId;
     const deliver = (items: readonly BusEvent[]): void => {
@@ -91,40 +96,63 @@ export function streamHandler(deps: StreamDeps) {
 
     const unsubscribe = deps.bus.subscribe((b) => (live ? deliver([b]) : buffered.push(b)));
     const subscribedAt = deps.bus.lastId;
+    let closed = false;
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.keepAliveMs);
+    const close = (): void => {
+      closed = true;
+      clearInterval(keepAlive);
+      unsubscribe();
+    };
+    req.on('close', close);
+    res.on('error', close);
 
     write({ type: 'hello', bootId: deps.bootId, resumed: resume?.ok === true }, null);
-    const snapshot = (reason: string): void => {
+    /** Sends the stored transcript; returns its remaining parts, written after the first one has left. */
+    const snapshot = (reason: string): TranscriptEvent[] => {
       // A one-request stream can be rebuilt from the store; other views must refetch what they show.
-      const events = requestId !== null && view === 'events' ? (deps.store.events(requestId) ?? []) : null;
-      for (const ev of events ?? []) maxSeq.set(ev.requestId, Math.max(maxSeq.get(ev.requestId) ?? 0, ev.seq));
+      const one = requestId !== null && view === 'events';
+      const events = one ? (deps.store.events(requestId) ?? []) : [];
+      for (const ev of events) maxSeq.set(ev.requestId, Math.max(maxSeq.get(ev.requestId) ?? 0, ev.seq));
       lastSentBusId = subscribedAt;
-      write({ type: 'reset', reason, events }, subscribedAt);
+      const rest = events.slice(SNAPSHOT_FIRST);
+      // The resume id goes on the snapshot's last message: a client cut off mid-snapshot gets it again, whole.
+      write({ type: 'reset', reason, events: one ? events.slice(0, SNAPSHOT_FIRST) : null, summary: one ? (deps.store.summary(requestId) ?? null) : null }, rest.length ? null : subscribedAt);
+      return rest;
     };
+    let rest: TranscriptEvent[] = [];
     if (resume?.ok) {
       const since = deps.bus.since(resume.id);
       if (since.complete) {
         lastSentBusId = resume.id;
         deliver(since.events.filter((b) => b.id <= subscribedAt));
       } else {
-        snapshot('events since the last event id are no longer held in memory');
+        rest = snapshot('events since the last event id are no longer held in memory');
       }
     } else if (resume && !resume.ok) {
-      snapshot(resume.reason);
+      rest = snapshot(resume.reason);
     } else if (requestId !== null && view === 'events') {
-      snapshot('initial');
+      rest = snapshot('initial');
     } else {
       lastSentBusId = subscribedAt;
     }
-    deliver(buffered);
-    buffered.length = 0;
-    live = true;
 
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.keepAliveMs);
-    const close = (): void => {
-      clearInterval(keepAlive);
-      unsubscribe();
+    const goLive = (): void => {
+      deliver(buffered);
+      buffered.length = 0;
+      live = true;
     };
-    req.on('close', close);
-    res.on('error', close);
+    if (rest.length === 0) return goLive();
+    // The rest of a long transcript goes out in batches, yielding in between so the first part reaches the client
+    // (and paints) at once; live events wait in the buffer until it is all out.
+    let i = 0;
+    const pump = (): void => {
+      if (closed) return;
+      const part = rest.slice(i, i + WRITE_BATCH);
+      res.write(part.map((event, k) => frame({ type: 'event', event }, i + k === rest.length - 1 ? subscribedAt : null)).join(''));
+      i += WRITE_BATCH;
+      if (i < rest.length) setImmediate(pump);
+      else goLive();
+    };
+    setImmediate(pump);
   };
 }

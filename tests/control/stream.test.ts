@@ -111,6 +111,30 @@ describe('live SSE stream', () => {
     assert.ok(reset3 && reset3.type === 'reset' && reset3.events === null, 'all-requests view: refetch, no bulk replay');
   });
 
+  test('a long stored transcript arrives in parts, live events queue behind it; the resume id comes with its last part', async () => {
+    const rec = gw.services.store.begin('long_run_1');
+    rec.emit({ type: 'request', endpoint: '/v1/chat/completions', model: 'sonnet', stream: false, client: 'test', prompt: 'long', systemPrompt: null, imageCount: 0, runtime: 'local' });
+    for (let i = 0; i < 5000; i++) rec.emit({ type: 'text_delta', text: `${i} `, parentToolUseId: null });
+    const r = await SseReader.open(`${gw.baseUrl}/api/stream?view=events&requestId=long_run_1`, auth());
+    // Still running: events emitted while the stored part is being sent must follow it, once each.
+    await r.until((m) => m.some((x) => x.type === 'reset'));
+    for (let i = 0; i < 20; i++) rec.emit({ type: 'text_delta', text: `live ${i} `, parentToolUseId: null });
+    rec.emit({ type: 'end', status: 'done', reason: null, durationMs: 5 });
+    const stored = gw.services.store.events('long_run_1') ?? [];
+    assert.equal(stored.length, 5022);
+    const msgs = await r.until((m) => events(m).some((e) => e.type === 'end'));
+    await new Promise((res) => setTimeout(res, 50));
+    r.close();
+    const reset = msgs[1];
+    assert.ok(reset.type === 'reset' && reset.events && reset.events.length < 5001, 'first part only');
+    assert.equal(reset.type === 'reset' && reset.summary?.status, 'running');
+    const snapshotEnd = r.frames.findIndex((f) => f.id !== null);
+    assert.ok(snapshotEnd > 1, 'no id before the stored part is complete');
+    const beforeId = r.frames.slice(0, snapshotEnd + 1).flatMap((f) => (f.data ? [JSON.parse(f.data) as StreamMessage] : []));
+    assert.ok(events(beforeId).length >= 5001, 'the id comes with the last stored event');
+    assertExactSequence(events(r.messages()), stored);
+  });
+
   test('summaries view: one row update per change, resumable', async () => {
     const r = await SseReader.open(`${gw.baseUrl}/api/stream?view=summaries`, auth());
     const run = client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'summaries please' }] });

@@ -86,10 +86,16 @@ export function openStream(opts: StreamOptions): () => void {
         opts.onMessage(msg);
       });
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let lastYield = performance.now();
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
         parser.push(value);
+        // A big snapshot arrives in one burst: yield now and then so the first rows paint while the rest parses.
+        if (performance.now() - lastYield > 12) {
+          await new Promise((r) => setTimeout(r, 0));
+          lastYield = performance.now();
+        }
       }
     } catch (err) {
       if (closed) return;

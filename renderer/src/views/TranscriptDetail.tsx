@@ -69,7 +69,7 @@ export function TranscriptDetail({ id }: { id: string }): ReactNode {
           if (firstLoad.current) {
             firstLoad.current = false;
             // a finished run opens at its start; a running one follows its newest step
-            const follow = model.status === 'running';
+            const follow = (m.summary?.status ?? model.status) === 'running';
             stickRef.current = follow;
             setStick(follow);
           }

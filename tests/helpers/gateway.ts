@@ -41,12 +41,14 @@ export async function startTestGateway(opts: {
   dataDir?: string;
   /** Reuse a running scripted model (restart tests); it is then left running by close(). */
   api?: ScriptedAnthropic;
+  /** Extra environment for the Claude processes (e.g. CLAUDE_CODE_MAX_RETRIES). */
+  claudeEnv?: Record<string, string>;
 }): Promise<TestGateway> {
   const api = opts.api ?? (await startScriptedAnthropic(opts.script));
   if (opts.api) api.setScript(opts.script);
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-test-'));
   const home = path.join(dataDir, 'home');
-  const claudeEnv = claudeTestEnv(api.url, home);
+  const claudeEnv = { ...claudeTestEnv(api.url, home), ...opts.claudeEnv };
   const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, {
     GATEWAY_PORT: 0,
     CLAUDE_ALLOWED_TOOLS: 'Bash,Read,Write,Edit,Glob,Grep',

@@ -11,7 +11,9 @@
  * they are typed here by a narrow interface and checked at runtime before use.
  */
 import { query, type McpServerStatus, type Options, type Query, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { ChildProcess } from 'node:child_process';
 import { z } from 'zod';
+import { isAlive, killTree, spawnInOwnGroup } from '../claude/process-tree.ts';
 import type { SpawnHook } from '../claude/runtime.ts';
 
 /** mcp_authenticate's answer (Claude Code 2.1.x). */
@@ -49,7 +51,8 @@ export interface McpControlSession {
   readonly ended: Promise<void>;
   /** Last stderr lines, for error messages. */
   stderrTail(): string;
-  close(): void;
+  /** Ends the process; resolves once it is gone (at most a few seconds). */
+  close(): Promise<void>;
 }
 
 /** Opens a session; `extraEnv` is laid over the factory's env (the driver pins MCP_OAUTH_CALLBACK_PORT through it). */
@@ -76,17 +79,26 @@ export function sdkControlSessionFactory(opts: SdkControlSessionOptions): Contro
       await released;
     }
     const stderr: string[] = [];
-    const abort = new AbortController();
+    const onStderr = (d: string): void => {
+      for (const line of d.split('\n')) if (line.trim()) stderr.push(line);
+      if (stderr.length > 50) stderr.splice(0, stderr.length - 50);
+    };
+    // Locally we spawn the process ourselves (own process group) so close() can wait for its exit and kill its tree.
+    let child: ChildProcess | null = null;
+    let exited: Promise<void> | null = null;
+    const spawnLocal: SpawnHook = (o) =>
+      spawnInOwnGroup(o, (c) => {
+        child = c;
+        exited = new Promise((r) => c.once('exit', () => r()));
+        c.stderr?.setEncoding('utf8');
+        c.stderr?.on('data', onStderr);
+      });
     const options: Options = {
       cwd: opts.cwd,
       env: { ...opts.env, ...extraEnv },
-      abortController: abort,
-      stderr: (d) => {
-        for (const line of d.split('\n')) if (line.trim()) stderr.push(line);
-        if (stderr.length > 50) stderr.splice(0, stderr.length - 50);
-      },
+      stderr: onStderr,
+      spawnClaudeCodeProcess: opts.spawnHook ?? spawnLocal,
       ...(opts.claudePath ? { pathToClaudeCodeExecutable: opts.claudePath } : {}),
-      ...(opts.spawnHook ? { spawnClaudeCodeProcess: opts.spawnHook } : {}),
     };
     const q = query({ prompt: noTurns(), options });
     if (!hasOAuthMethods(q)) {
@@ -105,14 +117,23 @@ export function sdkControlSessionFactory(opts: SdkControlSessionOptions): Contro
       }
     })();
     let closed = false;
-    const close = (): void => {
-      if (closed) return;
-      closed = true;
-      release();
-      try {
-        q.close();
-      } catch {
-        // already gone
+    const close = async (): Promise<void> => {
+      if (!closed) {
+        closed = true;
+        release();
+        try {
+          q.close();
+        } catch {
+          // already gone
+        }
+      }
+      // Wait for the process so nothing writes into its HOME after the caller moves on.
+      const wait = (ms: number): Promise<void> => Promise.race([exited ?? ended, new Promise<void>((r) => setTimeout(r, ms).unref())]);
+      await wait(3_000);
+      const c = child as ChildProcess | null;
+      if (c?.pid && isAlive(c.pid) && c.exitCode === null) {
+        killTree(c, 500);
+        await wait(2_000);
       }
     };
     return {

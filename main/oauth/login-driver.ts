@@ -169,7 +169,7 @@ export class McpLoginDriver extends EventEmitter<{ event: [LoginEvent] }> {
       const pinned = await claudeCallbackPortEnv(this.opts.runtime, this.opts.listener.port ?? this.opts.callbackPort);
       const opening = this.opts.sessions(pinned);
       // If the login ends (cancel, timeout) while the process is still starting, close it once it is up.
-      void opening.then((s) => { if (snap.done) s.close(); }, () => {});
+      void opening.then((s) => { if (snap.done) void s.close(); }, () => {});
       session = await guard(opening);
       const redirectUri = this.opts.listener.redirectUri();
       const auth: AuthenticateResult = await guard(session.authenticate(name, redirectUri));
@@ -247,7 +247,7 @@ export class McpLoginDriver extends EventEmitter<{ event: [LoginEvent] }> {
       if (timer) clearTimeout(timer);
       if (poll) clearTimeout(poll);
       withdraw?.();
-      session?.close();
+      await session?.close();
     }
   }
 

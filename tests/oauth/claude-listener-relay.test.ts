@@ -131,7 +131,7 @@ describe("Claude Code's own callback listener (real binary)", { timeout: 420_000
       assert.equal(replay.status, 400);
       assert.match(await replay.text(), /already used/);
     } finally {
-      session.close();
+      await session.close();
     }
   });
 });

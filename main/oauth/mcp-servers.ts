@@ -209,6 +209,15 @@ export class McpServers extends EventEmitter<{ changed: [] }> {
     });
   }
 
+  /**
+   * Names of the servers configured for runs (user scope + this project's local scope), read from Claude Code's
+   * config file without a health check: cheap enough for every request (e.g. to allow `mcp__<name>` tools).
+   */
+  async names(): Promise<string[]> {
+    const config = parseJson(await this.opts.cli.readFile('config'), configFileSchema);
+    return [...new Set([...Object.keys(config?.mcpServers ?? {}), ...Object.keys(config?.projects?.[this.opts.cwd]?.mcpServers ?? {})])];
+  }
+
   async list(): Promise<McpServerInfo[]> {
     // Files are read after the CLI: its health check may refresh tokens and rewrite the credentials.
     const listed = await this.opts.cli.run(['mcp', 'list'], 120_000);

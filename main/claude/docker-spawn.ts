@@ -204,7 +204,8 @@ export class DockerClaudeProcess extends EventEmitter implements SpawnedProcess 
   private fail(err: Error): void {
     if (this.done) return;
     this.stderrLine(err.message);
-    this.emit('error', err);
+    // An 'error' nobody listens to would throw: the SDK may already have let go of this process.
+    if (this.listenerCount('error') > 0) this.emit('error', err);
     this.finish(1, null);
   }
 

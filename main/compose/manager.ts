@@ -52,6 +52,17 @@ const DEFAULT_TIMEOUTS = { status: 20_000, up: 180_000, down: 90_000, restart: 1
 /** Which compose CLI works depends only on the executables (and PATH), not on the project: detect once per process. */
 const detected = new Map<string, ComposeCli>();
 
+/**
+ * Apps started from the macOS Finder get a bare PATH (/usr/bin:/bin…) without Docker Desktop's CLI: add the usual
+ * places so "docker not installed" is never a false alarm there.
+ */
+function macDockerPath(): Record<string, string> {
+  if (process.platform !== 'darwin') return {};
+  const have = (process.env.PATH ?? '').split(':');
+  const extra = ['/usr/local/bin', '/opt/homebrew/bin', '/Applications/Docker.app/Contents/Resources/bin'].filter((d) => !have.includes(d));
+  return extra.length ? { PATH: [...have.filter(Boolean), ...extra].join(':') } : {};
+}
+
 function isEnoent(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ENOENT';
 }
@@ -69,6 +80,7 @@ export function createComposeManager(opts: ComposeManagerOptions): ComposeManage
   const pollMs = opts.pollIntervalMs ?? 500;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const env: Record<string, string> = {
+    ...macDockerPath(),
     DOCKER_IMAGE: opts.image,
     ...(opts.workspace ? { CCG_WORKSPACE: path.resolve(opts.workspace) } : {}),
     ...opts.env,

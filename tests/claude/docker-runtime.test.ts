@@ -9,6 +9,8 @@ import { containerCommand, containerCwd, containerEnv, createDockerSpawnHook, RU
 import { createSdkRuntime } from '../../main/claude/local-runtime.ts';
 import type { ClaudeRuntime, RunSpec } from '../../main/claude/runtime.ts';
 import { ComposeError } from '../../main/compose/index.ts';
+import { loadConfig } from '../../main/config/load.ts';
+import { buildServices, type Services } from '../../main/services.ts';
 import { startScriptedAnthropic, toolResultText, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { dockerCli, dockerSkip, forceRemoveProject, makeWorkspace, testCompose, uniqueProject } from '../fixtures/docker-env.ts';
 import { claudeTestEnv } from '../helpers/gateway.ts';
@@ -95,6 +97,17 @@ describe('docker runtime: Claude Code inside the compose container (real engine,
   let docker: DockerRuntime;
   let local: ClaudeRuntime;
   let baseEnv: NodeJS.ProcessEnv;
+  let gateway: Services | null = null;
+  let dataDir = '';
+
+  async function chat(content: string): Promise<{ status: number; body: { choices?: Array<{ message: { content: string } }>; error?: { message: string; code?: string } } }> {
+    const res = await fetch(`${gateway?.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sonnet', messages: [{ role: 'user', content }] }),
+    });
+    return { status: res.status, body: (await res.json()) as never };
+  }
 
   before(async () => {
     api = await startScriptedAnthropic((req, info) => {
@@ -110,9 +123,17 @@ describe('docker runtime: Claude Code inside the compose container (real engine,
     await compose.up({ timeoutMs: 120_000 });
     docker = createDockerRuntime({ compose, hostWorkspace: workspace, baseEnv, killGraceMs: 1_500 });
     local = createSdkRuntime({ kind: 'local', baseEnv });
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-gw-'));
+    const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, {
+      GATEWAY_PORT: 0, CLAUDE_CWD: workspace, CLAUDE_ALLOWED_TOOLS: 'Bash', CLAUDE_RUNTIME: 'docker', LOG_LEVEL: 'warn',
+    });
+    gateway = await buildServices(config, { runtime: docker, consoleLog: false });
+    await gateway.start();
   });
 
   after(async () => {
+    await gateway?.stop({ graceMs: 0 }).catch(() => {});
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     await compose?.down({ removeVolumes: true }).catch(() => {});
     forceRemoveProject(project);
     await api?.close();
@@ -139,6 +160,12 @@ describe('docker runtime: Claude Code inside the compose container (real engine,
     assert.ok(inDocker.filter((m) => m.type === 'stream_event').length >= 5, 'partial messages stream from the container');
     const init = inDocker.find((m) => m.type === 'system' && m.subtype === 'init');
     assert.equal(init && 'cwd' in init ? init.cwd : null, '/workspace', 'the host workspace maps to the container workspace');
+  });
+
+  it('the gateway answers a chat completion through the docker runtime', async () => {
+    const r = await chat('compute fib');
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.match(r.body.choices?.[0]?.message.content ?? '', /The answer is fib-7\./);
   });
 
   it('cancelling mid-tool kills Claude and its tool inside the container', async () => {
@@ -202,5 +229,9 @@ describe('docker runtime: Claude Code inside the compose container (real engine,
     // The run's stderr says why, for the gateway's error message.
     assert.ok(stderr.some((l) => /container stopped during the run.*up -d/.test(l)), stderr.join('\n'));
     await assert.rejects(docker.ready(), (err: unknown) => err instanceof ComposeError && err.code === 'not-running' && /up -d/.test(err.fix));
+    // …and the gateway turns that into a 503 that names the fix.
+    const r = await chat('compute fib');
+    assert.equal(r.status, 503);
+    assert.match(r.body.error?.message ?? '', /not running.*up -d/);
   });
 });

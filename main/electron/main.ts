@@ -40,8 +40,9 @@ function notify(title: string, body: string): void {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  if (!config) return;
+  const loaded = loadConfigOrExit();
+  if (!loaded) return;
+  const config: Config = loaded;
   // One app per data directory: the lock lives in userData, so point userData there.
   app.setPath('userData', path.join(config.DATA_DIR, 'electron'));
   if (!app.requestSingleInstanceLock()) {
@@ -62,7 +63,6 @@ async function main(): Promise<void> {
 
   const window = new DashboardWindow({
     controlUrl: backend.controlUrl,
-    adminToken: backend.adminToken,
     quitting: () => quitting,
     keepRunningInTray: () => prefs.keepRunningInTray,
     requestQuit: () => void quit.request(),
@@ -72,6 +72,10 @@ async function main(): Promise<void> {
   const model = () =>
     trayModel(shellState(backend, { startAtLogin: loginOn, startAtLoginSupported: startAtLoginSupported(), keepRunningInTray: prefs.keepRunningInTray, quitting }));
 
+  let tray: TrayView | null = null;
+  let poll: NodeJS.Timeout | undefined;
+  let offChange: () => void = () => undefined;
+  let started = false;
   let lastStatus = backend.gatewayStatus();
   const refresh = (): void => {
     if (!tray) return;
@@ -111,7 +115,7 @@ async function main(): Promise<void> {
         return;
       case 'keep-in-tray.set':
         prefs = { ...prefs, keepRunningInTray: action.value };
-        writePrefs(config!.DATA_DIR, prefs);
+        writePrefs(config.DATA_DIR, prefs);
         return;
       case 'quit':
         void quit.request();
@@ -160,18 +164,25 @@ async function main(): Promise<void> {
   // The app lives in the tray: closing the last window is not quitting.
   app.on('window-all-closed', () => undefined);
   app.on('second-instance', () => window.show());
-  app.on('activate', () => window.show());
+  // macOS: a click on the app in Finder/Launchpad while it runs (not the launch itself, which may be a hidden one)
+  app.on('activate', () => {
+    if (started) window.show();
+  });
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => void quit.request());
 
   registerBridge({ controlUrl: backend.controlUrl, adminToken: backend.adminToken });
-  let tray: TrayView | null = new TrayView(model(), (a) => void dispatch(a), () => window.show());
-  const offChange = backend.onChange(refresh);
+  tray = new TrayView(model(), (a) => void dispatch(a), () => window.show());
+  offChange = backend.onChange(refresh);
   // Active-request counts change without a state event; a cheap poll keeps the tooltip current. Container status
   // costs a docker call, so it is asked for less often.
+  // MCP auth state runs `claude mcp list` (health-checks every server): at start, on changes, and every 2 minutes.
   let ticks = 0;
-  const poll = setInterval(() => {
+  const warn = (what: string) => (err: unknown) => log.warn(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+  poll = setInterval(() => {
     refresh();
-    if (++ticks % 5 === 0) void backend.poll().catch((err: unknown) => log.warn(`status poll failed: ${String(err)}`));
+    ticks++;
+    if (ticks % 5 === 0) void backend.poll().catch(warn('container status poll'));
+    if (ticks % 120 === 0) void backend.refreshMcp().catch(warn('MCP status refresh'));
   }, 1_000);
 
   if (process.env.CCG_E2E === '1') {
@@ -189,6 +200,9 @@ async function main(): Promise<void> {
     log.error(`services failed to start: ${err instanceof Error ? err.message : String(err)}`);
   }
   refresh();
+  void backend.poll().catch(warn('container status poll'));
+  void backend.refreshMcp().catch(warn('MCP status refresh'));
+  started = true;
   if (!hidden && prefs.showWindowOnStart) window.show();
 }
 

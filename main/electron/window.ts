@@ -20,7 +20,6 @@ import { PRELOAD_PATH } from './paths.ts';
 
 export interface DashboardWindowDeps {
   controlUrl: () => string;
-  adminToken: () => string;
   quitting: () => boolean;
   keepRunningInTray: () => boolean;
   requestQuit: () => void;
@@ -69,7 +68,11 @@ export class DashboardWindow {
   }
 
   show(): void {
-    const win = this.win ?? this.create();
+    const win = this.win;
+    if (!win) {
+      this.create(); // shown on ready-to-show, without a blank flash
+      return;
+    }
     if (win.isMinimized()) win.restore();
     win.show();
     win.focus();
@@ -80,7 +83,8 @@ export class DashboardWindow {
     const win = this.win;
     if (!win) return;
     try {
-      await win.loadURL(dashboardUrl(this.deps.controlUrl(), this.deps.adminToken() || undefined));
+      // no token in the URL: the renderer gets it from the preload bridge (main/contract/bridge.ts)
+      await win.loadURL(dashboardUrl(this.deps.controlUrl()));
       this.offline = false;
     } catch (err) {
       this.offline = true;
@@ -133,7 +137,10 @@ export class DashboardWindow {
     win.on('closed', () => {
       this.win = null;
     });
-    win.once('ready-to-show', () => win.show());
+    win.once('ready-to-show', () => {
+      win.show();
+      win.focus();
+    });
     this.win = win;
     void this.reload();
     return win;

@@ -128,7 +128,7 @@ function gatewayItems(state: ShellState): MenuItemModel[] {
         action: { type: 'gateway.stop' },
       }];
     case 'starting':
-      return [{ kind: 'item', id: 'gateway.starting', label: 'Gateway starting…', enabled: false }];
+      return []; // the status line above already says "starting…"; nothing to click until it settles
     case 'stopped':
     case 'error':
       return [{ kind: 'item', id: 'gateway.start', label: state.gateway === 'error' ? 'Restart gateway' : 'Start gateway', enabled: !busy, action: { type: 'gateway.start' } }];

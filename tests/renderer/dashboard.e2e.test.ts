@@ -25,8 +25,26 @@ const finalGate = gate();
 const cancelGate = gate();
 
 /** "agentic": text + Bash, then (after the test opens the gate) the final answer. "cancel me": hangs. "please fail": API error. */
+/** "gallery": one call of each file tool, then a Task whose sub-agent runs Bash (Claude Code runs them all for real). */
+const GALLERY = [
+  { type: 'tool_use' as const, name: 'Write', input: { file_path: 'notes.txt', content: 'alpha\nbeta\ngamma\n' } },
+  { type: 'tool_use' as const, name: 'Read', input: { file_path: 'notes.txt' } },
+  { type: 'tool_use' as const, name: 'Edit', input: { file_path: 'notes.txt', old_string: 'beta', new_string: 'BETA\nbeta2' } },
+  { type: 'tool_use' as const, name: 'Grep', input: { pattern: 'BETA', path: '.' } },
+  { type: 'tool_use' as const, name: 'Glob', input: { pattern: '*.txt' } },
+  { type: 'tool_use' as const, name: 'Task', input: { description: 'look around', prompt: 'SUBAGENT-TASK: list files', subagent_type: 'general-purpose' } },
+];
+
 const script: Script = async (_req, info) => {
   const said = info.userTexts.join('\n');
+  if (said.includes('SUBAGENT-TASK')) {
+    if (info.lastToolResults.length) return { blocks: [{ type: 'text', text: `Sub-agent saw ${toolResultText(info.lastToolResults[0]).trim()}.` }] };
+    return { blocks: [{ type: 'text', text: 'Sub-agent checking.' }, { type: 'tool_use', name: 'Bash', input: { command: 'echo from-subagent' } }] };
+  }
+  if (said.includes('gallery')) {
+    const n = info.assistantTurns;
+    return n < GALLERY.length ? { blocks: [{ type: 'text', text: `Gallery step ${n + 1}.` }, GALLERY[n]] } : { blocks: [{ type: 'text', text: 'Gallery done.' }] };
+  }
   if (said.includes('please fail')) return { httpError: 400, errorType: 'invalid_request_error', message: 'scripted refusal for the dashboard test' };
   if (said.includes('cancel me')) {
     await cancelGate.wait;
@@ -59,7 +77,7 @@ describe('dashboard in Chromium (headless server, scripted model)', { skip: miss
   before(async () => {
     outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-renderer-'));
     buildRenderer(outDir);
-    gw = await startTestDashboard({ script, control: { serveDashboard: true, dashboardDir: outDir } });
+    gw = await startTestDashboard({ script, control: { serveDashboard: true, dashboardDir: outDir }, config: { CLAUDE_ALLOWED_TOOLS: 'Bash,Read,Write,Edit,Glob,Grep,Task' } });
     gw.services.registerHealth('docker', () => ({ name: 'docker', status: 'stopped', reason: 'CLAUDE_RUNTIME is local: no container needed', since: new Date().toISOString() }));
     client = new OpenAI({ baseURL: gw.v1, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
     browser = await launchChromium();
@@ -169,6 +187,63 @@ describe('dashboard in Chromium (headless server, scripted model)', { skip: miss
     await page.getByLabel('Status').selectOption('cancelled');
     await page.locator('tr[data-request-id]').first().waitFor();
     assert.deepEqual(await page.locator('tr[data-request-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status'))), ['cancelled']);
+  });
+
+  test('tool widgets: Write/Edit diffs, Read, Grep, Glob, and a Task with its sub-agent steps nested', async () => {
+    await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'gallery of tools' }] });
+    const id = gw.services.store.list({ q: 'gallery of tools' }).items[0].requestId;
+    await page.goto(`${gw.baseUrl}/#/transcripts/${id}`);
+    const write = page.locator('[data-tool="Write"]');
+    await write.waitFor();
+    assert.deepEqual(await write.locator('.diff-add').allInnerTexts(), ['+alpha', '+beta', '+gamma']);
+    const edit = page.locator('[data-tool="Edit"]');
+    assert.deepEqual(await edit.locator('.diff-del').allInnerTexts(), ['-beta']);
+    assert.deepEqual(await edit.locator('.diff-add').allInnerTexts(), ['+BETA', '+beta2']);
+    assert.match(await page.locator('[data-tool="Read"] .tool-output').innerText(), /alpha/);
+    assert.match(await page.locator('[data-tool="Grep"] .tool-detail').innerText(), /\/BETA\//);
+    assert.match(await page.locator('[data-tool="Grep"] .tool-output').innerText(), /notes\.txt/);
+    assert.match(await page.locator('[data-tool="Glob"] .tool-output').innerText(), /notes\.txt/);
+    await shot(page, '12-tools-top');
+    await page.getByTestId('events-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    const task = page.locator('[data-tool="Task"]');
+    await task.waitFor();
+    // The sub-agent's Bash call sits one level under the Task (parentToolUseId), its output paired with it.
+    const nested = page.locator('.row.depth-1 [data-tool="Bash"]');
+    await nested.waitFor();
+    assert.match(await nested.locator('.tool-output').innerText(), /from-subagent/);
+    await page.getByTestId('events-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await shot(page, '13-tools-task');
+    await task.getByRole('button', { name: /Hide \d+ sub-agent step/ }).click();
+    await nested.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('.row.depth-1').count(), 0, 'collapsed: the steps are hidden');
+  });
+
+  test('stored transcript with MCP, TodoWrite, MultiEdit and a failing tool renders each with its widget', async () => {
+    // Recorded straight into the store (no model needed): the same path every run's events take to the dashboard.
+    const rec = gw.services.store.begin('widgets_1');
+    rec.emit({ type: 'request', endpoint: '/v1/chat/completions', model: 'opus', stream: true, client: 'n8n', prompt: 'widgets', systemPrompt: 'be brief', imageCount: 0, runtime: 'local' });
+    rec.emit({ type: 'tool_use', toolUseId: 'm1', name: 'mcp__github__search_issues', input: { query: 'is:open label:bug' }, parentToolUseId: null });
+    rec.emit({ type: 'tool_result', toolUseId: 'm1', content: '[{"number":12,"title":"Crash on start"}]', isError: false, parentToolUseId: null });
+    rec.emit({ type: 'tool_use', toolUseId: 't1', name: 'TodoWrite', input: { todos: [{ content: 'Reproduce', status: 'completed' }, { content: 'Fix', status: 'in_progress' }, { content: 'Test', status: 'pending' }] }, parentToolUseId: null });
+    rec.emit({ type: 'tool_result', toolUseId: 't1', content: 'ok', isError: false, parentToolUseId: null });
+    rec.emit({ type: 'tool_use', toolUseId: 'e1', name: 'MultiEdit', input: { file_path: '/w/a.ts', edits: [{ old_string: 'let a = 1;', new_string: 'const a = 1;' }, { old_string: 'foo()', new_string: 'bar()' }] }, parentToolUseId: null });
+    rec.emit({ type: 'tool_result', toolUseId: 'e1', content: 'Applied 2 edits', isError: false, parentToolUseId: null });
+    rec.emit({ type: 'tool_use', toolUseId: 'b1', name: 'Bash', input: { command: 'npm test' }, parentToolUseId: null });
+    rec.emit({ type: 'tool_result', toolUseId: 'b1', content: 'Error: 3 tests failed', isError: true, parentToolUseId: null });
+    rec.emit({ type: 'tool_use', toolUseId: 'w1', name: 'WebFetch', input: { url: 'https://example.com', prompt: 'summarise' }, parentToolUseId: null });
+    rec.emit({ type: 'tool_result', toolUseId: 'w1', content: 'Example Domain', isError: false, parentToolUseId: null });
+    rec.emit({ type: 'end', status: 'done', reason: null, durationMs: 1234 });
+    await page.goto(`${gw.baseUrl}/#/transcripts/widgets_1`);
+    const mcp = page.locator('[data-tool="mcp__github__search_issues"]');
+    await mcp.waitFor();
+    assert.match(await mcp.locator('.tool-name').innerText(), /github › search_issues/);
+    assert.match(await mcp.innerText(), /MCP/);
+    assert.equal(await page.locator('[data-tool="TodoWrite"] li').count(), 3);
+    assert.deepEqual(await page.locator('[data-tool="MultiEdit"] .diff-del').allInnerTexts(), ['-let a = 1;', '-foo()']);
+    const failed = page.locator('[data-tool="Bash"][data-state="error"]');
+    assert.match(await failed.locator('.tool-output.is-error').innerText(), /3 tests failed/);
+    assert.match(await page.locator('[data-tool="WebFetch"] .tool-detail').innerText(), /example\.com/);
+    await shot(page, '14-widgets');
   });
 
   test('health page: one card per component, Claude Code version, traffic chart', async () => {

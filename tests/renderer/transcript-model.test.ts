@@ -100,6 +100,7 @@ describe('line diff (Edit widget)', () => {
   });
   test('write of a new file is all additions; huge inputs degrade to remove-all/add-all', () => {
     assert.deepEqual(lineDiff('', 'x\ny').map((l) => l.op), ['+', '+']);
+    assert.deepEqual(lineDiff('', 'x\ny\n').map((l) => `${l.op}${l.text}`), ['+x', '+y'], 'a final newline adds no empty line');
     const old = Array.from({ length: 3000 }, (_, i) => `l${i}`);
     const next = old.map((l, i) => (i === 0 || i === 2999 ? l : `${l}x`));
     const d = lineDiff(old.join('\n'), next.join('\n'), 1000);

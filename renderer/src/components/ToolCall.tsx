@@ -63,7 +63,7 @@ function ReadTool({ node }: { node: ToolNode }): ReactNode {
   const range = offset || limit ? ` (lines ${offset ?? 1}${limit ? `–${Number(offset ?? 1) + Number(limit) - 1}` : '+'})` : '';
   return (
     <>
-      <Header icon="📄" title="Read" detail={`${str(i, 'file_path') ?? ''}${range}`} node={node} />
+      <Header icon="≡" title="Read" detail={`${str(i, 'file_path') ?? ''}${range}`} node={node} />
       <ResultBlock node={node} lines={8} />
     </>
   );
@@ -99,7 +99,7 @@ function SearchTool({ node }: { node: ToolNode }): ReactNode {
   const where = [str(i, 'path'), str(i, 'glob') ? `glob ${str(i, 'glob')}` : null, str(i, 'type') ? `type ${str(i, 'type')}` : null].filter(Boolean).join(' · ');
   return (
     <>
-      <Header icon="🔍" title={node.name} detail={`${node.name === 'Grep' ? `/${str(i, 'pattern') ?? ''}/` : (str(i, 'pattern') ?? '')}${where ? `  in ${where}` : ''}`} node={node} />
+      <Header icon={node.name === 'Glob' ? '*' : '/'} title={node.name} detail={`${node.name === 'Grep' ? `/${str(i, 'pattern') ?? ''}/` : (str(i, 'pattern') ?? '')}${where ? `  in ${where}` : ''}`} node={node} />
       <ResultBlock node={node} lines={10} />
     </>
   );
@@ -124,7 +124,7 @@ function TodoTool({ node }: { node: ToolNode }): ReactNode {
 function McpTool({ node, mcp }: { node: ToolNode; mcp: { server: string; tool: string } }): ReactNode {
   return (
     <>
-      <Header icon="🔌" title={`${mcp.server} › ${mcp.tool}`} node={node} extra={<span className="chip">MCP</span>} />
+      <Header icon="⇄" title={`${mcp.server} › ${mcp.tool}`} node={node} extra={<span className="chip">MCP</span>} />
       <JsonBlock value={node.input} />
       <ResultBlock node={node} />
     </>
@@ -137,7 +137,7 @@ function TaskTool({ node, collapsed, onToggle }: { node: ToolNode; collapsed: bo
   const steps = countSteps(node);
   return (
     <>
-      <Header icon="🤖" title={`Task${str(i, 'subagent_type') ? ` (${str(i, 'subagent_type')})` : ''}`} detail={str(i, 'description')} node={node} />
+      <Header icon="◆" title={`Task${str(i, 'subagent_type') ? ` (${str(i, 'subagent_type')})` : ''}`} detail={str(i, 'description')} node={node} />
       <div className="task-bar">
         <button type="button" className="link-btn" onClick={() => setShowPrompt((s) => !s)}>
           {showPrompt ? 'Hide prompt' : 'Show prompt'}

@@ -5,8 +5,10 @@ export type DiffLine = { op: ' ' | '+' | '-'; text: string };
  * `maxCells` of DP it gives up on alignment and shows old as removed, new as added — still correct, just coarser.
  */
 export function lineDiff(oldText: string, newText: string, maxCells = 4_000_000): DiffLine[] {
-  const a = oldText === '' ? [] : oldText.split('\n');
-  const b = newText === '' ? [] : newText.split('\n');
+  // a final newline ends the last line; it is not an empty line of its own
+  const lines = (t: string): string[] => (t === '' ? [] : (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n'));
+  const a = lines(oldText);
+  const b = lines(newText);
   let start = 0;
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
   let endA = a.length;

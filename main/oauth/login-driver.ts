@@ -152,6 +152,7 @@ export class McpLoginDriver extends EventEmitter<{ event: [LoginEvent] }> {
     const name = snap.serverName;
     const timeoutMs = this.opts.timeoutMs ?? 5 * 60_000;
     let session: McpControlSession | null = null;
+    let opening: Promise<McpControlSession> | null = null;
     let withdraw: (() => void) | null = null;
     let timer: NodeJS.Timeout | null = null;
     let poll: NodeJS.Timeout | null = null;
@@ -167,9 +168,7 @@ export class McpLoginDriver extends EventEmitter<{ event: [LoginEvent] }> {
       const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, cancelled, timedOut, ...(session ? [session.ended.then((): never => { throw new LoginFailure(`Claude Code exited during the sign-in${session?.stderrTail() ? `: ${session.stderrTail()}` : ''}`); })] : [])]);
 
       const pinned = await claudeCallbackPortEnv(this.opts.runtime, this.opts.listener.port ?? this.opts.callbackPort);
-      const opening = this.opts.sessions(pinned);
-      // If the login ends (cancel, timeout) while the process is still starting, close it once it is up.
-      void opening.then((s) => { if (snap.done) void s.close(); }, () => {});
+      opening = this.opts.sessions(pinned);
       session = await guard(opening);
       const redirectUri = this.opts.listener.redirectUri();
       const auth: AuthenticateResult = await guard(session.authenticate(name, redirectUri));
@@ -247,7 +246,9 @@ export class McpLoginDriver extends EventEmitter<{ event: [LoginEvent] }> {
       if (timer) clearTimeout(timer);
       if (poll) clearTimeout(poll);
       withdraw?.();
-      await session?.close();
+      if (session) await session.close();
+      // Ended (cancel, timeout) while the process was still starting: close it once it is up.
+      else if (opening) void opening.then((s) => s.close(), () => {});
     }
   }
 

@@ -103,8 +103,8 @@ export function spareProfileFromConfig(config: Pick<Config, 'CLAUDE_ALLOWED_TOOL
 /**
  * Keeps `size` Claude Code processes started ahead of time (Agent SDK `prewarm()`) for the default profile, so a
  * request skips Claude's ≈1.5 s start-up: it claims a parked spare with its cwd, model, permission mode and system
- * prompt, and the pool starts a replacement at once. A claim the process refuses falls back to a cold start, so
- * callers never see the difference except in latency. Spares run through our own spawn (own process group), so
+ * prompt, and the pool starts a replacement once that run's first output arrives. A claim the process refuses
+ * falls back to a cold start, so callers never see the difference except in latency. Spares run through our own spawn (own process group), so
  * cancelling a claimed run kills its whole tree, exactly like a cold one.
  */
 export class SparePool {
@@ -158,7 +158,7 @@ export class SparePool {
       .filter((p): p is number => typeof p === 'number' && isAlive(p));
   }
 
-  /** Whether a run may use a spare: same fixed options as the spares, a new session, nothing extra in env. */
+  /** Whether a run may use a spare: same start-up options as the spares, a new session, nothing extra in env. */
   eligible(spec: RunSpec): boolean {
     const p = this.opts.profile;
     return (
@@ -166,6 +166,8 @@ export class SparePool {
       !this.closed &&
       !this.disabledReason &&
       !spec.resumeSessionId &&
+      // A custom tool set (background tasks run with none) is a start-up flag too.
+      (spec as { tools?: unknown }).tools === undefined &&
       Object.keys(spec.env ?? {}).length === 0 &&
       !spec.abortController.signal.aborted &&
       sameList(spec.allowedTools, p.allowedTools) &&
@@ -225,6 +227,12 @@ export class SparePool {
       return;
     }
 
+    let refilled = false;
+    const refill = (): void => {
+      if (refilled) return;
+      refilled = true;
+      this.fill();
+    };
     const onAbort = (): void => slot.kill();
     spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
     slot.stderrSink = (line) => spec.onStderr?.(line);
@@ -243,13 +251,10 @@ export class SparePool {
       } catch (err) {
         this.noteRefusal(slot, err);
         this.counters.fallbacks++;
-        this.fill();
+        refill();
         yield* cold();
         return;
       }
-      // Replace it now: the next request should find a spare even while this run is still going.
-      this.fill();
-
       const verdict = spare.claimed.then(
         () => 'ok' as const,
         (err: unknown) => {
@@ -280,6 +285,7 @@ export class SparePool {
         next.catch(() => undefined);
         query.close();
         slot.kill();
+        refill();
         if (spec.abortController.signal.aborted) return;
         this.counters.fallbacks++;
         yield* cold();
@@ -288,8 +294,14 @@ export class SparePool {
       this.counters.claims++;
       this.refusals = 0;
       yield* held;
-      for (let r = await next; !r.done; r = await it.next()) yield r.value;
+      for (let r = await next; !r.done; r = await it.next()) {
+        // Start the replacement once this run's latency-critical part (the claim, up to the model's first
+        // output) is over: on a small machine a spare starting beside it would slow its first token.
+        if (!refilled && (r.value.type === 'stream_event' || r.value.type === 'assistant' || r.value.type === 'result')) refill();
+        yield r.value;
+      }
     } finally {
+      refill();
       spec.abortController.signal.removeEventListener('abort', onAbort);
       // The caller stopped early or the run ended: the process is this request's and goes with it.
       query?.close();

@@ -36,6 +36,21 @@ async function waitUntil(cond: () => boolean, ms: number, what: string): Promise
   }
 }
 
+/** PIDs of spares (started with --await-claim) whose environment mentions marker (their HOME is under it). */
+function sparePids(marker: string): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (cmd.includes('--await-claim') && fs.readFileSync(`/proc/${d}/environ`, 'utf8').includes(marker)) out.push(Number(d));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
 function systemText(req: MessagesRequest): string {
   return typeof req.system === 'string' ? req.system : (req.system ?? []).map((b) => b.text).join('\n');
 }
@@ -99,12 +114,13 @@ describe('SparePool: pre-started Claude Code processes (real binary, scripted mo
     fs.rmSync(home, { recursive: true, force: true });
   });
 
-  it('leaves ineligible runs (resume, other tools, extra env) to a cold start without touching the spare', () => {
+  it('leaves ineligible runs (resume, other tools or turns, extra env) to a cold start without touching the spare', () => {
     const cold = (): AsyncIterable<SDKMessage> => { throw new Error('not called'); };
     assert.equal(pool.tryClaim(spec({ resumeSessionId: '00000000-0000-4000-8000-000000000000' }), cold), null);
     assert.equal(pool.tryClaim(spec({ allowedTools: ['Bash'] }), cold), null);
     assert.equal(pool.tryClaim(spec({ maxTurns: 3 }), cold), null);
     assert.equal(pool.tryClaim(spec({ env: { FOO: '1' } }), cold), null);
+    assert.equal(pool.tryClaim(Object.assign(spec(), { tools: [] }), cold), null, 'a run without tools (background task)');
     assert.equal(pool.stats().parked, 1);
     assert.equal(pool.stats().claims, 0);
   });
@@ -186,9 +202,10 @@ describe('SparePool: pre-started Claude Code processes (real binary, scripted mo
     await waitUntil(() => pool.stats().parked === 1, 60_000, 'a parked spare');
     const pids = pool.parkedPids();
     assert.equal(pids.length, 1);
+    assert.deepEqual(sparePids(home), pids, 'the parked spare is the only Claude process of this test');
     await pool.close();
     for (const pid of pids) assert.ok(!groupAlive(pid), `process group ${pid} is gone`);
-    assert.equal(processesMatching('--await-claim').filter((l) => l.includes(home)).length, 0);
+    assert.deepEqual(sparePids(home), []);
     const spares = path.join(home, 'home', '.claude', 'spares');
     await waitUntil(() => !fs.existsSync(spares) || fs.readdirSync(spares).length === 0, 3_000, 'parking directories to be removed');
     const cold = (): AsyncIterable<SDKMessage> => { throw new Error('not called'); };

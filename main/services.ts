@@ -13,7 +13,14 @@ import { RunLimiter } from './gateway/limiter.ts';
 import { ModelCatalog } from './gateway/models.ts';
 import { RunExecutor } from './gateway/run.ts';
 import type { ComponentHealth, GatewayHealthBody } from './health/gateway-health.ts';
-import { configureLog, log } from './log.ts';
+import { configureLog, log, redact } from './log.ts';
+import { createDockerRuntime, type DockerRuntime } from './claude/docker-runtime.ts';
+import { composeOptionsFromConfig, createComposeManager, type ComposeManager, type ComposeStatus } from './compose/index.ts';
+import { loadOrCreateAdminToken, tokenMatches } from './control/admin-token.ts';
+import { adminAuth, localOnly } from './control/guard.ts';
+import { dockerExec } from './oauth/docker-relay.ts';
+import { createOAuthServices, type OAuthServices } from './oauth/index.ts';
+import { mcpRouter } from './oauth/routes.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { TranscriptStore } from './transcripts/store.ts';
 import { APP_VERSION } from './version.ts';
@@ -21,8 +28,14 @@ import { APP_VERSION } from './version.ts';
 export type GatewayState = 'starting' | 'running' | 'stopped' | 'error';
 
 export interface BuildOptions {
-  /** Runtime override (tests, docker runtime wiring). */
+  /** Runtime override (tests). Default: local, or docker when CLAUDE_RUNTIME=docker. */
   runtime?: ClaudeRuntime;
+  /** Environment of Claude processes (default process.env: ANTHROPIC_*, HOME… reach Claude). */
+  claudeEnv?: NodeJS.ProcessEnv;
+  /** Electron: shell.openExternal for MCP logins; headless: the URL is logged and shown in the dashboard. */
+  openUrl?: (url: string) => void | Promise<void>;
+  /** Start the MCP OAuth callback listener (default true). */
+  oauth?: boolean;
   /** Log to console too (headless: yes; tests: no). */
   consoleLog?: boolean;
 }
@@ -40,6 +53,10 @@ export class Services {
   readonly taskLimiter: RunLimiter;
   readonly executor: RunExecutor;
   readonly conversations: ConversationMap;
+  readonly compose: ComposeManager;
+  readonly oauth: OAuthServices | null;
+  private composeStatus: ComposeStatus | null = null;
+  private composeTimer: NodeJS.Timeout | null = null;
   readonly startedAt = Date.now();
   readonly logFile: string;
   claudeVersion: string | null = null;
@@ -58,12 +75,41 @@ export class Services {
     fs.mkdirSync(config.claudeCwd, { recursive: true });
     this.logFile = configureLog({ dataDir: config.DATA_DIR, level: config.LOG_LEVEL, console: opts.consoleLog ?? true });
     this.store = new TranscriptStore(config.DATA_DIR, this.bus, (err) => log.error(`transcript store cannot write: ${err.message}`));
-    this.runtime = opts.runtime ?? createSdkRuntime({ kind: 'local', claudePath: config.CLAUDE_PATH });
+    const claudeEnv = opts.claudeEnv ?? process.env;
+    this.compose = createComposeManager(composeOptionsFromConfig(config));
+    let dockerRuntime: DockerRuntime | null = null;
+    if (opts.runtime) this.runtime = opts.runtime;
+    else if (config.CLAUDE_RUNTIME === 'docker') {
+      dockerRuntime = createDockerRuntime({ compose: this.compose, hostWorkspace: config.claudeCwd, baseEnv: claudeEnv, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
+      this.runtime = dockerRuntime;
+    } else this.runtime = createSdkRuntime({ kind: 'local', claudePath: config.CLAUDE_PATH, baseEnv: claudeEnv });
+    if (config.CLAUDE_RUNTIME === 'docker') this.registerHealth('docker', () => this.dockerHealth());
+
+    const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
+    this.oauth = opts.oauth === false ? null : createOAuthServices({
+      config,
+      claudeEnv,
+      claudePath: resolveClaudeBinary(config.CLAUDE_PATH),
+      checkAdminToken: (t) => t !== null && tokenMatches(adminToken, t),
+      log,
+      ...(opts.openUrl ? { openUrl: opts.openUrl } : {}),
+      ...(dockerRuntime ? { docker: { exec: dockerExec(() => this.compose.runningContainer()), spawnHook: dockerRuntime.spawnHook } } : {}),
+    });
+    if (this.oauth) {
+      const oauth = this.oauth;
+      this.registerHealth('oauth', () => oauth.health());
+      // Before the control API's own /api router, behind the same loopback + admin-token guard.
+      this.mount('/api/mcp', localOnly({}));
+      this.mount('/api/mcp', adminAuth(() => adminToken));
+      this.mount('/api/mcp', mcpRouter(oauth));
+    }
     this.models = new ModelCatalog(config);
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
     this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);
     this.conversations = new ConversationMap(path.join(config.DATA_DIR, 'conversations.json'), config.SESSION_TTL_S * 1000);
-    this.executor = new RunExecutor(config, this.runtime, this.store);
+    // A logged-in MCP server's tools are usable from requests: allow mcp__<server> for every configured server.
+    const oauthServers = this.oauth?.servers;
+    this.executor = new RunExecutor(config, this.runtime, this.store, oauthServers ? async () => (await oauthServers.names()).map((n) => `mcp__${n}`) : undefined);
   }
 
   /** Adds a router to the gateway's HTTP server (control API, dashboard); call before start(). */
@@ -132,10 +178,34 @@ export class Services {
     };
   }
 
-  /** Loads transcripts, probes Claude Code, starts the HTTP gateway. */
+  private dockerHealth(): ComponentHealth {
+    const st = this.composeStatus;
+    const since = st?.checkedAt ?? new Date(this.startedAt).toISOString();
+    if (!st) return { name: 'docker', status: 'starting', reason: 'checking the container…', since };
+    const status = st.overall === 'running' ? 'ok' : st.overall === 'starting' ? 'starting' : st.overall === 'stopped' ? 'stopped' : 'error';
+    const reason = st.problem ? `${st.problem.reason} Fix: ${st.problem.fix}` : st.overall === 'stopped' ? `container not running. Fix: ${this.compose.commandLine('up', '-d')}` : null;
+    return { name: 'docker', status, reason, since, details: { project: st.project, services: st.services, compose: st.compose } };
+  }
+
+  /** Re-reads the container's state (docker runtime); the health view shows the last reading. */
+  async refreshCompose(): Promise<ComposeStatus> {
+    this.composeStatus = await this.compose.status({ timeoutMs: 15_000 });
+    return this.composeStatus;
+  }
+
+  /** Loads transcripts, probes Claude Code, starts the OAuth listener and the HTTP gateway. */
   async start(): Promise<void> {
     this.store.init();
     this.claudeVersion = await claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH));
+    if (this.config.CLAUDE_RUNTIME === 'docker') {
+      await this.refreshCompose().catch(() => null);
+      this.composeTimer = setInterval(() => void this.refreshCompose().catch(() => null), 10_000);
+      this.composeTimer.unref();
+    }
+    if (this.oauth) {
+      const h = await this.oauth.start();
+      if (h.status === 'error') log.error(`OAuth callback listener: ${h.error ?? 'failed to start'} — the rest of the app keeps running`);
+    }
     await this.startGateway();
   }
 
@@ -210,6 +280,9 @@ export class Services {
   /** Process shutdown: stops the gateway, then closes the listener (and every open connection, SSE included). */
   async stop(opts: { graceMs?: number } = {}): Promise<void> {
     await this.stopGateway(opts.graceMs ?? 5_000, 'shutting down');
+    if (this.composeTimer) clearInterval(this.composeTimer);
+    this.composeTimer = null;
+    await this.oauth?.stop();
     const server = this.server;
     if (!server) return;
     this.server = null;

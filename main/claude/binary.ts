@@ -13,7 +13,8 @@ export function resolveClaudeBinary(explicit = ''): string | null {
   for (const pkg of candidates) {
     try {
       const dir = path.dirname(require.resolve(`${pkg}/package.json`));
-      const bin = path.join(dir, exe);
+      // Inside a packaged app the binary is unpacked next to app.asar (an archive cannot be executed).
+      const bin = path.join(dir, exe).replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
       if (fs.existsSync(bin)) return bin;
     } catch {
       // platform package not installed: try the next

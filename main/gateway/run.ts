@@ -53,6 +53,8 @@ export class RunExecutor {
     private readonly config: Config,
     private readonly runtime: ClaudeRuntime,
     private readonly store: TranscriptStore,
+    /** Tools allowed on top of CLAUDE_ALLOWED_TOOLS, read per run (the configured MCP servers' mcp__<name>). */
+    private readonly extraAllowedTools?: () => Promise<string[]>,
   ) {}
 
   get activeCount(): number {
@@ -96,12 +98,13 @@ export class RunExecutor {
     const timer = setTimeout(() => req.abort.abort('timeout'), this.config.REQUEST_TIMEOUT_S * 1000);
     this.active.set(req.requestId, req.abort);
     try {
+      const extra = req.task || !this.extraAllowedTools ? [] : await this.extraAllowedTools().catch(() => []);
       const messages = this.runtime.run({
         messages: [req.prompt.message],
         systemPrompt: req.prompt.systemPrompt,
         model: req.model,
         cwd: this.config.claudeCwd,
-        allowedTools: this.config.CLAUDE_ALLOWED_TOOLS,
+        allowedTools: [...new Set([...this.config.CLAUDE_ALLOWED_TOOLS, ...extra])],
         disallowedTools: this.config.CLAUDE_DISALLOWED_TOOLS,
         permissionMode: this.config.CLAUDE_PERMISSION_MODE as PermissionMode,
         maxTurns: req.task ? 1 : this.config.CLAUDE_MAX_TURNS,

@@ -40,14 +40,13 @@ export async function startTestDashboard(opts: {
   const env = { DATA_DIR: dataDir } as NodeJS.ProcessEnv;
   const config = loadConfig(env, {
     GATEWAY_PORT: 0,
+    OAUTH_CALLBACK_PORT: 0,
     CLAUDE_ALLOWED_TOOLS: 'Bash,Read,Write,Edit,Glob,Grep',
     LOG_LEVEL: 'warn',
     DASHBOARD: false,
     ...opts.config,
   });
-  const { createSdkRuntime } = await import('../../main/claude/local-runtime.ts');
-  const runtime = createSdkRuntime({ kind: 'local', baseEnv: { ...process.env, ...claudeEnv } });
-  const services = await buildServices(config, { runtime, consoleLog: false });
+  const services = await buildServices(config, { claudeEnv: { ...process.env, ...claudeEnv }, consoleLog: false });
   const control = installControlApi(services, { env, ...opts.control });
   await services.start();
   const baseUrl = services.url;

@@ -51,14 +51,13 @@ export async function startTestGateway(opts: {
   const claudeEnv = { ...claudeTestEnv(api.url, home), ...opts.claudeEnv };
   const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, {
     GATEWAY_PORT: 0,
+    OAUTH_CALLBACK_PORT: 0,
     CLAUDE_ALLOWED_TOOLS: 'Bash,Read,Write,Edit,Glob,Grep',
     CLAUDE_SPARE_PROCESSES: 0,
     LOG_LEVEL: 'warn',
     ...opts.config,
   });
-  const { createSdkRuntime } = await import('../../main/claude/local-runtime.ts');
-  const runtime = createSdkRuntime({ kind: 'local', baseEnv: { ...process.env, ...claudeEnv } });
-  const services = await buildServices(config, { runtime, consoleLog: false });
+  const services = await buildServices(config, { claudeEnv: { ...process.env, ...claudeEnv }, consoleLog: false });
   await services.start();
   return {
     baseUrl: services.url,

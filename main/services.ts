@@ -83,10 +83,13 @@ export class Services {
       dockerRuntime = createDockerRuntime({ compose: this.compose, hostWorkspace: config.claudeCwd, baseEnv: claudeEnv, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
       this.runtime = dockerRuntime;
     } else this.runtime = createSdkRuntime({ kind: 'local', claudePath: config.CLAUDE_PATH, baseEnv: claudeEnv });
+    if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
     if (config.CLAUDE_RUNTIME === 'docker') this.registerHealth('docker', () => this.dockerHealth());
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
-    this.oauth = opts.oauth === false ? null : createOAuthServices({
+    // The OAuth driver runs Claude where the runtime does: in docker it needs the container's exec + spawn hook.
+    const oauthPossible = config.CLAUDE_RUNTIME !== 'docker' || dockerRuntime !== null;
+    this.oauth = opts.oauth === false || !oauthPossible ? null : createOAuthServices({
       config,
       claudeEnv,
       claudePath: resolveClaudeBinary(config.CLAUDE_PATH),
@@ -235,6 +238,14 @@ export class Services {
     const server = http.createServer(app);
     server.keepAliveTimeout = 65_000;
     server.requestTimeout = 0; // long agentic runs: REQUEST_TIMEOUT_S governs instead
+    // Requests Node's HTTP parser rejects (bad framing, invalid header characters, absurd lengths) still get a
+    // clear OpenAI-shaped 4xx instead of a bare "400 Bad Request".
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = JSON.stringify({ error: { message: `Malformed HTTP request (${err.code ?? 'parse error'}).`, type: 'invalid_request_error', param: null, code: 'malformed_http' } });
+      socket.end(`HTTP/1.1 ${status} Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

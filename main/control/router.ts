@@ -53,9 +53,12 @@ function recentSummaries(services: Services, minutes: number): TranscriptSummary
   return out;
 }
 
-function intParam(v: unknown, def: number): number {
-  const n = typeof v === 'string' ? Number(v) : NaN;
-  return Number.isFinite(n) ? Math.trunc(n) : def;
+/** A paging parameter: absent → default; anything but a whole number in range → null (the caller answers 400). */
+function intParam(v: unknown, def: number, min: number, max: number): number | null {
+  if (v === undefined || v === '') return def;
+  if (typeof v !== 'string' || !/^\d{1,9}$/.test(v)) return null;
+  const n = Number(v);
+  return n >= min && n <= max ? n : null;
 }
 
 /** The control API (mounted at /api): transcripts, live stream, health, gateway control, config, API keys. */
@@ -82,13 +85,17 @@ export function controlRouter(deps: ControlDeps): Router {
   router.get('/transcripts', (req, res) => {
     const status = typeof req.query.status === 'string' && req.query.status ? req.query.status : undefined;
     if (status && !STATUSES.has(status)) return sendControlError(res, 400, 'bad_status', `status must be one of ${[...STATUSES].join(', ')}`);
+    const limit = intParam(req.query.limit, 50, 1, 500);
+    const offset = intParam(req.query.offset, 0, 0, 1_000_000_000);
+    if (limit === null) return sendControlError(res, 400, 'bad_limit', 'limit must be a whole number from 1 to 500');
+    if (offset === null) return sendControlError(res, 400, 'bad_offset', 'offset must be a whole number ≥ 0');
     const at = cursor();
     const page = services.store.list({
       status: status as RunStatus | undefined,
       model: typeof req.query.model === 'string' && req.query.model ? req.query.model : undefined,
       q: typeof req.query.q === 'string' && req.query.q ? req.query.q : undefined,
-      limit: intParam(req.query.limit, 50),
-      offset: intParam(req.query.offset, 0),
+      limit,
+      offset,
     });
     const body: TranscriptListResponse = { ...page, cursor: at };
     res.json(body);

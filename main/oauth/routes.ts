@@ -58,6 +58,10 @@ export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: n
       res.status(400).json({ error: 'invalid server name' });
       return;
     }
+    if (!(await oauth.servers.names()).includes(name.data)) {
+      res.status(404).json({ error: `no MCP server named "${name.data}" is configured: add it first` });
+      return;
+    }
     const handle = oauth.driver.start(name.data);
     // Answer as soon as there is something to show: the authorization URL, or the end.
     const snap = await new Promise<LoginSnapshot>((resolve) => {

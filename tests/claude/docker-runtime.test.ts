@@ -125,7 +125,7 @@ describe('docker runtime: Claude Code inside the compose container (real engine,
     local = createSdkRuntime({ kind: 'local', baseEnv });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-gw-'));
     const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, {
-      GATEWAY_PORT: 0, CLAUDE_CWD: workspace, CLAUDE_ALLOWED_TOOLS: 'Bash', CLAUDE_RUNTIME: 'docker', LOG_LEVEL: 'warn',
+      GATEWAY_PORT: 0, OAUTH_CALLBACK_PORT: 0, CLAUDE_CWD: workspace, CLAUDE_ALLOWED_TOOLS: 'Bash', CLAUDE_RUNTIME: 'docker', LOG_LEVEL: 'warn',
     });
     gateway = await buildServices(config, { runtime: docker, consoleLog: false });
     await gateway.start();

@@ -135,7 +135,8 @@ describe('faults: the gateway itself', () => {
     } finally {
       child?.kill('SIGKILL');
       await api.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      // The orphaned Claude of the killed gateway may still be writing its session files for a moment.
+      fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
     }
   });
 });

@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.ts';
 import { log } from '../log.ts';
 import { buildServices } from '../services.ts';
 import { servicesBackend, shellState } from '../shell/backend.ts';
+import { mcpAuthFromOAuth } from '../shell/mcp-auth.ts';
 import { readPrefs, writePrefs } from '../shell/prefs.ts';
 import { DEFAULT_GRACE_MS, planQuit, QuitController, quitDeadlineMs, runQuit } from '../shell/quit-sequence.ts';
 import { TEST_HOOKS_GLOBAL, type TestHooksHost } from '../shell/test-hooks.ts';
@@ -53,10 +54,15 @@ async function main(): Promise<void> {
   const hidden = launchedHidden();
   await app.whenReady();
 
-  const services = await buildServices(config, { consoleLog: !app.isPackaged });
+  const services = await buildServices(config, { consoleLog: !app.isPackaged, openUrl: (url) => shell.openExternal(url) });
   // the window shows the dashboard from the control API: both must be mounted before services.start()
   const control = installControlApi(services, { serveDashboard: true });
-  const backend = servicesBackend(services, { control });
+  const o = services.oauth;
+  const backend = servicesBackend(services, {
+    control,
+    ...(config.CLAUDE_RUNTIME === 'docker' ? { compose: services.compose } : {}),
+    ...(o ? { oauth: { health: () => o.listener.health(), stop: () => o.stop(), on: (e: 'status', cb: () => void) => o.listener.on(e, cb) }, mcp: mcpAuthFromOAuth(o) } : {}),
+  });
   let prefs = readPrefs(config.DATA_DIR);
   let loginOn = startAtLogin();
   let quitting = false;

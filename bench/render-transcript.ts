@@ -67,10 +67,10 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-bench-'));
   const outDir = path.join(dataDir, 'renderer');
   buildRenderer(outDir);
-  const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, { GATEWAY_PORT: 0, LOG_LEVEL: 'warn' });
+  const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, { GATEWAY_PORT: 0, OAUTH_CALLBACK_PORT: 0, CLAUDE_SPARE_PROCESSES: 0, LOG_LEVEL: 'warn' });
   // No Claude run happens here: a runtime that is never called keeps the bench independent of the binary.
   const idle: ClaudeRuntime = { kind: 'local', ready: async () => undefined, run: () => { throw new Error('not used'); } } as unknown as ClaudeRuntime;
-  const services = await buildServices(config, { runtime: idle, consoleLog: false });
+  const services = await buildServices(config, { runtime: idle, oauth: false, consoleLog: false });
   const control = installControlApi(services, { serveDashboard: true, dashboardDir: outDir, env: {} });
   await services.start();
   const cases = [

@@ -41,6 +41,8 @@ export async function startTestDashboard(opts: {
   const config = loadConfig(env, {
     GATEWAY_PORT: 0,
     OAUTH_CALLBACK_PORT: 0,
+    // no warm spare Claude processes: each test file starts its own gateway on a 2-core machine
+    CLAUDE_SPARE_PROCESSES: 0,
     CLAUDE_ALLOWED_TOOLS: 'Bash,Read,Write,Edit,Glob,Grep',
     LOG_LEVEL: 'warn',
     DASHBOARD: false,

@@ -18,6 +18,7 @@ import { createDockerRuntime, type DockerRuntime } from './claude/docker-runtime
 import { composeOptionsFromConfig, createComposeManager, type ComposeManager, type ComposeStatus } from './compose/index.ts';
 import { loadOrCreateAdminToken, tokenMatches } from './control/admin-token.ts';
 import { adminAuth, localOnly } from './control/guard.ts';
+import { dockerRouter } from './control/docker-router.ts';
 import { dockerExec } from './oauth/docker-relay.ts';
 import { createOAuthServices, type OAuthServices } from './oauth/index.ts';
 import { mcpRouter } from './oauth/routes.ts';
@@ -106,6 +107,10 @@ export class Services {
       this.mount('/api/mcp', adminAuth(() => adminToken));
       this.mount('/api/mcp', mcpRouter(oauth));
     }
+    // Docker runtime controls (status, up/down/restart, logs): same guard, also before the /api router.
+    this.mount('/api/docker', localOnly({}));
+    this.mount('/api/docker', adminAuth(() => adminToken));
+    this.mount('/api/docker', dockerRouter({ compose: this.compose, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose() }));
     this.models = new ModelCatalog(config);
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
     this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);

@@ -1,92 +1,15 @@
 /**
  * bench/load: N agentic requests spread over a window against the real gateway + real Claude Code + scripted model,
- * mixed stream / non-stream / cancelled. Prints requests, outcomes, errors, p50/p95 TTFT and the gateway's RSS before
- * and after. Run: `node --import tsx bench/load.ts [--requests 200] [--seconds 60]`.
- * Targets: 0 lost (every request ends with an answer, an error or a recorded cancel), 0 Claude processes left,
- * RSS back within 10% of its start once idle.
+ * mixed stream / non-stream / cancelled. Prints requests, outcomes, errors, p50/p95 TTFT and RSS before/after.
+ * Run: `node --import tsx bench/load.ts [--requests 200] [--seconds 60]`.
+ * Targets: 0 lost, 0 Claude processes left, RSS back within 10% of its start once idle.
  */
-import { bashThenAnswer } from '../tests/fixtures/scripts.ts';
-import { startTestGateway } from '../tests/helpers/gateway.ts';
+import { runLoad } from './load-run.ts';
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
-const N = arg('requests', 200);
-const WINDOW_S = arg('seconds', 60);
-
-const rssMb = (): number => process.memoryUsage().rss / 1024 / 1024;
-const pct = (xs: number[], p: number): number => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-
-type Kind = 'stream' | 'non-stream' | 'cancel';
-interface Result { kind: Kind; status: number | 'network-error'; outcome: 'answer' | 'error' | 'cancelled' | 'lost'; ttftMs: number | null; id: string | null }
-
-async function one(v1: string, kind: Kind, n: number): Promise<Result> {
-  const ac = new AbortController();
-  const t0 = performance.now();
-  try {
-    const res = await fetch(`${v1}/chat/completions`, {
-      method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'sonnet', stream: kind !== 'non-stream', messages: [{ role: 'user', content: `load ${n}` }] }),
-    });
-    const id = res.headers.get('x-request-id');
-    if (res.status !== 200) return { kind, status: res.status, outcome: 'error', ttftMs: null, id };
-    if (kind === 'non-stream') {
-      const body = (await res.json()) as { choices?: Array<{ message: { content: string } }> };
-      return { kind, status: 200, outcome: body.choices?.[0]?.message.content ? 'answer' : 'lost', ttftMs: performance.now() - t0, id };
-    }
-    const reader = res.body!.getReader();
-    const dec = new TextDecoder();
-    let text = '';
-    let ttft: number | null = null;
-    for (;;) {
-      const r = await reader.read();
-      if (r.done) break;
-      text += dec.decode(r.value, { stream: true });
-      if (ttft === null && text.includes('"content":"I')) {
-        ttft = performance.now() - t0;
-        if (kind === 'cancel') { ac.abort(); return { kind, status: 200, outcome: 'cancelled', ttftMs: ttft, id }; }
-      }
-    }
-    const ended = text.trimEnd().endsWith('data: [DONE]');
-    return { kind, status: 200, outcome: !ended ? 'lost' : text.includes('"error"') ? 'error' : 'answer', ttftMs: ttft, id };
-  } catch {
-    return { kind, status: 'network-error', outcome: ac.signal.aborted ? 'cancelled' : 'lost', ttftMs: null, id: null };
-  }
-}
-
-const gw = await startTestGateway({ script: bashThenAnswer('echo load-$((1+1))'), config: { MAX_CONCURRENT_RUNS: 4, MAX_QUEUED_RUNS: N, REQUEST_TIMEOUT_S: 600 } });
-const rssBefore = rssMb();
-const kinds: Kind[] = ['stream', 'non-stream', 'stream', 'cancel'];
-const started = performance.now();
-const results = await Promise.all(
-  Array.from({ length: N }, (_, i) => new Promise<Result>((resolve) => {
-    setTimeout(() => void one(gw.v1, kinds[i % kinds.length], i).then(resolve), (i * WINDOW_S * 1000) / N);
-  })),
-);
-const wallS = (performance.now() - started) / 1000;
-// Let cancelled runs settle, then check the transcripts recorded every request.
-for (let i = 0; i < 50 && (gw.services.executor.activeCount > 0 || gw.services.runtime.livePids().length > 0); i++) await new Promise((r) => setTimeout(r, 200));
-const leftover = gw.services.runtime.livePids().length;
-const unrecorded = results.filter((r) => r.id && r.status === 200 && !['done', 'error', 'cancelled'].includes(gw.services.store.summary(r.id)?.status ?? '')).length;
-global.gc?.();
-await new Promise((r) => setTimeout(r, 2000));
-const rssAfter = rssMb();
-const lost = results.filter((r) => r.outcome === 'lost').length + unrecorded;
-const ttfts = results.filter((r) => r.kind === 'stream' && r.ttftMs !== null).map((r) => r.ttftMs as number);
-const rows: Array<[string, string, string]> = [
-  ['requests', `${N} over ${WINDOW_S}s (took ${wallS.toFixed(1)}s)`, ''],
-  ['answers / errors / cancelled', `${results.filter((r) => r.outcome === 'answer').length} / ${results.filter((r) => r.outcome === 'error').length} / ${results.filter((r) => r.outcome === 'cancelled').length}`, ''],
-  ['lost', String(lost), lost === 0 ? 'PASS (0)' : 'FAIL (0)'],
-  ['Claude processes left', String(leftover), leftover === 0 ? 'PASS (0)' : 'FAIL (0)'],
-  ['TTFT p50 / p95 (stream)', `${pct(ttfts, 50).toFixed(0)} ms / ${pct(ttfts, 95).toFixed(0)} ms`, ''],
-  ['RSS before / after', `${rssBefore.toFixed(0)} MB / ${rssAfter.toFixed(0)} MB`, rssAfter <= rssBefore * 1.1 ? 'PASS (≤ +10%)' : 'FAIL (≤ +10%)'],
-];
-console.log('\n| figure | value | target |\n|---|---|---|');
-for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
-await gw.close();
-process.exit(0);
+const figures = await runLoad(arg('requests', 200), arg('seconds', 60));
+console.log(`\n${figures.table}`);
+process.exit(figures.lost === 0 && figures.leftover === 0 ? 0 : 1);

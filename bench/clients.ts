@@ -13,7 +13,7 @@ export interface Timing {
 }
 
 /** One streamed /v1/chat/completions request, timed on the client side. */
-export async function gatewayStream(v1: string, prompt: string): Promise<Timing> {
+export async function gatewayStream(v1: string, prompt: string, onFirstToken?: () => void): Promise<Timing> {
   const t0 = performance.now();
   let ttft = Number.NaN;
   let text = '';
@@ -45,7 +45,10 @@ export async function gatewayStream(v1: string, prompt: string): Promise<Timing>
         if (chunk.error) error = chunk.error.message ?? 'stream error';
         const piece = chunk.choices?.[0]?.delta?.content;
         if (piece) {
-          if (Number.isNaN(ttft)) ttft = performance.now() - t0;
+          if (Number.isNaN(ttft)) {
+            ttft = performance.now() - t0;
+            onFirstToken?.();
+          }
           text += piece;
         }
       }

@@ -10,23 +10,24 @@ import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { resolveClaudeBinary } from '../main/claude/binary.ts';
 import { createSdkRuntime, type SdkRuntimeOptions } from '../main/claude/local-runtime.ts';
 import type { ClaudeRuntime, RunSpec } from '../main/claude/runtime.ts';
-import { SparePool, spareProfileFromConfig, type SpareProfile } from '../main/claude/spare-pool.ts';
+import { expectedSessionFromConfig, SparePool, spareProfileFromConfig, type ExpectedSession, type SpareProfile } from '../main/claude/spare-pool.ts';
 import { loadConfig } from '../main/config/load.ts';
 import { buildServices } from '../main/services.ts';
 
 const config = loadConfig();
 const spares = Number(process.env.CLAUDE_SPARE_PROCESSES ?? '1');
 const profile = spareProfileFromConfig(config);
+const expect = expectedSessionFromConfig(config);
 
-type WithSpares = SdkRuntimeOptions & { spares?: { count: number; profile: SpareProfile } };
-const runtimeOptions: WithSpares = { kind: 'local', claudePath: config.CLAUDE_PATH, baseEnv: process.env, spares: { count: spares, profile } };
+type WithSpares = SdkRuntimeOptions & { spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession } };
+const runtimeOptions: WithSpares = { kind: 'local', claudePath: config.CLAUDE_PATH, baseEnv: process.env, spares: { count: spares, profile, expect } };
 const base = createSdkRuntime(runtimeOptions);
 const integrated = typeof Reflect.get(base, 'close') === 'function';
 
 let pool: SparePool | null = null;
 let runtime: ClaudeRuntime = base;
 if (!integrated && spares > 0) {
-  const p = new SparePool({ size: spares, profile, baseEnv: process.env, binary: resolveClaudeBinary(config.CLAUDE_PATH) });
+  const p = new SparePool({ size: spares, profile, expect, baseEnv: process.env, binary: resolveClaudeBinary(config.CLAUDE_PATH) });
   p.start();
   pool = p;
   runtime = {

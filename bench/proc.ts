@@ -117,3 +117,15 @@ export async function waitSparesIdle(gatewayPid: number, count: number, timeoutM
 export function spareRssMb(gatewayPid: number): number[] {
   return allProcs().filter((p) => p.ppid === gatewayPid && p.cmdline.includes('--await-claim')).map((p) => rssMb(p.pid));
 }
+
+/** CPU time (ms) a process has used so far, or NaN once it is gone. */
+export function cpuMs(pid: number): number {
+  const s = readStat(pid);
+  return s ? s.cpuTicks * 10 : Number.NaN;
+}
+
+/** The gateway's Claude Code children: parked spares (started with --await-claim) and cold runs. */
+export function claudeChildren(gatewayPid: number): { spares: number[]; cold: number[] } {
+  const kids = allProcs().filter((p) => p.ppid === gatewayPid && p.cmdline.includes('stream-json'));
+  return { spares: kids.filter((p) => p.cmdline.includes('--await-claim')).map((p) => p.pid), cold: kids.filter((p) => !p.cmdline.includes('--await-claim')).map((p) => p.pid) };
+}

@@ -16,7 +16,7 @@ import { startScriptedAnthropic, type Script } from '../tests/fixtures/scripted-
 import { claudeTestEnv } from '../tests/helpers/gateway.ts';
 import { compiledHeadless } from './build.ts';
 import { cliStream, gatewayStream, type Timing } from './clients.ts';
-import { rssMb, spareRssMb, startGateway, waitSparesIdle, type GatewayProcess } from './proc.ts';
+import { claudeChildren, cpuMs, rssMb, spareRssMb, startGateway, waitSparesIdle, type GatewayProcess } from './proc.ts';
 import { fmtMs, fmtRatio, markdownTable, median, percentile, textTable, type Row } from './stats.ts';
 
 const REPS = Number(process.env.BENCH_REPS ?? 7);
@@ -27,6 +27,7 @@ const LONG_DELTAS = 5_000;
 const TOOLS = ['Bash', 'Read', 'Write', 'Edit', 'Glob', 'Grep'];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const cores = os.cpus().length;
 const repo = path.resolve(here, '..');
 
 const SHORT_TEXT = 'Hello from the scripted model: a short answer in a few deltas.';
@@ -81,8 +82,8 @@ async function main(): Promise<void> {
   });
   const cli = (kind: 'SHORT' | 'LONG'): Promise<Timing> =>
     cliStream(binary, prompt(kind), { cwd: workspace, env: cliEnv, allowedTools: TOOLS }).then((t) => check(t, kind === 'LONG' ? LONG_TEXT : SHORT_TEXT, `CLI ${kind}`));
-  const via = (gw: GatewayProcess, kind: 'SHORT' | 'LONG', label: string): Promise<Timing> =>
-    gatewayStream(gw.v1, prompt(kind)).then((t) => check(t, kind === 'LONG' ? LONG_TEXT : SHORT_TEXT, `${label} ${kind}`));
+  const via = (gw: GatewayProcess, kind: 'SHORT' | 'LONG', label: string, onFirstToken?: () => void): Promise<Timing> =>
+    gatewayStream(gw.v1, prompt(kind), onFirstToken).then((t) => check(t, kind === 'LONG' ? LONG_TEXT : SHORT_TEXT, `${label} ${kind}`));
 
   let cold: GatewayProcess | null = null;
   let warm: GatewayProcess | null = null;
@@ -123,12 +124,17 @@ async function main(): Promise<void> {
     await via(warm, 'SHORT', 'warm gateway');
 
     // (a) time to first token, interleaved so drifting load hits every side alike.
+    // Alongside, the CPU time Claude Code spends before the first token: in the claimed spare, and in a cold start.
     const a = { cli: [] as Timing[], warm: [] as Timing[], cold: [] as Timing[] };
+    const cpu = { warm: [] as number[], cold: [] as number[] };
     for (let i = 0; i < REPS; i++) {
       a.cli.push(await cli('SHORT'));
       await ready();
-      a.warm.push(await via(warm, 'SHORT', 'warm gateway'));
-      a.cold.push(await via(cold, 'SHORT', 'cold gateway'));
+      const spare = claudeChildren(warm.pid).spares[0];
+      const spareBefore = spare ? cpuMs(spare) : Number.NaN;
+      a.warm.push(await via(warm, 'SHORT', 'warm gateway', () => cpu.warm.push(cpuMs(spare) - spareBefore)));
+      const coldGw = cold;
+      a.cold.push(await via(coldGw, 'SHORT', 'cold gateway', () => cpu.cold.push(...claudeChildren(coldGw.pid).cold.map(cpuMs))));
       log(`TTFT rep ${i + 1}/${REPS}: cli ${fmtMs(a.cli[i].ttft)}, warm gateway ${fmtMs(a.warm[i].ttft)}, cold gateway ${fmtMs(a.cold[i].ttft)}`);
     }
     const ttft = (ts: Timing[]): number => median(ts.filter((t) => !t.error).map((t) => t.ttft));
@@ -142,6 +148,8 @@ async function main(): Promise<void> {
       pass: warmTtft / cliTtft <= 0.25,
       detail: `median of ${REPS}: gateway with a spare ${fmtMs(warmTtft)}, \`claude -p --output-format stream-json --verbose --include-partial-messages\` ${fmtMs(cliTtft)}`,
     });
+    const cpuWarm = median(cpu.warm.filter(Number.isFinite));
+    const cpuCold = median(cpu.cold.filter(Number.isFinite));
     rows.push({
       figure: 'TTFT, gateway (no spare) ÷ bare claude -p',
       measured: fmtRatio(coldTtft / cliTtft),
@@ -149,14 +157,25 @@ async function main(): Promise<void> {
       pass: null,
       detail: `median of ${REPS}: gateway starting Claude cold ${fmtMs(coldTtft)} (what the spare saves)`,
     });
+    rows.push({
+      figure: 'Claude CPU to first token, spare claim ÷ cold start',
+      measured: fmtRatio(cpuWarm / cpuCold),
+      target: '—',
+      pass: null,
+      detail: `median CPU time of the Claude Code process up to the first token: ${fmtMs(cpuWarm)} in a claimed spare, ${fmtMs(cpuCold)} started cold`,
+    });
 
     // (b) time to last byte of a 5,000-delta answer.
+    // Alongside, the CPU time the gateway process itself spends on one such answer.
     const b = { cli: [] as Timing[], warm: [] as Timing[], cold: [] as Timing[] };
+    const gatewayCpu: number[] = [];
     for (let i = 0; i < LONG_REPS; i++) {
       b.cli.push(await cli('LONG'));
       await ready();
       b.warm.push(await via(warm, 'LONG', 'warm gateway'));
+      const before = cpuMs(cold.pid);
       b.cold.push(await via(cold, 'LONG', 'cold gateway'));
+      gatewayCpu.push(cpuMs(cold.pid) - before);
       log(`TTLB rep ${i + 1}/${LONG_REPS}: cli ${fmtMs(b.cli[i].ttlb)}, warm gateway ${fmtMs(b.warm[i].ttlb)}, cold gateway ${fmtMs(b.cold[i].ttlb)}`);
     }
     const ttlb = (ts: Timing[]): number => median(ts.filter((t) => !t.error).map((t) => t.ttlb));
@@ -175,7 +194,7 @@ async function main(): Promise<void> {
       measured: fmtRatio(coldTtlb / cliTtlb),
       target: '≤ 1.05',
       pass: coldTtlb / cliTtlb <= 1.05,
-      detail: `median of ${LONG_REPS}: both start Claude cold, so this is the streaming path's own cost: ${fmtMs(coldTtlb)} vs ${fmtMs(cliTtlb)}`,
+      detail: `median of ${LONG_REPS}: both start Claude cold, so this is the streaming path's own cost: ${fmtMs(coldTtlb)} vs ${fmtMs(cliTtlb)}; the gateway process spends ${fmtMs(median(gatewayCpu))} of CPU per answer (${(median(gatewayCpu) / LONG_DELTAS).toFixed(2)} ms per delta) beside Claude on ${cores} cores`,
     });
 
     // (c) 8 concurrent streams against the warm gateway, as shipped (one spare; the rest start cold).
@@ -211,14 +230,14 @@ async function main(): Promise<void> {
       measured: fmtRatio(concP50 / warmTtft),
       target: '≤ 2',
       pass: concP50 / warmTtft <= 2,
-      detail: `default pool (1 spare): p50 ${fmtMs(concP50)} (p90 ${fmtMs(percentile(ok(conc), 90))}) vs a single warm stream ${fmtMs(warmTtft)}; ${CONCURRENCY - 1} of ${CONCURRENCY} start Claude cold at once (vs a single cold stream: ${fmtRatio(concP50 / coldTtft)})`,
+      detail: `default pool (1 spare): p50 ${fmtMs(concP50)} (p90 ${fmtMs(percentile(ok(conc), 90))}) vs a single warm stream ${fmtMs(warmTtft)}; ${CONCURRENCY - 1} of ${CONCURRENCY} start Claude cold at once (vs a single cold stream: ${fmtRatio(concP50 / coldTtft)}). Floor from CPU alone: ${CONCURRENCY - 1} cold starts × ${fmtMs(cpuCold)} ÷ ${cores} cores = ${fmtMs(((CONCURRENCY - 1) * cpuCold) / cores)}`,
     });
     rows.push({
       figure: `${CONCURRENCY} concurrent streams, ${CONCURRENCY} spares: p50 TTFT ÷ single stream`,
       measured: fmtRatio(wideP50 / warmTtft),
       target: '≤ 2',
       pass: wideP50 / warmTtft <= 2,
-      detail: `CLAUDE_SPARE_PROCESSES=${CONCURRENCY}: p50 ${fmtMs(wideP50)} (p90 ${fmtMs(percentile(ok(concWide), 90))}); every stream claims a spare`,
+      detail: `CLAUDE_SPARE_PROCESSES=${CONCURRENCY}: p50 ${fmtMs(wideP50)} (p90 ${fmtMs(percentile(ok(concWide), 90))}); every stream claims a spare. Floor from CPU alone: ${CONCURRENCY} claims × ${fmtMs(cpuWarm)} ÷ ${cores} cores = ${fmtMs((CONCURRENCY * cpuWarm) / cores)}, i.e. a ratio ≥ ${fmtRatio((CONCURRENCY * cpuWarm) / cores / warmTtft)} on this machine`,
     });
     rows.push({
       figure: 'gateway RSS, idle, no spare',

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import {
   prewarm,
   type Options,
+  type PermissionMode,
   type Query,
   type SDKMessage,
   type SDKUserMessage,
@@ -14,7 +15,9 @@ import type { RunSpec } from './runtime.ts';
 
 /**
  * What a spare fixes for its whole life (Claude Code reads it at start-up): a run can claim a spare only when its
- * own values are these. The environment is the pool's base env; a run with extra env always starts cold.
+ * own values are these. A run with other values starts cold and the pool starts its next spares with them (the
+ * latest request wins: the tool list grows when an MCP server is added). The environment is the pool's base env;
+ * a run with extra env always starts cold.
  */
 export interface SpareProfile {
   allowedTools: string[];
@@ -22,14 +25,29 @@ export interface SpareProfile {
   maxTurns: number;
 }
 
+/**
+ * The session most runs ask for. Spares are claimed for it ahead of time (the folder is bound, settings, plugins
+ * and hooks loaded) and then only wait for the prompt; a run asking for another cwd, permission mode or system
+ * prompt starts cold, and the pool binds its next spares to that instead (the latest request wins). The model is
+ * switched per run when it differs.
+ */
+export interface ExpectedSession {
+  cwd: string;
+  permissionMode: PermissionMode;
+  model: string;
+  systemPrompt: string | null;
+}
+
 export interface SparePoolOptions {
-  /** Spares kept parked (CLAUDE_SPARE_PROCESSES); 0 disables the pool. Each holds roughly 250 MB. */
+  /** Spares kept ready (CLAUDE_SPARE_PROCESSES); 0 disables the pool. Each holds 150–250 MB while it waits. */
   size: number;
   profile: SpareProfile;
   /** The same base environment a cold run gets (ANTHROPIC_*, HOME, CLAUDE_CONFIG_DIR…). */
   baseEnv: NodeJS.ProcessEnv;
   /** Claude Code executable; the SDK finds its bundled one when null. */
   binary: string | null;
+  /** Bind spares to this session ahead of time (see ExpectedSession); without it they are claimed per run. */
+  expect?: ExpectedSession;
   /**
    * How long a request waits for a spare that is still starting before it starts cold instead. A starting spare
    * is at least as far along as a cold start would be, so waiting for it never costs more than this.
@@ -41,13 +59,16 @@ export interface SparePoolOptions {
 
 export interface SparePoolStats {
   size: number;
+  /** Started, not yet bound to a session: claimed per run. */
   parked: number;
+  /** Bound to the expected session, waiting for a prompt. */
+  bound: number;
   starting: number;
   /** Runs served by a spare. */
   claims: number;
   /** Claims the process refused (project settings, dead spare…): those runs started cold. */
   fallbacks: number;
-  /** Eligible runs that found no spare ready and started cold. */
+  /** Eligible runs that found no spare ready for them and started cold. */
   misses: number;
   lastError: string | null;
   /** Set when the pool gave up (claims keep being refused): runs all start cold. */
@@ -57,21 +78,33 @@ export interface SparePoolStats {
 /** A cold run, started by the caller's own path (used when there is no spare or a claim is refused). */
 export type ColdStart = () => AsyncIterable<SDKMessage>;
 
-type SlotState = 'starting' | 'parked' | 'claimed' | 'gone';
+type SlotState = 'starting' | 'parked' | 'bound' | 'claimed' | 'gone';
+
+interface Binding {
+  key: string;
+  model: string;
+  query: Query;
+  /** Sends the run's user turns: until then the bound session waits for its prompt. */
+  release(messages: RunSpec['messages']): void;
+}
 
 /** One pre-started Claude Code process and the plumbing a claim re-points at its request. */
 class Slot {
   state: SlotState = 'starting';
   spare: SpareProcess | null = null;
+  /** The profile it was started with (profileKey). */
+  profile = '';
   child: ChildProcess | null = null;
-  /** Promised to a waiting request while still starting. */
+  binding: Binding | null = null;
+  /** Promised to a waiting request: no other request takes it. */
   reserved = false;
   /** The spare's own abort: kills its process group through our spawn. */
   readonly abort = new AbortController();
   /** Where stderr lines go: the claiming request's onStderr, else the debug log. */
   stderrSink: ((line: string) => void) | null = null;
-  readonly ready: Promise<SpareProcess | null>;
-  resolveReady!: (s: SpareProcess | null) => void;
+  /** Settles once the slot is usable (parked or bound: true) or failed (false). */
+  readonly ready: Promise<boolean>;
+  resolveReady!: (ok: boolean) => void;
 
   constructor() {
     this.ready = new Promise((resolve) => { this.resolveReady = resolve; });
@@ -79,6 +112,7 @@ class Slot {
 
   kill(): void {
     this.abort.abort();
+    this.binding?.release([]);
     if (this.child) killTree(this.child);
   }
 }
@@ -86,9 +120,18 @@ class Slot {
 const BACKOFF_MAX_MS = 60_000;
 /** Consecutive refused claims after which the pool stops starting spares. */
 const MAX_REFUSALS = 3;
+/**
+ * A claimed spare is replaced when its run ends, or this long after it began (long agentic runs): a spare
+ * starting beside a run would take CPU from its first token and its streaming on a small machine.
+ */
+const REFILL_AFTER_MS = 5_000;
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+function profileKey(p: SpareProfile): string {
+  return JSON.stringify([p.allowedTools, p.disallowedTools, p.maxTurns > 0 ? p.maxTurns : 0]);
+}
+
+function sessionKey(s: { cwd: string; permissionMode: PermissionMode; systemPrompt: string | null }): string {
+  return JSON.stringify([s.cwd, s.permissionMode, s.systemPrompt ?? null]);
 }
 
 async function* userTurns(messages: RunSpec['messages']): AsyncGenerator<SDKUserMessage> {
@@ -100,18 +143,26 @@ export function spareProfileFromConfig(config: Pick<Config, 'CLAUDE_ALLOWED_TOOL
   return { allowedTools: config.CLAUDE_ALLOWED_TOOLS, disallowedTools: config.CLAUDE_DISALLOWED_TOOLS, maxTurns: config.CLAUDE_MAX_TURNS };
 }
 
+/** The session a default-config run asks for before any request was seen (no system prompt). */
+export function expectedSessionFromConfig(config: Pick<Config, 'claudeCwd' | 'CLAUDE_PERMISSION_MODE' | 'CLAUDE_MODEL'>): ExpectedSession {
+  return { cwd: config.claudeCwd, permissionMode: config.CLAUDE_PERMISSION_MODE as PermissionMode, model: config.CLAUDE_MODEL, systemPrompt: null };
+}
+
 /**
  * Keeps `size` Claude Code processes started ahead of time (Agent SDK `prewarm()`) for the default profile, so a
- * request skips Claude's ≈1.5 s start-up: it claims a parked spare with its cwd, model, permission mode and system
- * prompt, and the pool starts a replacement once that run's first output arrives. A claim the process refuses
- * falls back to a cold start, so callers never see the difference except in latency. Spares run through our own spawn (own process group), so
- * cancelling a claimed run kills its whole tree, exactly like a cold one.
+ * request skips Claude's ≈1 s start-up. With `expect`, each spare is also claimed ahead of time for the expected
+ * session and only waits for the prompt; otherwise a request claims a parked spare with its own cwd, model,
+ * permission mode and system prompt. A claim the process refuses falls back to a cold start, so callers never see
+ * the difference except in latency. Spares run through our own spawn (own process group), so cancelling a claimed
+ * run kills its whole tree, exactly like a cold one.
  */
 export class SparePool {
   private readonly slots = new Set<Slot>();
   private readonly size: number;
   private readonly claimWaitMs: number;
   private readonly initializeTimeoutMs: number;
+  private profile: SpareProfile;
+  private expected: ExpectedSession | null;
   private closed = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -124,6 +175,8 @@ export class SparePool {
     this.size = Math.max(0, Math.floor(opts.size));
     this.claimWaitMs = opts.claimWaitMs ?? 3_000;
     this.initializeTimeoutMs = opts.initializeTimeoutMs ?? 30_000;
+    this.profile = opts.profile;
+    this.expected = opts.expect ?? null;
   }
 
   /** Starts filling the pool (idempotent). */
@@ -132,35 +185,37 @@ export class SparePool {
   }
 
   stats(): SparePoolStats {
-    let parked = 0;
-    let starting = 0;
-    for (const s of this.slots) {
-      if (s.state === 'parked') parked++;
-      else if (s.state === 'starting') starting++;
-    }
-    return { size: this.size, parked, starting, ...this.counters, lastError: this.lastError, disabled: this.disabledReason };
+    const count = (state: SlotState): number => [...this.slots].filter((s) => s.state === state).length;
+    return {
+      size: this.size,
+      parked: count('parked'),
+      bound: count('bound'),
+      starting: count('starting'),
+      ...this.counters,
+      lastError: this.lastError,
+      disabled: this.disabledReason,
+    };
   }
 
   /** PIDs of claimed (running) spare processes: they belong to requests, like cold runs. */
   activePids(): number[] {
-    return this.pidsIn('claimed');
+    return this.pidsIn(['claimed']);
   }
 
-  /** PIDs of spares waiting to be claimed (or still starting). */
+  /** PIDs of spares waiting for a request (or still starting). */
   parkedPids(): number[] {
-    return [...this.pidsIn('parked'), ...this.pidsIn('starting')];
+    return this.pidsIn(['parked', 'bound', 'starting']);
   }
 
-  private pidsIn(state: SlotState): number[] {
+  private pidsIn(states: SlotState[]): number[] {
     return [...this.slots]
-      .filter((s) => s.state === state)
+      .filter((s) => states.includes(s.state))
       .map((s) => s.child?.pid)
       .filter((p): p is number => typeof p === 'number' && isAlive(p));
   }
 
-  /** Whether a run may use a spare: same start-up options as the spares, a new session, nothing extra in env. */
+  /** Whether a run may use a spare at all: a new session with the default tool set and nothing extra in env. */
   eligible(spec: RunSpec): boolean {
-    const p = this.opts.profile;
     return (
       this.size > 0 &&
       !this.closed &&
@@ -169,61 +224,85 @@ export class SparePool {
       // A custom tool set (background tasks run with none) is a start-up flag too.
       (spec as { tools?: unknown }).tools === undefined &&
       Object.keys(spec.env ?? {}).length === 0 &&
-      !spec.abortController.signal.aborted &&
-      sameList(spec.allowedTools, p.allowedTools) &&
-      sameList(spec.disallowedTools, p.disallowedTools) &&
-      (spec.maxTurns > 0 ? spec.maxTurns : 0) === (p.maxTurns > 0 ? p.maxTurns : 0)
+      !spec.abortController.signal.aborted
     );
   }
 
   /**
-   * The run's messages from a spare, or null when the run must start cold (not eligible, or no spare parked or
+   * The run's messages from a spare, or null when the run must start cold (not eligible, or no spare ready or
    * starting). If the claimed process refuses the claim, the returned stream switches to `cold()` by itself
    * before anything was yielded, so the caller sees one clean session either way.
    */
   tryClaim(spec: RunSpec, cold: ColdStart): AsyncIterable<SDKMessage> | null {
     if (!this.eligible(spec)) return null;
-    const slot = this.take();
+    const profile = profileKey(spec);
+    const key = sessionKey(spec);
+    // Start (and bind) the next spares for what is asked now; spares made for the old values go once this run is over.
+    if (profile !== profileKey(this.profile)) this.profile = { allowedTools: spec.allowedTools, disallowedTools: spec.disallowedTools, maxTurns: spec.maxTurns };
+    if (this.expected && sessionKey(this.expected) !== key) {
+      this.expected = { cwd: spec.cwd, permissionMode: spec.permissionMode, model: spec.model, systemPrompt: spec.systemPrompt };
+    }
+    const slot = this.take(profile, key);
     if (!slot) {
       this.counters.misses++;
+      if (this.hasStale()) return this.coldThenRebind(cold);
       this.fill();
       return null;
     }
     return this.runOn(slot, spec, cold);
   }
 
-  /** A parked spare, else one still starting that nobody waits for yet. */
-  private take(): Slot | null {
-    let starting: Slot | null = null;
-    for (const s of this.slots) {
-      if (s.state === 'parked') {
-        s.state = 'claimed';
-        return s;
-      }
-      if (s.state === 'starting' && !s.reserved && !starting) starting = s;
+  /** A spare bound to this session, else a parked one, else one still starting that nobody waits for yet. */
+  private take(profile: string, key: string): Slot | null {
+    const free = [...this.slots].filter((s) => !s.reserved && s.profile === profile);
+    const pick = free.find((s) => s.state === 'bound' && s.binding?.key === key) ?? free.find((s) => s.state === 'parked');
+    if (pick) {
+      pick.state = 'claimed';
+      return pick;
     }
+    const starting = free.find((s) => s.state === 'starting');
     if (starting) starting.reserved = true;
-    return starting;
+    return starting ?? null;
+  }
+
+  /** A waiting spare made for other values than the latest request's. */
+  private isStale(s: Slot): boolean {
+    if (s.state !== 'parked' && s.state !== 'bound') return false;
+    if (s.profile !== profileKey(this.profile)) return true;
+    return s.state === 'bound' && s.binding?.key !== (this.expected ? sessionKey(this.expected) : null);
+  }
+
+  private hasStale(): boolean {
+    return [...this.slots].some((s) => this.isStale(s));
+  }
+
+  private async *coldThenRebind(cold: ColdStart): AsyncGenerator<SDKMessage> {
+    try {
+      yield* cold();
+    } finally {
+      // Their exit refills the pool with spares for what was asked now.
+      for (const s of this.slots) if (this.isStale(s)) s.kill();
+    }
   }
 
   private async *runOn(slot: Slot, spec: RunSpec, cold: ColdStart): AsyncGenerator<SDKMessage> {
     if (slot.state === 'starting') {
-      await this.waitReady(slot);
-      // startOne hands a reserved spare over by marking it claimed; anything else means it is not ours (yet).
-      const handed = (slot.state as SlotState) === 'claimed' && slot.spare !== null;
+      const ok = await Promise.race([slot.ready, new Promise<false>((r) => setTimeout(() => r(false), this.claimWaitMs).unref())]);
+      const state = slot.state as SlotState;
+      const fits = ok && slot.profile === profileKey(spec) && (state === 'parked' || (state === 'bound' && slot.binding?.key === sessionKey(spec)));
       slot.reserved = false;
-      if (!handed || spec.abortController.signal.aborted) {
-        if (handed) slot.state = 'parked';
+      if (!fits || spec.abortController.signal.aborted) {
         this.counters.misses++;
         yield* cold();
         return;
       }
+      slot.state = 'claimed';
     }
     const spare = slot.spare;
     if (!spare || spec.abortController.signal.aborted) {
-      // Cancelled before it began (the spare goes back unused), or nothing to claim.
-      if (spare && slot.state === 'claimed') slot.state = 'parked';
-      if (!spare) yield* cold();
+      // Cancelled before it began: the spare goes back unused.
+      if (spare) slot.state = slot.binding ? 'bound' : 'parked';
+      else yield* cold();
       return;
     }
 
@@ -231,75 +310,59 @@ export class SparePool {
     const refill = (): void => {
       if (refilled) return;
       refilled = true;
+      clearTimeout(refillTimer);
       this.fill();
     };
+    const refillTimer = setTimeout(refill, REFILL_AFTER_MS);
+    refillTimer.unref();
     const onAbort = (): void => slot.kill();
     spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
     slot.stderrSink = (line) => spec.onStderr?.(line);
     let query: Query | null = null;
     try {
-      try {
-        query = spare.claim({
-          prompt: userTurns(spec.messages),
-          options: {
-            cwd: spec.cwd,
-            model: spec.model,
-            permissionMode: spec.permissionMode,
-            ...(spec.systemPrompt ? { appendSystemPrompt: spec.systemPrompt } : {}),
-          },
-        });
-      } catch (err) {
-        this.noteRefusal(slot, err);
-        this.counters.fallbacks++;
-        refill();
-        yield* cold();
-        return;
-      }
-      const verdict = spare.claimed.then(
-        () => 'ok' as const,
-        (err: unknown) => {
-          if (err instanceof Error && err.message.startsWith('option_not_applied')) {
-            log.warn(`spare claim: ${redact(err.message)}`);
-            return 'ok' as const;
+      let held: SDKMessage[] = [];
+      let it: AsyncIterator<SDKMessage>;
+      let next: Promise<IteratorResult<SDKMessage>>;
+      const binding = slot.binding;
+      if (binding) {
+        // Bound ahead of time: switch the model if this run wants another, then send the prompt.
+        query = binding.query;
+        if (binding.model !== spec.model) {
+          try {
+            await query.setModel(spec.model);
+          } catch (err) {
+            this.noteRefusal(slot, err);
+            this.counters.fallbacks++;
+            yield* cold();
+            return;
           }
-          this.noteRefusal(slot, err);
-          return 'refused' as const;
-        },
-      );
-      const it = query[Symbol.asyncIterator]();
-      // Until the process accepted the claim, hold its messages: a refused claim answers with an error result
-      // (`not_claimed`) that must not reach the caller, who gets a cold run instead.
-      const held: SDKMessage[] = [];
-      let next = it.next();
-      let decided: 'ok' | 'refused' | null = null;
-      while (!decided) {
-        const step = await Promise.race([next.then((r) => ({ kind: 'msg' as const, r })), verdict.then((v) => ({ kind: 'verdict' as const, v }))]);
-        if (step.kind === 'verdict') decided = step.v;
-        else if (step.r.done) decided = await Promise.race([verdict, new Promise<'refused'>((r) => setTimeout(() => r('refused'), 2_000).unref())]);
-        else {
-          held.push(step.r.value);
-          next = it.next();
         }
-      }
-      if (decided === 'refused') {
-        next.catch(() => undefined);
-        query.close();
-        slot.kill();
-        refill();
-        if (spec.abortController.signal.aborted) return;
-        this.counters.fallbacks++;
-        yield* cold();
-        return;
+        binding.release(spec.messages);
+        it = query[Symbol.asyncIterator]();
+        next = it.next();
+      } else {
+        const claimed = this.claim(slot, spare, spec);
+        if (!claimed) {
+          this.counters.fallbacks++;
+          yield* cold();
+          return;
+        }
+        query = claimed.query;
+        const verdict = await this.awaitVerdict(slot, spare, claimed.query);
+        if (!verdict.ok) {
+          query.close();
+          slot.kill();
+          if (spec.abortController.signal.aborted) return;
+          this.counters.fallbacks++;
+          yield* cold();
+          return;
+        }
+        ({ it, next, held } = verdict);
       }
       this.counters.claims++;
       this.refusals = 0;
       yield* held;
-      for (let r = await next; !r.done; r = await it.next()) {
-        // Start the replacement once this run's latency-critical part (the claim, up to the model's first
-        // output) is over: on a small machine a spare starting beside it would slow its first token.
-        if (!refilled && (r.value.type === 'stream_event' || r.value.type === 'assistant' || r.value.type === 'result')) refill();
-        yield r.value;
-      }
+      for (let r = await next; !r.done; r = await it.next()) yield r.value;
     } finally {
       refill();
       spec.abortController.signal.removeEventListener('abort', onAbort);
@@ -309,8 +372,68 @@ export class SparePool {
     }
   }
 
-  private waitReady(slot: Slot): Promise<SpareProcess | null> {
-    return Promise.race([slot.ready, new Promise<null>((r) => setTimeout(() => r(null), this.claimWaitMs).unref())]);
+  /** Claims a parked spare for this run (cwd, model, permission mode, system prompt sent with the claim). */
+  private claim(slot: Slot, spare: SpareProcess, spec: RunSpec): { query: Query } | null {
+    try {
+      const query = spare.claim({
+        prompt: userTurns(spec.messages),
+        options: {
+          cwd: spec.cwd,
+          model: spec.model,
+          permissionMode: spec.permissionMode,
+          ...(spec.systemPrompt ? { appendSystemPrompt: spec.systemPrompt } : {}),
+        },
+      });
+      return { query };
+    } catch (err) {
+      this.noteRefusal(slot, err);
+      return null;
+    }
+  }
+
+  /**
+   * Holds the claimed session's messages until the process accepted the claim: a refused claim answers with an
+   * error result (`not_claimed`) that must not reach the caller, who gets a cold run instead.
+   */
+  private async awaitVerdict(
+    slot: Slot,
+    spare: SpareProcess,
+    query: Query,
+  ): Promise<{ ok: true; it: AsyncIterator<SDKMessage>; next: Promise<IteratorResult<SDKMessage>>; held: SDKMessage[] } | { ok: false }> {
+    const verdict = this.verdictOf(slot, spare);
+    const it = query[Symbol.asyncIterator]();
+    const held: SDKMessage[] = [];
+    let next = it.next();
+    for (;;) {
+      const step = await Promise.race([next.then((r) => ({ kind: 'msg' as const, r })), verdict.then((ok) => ({ kind: 'verdict' as const, ok }))]);
+      let ok: boolean | null = null;
+      if (step.kind === 'verdict') ok = step.ok;
+      else if (step.r.done) ok = await Promise.race([verdict, new Promise<false>((r) => setTimeout(() => r(false), 2_000).unref())]);
+      else {
+        held.push(step.r.value);
+        next = it.next();
+      }
+      if (ok === true) return { ok, it, next, held };
+      if (ok === false) {
+        next.catch(() => undefined);
+        return { ok };
+      }
+    }
+  }
+
+  /** true once the claim is in force (also when only the model was not applied), false when it was refused. */
+  private verdictOf(slot: Slot, spare: SpareProcess): Promise<boolean> {
+    return spare.claimed.then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof Error && err.message.startsWith('option_not_applied')) {
+          log.warn(`spare claim: ${redact(err.message)}`);
+          return true;
+        }
+        this.noteRefusal(slot, err);
+        return false;
+      },
+    );
   }
 
   private noteRefusal(slot: Slot, err: unknown): void {
@@ -321,29 +444,31 @@ export class SparePool {
     if (++this.refusals >= MAX_REFUSALS && !this.disabledReason) {
       this.disabledReason = `${MAX_REFUSALS} claims in a row were refused (last: ${this.lastError}); every run starts cold until restart`;
       log.warn(`spare processes disabled: ${this.disabledReason}`);
-      for (const s of this.slots) if (s.state === 'parked') s.kill();
+      for (const s of this.slots) if (s.state === 'parked' || s.state === 'bound') s.kill();
     } else {
       log.warn(`spare claim refused, starting cold: ${this.lastError}`);
     }
   }
 
-  /** Starts spares until parked + starting reaches the size (unless backing off after failures). */
+  /** Starts spares until the usable + starting ones reach the size (unless backing off after failures). */
   private fill(): void {
     if (this.closed || this.retryTimer || this.disabledReason) return;
     let live = 0;
-    for (const s of this.slots) if (s.state === 'parked' || s.state === 'starting') live++;
+    for (const s of this.slots) if (s.state === 'parked' || s.state === 'bound' || s.state === 'starting') live++;
     for (; live < this.size; live++) void this.startOne();
   }
 
   private async startOne(): Promise<void> {
     const slot = new Slot();
+    const profile = this.profile;
+    slot.profile = profileKey(profile);
     this.slots.add(slot);
     const options: Options = {
       abortController: slot.abort,
       env: { ...this.opts.baseEnv },
       includePartialMessages: true,
-      allowedTools: this.opts.profile.allowedTools,
-      disallowedTools: this.opts.profile.disallowedTools,
+      allowedTools: profile.allowedTools,
+      disallowedTools: profile.disallowedTools,
       systemPrompt: { type: 'preset', preset: 'claude_code' },
       spawnClaudeCodeProcess: (o) =>
         spawnInOwnGroup(o, (child) => {
@@ -363,25 +488,25 @@ export class SparePool {
           if (this.closed) slot.kill();
         }),
       ...(this.opts.binary ? { pathToClaudeCodeExecutable: this.opts.binary } : {}),
-      ...(this.opts.profile.maxTurns > 0 ? { maxTurns: this.opts.profile.maxTurns } : {}),
+      ...(profile.maxTurns > 0 ? { maxTurns: profile.maxTurns } : {}),
     };
     try {
       const spare = await prewarm({ options, initializeTimeoutMs: this.initializeTimeoutMs });
-      if (this.closed || slot.state === 'gone') {
-        spare.close();
-        slot.kill();
-        slot.resolveReady(null);
+      slot.spare = spare;
+      if (this.closed || slot.state === 'gone') throw new Error('closed while starting');
+      if (this.expected && !(await this.bind(slot, spare, this.expected))) {
+        // Refused (already counted) or gone: replace it unless the pool gave up.
+        this.forget(slot);
+        if (!this.closed) this.fill();
         return;
       }
-      slot.spare = spare;
-      slot.state = slot.reserved ? 'claimed' : 'parked';
+      if ((slot.state as SlotState) === 'gone') throw new Error('exited while starting');
+      slot.state = slot.binding ? 'bound' : 'parked';
       this.failures = 0;
-      slot.resolveReady(spare);
+      slot.resolveReady(true);
     } catch (err) {
-      slot.state = 'gone';
-      slot.kill();
-      this.slots.delete(slot);
-      slot.resolveReady(null);
+      if (slot.spare && !slot.binding) slot.spare.close();
+      this.forget(slot);
       if (this.closed) return;
       this.failures++;
       this.lastError = redact(err instanceof Error ? err.message : String(err));
@@ -397,26 +522,79 @@ export class SparePool {
     }
   }
 
-  private onExit(slot: Slot): void {
-    const wasParked = slot.state === 'parked';
-    slot.state = 'gone';
-    this.slots.delete(slot);
-    slot.resolveReady(null);
-    // A parked spare that died (killed, crashed, stdin closed) is replaced; a claimed one was already.
-    if (wasParked && !this.closed) {
-      this.lastError = 'a parked spare exited';
-      this.fill();
+  /**
+   * Claims the spare for the expected session with a prompt that is held back: the folder is bound and its
+   * settings, plugins and hooks loaded now, so a matching run only sends its prompt.
+   */
+  private async bind(slot: Slot, spare: SpareProcess, session: ExpectedSession): Promise<boolean> {
+    let release!: (messages: RunSpec['messages']) => void;
+    const prompt = new Promise<RunSpec['messages']>((resolve) => { release = resolve; });
+    const feed = (async function* (): AsyncGenerator<SDKUserMessage> {
+      yield* userTurns(await prompt);
+    })();
+    let query: Query;
+    try {
+      query = spare.claim({
+        prompt: feed,
+        options: {
+          cwd: session.cwd,
+          model: session.model,
+          permissionMode: session.permissionMode,
+          ...(session.systemPrompt ? { appendSystemPrompt: session.systemPrompt } : {}),
+        },
+      });
+    } catch (err) {
+      release([]);
+      this.noteRefusal(slot, err);
+      return false;
     }
+    let model = session.model;
+    const ok = await spare.claimed.then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof Error && err.message.startsWith('option_not_applied')) {
+          model = ''; // not in force: the run sets its model itself
+          return true;
+        }
+        release([]);
+        this.noteRefusal(slot, err);
+        return false;
+      },
+    );
+    if (!ok || slot.state === 'gone' || this.closed) {
+      release([]);
+      query.close();
+      return false;
+    }
+    slot.binding = { key: sessionKey(session), model, query, release };
+    return true;
   }
 
-  /** Kills every spare, parked or claimed, and waits until their processes are gone. */
+  private forget(slot: Slot): void {
+    slot.state = 'gone';
+    slot.kill();
+    this.slots.delete(slot);
+    slot.resolveReady(false);
+  }
+
+  private onExit(slot: Slot): void {
+    const waiting = slot.state === 'parked' || slot.state === 'bound';
+    slot.state = 'gone';
+    this.slots.delete(slot);
+    slot.resolveReady(false);
+    // A waiting spare that died (killed, crashed, stdin closed, rebound) is replaced; a claimed one was already.
+    if (waiting && !this.closed) this.fill();
+  }
+
+  /** Kills every spare, waiting or claimed, and waits until their processes are gone. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const waits: Array<Promise<unknown>> = [];
     for (const slot of this.slots) {
-      if (slot.spare && slot.state === 'parked') slot.spare.close();
+      if (slot.binding) slot.binding.query.close();
+      else if (slot.spare && slot.state === 'parked') slot.spare.close();
       slot.kill();
       const child = slot.child;
       if (child && child.exitCode === null && child.signalCode === null) waits.push(new Promise((r) => child.once('exit', r)));

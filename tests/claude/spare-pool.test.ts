@@ -114,11 +114,9 @@ describe('SparePool: pre-started Claude Code processes (real binary, scripted mo
     fs.rmSync(home, { recursive: true, force: true });
   });
 
-  it('leaves ineligible runs (resume, other tools or turns, extra env) to a cold start without touching the spare', () => {
+  it('leaves ineligible runs (resume, extra env, no tools) to a cold start without touching the spare', () => {
     const cold = (): AsyncIterable<SDKMessage> => { throw new Error('not called'); };
     assert.equal(pool.tryClaim(spec({ resumeSessionId: '00000000-0000-4000-8000-000000000000' }), cold), null);
-    assert.equal(pool.tryClaim(spec({ allowedTools: ['Bash'] }), cold), null);
-    assert.equal(pool.tryClaim(spec({ maxTurns: 3 }), cold), null);
     assert.equal(pool.tryClaim(spec({ env: { FOO: '1' } }), cold), null);
     assert.equal(pool.tryClaim(Object.assign(spec(), { tools: [] }), cold), null, 'a run without tools (background task)');
     assert.equal(pool.stats().parked, 1);
@@ -210,5 +208,101 @@ describe('SparePool: pre-started Claude Code processes (real binary, scripted mo
     await waitUntil(() => !fs.existsSync(spares) || fs.readdirSync(spares).length === 0, 3_000, 'parking directories to be removed');
     const cold = (): AsyncIterable<SDKMessage> => { throw new Error('not called'); };
     assert.equal(pool.tryClaim(spec(), cold), null, 'a closed pool claims nothing');
+  });
+});
+
+describe('SparePool with an expected session: spares bound ahead of time', () => {
+  let api: ScriptedAnthropic;
+  let home: string;
+  let cwd: string;
+  let coldRuntime: ClaudeRuntime;
+  let pool: SparePool;
+  let coldStarts = 0;
+  const PIRATE = 'Answer like a pirate.';
+
+  const spec = (over: Partial<RunSpec> = {}): RunSpec => ({
+    messages: [{ role: 'user', content: 'run it' }],
+    systemPrompt: PIRATE,
+    model: 'sonnet',
+    cwd,
+    allowedTools: PROFILE.allowedTools,
+    disallowedTools: PROFILE.disallowedTools,
+    permissionMode: 'default',
+    maxTurns: 0,
+    abortController: new AbortController(),
+    ...over,
+  });
+  const run = async (s: RunSpec): Promise<{ served: boolean; messages: SDKMessage[]; requests: MessagesRequest[] }> => {
+    const colds = coldStarts;
+    const first = api.requests.length;
+    const stream = pool.tryClaim(s, () => { coldStarts++; return coldRuntime.run(s); }) ?? (coldStarts++, coldRuntime.run(s));
+    const messages: SDKMessage[] = [];
+    for await (const m of stream) messages.push(m);
+    return { served: coldStarts === colds, messages, requests: api.requests.slice(first).filter((r) => r.tools?.length) };
+  };
+
+  before(async () => {
+    api = await startScriptedAnthropic(bashThenAnswer());
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-spare-bound-'));
+    cwd = path.join(home, 'workspace');
+    fs.mkdirSync(cwd);
+    const baseEnv = { ...process.env, ...claudeTestEnv(api.url, path.join(home, 'home')) };
+    coldRuntime = createSdkRuntime({ kind: 'local', baseEnv });
+    pool = new SparePool({
+      size: 1, profile: PROFILE, baseEnv, binary: resolveClaudeBinary(),
+      expect: { cwd, permissionMode: 'default', model: 'sonnet', systemPrompt: PIRATE },
+    });
+    pool.start();
+    await waitUntil(() => pool.stats().bound === 1, 60_000, 'a spare bound to the expected session');
+  });
+
+  after(async () => {
+    await pool.close();
+    await api.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('a matching run only sends its prompt, on the model it asks for', async () => {
+    const [pid] = pool.parkedPids();
+    const r = await run(spec({ model: 'opus' }));
+    assert.ok(r.served, 'served by the bound spare');
+    assert.equal(answerText(r.messages), 'The command printed fib-7. Done.');
+    assert.equal(r.requests.length, 2);
+    assert.match(r.requests[0].model, /opus/, 'the model was switched for this run');
+    assert.ok(systemText(r.requests[0]).includes(PIRATE));
+    const init = r.messages.find((m) => m.type === 'system' && m.subtype === 'init');
+    assert.ok(init && init.type === 'system' && init.subtype === 'init' && init.cwd === fs.realpathSync(cwd) && /opus/.test(init.model));
+    assert.equal(pool.stats().claims, 1);
+    assert.ok(!groupAlive(pid), 'the bound process went away with its run');
+  });
+
+  it('a run for another system prompt starts cold, and the next spares are bound to it', async () => {
+    const POET = 'Answer like a poet.';
+    await waitUntil(() => pool.stats().bound === 1, 60_000, 'the replacement spare');
+    const [stale] = pool.parkedPids();
+    const first = await run(spec({ systemPrompt: POET }));
+    assert.ok(!first.served, 'nothing was bound to this session yet');
+    assert.equal(answerText(first.messages), 'The command printed fib-7. Done.');
+    await waitUntil(() => !groupAlive(stale) && pool.stats().bound === 1, 60_000, 'the stale spare to be replaced');
+    const second = await run(spec({ systemPrompt: POET }));
+    assert.ok(second.served, 'the rebound spare served the run');
+    assert.ok(systemText(second.requests[0]).includes(POET));
+    assert.ok(!systemText(second.requests[0]).includes(PIRATE));
+    assert.equal(answerText(second.messages), 'The command printed fib-7. Done.');
+  });
+
+  it('a run with another tool set (an MCP server was added) starts cold, and the next spares start with it', async () => {
+    const POET = 'Answer like a poet.';
+    const tools = [...PROFILE.allowedTools, 'mcp__notes'];
+    await waitUntil(() => pool.stats().bound === 1, 60_000, 'a bound spare');
+    const [stale] = pool.parkedPids();
+    const first = await run(spec({ systemPrompt: POET, allowedTools: tools }));
+    assert.ok(!first.served, 'no spare was started with these tools');
+    await waitUntil(() => !groupAlive(stale) && pool.stats().bound === 1, 60_000, 'a spare with the new tools');
+    const fresh = pool.parkedPids()[0];
+    assert.match(fs.readFileSync(`/proc/${fresh}/cmdline`, 'utf8'), /mcp__notes/, 'the new spare allows the added tool');
+    const second = await run(spec({ systemPrompt: POET, allowedTools: tools }));
+    assert.ok(second.served);
+    assert.equal(answerText(second.messages), 'The command printed fib-7. Done.');
   });
 });

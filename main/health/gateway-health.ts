@@ -1,14 +1,8 @@
 import type { StoreHealth } from '../transcripts/store.ts';
 
-export type ComponentStatus = 'ok' | 'starting' | 'stopped' | 'error';
-
-export interface ComponentHealth {
-  name: string;
-  status: ComponentStatus;
-  reason: string | null;
-  since: string;
-  details?: Record<string, unknown>;
-}
+// The component shape is part of the control API contract; main re-exports it from there (one definition).
+import type { ComponentHealth } from '../contract/control-api.ts';
+export type { ComponentHealth, ComponentStatus } from '../contract/control-api.ts';
 
 /** GET /health (no auth): is the gateway up, which Claude Code, how busy. */
 export interface GatewayHealthBody {

@@ -1,14 +1,344 @@
-import type { ReactNode } from 'react';
-import { EmptyState } from '../components/common.tsx';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import {
+  DOCKER_PATHS,
+  type ComposeProblem,
+  type DockerAction,
+  type DockerActionResponse,
+  type DockerLogEnd,
+  type DockerOperation,
+  type DockerStatusResponse,
+  type LogLine,
+  type ServiceStatus,
+} from '../../../main/contract/docker-api.ts';
+import { copyText, EmptyState, ErrorBox } from '../components/common.tsx';
+import { useControl } from '../lib/control-context.tsx';
+import { callApi, errorMessage, openEventStream, type EventStreamState } from '../lib/feature-api.ts';
+import './feature-pages.css';
 
-/** Placeholder: the Docker runtime page (compose status, logs, up/down) is filled in by the compose work. */
-export function DockerPage(): ReactNode {
+const MAX_LINES = 2_000;
+const OVERALL_CLASS: Record<string, string> = { running: 'badge-ok', starting: 'badge-starting', unhealthy: 'badge-error', stopped: 'badge-stopped', error: 'badge-error' };
+const ACTION_LABEL: Record<DockerAction, [string, string]> = { up: ['Up', 'Starting…'], down: ['Down', 'Stopping…'], restart: ['Restart', 'Restarting…'] };
+
+function Badge({ value, cls }: { value: string; cls: string }): ReactNode {
   return (
-    <div className="page">
-      <div className="page-head">
-        <h1>Docker</h1>
+    <span className={`badge ${cls}`} data-status={value}>
+      {value === 'starting' || value === 'running-op' ? <span className="pulse" aria-hidden /> : null}
+      {value}
+    </span>
+  );
+}
+
+/** A problem the way people need it: what is wrong, and the command that fixes it (copyable). */
+function ProblemBox({ p, warn = false }: { p: ComposeProblem; warn?: boolean }): ReactNode {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className={`problem${warn ? ' warn' : ''}`} role="alert" data-testid="docker-problem" data-code={p.code}>
+      <div>
+        <strong>{p.reason}</strong>
       </div>
-      <EmptyState title="The Docker runtime is not shown here yet">Container status, logs and controls will appear on this page.</EmptyState>
+      <div className="fix">
+        <span className="muted small">Fix:</span>
+        <code data-testid="docker-fix">{p.fix}</code>
+        <button
+          type="button"
+          className="btn ghost"
+          onClick={() => void copyText(p.fix).then((ok) => { setCopied(ok); setTimeout(() => setCopied(false), 1500); })}
+        >
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      </div>
+      {p.detail ? (
+        <details>
+          <summary className="small">Details</summary>
+          <pre className="mono small">{p.detail}</pre>
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
+function ServiceCard({ s }: { s: ServiceStatus }): ReactNode {
+  const cls = s.state === 'running' ? (s.health === 'unhealthy' ? 'badge-error' : s.health === 'starting' ? 'badge-starting' : 'badge-ok') : s.state === 'exited' || s.state === 'dead' ? 'badge-error' : 'badge-stopped';
+  return (
+    <div className="card" data-service={s.service} data-state={s.state}>
+      <header>
+        <h3>{s.service || '(unknown service)'}</h3>
+        <Badge value={s.state === 'running' && s.health !== 'none' ? `${s.state} · ${s.health}` : s.state} cls={cls} />
+      </header>
+      <dl className="kv">
+        <div>
+          <dt>Container</dt>
+          <dd className="mono small">{s.containerName}</dd>
+        </div>
+        <div>
+          <dt>Image</dt>
+          <dd className="mono small">{s.image}</dd>
+        </div>
+        <div>
+          <dt>Started</dt>
+          <dd>{s.startedAt ? new Date(s.startedAt).toLocaleString() : '—'}</dd>
+        </div>
+        {s.exitCode !== null ? (
+          <div>
+            <dt>Exit code</dt>
+            <dd>{s.exitCode}</dd>
+          </div>
+        ) : null}
+        {s.lastHealthOutput && s.health === 'unhealthy' ? (
+          <div>
+            <dt>Health probe</dt>
+            <dd className="mono small">{s.lastHealthOutput}</dd>
+          </div>
+        ) : null}
+      </dl>
+    </div>
+  );
+}
+
+function OperationView({ op, onCancel }: { op: DockerOperation; onCancel(): void }): ReactNode {
+  const took = ((op.endedAt ? Date.parse(op.endedAt) : Date.now()) - Date.parse(op.startedAt)) / 1000;
+  const cls = op.state === 'done' ? 'badge-ok' : op.state === 'running' ? 'badge-starting' : op.state === 'cancelled' ? 'badge-cancelled' : 'badge-error';
+  return (
+    <div className="card op" data-testid="docker-operation" data-state={op.state} data-action={op.action}>
+      <header>
+        <h3>
+          <code>{op.action}</code> {op.state === 'running' ? 'in progress' : op.state}
+        </h3>
+        <span className={`badge ${cls}`}>
+          {op.state === 'running' ? <span className="pulse" aria-hidden /> : null}
+          {op.state}
+        </span>
+      </header>
+      <div className="small">
+        {op.phase} <span className="muted">({took.toFixed(1)} s)</span>
+      </div>
+      <div className="small muted">
+        Same as: <code>{op.command}</code>
+      </div>
+      {op.problem ? <ProblemBox p={op.problem} /> : null}
+      {op.state === 'running' ? (
+        <div>
+          <button type="button" className="btn ghost" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** Live container logs: follows the end unless the reader scrolled up (then it waits, showing how many are new). */
+function LogsView(): ReactNode {
+  const { client } = useControl();
+  const [lines, setLines] = useState<Array<LogLine & { key: number; meta?: boolean }>>([]);
+  const [state, setState] = useState<EventStreamState>('connecting');
+  const [follow, setFollow] = useState(true);
+  const [unseen, setUnseen] = useState(0);
+  const [generation, setGeneration] = useState(0);
+  const box = useRef<HTMLDivElement>(null);
+  const followRef = useRef(true);
+  const key = useRef(0);
+
+  useEffect(() => {
+    setLines([]);
+    setUnseen(0);
+    const add = (l: LogLine & { meta?: boolean }): void => {
+      setLines((cur) => {
+        const next = [...cur, { ...l, key: key.current++ }];
+        return next.length > MAX_LINES ? next.slice(next.length - MAX_LINES) : next;
+      });
+      if (!followRef.current) setUnseen((n) => n + 1);
+    };
+    return openEventStream(
+      client,
+      `${DOCKER_PATHS.logs}?tail=200`,
+      (event, data) => {
+        if (event === 'line') add(data as LogLine);
+        else if (event === 'end') {
+          const p = (data as DockerLogEnd).problem;
+          add({ service: '', text: p ? `log stream ended: ${p.reason} Fix: ${p.fix}` : 'log stream ended (no running container)', stream: 'stdout', at: new Date().toISOString(), meta: true });
+        }
+      },
+      { onState: (s) => setState(s), reconnect: false },
+    );
+  }, [client, generation]);
+
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (el && followRef.current) el.scrollTop = el.scrollHeight;
+  }, [lines]);
+
+  const onScroll = (): void => {
+    const el = box.current;
+    if (!el) return;
+    const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+    if (atEnd !== followRef.current) {
+      followRef.current = atEnd;
+      setFollow(atEnd);
+      if (atEnd) setUnseen(0);
+    }
+  };
+  const jump = (): void => {
+    followRef.current = true;
+    setFollow(true);
+    setUnseen(0);
+    if (box.current) box.current.scrollTop = box.current.scrollHeight;
+  };
+
+  return (
+    <section className="logs">
+      <div className="logs-head">
+        <h2>Logs</h2>
+        <span className="muted small" data-testid="logs-state">
+          {state === 'live' ? (follow ? 'live · following' : 'live · paused (scrolled up)') : state}
+        </span>
+        {!follow ? (
+          <button type="button" className="btn" onClick={jump}>
+            {unseen ? `${unseen} new ↓` : 'Follow ↓'}
+          </button>
+        ) : null}
+        <button type="button" className="btn ghost" onClick={() => setGeneration((g) => g + 1)}>
+          Reconnect
+        </button>
+        <button type="button" className="btn ghost" onClick={() => setLines([])}>
+          Clear
+        </button>
+      </div>
+      <div className="logs-view" ref={box} onScroll={onScroll} data-testid="docker-logs" data-following={follow ? 'yes' : 'no'}>
+        {lines.length === 0 ? <div className="ln meta">{state === 'connecting' ? 'connecting…' : 'no output yet'}</div> : null}
+        {lines.map((l) => (
+          <div key={l.key} className={`ln${l.stream === 'stderr' ? ' stderr' : ''}${l.meta ? ' meta' : ''}`}>
+            {l.service ? <span className="svc">{l.service}</span> : null}
+            {l.text}
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+export function DockerPage(): ReactNode {
+  const { client } = useControl();
+  const [data, setData] = useState<DockerStatusResponse | null>(null);
+  const [op, setOp] = useState<DockerOperation | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [checking, setChecking] = useState(false);
+  const [logsKey, setLogsKey] = useState(0);
+  const lastOverall = useRef<string | null>(null);
+
+  const load = useCallback(async (): Promise<void> => {
+    setChecking(true);
+    try {
+      const r = await callApi<DockerStatusResponse>(client, 'GET', DOCKER_PATHS.status);
+      if (r.status !== 200) setError(errorMessage(r.body, `HTTP ${r.status}`));
+      else {
+        setData(r.body);
+        if (r.body.operation) setOp(r.body.operation);
+        setError(null);
+      }
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setChecking(false);
+    }
+  }, [client]);
+
+  useEffect(() => {
+    void load();
+    return openEventStream(client, DOCKER_PATHS.events, (event, d) => {
+      if (event === 'status') setData(d as DockerStatusResponse);
+      else if (event === 'operation') setOp(d as DockerOperation);
+    });
+  }, [client, load]);
+
+  // The log stream ends when the container goes away: reopen it when the container runs again.
+  const overall = data?.status.overall ?? null;
+  useEffect(() => {
+    if (overall === 'running' && lastOverall.current !== null && lastOverall.current !== 'running') setLogsKey((k) => k + 1);
+    lastOverall.current = overall;
+  }, [overall]);
+
+  const run = async (action: DockerAction): Promise<void> => {
+    setError(null);
+    try {
+      const r = await callApi<DockerActionResponse>(client, 'POST', DOCKER_PATHS.action(action));
+      if (r.status === 202 || r.status === 409) setOp(r.body.operation);
+      if (r.status === 409) setError(`Another operation (${r.body.operation.action}) is still running.`);
+      else if (r.status !== 202) setError(errorMessage(r.body, `HTTP ${r.status}`));
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  const cancel = (): void => {
+    void callApi(client, 'POST', DOCKER_PATHS.cancel).catch(() => undefined);
+  };
+
+  const st = data?.status;
+  const busy = op?.state === 'running';
+  const problem = st?.problem && !(op?.problem && op.problem.code === st.problem.code && op.problem.reason === st.problem.reason) ? st.problem : null;
+  return (
+    <div className="page feature-page docker-page">
+      <div className="page-head">
+        <h1>Docker runtime</h1>
+        {st ? <Badge value={st.overall} cls={OVERALL_CLASS[st.overall] ?? 'badge-stopped'} /> : null}
+        <button type="button" className="btn ghost" onClick={() => void load()} disabled={checking}>
+          {checking ? 'Checking…' : 'Refresh'}
+        </button>
+      </div>
+      {error ? <ErrorBox title="Docker" message={error} /> : null}
+      {data && data.runtime !== 'docker' ? (
+        <div className="banner warn" data-testid="runtime-note">
+          Requests run Claude Code locally (CLAUDE_RUNTIME={data.runtime}). The container is only used with CLAUDE_RUNTIME=docker (Settings → runtime, then restart).
+        </div>
+      ) : null}
+
+      <div className="card">
+        <header>
+          <h3>
+            Compose project <code>{st?.project ?? '…'}</code>
+          </h3>
+          <span className="muted small">
+            {st?.compose ? `docker compose ${st.compose.kind} ${st.compose.version}` : ''}
+            {st ? ` · checked ${new Date(st.checkedAt).toLocaleTimeString()}` : ''}
+          </span>
+        </header>
+        <div className="docker-actions">
+          {(['up', 'down', 'restart'] as const).map((a) => (
+            <button
+              key={a}
+              type="button"
+              className={`btn${a === 'up' ? ' primary' : a === 'down' ? ' danger' : ''}`}
+              disabled={busy || !data}
+              data-action={a}
+              onClick={() => void run(a)}
+            >
+              {busy && op?.action === a ? ACTION_LABEL[a][1] : ACTION_LABEL[a][0]}
+            </button>
+          ))}
+          {data ? (
+            <span className="muted small">
+              By hand: <code>{data.commands.up}</code>
+            </span>
+          ) : null}
+        </div>
+      </div>
+
+      {op ? <OperationView op={op} onCancel={cancel} /> : null}
+      {problem ? <ProblemBox p={problem} warn={st?.overall === 'stopped'} /> : null}
+
+      {!data && !error ? <div className="muted pad">Asking Docker…</div> : null}
+      {st && st.services.length === 0 && st.overall !== 'error' ? (
+        <EmptyState title="No container">The runtime container is not created. Press Up to start it.</EmptyState>
+      ) : null}
+      {st && st.services.length ? (
+        <div className="svc-grid" data-testid="docker-services">
+          {st.services.map((s) => (
+            <ServiceCard key={s.containerId} s={s} />
+          ))}
+        </div>
+      ) : null}
+
+      <LogsView key={logsKey} />
     </div>
   );
 }

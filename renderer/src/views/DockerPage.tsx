@@ -308,7 +308,7 @@ export function DockerPage(): ReactNode {
               key={a}
               type="button"
               className={`btn${a === 'up' ? ' primary' : a === 'down' ? ' danger' : ''}`}
-              disabled={busy || !data}
+              disabled={busy || !data || (a === 'up' && st?.overall === 'running') || (a === 'down' && st?.overall === 'stopped' && st.services.length === 0)}
               data-action={a}
               onClick={() => void run(a)}
             >

@@ -19,7 +19,7 @@ const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
-const RUNS = arg('runs', 3);
+const RUNS = arg('runs', 5);
 const EVENTS = arg('events', 10_000);
 
 /** A realistic agentic mix: streamed text, Bash/Read/Edit/Grep calls with multi-line results, a Task with nested steps. */
@@ -80,37 +80,39 @@ async function main(): Promise<void> {
   cases.forEach((c, k) => record(services, `bench_${k}`, c.events));
   const browser = await launchChromium({ viewport: { width: 1280, height: 900 } });
   const rows: Array<{ name: string; events: number; paint: number; scroll: number; dom: number }> = [];
+  const measure = async (k: number): Promise<{ paint: number; scroll: number; dom: number }> => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${services.url}/#token=${control.token}`);
+      await page.waitForSelector('[data-testid="transcript-list"], .empty');
+      // Fresh document per run: navigation start is the time origin of performance.now().
+      await page.goto('about:blank');
+      await page.goto(`${services.url}/#/transcripts/bench_${k}`);
+      const paint = await page.waitForFunction(() => (document.querySelector('[data-kind="prompt"]') ? performance.now() : 0), undefined, { polling: 'raf', timeout: 60_000 });
+      const scroll = await page.evaluate(async () => {
+        const el = document.querySelector<HTMLElement>('[data-testid="events-scroll"]');
+        if (!el) return -1;
+        const t0 = performance.now();
+        for (let i = 0; i < 600; i++) {
+          el.scrollTop = el.scrollHeight;
+          await new Promise((res) => requestAnimationFrame(() => res(null)));
+          const end = document.querySelector('[data-kind="end"]');
+          if (end && el.scrollHeight - el.scrollTop - el.clientHeight < 2) return performance.now() - t0;
+        }
+        return -1;
+      });
+      return { paint: Number(await paint.jsonValue()), scroll, dom: await page.locator('.events-scroll .row').count() };
+    } finally {
+      await page.close();
+    }
+  };
   try {
+    // Warm-up (Chromium, server and page caches), then the cases interleaved so drift on a shared machine hits both.
+    for (const k of cases.keys()) await measure(k);
+    const results = cases.map(() => [] as Array<{ paint: number; scroll: number; dom: number }>);
+    for (let r = 0; r < RUNS; r++) for (const k of cases.keys()) results[k].push(await measure(k));
     for (const [k, c] of cases.entries()) {
-      const paints: number[] = [];
-      const scrolls: number[] = [];
-      let dom = 0;
-      for (let r = 0; r < RUNS; r++) {
-        const page = await browser.context.newPage();
-        await page.goto(`${services.url}/#token=${control.token}`);
-        await page.waitForSelector('[data-testid="transcript-list"], .empty');
-        // Fresh document per run: navigation start is the time origin of performance.now().
-        await page.goto(`about:blank`);
-        await page.goto(`${services.url}/#/transcripts/bench_${k}`);
-        const paint = await page.waitForFunction(() => (document.querySelector('[data-kind="prompt"]') ? performance.now() : 0), undefined, { polling: 'raf', timeout: 60_000 });
-        paints.push(Number(await paint.jsonValue()));
-        const scroll = await page.evaluate(async () => {
-          const el = document.querySelector<HTMLElement>('[data-testid="events-scroll"]');
-          if (!el) return -1;
-          const t0 = performance.now();
-          for (let i = 0; i < 600; i++) {
-            el.scrollTop = el.scrollHeight;
-            await new Promise((res) => requestAnimationFrame(() => res(null)));
-            const end = document.querySelector('[data-kind="end"]');
-            if (end && el.scrollHeight - el.scrollTop - el.clientHeight < 2) return performance.now() - t0;
-          }
-          return -1;
-        });
-        scrolls.push(scroll);
-        dom = await page.locator('.events-scroll .row').count();
-        await page.close();
-      }
-      rows.push({ name: c.name, events: c.events.length, paint: median(paints), scroll: median(scrolls), dom });
+      rows.push({ name: c.name, events: c.events.length, paint: median(results[k].map((x) => x.paint)), scroll: median(results[k].map((x) => x.scroll)), dom: Math.max(...results[k].map((x) => x.dom)) });
     }
   } finally {
     await browser.close();
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   const base = rows[0];
-  console.log(`\nrender-transcript (Chromium, median of ${RUNS}; first paint = navigation start → first row drawn)`);
+  console.log(`\nrender-transcript (Chromium, median of ${RUNS} after a warm-up; first paint = navigation start → first row drawn)`);
   console.log('| transcript | events | first paint (ms) | × baseline | scroll to end (ms) | × baseline | rows in DOM |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {

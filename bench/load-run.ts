@@ -57,6 +57,12 @@ export interface LoadFigures { requests: number; answers: number; errors: number
 
 export async function runLoad(N: number, WINDOW_S: number): Promise<LoadFigures> {
 const gw = await startTestGateway({ script: bashThenAnswer('echo load-$((1+1))'), config: { MAX_CONCURRENT_RUNS: 4, MAX_QUEUED_RUNS: N, REQUEST_TIMEOUT_S: 600 } });
+// Baseline after a warm-up (lazy modules, JIT) and a collection, so the figure is what the load leaves behind.
+await Promise.all([one(gw.v1, 'stream', -1), one(gw.v1, 'non-stream', -2)]);
+for (let i = 0; i < 3; i++) {
+  global.gc?.();
+  await new Promise((r) => setTimeout(r, 500));
+}
 const rssBefore = rssMb();
 const kinds: Kind[] = ['stream', 'non-stream', 'stream', 'cancel'];
 const started = performance.now();
@@ -70,8 +76,11 @@ const wallS = (performance.now() - started) / 1000;
 for (let i = 0; i < 50 && (gw.services.executor.activeCount > 0 || gw.services.runtime.livePids().length > 0); i++) await new Promise((r) => setTimeout(r, 200));
 const leftover = gw.services.runtime.livePids().length;
 const unrecorded = results.filter((r) => r.id && r.status === 200 && !['done', 'error', 'cancelled'].includes(gw.services.store.summary(r.id)?.status ?? '')).length;
-global.gc?.();
-await new Promise((r) => setTimeout(r, 2000));
+// Idle memory: collect garbage (run with --expose-gc: npm run bench:load) and let the allocator settle.
+for (let i = 0; i < 3; i++) {
+  global.gc?.();
+  await new Promise((r) => setTimeout(r, 1000));
+}
 const rssAfter = rssMb();
 const lost = results.filter((r) => r.outcome === 'lost').length + unrecorded;
 const ttfts = results.filter((r) => r.kind === 'stream' && r.ttftMs !== null).map((r) => r.ttftMs as number);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Router, RequestHandler } from 'express';
@@ -57,10 +58,13 @@ export class Services {
   readonly compose: ComposeManager;
   readonly oauth: OAuthServices | null;
   private composeStatus: ComposeStatus | null = null;
+  private readonly claudeEnv: NodeJS.ProcessEnv;
   private composeTimer: NodeJS.Timeout | null = null;
   readonly startedAt = Date.now();
   readonly logFile: string;
   claudeVersion: string | null = null;
+  /** How Claude Code will authenticate (env key/token, or a login's credentials file); null = none found. */
+  claudeAuth: string | null = null;
   private server: http.Server | null = null;
   private state: GatewayState = 'stopped';
   private stateReason: string | null = null;
@@ -77,6 +81,7 @@ export class Services {
     this.logFile = configureLog({ dataDir: config.DATA_DIR, level: config.LOG_LEVEL, console: opts.consoleLog ?? true });
     this.store = new TranscriptStore(config.DATA_DIR, this.bus, (err) => log.error(`transcript store cannot write: ${err.message}`));
     const claudeEnv = opts.claudeEnv ?? process.env;
+    this.claudeEnv = claudeEnv;
     this.compose = createComposeManager(composeOptionsFromConfig(config));
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
@@ -169,7 +174,7 @@ export class Services {
   health(): GatewayHealthBody {
     const components: ComponentHealth[] = [
       { name: 'gateway', status: this.state === 'running' ? 'ok' : this.state, reason: this.stateReason, since: new Date(this.startedAt).toISOString(), details: { url: this.url } },
-      { name: 'claude', status: this.claudeVersion ? 'ok' : 'error', reason: this.claudeVersion ? null : 'Claude Code binary not found or not runnable', since: new Date(this.startedAt).toISOString(), details: { version: this.claudeVersion, runtime: this.runtime.kind } },
+      { name: 'claude', status: this.claudeVersion ? 'ok' : 'error', reason: this.claudeVersion ? null : 'Claude Code binary not found or not runnable', since: new Date(this.startedAt).toISOString(), details: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth } },
     ];
     const store = this.store.health();
     components.push({ name: 'transcripts', status: store.writable ? 'ok' : 'error', reason: store.lastWriteError, since: new Date(this.startedAt).toISOString(), details: { dir: store.dir, count: store.count } });
@@ -177,7 +182,7 @@ export class Services {
     return {
       status: components.every((c) => c.status === 'ok' || c.status === 'stopped') ? 'ok' : 'degraded',
       version: APP_VERSION,
-      claudeCode: { version: this.claudeVersion, runtime: this.runtime.kind },
+      claudeCode: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth },
       activeRuns: this.executor.activeCount,
       queuedRuns: this.limiter.queuedCount,
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
@@ -205,6 +210,7 @@ export class Services {
   async start(): Promise<void> {
     this.store.init();
     this.claudeVersion = await claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH));
+    this.claudeAuth = detectClaudeAuth(this.claudeEnv);
     if (this.config.CLAUDE_RUNTIME === 'docker') {
       await this.refreshCompose().catch(() => null);
       this.composeTimer = setInterval(() => void this.refreshCompose().catch(() => null), 10_000);
@@ -307,6 +313,14 @@ export class Services {
     await closed;
     this.setState('stopped', 'shut down');
   }
+}
+
+/** Where Claude Code's credentials come from, without reading any secret's value. */
+export function detectClaudeAuth(env: NodeJS.ProcessEnv): string | null {
+  for (const k of ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN']) if (env[k]) return `env ${k}`;
+  if (env.CLAUDE_CODE_USE_BEDROCK || env.CLAUDE_CODE_USE_VERTEX) return 'cloud provider';
+  const dir = env.CLAUDE_CONFIG_DIR || path.join(env.HOME || os.homedir(), '.claude');
+  return fs.existsSync(path.join(dir, '.credentials.json')) ? 'claude login' : null;
 }
 
 export async function buildServices(config: Config, opts: BuildOptions = {}): Promise<Services> {

@@ -8,7 +8,7 @@ export type { ComponentHealth, ComponentStatus } from '../contract/control-api.t
 export interface GatewayHealthBody {
   status: 'ok' | 'degraded';
   version: string;
-  claudeCode: { version: string | null; runtime: string };
+  claudeCode: { version: string | null; runtime: string; authenticated: string | null };
   activeRuns: number;
   queuedRuns: number;
   uptimeS: number;

@@ -102,8 +102,9 @@ describe('HTTP conformance (raw)', () => {
 
   it('GET /health reports status, versions, active runs and uptime without auth', async () => {
     const res = await fetch(`${gw.baseUrl}/health`);
-    const h = (await res.json()) as { status: string; version: string; claudeCode: { version: string }; activeRuns: number; uptimeS: number };
+    const h = (await res.json()) as { status: string; version: string; claudeCode: { version: string; authenticated: string | null }; activeRuns: number; uptimeS: number };
     assert.equal(h.status, 'ok');
+    assert.equal(h.claudeCode.authenticated, 'env ANTHROPIC_API_KEY');
     assert.match(h.claudeCode.version, /^\d+\.\d+\.\d+/);
     assert.equal(h.activeRuns, 0);
     assert.equal(typeof h.uptimeS, 'number');

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Router, RequestHandler } from 'express';
 import { claudeVersion, resolveClaudeBinary } from './claude/binary.ts';
 import { createSdkRuntime } from './claude/local-runtime.ts';
+import { expectedSessionFromConfig, spareProfileFromConfig } from './claude/spare-pool.ts';
 import type { ClaudeRuntime } from './claude/runtime.ts';
 import type { Config } from './config/schema.ts';
 import { createApp } from './gateway/app.ts';
@@ -88,7 +89,12 @@ export class Services {
     else if (config.CLAUDE_RUNTIME === 'docker') {
       dockerRuntime = createDockerRuntime({ compose: this.compose, hostWorkspace: config.claudeCwd, baseEnv: claudeEnv, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
       this.runtime = dockerRuntime;
-    } else this.runtime = createSdkRuntime({ kind: 'local', claudePath: config.CLAUDE_PATH, baseEnv: claudeEnv });
+    } else this.runtime = createSdkRuntime({
+      kind: 'local',
+      claudePath: config.CLAUDE_PATH,
+      baseEnv: claudeEnv,
+      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config) },
+    });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
     if (config.CLAUDE_RUNTIME === 'docker') this.registerHealth('docker', () => this.dockerHealth());
 
@@ -174,7 +180,7 @@ export class Services {
   health(): GatewayHealthBody {
     const components: ComponentHealth[] = [
       { name: 'gateway', status: this.state === 'running' ? 'ok' : this.state, reason: this.stateReason, since: new Date(this.startedAt).toISOString(), details: { url: this.url } },
-      { name: 'claude', status: this.claudeVersion ? 'ok' : 'error', reason: this.claudeVersion ? null : 'Claude Code binary not found or not runnable', since: new Date(this.startedAt).toISOString(), details: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth } },
+      { name: 'claude', status: this.claudeVersion ? 'ok' : 'error', reason: this.claudeVersion ? null : 'Claude Code binary not found or not runnable', since: new Date(this.startedAt).toISOString(), details: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth, spares: this.runtime.spares?.() ?? null } },
     ];
     const store = this.store.health();
     components.push({ name: 'transcripts', status: store.writable ? 'ok' : 'error', reason: store.lastWriteError, since: new Date(this.startedAt).toISOString(), details: { dir: store.dir, count: store.count } });
@@ -211,6 +217,8 @@ export class Services {
     this.store.init();
     this.claudeVersion = await claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH));
     this.claudeAuth = detectClaudeAuth(this.claudeEnv);
+    // Spare Claude processes start now, so the first request is already warm.
+    this.runtime.start?.();
     if (this.config.CLAUDE_RUNTIME === 'docker') {
       await this.refreshCompose().catch(() => null);
       this.composeTimer = setInterval(() => void this.refreshCompose().catch(() => null), 10_000);
@@ -302,6 +310,7 @@ export class Services {
   /** Process shutdown: stops the gateway, then closes the listener (and every open connection, SSE included). */
   async stop(opts: { graceMs?: number } = {}): Promise<void> {
     await this.stopGateway(opts.graceMs ?? 5_000, 'shutting down');
+    await this.runtime.close?.();
     if (this.composeTimer) clearInterval(this.composeTimer);
     this.composeTimer = null;
     await this.oauth?.stop();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { query, type Options, type SDKMessage, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import { resolveClaudeBinary } from './binary.ts';
 import { isAlive, killTree, spawnInOwnGroup } from './process-tree.ts';
+import { SparePool, type ExpectedSession, type SpareProfile } from './spare-pool.ts';
 import type { ClaudeRuntime, RunSpec, SpawnHook } from './runtime.ts';
 
 export interface SdkRuntimeOptions {
@@ -16,6 +17,8 @@ export interface SdkRuntimeOptions {
   claudePath?: string;
   /** Base environment for Claude (default: this process's env, so ANTHROPIC_* reach it). */
   baseEnv?: NodeJS.ProcessEnv;
+  /** Pre-started Claude processes for runs with this profile (CLAUDE_SPARE_PROCESSES; local spawn only). */
+  spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession };
 }
 
 async function* userTurns(messages: RunSpec['messages']): AsyncGenerator<SDKUserMessage> {
@@ -30,7 +33,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
   const children = new Set<ChildProcess>();
   const binary = resolveClaudeBinary(opts.claudePath ?? '');
 
-  return {
+  const runtime: ClaudeRuntime = {
     kind: opts.kind,
     async ready() {
       if (opts.kind === 'local' && !binary) {
@@ -98,5 +101,18 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         }
       })();
     },
+  };
+
+  if (opts.kind !== 'local' || opts.spawnHook || !binary || !opts.spares || opts.spares.count <= 0) return runtime;
+  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, baseEnv: opts.baseEnv ?? process.env, binary });
+  const coldRun = runtime.run.bind(runtime);
+  return {
+    ...runtime,
+    // A spare when one fits the run; a refused claim falls back to coldRun by itself.
+    run: (spec) => pool.tryClaim(spec, () => coldRun(spec)) ?? coldRun(spec),
+    livePids: () => [...runtime.livePids(), ...pool.activePids()],
+    start: () => pool.start(),
+    close: () => pool.close(),
+    spares: () => pool.stats(),
   };
 }

@@ -1,3 +1,4 @@
+import type { SparePoolStats } from './spare-pool.ts';
 import type { SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
 
 /** What one gateway request asks Claude Code to do. */
@@ -36,6 +37,12 @@ export interface ClaudeRuntime {
   hasSession?(sessionId: string): boolean;
   /** PIDs (host-side) of Claude processes this runtime started that are still alive. */
   livePids(): number[];
+  /** Starts what the runtime keeps ready between requests (spare processes); Services.start calls it. */
+  start?(): void;
+  /** Stops it again, leaving no process behind; Services.stop calls it. */
+  close?(): Promise<void>;
+  /** Spare-process counts for health, or null when this runtime keeps none. */
+  spares?(): SparePoolStats | null;
 }
 
 export type SpawnHook = (options: SpawnOptions) => SpawnedProcess;

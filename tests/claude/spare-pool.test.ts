@@ -5,13 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
+import OpenAI from 'openai';
 import { resolveClaudeBinary } from '../../main/claude/binary.ts';
 import { createSdkRuntime } from '../../main/claude/local-runtime.ts';
 import type { ClaudeRuntime, RunSpec } from '../../main/claude/runtime.ts';
 import { SparePool, type SpareProfile } from '../../main/claude/spare-pool.ts';
 import { startScriptedAnthropic, type MessagesRequest, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { bashThenAnswer } from '../fixtures/scripts.ts';
-import { claudeTestEnv } from '../helpers/gateway.ts';
+import { claudeTestEnv, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
 const PROFILE: SpareProfile = { allowedTools: ['Bash', 'Read'], disallowedTools: [], maxTurns: 0 };
 
@@ -304,5 +305,30 @@ describe('SparePool with an expected session: spares bound ahead of time', () =>
     const second = await run(spec({ systemPrompt: POET, allowedTools: tools }));
     assert.ok(second.served);
     assert.equal(answerText(second.messages), 'The command printed fib-7. Done.');
+  });
+});
+
+describe('warm start through the gateway (CLAUDE_SPARE_PROCESSES=1)', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway({ script: bashThenAnswer(), config: { CLAUDE_SPARE_PROCESSES: 1 } });
+    await waitUntil(() => (gw.services.runtime.spares?.()?.bound ?? 0) === 1, 60_000, 'the gateway spare to be bound');
+  });
+  after(async () => gw.close());
+
+  it('serves a chat completion from a bound spare, refills, and leaves no process after stop', async () => {
+    const client = new OpenAI({ baseURL: gw.v1, apiKey: 'x' });
+    const r = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'run it' }] });
+    assert.match(r.choices[0].message.content ?? '', /The command printed fib-7\. Done\./);
+    const stats = gw.services.runtime.spares?.();
+    assert.equal(stats?.claims, 1, 'the run was served by the spare');
+    assert.equal(stats?.misses, 0);
+    const health = gw.services.health().components.find((c) => c.name === 'claude');
+    assert.equal((health?.details?.spares as { claims?: number } | null)?.claims, 1, 'health reports the pool');
+    await waitUntil(() => (gw.services.runtime.spares?.()?.bound ?? 0) === 1, 60_000, 'a replacement spare');
+    const parked = sparePids(gw.dataDir);
+    assert.equal(parked.length, 1);
+    await gw.services.stop({ graceMs: 0 });
+    assert.ok(!groupAlive(parked[0]), 'Services.stop closes the pool');
   });
 });

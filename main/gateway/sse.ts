@@ -8,6 +8,7 @@ export class SseWriter {
   private lastWrite = Date.now();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  private corked = false;
 
   constructor(private readonly res: Response, keepAliveMs: number, headers: Record<string, string> = {}) {
     res.status(200);
@@ -48,6 +49,15 @@ export class SseWriter {
   private write(chunk: string): void {
     if (this.closed || this.res.writableEnded || this.res.destroyed) return;
     this.lastWrite = Date.now();
+    // Events produced in one tick leave in one socket write.
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.res.uncork();
+      });
+    }
     this.res.write(chunk);
   }
 }

@@ -81,7 +81,25 @@ export class TranscriptStore {
     if (!isValidTranscriptId(requestId)) throw new Error(`invalid transcript id: ${requestId}`);
     let seq = 0;
     let ended = false;
+    // One open descriptor per running transcript: a sync write per event (it reaches the kernel at once, so a crash
+    // of this process loses nothing) without an open/close per token delta.
+    let fd: number | null = null;
     const store = this;
+    const write = (ev: TranscriptEvent): void => {
+      try {
+        fd ??= fs.openSync(store.file(requestId), 'a', 0o600);
+        fs.writeSync(fd, `${JSON.stringify(ev)}\n`);
+        if (store.lastWriteError) store.lastWriteError = null;
+      } catch (err) {
+        store.noteError(err);
+        if (fd !== null) { try { fs.closeSync(fd); } catch { /* already closed */ } }
+        fd = null;
+      }
+      if (ev.type === 'end' && fd !== null) {
+        try { fs.closeSync(fd); } catch { /* already closed */ }
+        fd = null;
+      }
+    };
     return {
       requestId,
       get ended() { return ended; },
@@ -89,7 +107,7 @@ export class TranscriptStore {
         if (ended) throw new Error(`transcript ${requestId} already ended`);
         const ev = { ...body, requestId, seq: ++seq, ts: new Date().toISOString() } as TranscriptEvent;
         if (ev.type === 'end') ended = true;
-        store.appendLine(requestId, ev);
+        write(ev);
         const next = applyToSummary(store.index.get(requestId) ?? null, ev);
         if (next) store.index.set(requestId, next);
         store.bus.publish(ev);

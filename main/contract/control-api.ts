@@ -20,6 +20,8 @@ export const CONTROL_PATHS = {
   config: '/api/config',
   keys: '/api/keys',
   key: (id: string) => `/api/keys/${encodeURIComponent(id)}`,
+  logs: '/api/logs',
+  logStream: '/api/logs/stream',
 } as const;
 
 /** Error body of every non-2xx control API answer. */
@@ -149,6 +151,35 @@ export interface HealthResponse {
   /** Server clock, so uptimes are computed against it, not the browser's. */
   now: string;
 }
+
+// ---------------------------------------------------------------- app log (DATA_DIR/logs/gateway.log)
+
+export type AppLogLevel = 'error' | 'warn' | 'info' | 'verbose' | 'debug' | 'silly';
+
+export interface AppLogLine {
+  /** The line as written (secrets are redacted before anything is logged). */
+  text: string;
+  /** Level of the entry; null for a continuation line (a stack trace) or a line of another format. */
+  level: AppLogLevel | null;
+}
+
+/** `GET /api/logs?lines=N` (default 200, at most 5000): the last lines of the app log. */
+export interface AppLogResponse {
+  file: string;
+  sizeBytes: number;
+  lines: AppLogLine[];
+}
+
+/**
+ * `GET /api/logs/stream?tail=N` (SSE): `event: info` {@link AppLogInfo} first, then `event: line` {@link AppLogLine}
+ * for the last N lines and every line appended after; `event: rotated` {@link AppLogInfo} when the file was rotated
+ * or truncated (the stream goes on from the new file's start).
+ */
+export interface AppLogInfo {
+  file: string;
+  sizeBytes: number;
+}
+export type AppLogEventName = 'info' | 'line' | 'rotated';
 
 // ---------------------------------------------------------------- gateway control
 

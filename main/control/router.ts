@@ -1,5 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type {
+  AppLogInfo,
+  AppLogResponse,
   ApiKeyCreateResponse,
   ApiKeyListResponse,
   GatewayAction,
@@ -15,6 +17,7 @@ import type { Services } from '../services.ts';
 import { log } from '../log.ts';
 import { APP_VERSION } from '../version.ts';
 import type { ApiKeyStore } from './api-keys.ts';
+import { followLog, tailLog } from './app-log.ts';
 import { ConfigUpdateError, type ConfigEditor } from './config-edit.ts';
 import { adminAuth, localOnly, sendControlError, type GuardOptions } from './guard.ts';
 import { computeMetrics } from './metrics.ts';
@@ -61,7 +64,7 @@ function intParam(v: unknown, def: number, min: number, max: number): number | n
   return n >= min && n <= max ? n : null;
 }
 
-/** The control API (mounted at /api): transcripts, live stream, health, gateway control, config, API keys. */
+/** The control API (mounted at /api): transcripts, live stream, health, gateway control, config, API keys, app log. */
 export function controlRouter(deps: ControlDeps): Router {
   const { services } = deps;
   const router = express.Router();
@@ -178,6 +181,43 @@ export function controlRouter(deps: ControlDeps): Router {
     if (!deps.apiKeys.revoke(req.params.id)) return sendControlError(res, 404, 'not_found', `No API key ${req.params.id}.`);
     log.info(`control API: API key ${req.params.id} revoked`);
     res.status(204).end();
+  });
+
+  router.get('/logs', (req, res) => {
+    const n = intParam(req.query.lines, 200, 0, 5000);
+    if (n === null) return sendControlError(res, 400, 'bad_lines', 'lines must be a whole number from 0 to 5000');
+    const { lines, size } = tailLog(services.logFile, n);
+    const body: AppLogResponse = { file: services.logFile, sizeBytes: size, lines };
+    res.json(body);
+  });
+
+  router.get('/logs/stream', (req, res) => {
+    const n = intParam(req.query.tail, 200, 0, 5000);
+    if (n === null) return sendControlError(res, 400, 'bad_tail', 'tail must be a whole number from 0 to 5000');
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    const send = (event: 'info' | 'line' | 'rotated', data: unknown): void => {
+      if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const file = services.logFile;
+    const { lines, size } = tailLog(file, n);
+    send('info', { file, sizeBytes: size } satisfies AppLogInfo);
+    res.cork();
+    for (const line of lines) send('line', line);
+    res.uncork();
+    const stop = followLog(file, {
+      from: size,
+      onLines: (more) => {
+        res.cork();
+        for (const line of more) send('line', line);
+        res.uncork();
+      },
+      onRotate: (sizeBytes) => send('rotated', { file, sizeBytes } satisfies AppLogInfo),
+    });
+    const ping = setInterval(() => res.write(': ping\n\n'), services.config.SSE_KEEPALIVE_S * 1000);
+    req.on('close', () => {
+      stop();
+      clearInterval(ping);
+    });
   });
 
   router.use((req, res) => sendControlError(res, 404, 'not_found', `Unknown control API endpoint: ${req.method} /api${req.path}`));

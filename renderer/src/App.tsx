@@ -8,6 +8,7 @@ import { ControlContext, type ControlContextValue } from './lib/control-context.
 import { href, useRoute, type Route } from './lib/router.ts';
 import { DockerPage } from './views/DockerPage.tsx';
 import { HealthPage } from './views/HealthPage.tsx';
+import { LogsPage } from './views/LogsPage.tsx';
 import { McpPage } from './views/McpPage.tsx';
 import { SettingsPage } from './views/SettingsPage.tsx';
 import { TranscriptDetail } from './views/TranscriptDetail.tsx';
@@ -20,6 +21,7 @@ const NAV: Array<{ page: Route['page']; label: string; route: Route }> = [
   { page: 'settings', label: 'Settings', route: { page: 'settings' } },
   { page: 'mcp', label: 'MCP servers', route: { page: 'mcp' } },
   { page: 'docker', label: 'Docker', route: { page: 'docker' } },
+  { page: 'logs', label: 'Logs', route: { page: 'logs' } },
 ];
 
 function TokenGate({ target, refused, onToken }: { target: ControlTarget; refused: boolean; onToken(t: string): void }): ReactNode {
@@ -151,6 +153,7 @@ function Connected({ target, token, onUnauthorized }: { target: ControlTarget; t
           {route.page === 'settings' ? <SettingsPage /> : null}
           {route.page === 'mcp' ? <McpPage /> : null}
           {route.page === 'docker' ? <DockerPage /> : null}
+          {route.page === 'logs' ? <LogsPage /> : null}
         </main>
       </div>
     </ControlContext.Provider>

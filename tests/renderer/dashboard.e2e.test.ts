@@ -77,7 +77,7 @@ describe('dashboard in Chromium (headless server, scripted model)', { skip: miss
   before(async () => {
     outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-renderer-'));
     buildRenderer(outDir);
-    gw = await startTestDashboard({ script, control: { serveDashboard: true, dashboardDir: outDir }, config: { CLAUDE_ALLOWED_TOOLS: 'Bash,Read,Write,Edit,Glob,Grep,Task' } });
+    gw = await startTestDashboard({ script, control: { serveDashboard: true, dashboardDir: outDir }, config: { CLAUDE_ALLOWED_TOOLS: 'Bash,Read,Write,Edit,Glob,Grep,Task', LOG_LEVEL: 'info' } });
     gw.services.registerHealth('docker', () => ({ name: 'docker', status: 'stopped', reason: 'CLAUDE_RUNTIME is local: no container needed', since: new Date().toISOString() }));
     client = new OpenAI({ baseURL: gw.v1, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
     browser = await launchChromium();
@@ -255,6 +255,30 @@ describe('dashboard in Chromium (headless server, scripted model)', { skip: miss
     assert.match(await page.getByTestId('claude-version').innerText(), /version \d+\.\d+\.\d+/);
     assert.ok((await page.locator('.chart rect.bar, .chart rect.bar-err').count()) >= 1);
     await shot(page, '07-health');
+  });
+
+  test('logs page: the app log live — a new request\'s line arrives, level and text filters', async () => {
+    await page.goto(`${gw.baseUrl}/#/logs`);
+    const view = page.getByTestId('app-log');
+    await view.locator('.ln', { hasText: `request ${agenticId}` }).waitFor();
+    assert.equal(await page.getByTestId('log-file').textContent(), gw.services.logFile);
+    await page.getByTestId('app-log-state').filter({ hasText: 'live · following' }).waitFor();
+
+    const live = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'live log: compute fib' }] });
+    const line = view.locator('.ln', { hasText: `request ${live.id}` });
+    await line.waitFor();
+    assert.match((await line.textContent()) ?? '', /outcome=done/);
+    assert.equal(await line.getAttribute('class'), 'ln lvl-info');
+    await shot(page, '15-logs');
+
+    await page.getByTestId('log-filter').fill(live.id);
+    await view.locator('.ln', { hasText: `request ${agenticId}` }).waitFor({ state: 'detached' });
+    assert.equal(await view.locator('.ln').count(), 1);
+    await page.getByTestId('log-filter').fill('');
+    await page.getByTestId('log-level').selectOption('warn');
+    await line.waitFor({ state: 'detached' });
+    await page.getByTestId('log-level').selectOption('all');
+    await line.waitFor();
   });
 
   test('settings: a copyable base URL, API key shown once', async () => {

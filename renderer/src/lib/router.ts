@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'react';
 
-/** Hash routes: `#/`, `#/transcripts/<id>`, `#/health`, `#/settings`, `#/mcp`, `#/docker`. */
+/** Hash routes: `#/`, `#/transcripts/<id>`, `#/health`, `#/settings`, `#/mcp`, `#/docker`, `#/logs`. */
 export type Route =
   | { page: 'transcripts' }
   | { page: 'transcript'; id: string }
   | { page: 'health' }
   | { page: 'settings' }
   | { page: 'mcp' }
-  | { page: 'docker' };
+  | { page: 'docker' }
+  | { page: 'logs' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -22,6 +23,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'mcp' };
     case 'docker':
       return { page: 'docker' };
+    case 'logs':
+      return { page: 'logs' };
     default:
       return { page: 'transcripts' };
   }

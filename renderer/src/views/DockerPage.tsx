@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import {
   DOCKER_PATHS,
   type ComposeProblem,
@@ -11,11 +11,11 @@ import {
   type ServiceStatus,
 } from '../../../main/contract/docker-api.ts';
 import { copyText, EmptyState, ErrorBox } from '../components/common.tsx';
+import { LiveLog, type LiveLine } from '../components/LiveLog.tsx';
 import { useControl } from '../lib/control-context.tsx';
-import { callApi, errorMessage, openEventStream, type EventStreamState } from '../lib/feature-api.ts';
+import { callApi, errorMessage, openEventStream } from '../lib/feature-api.ts';
 import './feature-pages.css';
 
-const MAX_LINES = 2_000;
 const OVERALL_CLASS: Record<string, string> = { running: 'badge-ok', starting: 'badge-starting', unhealthy: 'badge-error', stopped: 'badge-stopped', error: 'badge-error' };
 const ACTION_LABEL: Record<DockerAction, [string, string]> = { up: ['Up', 'Starting…'], down: ['Down', 'Stopping…'], restart: ['Restart', 'Restarting…'] };
 
@@ -127,94 +127,21 @@ function OperationView({ op, onCancel }: { op: DockerOperation; onCancel(): void
   );
 }
 
-/** Live container logs: follows the end unless the reader scrolled up (then it waits, showing how many are new). */
+/** Live container logs (compose's `logs -f`), ending with the container, with the reason when it ends. */
+function dockerLogLines(event: string, data: unknown): LiveLine[] {
+  if (event === 'line') {
+    const l = data as LogLine;
+    return [{ text: l.text, prefix: l.service || undefined, cls: l.stream === 'stderr' ? 'stderr' : undefined }];
+  }
+  if (event === 'end') {
+    const p = (data as DockerLogEnd).problem;
+    return [{ text: p ? `log stream ended: ${p.reason} Fix: ${p.fix}` : 'log stream ended (no running container)', cls: 'meta' }];
+  }
+  return [];
+}
+
 function LogsView(): ReactNode {
-  const { client } = useControl();
-  const [lines, setLines] = useState<Array<LogLine & { key: number; meta?: boolean }>>([]);
-  const [state, setState] = useState<EventStreamState>('connecting');
-  const [follow, setFollow] = useState(true);
-  const [unseen, setUnseen] = useState(0);
-  const [generation, setGeneration] = useState(0);
-  const box = useRef<HTMLDivElement>(null);
-  const followRef = useRef(true);
-  const key = useRef(0);
-
-  useEffect(() => {
-    setLines([]);
-    setUnseen(0);
-    const add = (l: LogLine & { meta?: boolean }): void => {
-      setLines((cur) => {
-        const next = [...cur, { ...l, key: key.current++ }];
-        return next.length > MAX_LINES ? next.slice(next.length - MAX_LINES) : next;
-      });
-      if (!followRef.current) setUnseen((n) => n + 1);
-    };
-    return openEventStream(
-      client,
-      `${DOCKER_PATHS.logs}?tail=200`,
-      (event, data) => {
-        if (event === 'line') add(data as LogLine);
-        else if (event === 'end') {
-          const p = (data as DockerLogEnd).problem;
-          add({ service: '', text: p ? `log stream ended: ${p.reason} Fix: ${p.fix}` : 'log stream ended (no running container)', stream: 'stdout', at: new Date().toISOString(), meta: true });
-        }
-      },
-      { onState: (s) => setState(s), reconnect: false },
-    );
-  }, [client, generation]);
-
-  useLayoutEffect(() => {
-    const el = box.current;
-    if (el && followRef.current) el.scrollTop = el.scrollHeight;
-  }, [lines]);
-
-  const onScroll = (): void => {
-    const el = box.current;
-    if (!el) return;
-    const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
-    if (atEnd !== followRef.current) {
-      followRef.current = atEnd;
-      setFollow(atEnd);
-      if (atEnd) setUnseen(0);
-    }
-  };
-  const jump = (): void => {
-    followRef.current = true;
-    setFollow(true);
-    setUnseen(0);
-    if (box.current) box.current.scrollTop = box.current.scrollHeight;
-  };
-
-  return (
-    <section className="logs">
-      <div className="logs-head">
-        <h2>Logs</h2>
-        <span className="muted small" data-testid="logs-state">
-          {state === 'live' ? (follow ? 'live · following' : 'live · paused (scrolled up)') : state}
-        </span>
-        {!follow ? (
-          <button type="button" className="btn" onClick={jump}>
-            {unseen ? `${unseen} new ↓` : 'Follow ↓'}
-          </button>
-        ) : null}
-        <button type="button" className="btn ghost" onClick={() => setGeneration((g) => g + 1)}>
-          Reconnect
-        </button>
-        <button type="button" className="btn ghost" onClick={() => setLines([])}>
-          Clear
-        </button>
-      </div>
-      <div className="logs-view" ref={box} onScroll={onScroll} data-testid="docker-logs" data-following={follow ? 'yes' : 'no'}>
-        {lines.length === 0 ? <div className="ln meta">{state === 'connecting' ? 'connecting…' : 'no output yet'}</div> : null}
-        {lines.map((l) => (
-          <div key={l.key} className={`ln${l.stream === 'stderr' ? ' stderr' : ''}${l.meta ? ' meta' : ''}`}>
-            {l.service ? <span className="svc">{l.service}</span> : null}
-            {l.text}
-          </div>
-        ))}
-      </div>
-    </section>
-  );
+  return <LiveLog title="Logs" path={`${DOCKER_PATHS.logs}?tail=200`} toLines={dockerLogLines} reconnect={false} testId="docker-logs" stateTestId="logs-state" />;
 }
 
 export function DockerPage(): ReactNode {

@@ -3,7 +3,8 @@
  * server is added and logged in through /api/mcp as the dashboard does it, the provider's redirect reaches OUR host
  * callback listener, which hands it into the container (over the control session's `docker exec -i` stdio), the
  * tokens land in the container's Claude config, and an OpenAI request through the gateway then calls the
- * OAuth-protected tool from Claude Code in the container.
+ * OAuth-protected tool from Claude Code in the container. The container is started by the product's own compose
+ * manager, so its Claude Code also uses our listener's port for the logins it starts itself.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,7 +17,7 @@ import { MCP_PATHS, type ListenerHealth, type LoginSnapshot, type McpActionResul
 import { loadOrCreateAdminToken } from '../../main/control/admin-token.ts';
 import { pickFreePort } from '../../main/oauth/callback-port.ts';
 import { buildServices, type Services } from '../../main/services.ts';
-import { dockerCli, dockerDir, dockerSkip, forceRemoveProject, makeWorkspace, testCompose, testImage, uniqueProject } from '../fixtures/docker-env.ts';
+import { dockerCli, dockerDir, dockerSkip, forceRemoveProject, makeWorkspace, testImage, uniqueProject } from '../fixtures/docker-env.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
 import { startScriptedAnthropic, toolResultText, type Script, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from '../helpers/gateway.ts';
@@ -71,7 +72,6 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
   let workspace = '';
   let dataDir = '';
   let home = '';
-  let compose: ReturnType<typeof testCompose>;
   let services: Services;
   let adminToken = '';
   let callbackPort = 0;
@@ -92,15 +92,12 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
     fx = await startOAuthMcpServer({ secret: SECRET, name: 'Vault' });
     api = await startScriptedAnthropic(callSecretTool);
     workspace = makeWorkspace();
-    compose = testCompose({ project, workspace });
-    await compose.up({ timeoutMs: 120_000 });
-    containerId = await compose.runningContainer();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-oauth-docker-'));
     home = path.join(dataDir, 'home');
     // A fixed port, as in production (8888): the redirect URI names it, and the container relay is pinned to it.
     callbackPort = await pickFreePort('127.0.0.1');
-    // The product's own wiring: Services builds the docker runtime, its compose manager and the OAuth services from
-    // this config (same project and files as the test's compose), nothing is injected.
+    // The product's own wiring: Services builds the compose manager, the docker runtime and the OAuth services from
+    // this config; nothing is injected. Host network so the container reaches the fixtures on 127.0.0.1.
     const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, {
       GATEWAY_PORT: 0,
       OAUTH_CALLBACK_PORT: callbackPort,
@@ -116,16 +113,25 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
     services = await buildServices(config, { claudeEnv: { ...process.env, ...claudeTestEnv(api.url, home) }, consoleLog: false });
     await services.start();
     assert.equal(services.runtime.kind, 'docker');
+    await services.compose.up({ timeoutMs: 120_000 });
+    containerId = await services.compose.runningContainer();
     adminToken = loadOrCreateAdminToken(dataDir).token;
   });
 
   after(async () => {
     await services?.stop({ graceMs: 0 }).catch(() => {});
-    await compose?.down({ removeVolumes: true }).catch(() => {});
+    await services?.compose.down({ removeVolumes: true }).catch(() => {});
     forceRemoveProject(project);
     await fx?.close();
     await api?.close();
     for (const dir of [dataDir, workspace]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('Claude Code in the container uses our listener\'s port for its own OAuth callbacks', () => {
+    // A login a user starts in the container (`/mcp`) sends the browser to localhost:<this port>: our listener.
+    const env = dockerCli(['exec', containerId, 'sh', '-c', 'echo "$MCP_OAUTH_CALLBACK_PORT"']);
+    assert.equal(env.status, 0, env.stderr);
+    assert.equal(env.stdout.trim(), String(callbackPort));
   });
 
   test('the server is added through /api/mcp into the container\'s Claude config and needs auth', async () => {

@@ -27,9 +27,16 @@ export function resolveComposeFiles(composeFile: string, dockerDir: string | nul
   return [path.join(dockerDir, 'compose.yaml')];
 }
 
-/** Compose manager options from the app config: project, service, image, and the run workspace mounted at /workspace. */
-export function composeOptionsFromConfig(config: Pick<Config, 'COMPOSE_FILE' | 'COMPOSE_PROJECT' | 'COMPOSE_SERVICE' | 'DOCKER_IMAGE' | 'claudeCwd'>, extra: Partial<ComposeManagerOptions> = {}): ComposeManagerOptions {
+/**
+ * Compose manager options from the app config: project, service, image, the run workspace mounted at /workspace,
+ * and the OAuth callback port. Claude Code in the container must use the same port as the host listener: a login a
+ * user starts in the container (`/mcp`) sends the browser to localhost:<that port>, where only our listener is, and
+ * the listener relays unknown states to the container's 127.0.0.1:OAUTH_CALLBACK_PORT.
+ */
+export function composeOptionsFromConfig(config: Pick<Config, 'COMPOSE_FILE' | 'COMPOSE_PROJECT' | 'COMPOSE_SERVICE' | 'DOCKER_IMAGE' | 'OAUTH_CALLBACK_PORT' | 'claudeCwd'>, extra: Partial<ComposeManagerOptions> = {}): ComposeManagerOptions {
   const dockerDir = findDockerDir();
+  // Port 0 (any free port, tests) has no fixed counterpart: the container keeps compose.yaml's default.
+  const port: Record<string, string> = config.OAUTH_CALLBACK_PORT > 0 ? { CCG_OAUTH_CALLBACK_PORT: String(config.OAUTH_CALLBACK_PORT) } : {};
   return {
     files: resolveComposeFiles(config.COMPOSE_FILE, dockerDir),
     project: config.COMPOSE_PROJECT,
@@ -38,5 +45,6 @@ export function composeOptionsFromConfig(config: Pick<Config, 'COMPOSE_FILE' | '
     workspace: config.claudeCwd,
     ...(dockerDir ? { dockerDir } : {}),
     ...extra,
+    env: { ...port, ...extra.env },
   };
 }

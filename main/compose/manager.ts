@@ -96,7 +96,7 @@ export function createComposeManager(opts: ComposeManagerOptions): ComposeManage
   function commandLine(...args: string[]): string {
     const prefix = (cli?.argv ?? ['docker', 'compose']).join(' ');
     const vars = Object.entries(env)
-      .filter(([k]) => k === 'DOCKER_IMAGE' || k === 'CCG_WORKSPACE' || k === 'DOCKER_HOST')
+      .filter(([k]) => k === 'DOCKER_IMAGE' || k === 'CCG_WORKSPACE' || k === 'CCG_OAUTH_CALLBACK_PORT' || k === 'DOCKER_HOST')
       .map(([k, v]) => `${k}=${shellQuote(v)}`);
     return [...vars, prefix, ...projectArgs().map(shellQuote), ...args].join(' ');
   }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Router, RequestHandler } from 'express';
 import { claudeVersion, resolveClaudeBinary } from './claude/binary.ts';
 import { createSdkRuntime } from './claude/local-runtime.ts';
+import { ProcessTracker } from './claude/orphans.ts';
 import { expectedSessionFromConfig, spareProfileFromConfig } from './claude/spare-pool.ts';
 import type { ClaudeRuntime } from './claude/runtime.ts';
 import type { Config } from './config/schema.ts';
@@ -63,6 +64,8 @@ export class Services {
   private composeTimer: NodeJS.Timeout | null = null;
   readonly startedAt = Date.now();
   readonly logFile: string;
+  /** Local Claude processes while they live, so a start after a crash stops what the dead process left running. */
+  readonly processes: ProcessTracker;
   claudeVersion: string | null = null;
   /** How Claude Code will authenticate (env key/token, or a login's credentials file); null = none found. */
   claudeAuth: string | null = null;
@@ -84,6 +87,7 @@ export class Services {
     const claudeEnv = opts.claudeEnv ?? process.env;
     this.claudeEnv = claudeEnv;
     this.compose = createComposeManager(composeOptionsFromConfig(config));
+    this.processes = new ProcessTracker(path.join(config.DATA_DIR, 'run', 'claude'));
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (config.CLAUDE_RUNTIME === 'docker') {
@@ -93,6 +97,7 @@ export class Services {
       kind: 'local',
       claudePath: config.CLAUDE_PATH,
       baseEnv: claudeEnv,
+      tracker: this.processes,
       spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config) },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
@@ -215,6 +220,8 @@ export class Services {
   /** Loads transcripts, probes Claude Code, starts the OAuth listener and the HTTP gateway. */
   async start(): Promise<void> {
     this.store.init();
+    const orphans = this.processes.reap();
+    if (orphans.length) log.warn(`stopped ${orphans.length} Claude process(es) left running by a gateway that did not shut down (pids ${orphans.join(', ')})`);
     this.claudeVersion = await claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH));
     this.claudeAuth = detectClaudeAuth(this.claudeEnv);
     // Spare Claude processes start now, so the first request is already warm.

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { query, type Options, type SDKMessage, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import { resolveClaudeBinary } from './binary.ts';
+import type { ProcessTracker } from './orphans.ts';
 import { isAlive, killTree, spawnInOwnGroup } from './process-tree.ts';
 import { SparePool, type ExpectedSession, type SpareProfile } from './spare-pool.ts';
 import type { ClaudeRuntime, RunSpec, SpawnHook } from './runtime.ts';
@@ -17,6 +18,8 @@ export interface SdkRuntimeOptions {
   claudePath?: string;
   /** Base environment for Claude (default: this process's env, so ANTHROPIC_* reach it). */
   baseEnv?: NodeJS.ProcessEnv;
+  /** Lists every local Claude process while it lives (crash recovery: see orphans.ts). */
+  tracker?: ProcessTracker;
   /** Pre-started Claude processes for runs with this profile (CLAUDE_SPARE_PROCESSES; local spawn only). */
   spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession };
 }
@@ -66,6 +69,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         spawnInOwnGroup(o, (child) => {
           ownChild = child;
           children.add(child);
+          opts.tracker?.track(child);
           child.once('exit', () => children.delete(child));
           // A custom spawn must drain stderr itself, or a chatty CLI blocks on a full pipe.
           child.stderr?.setEncoding('utf8');
@@ -104,7 +108,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
   };
 
   if (opts.kind !== 'local' || opts.spawnHook || !binary || !opts.spares || opts.spares.count <= 0) return runtime;
-  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, baseEnv: opts.baseEnv ?? process.env, binary });
+  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, baseEnv: opts.baseEnv ?? process.env, binary, tracker: opts.tracker });
   const coldRun = runtime.run.bind(runtime);
   return {
     ...runtime,

@@ -10,6 +10,7 @@ import {
 } from '@anthropic-ai/claude-agent-sdk';
 import type { Config } from '../config/schema.ts';
 import { log, redact } from '../log.ts';
+import type { ProcessTracker } from './orphans.ts';
 import { isAlive, killTree, spawnInOwnGroup } from './process-tree.ts';
 import type { RunSpec } from './runtime.ts';
 
@@ -46,6 +47,8 @@ export interface SparePoolOptions {
   baseEnv: NodeJS.ProcessEnv;
   /** Claude Code executable; the SDK finds its bundled one when null. */
   binary: string | null;
+  /** Lists each spare while it lives (crash recovery: see orphans.ts). */
+  tracker?: ProcessTracker;
   /** Bind spares to this session ahead of time (see ExpectedSession); without it they are claimed per run. */
   expect?: ExpectedSession;
   /**
@@ -473,6 +476,7 @@ export class SparePool {
       spawnClaudeCodeProcess: (o) =>
         spawnInOwnGroup(o, (child) => {
           slot.child = child;
+          this.opts.tracker?.track(child);
           // The SDK waits on a spare's exit from several places (parking-dir cleanup, claim, exited).
           child.setMaxListeners(30);
           child.once('exit', () => this.onExit(slot));

@@ -10,6 +10,7 @@ import { bashThenAnswer, plainAnswer } from '../fixtures/scripts.ts';
 import { startScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { TranscriptBus } from '../../main/transcripts/bus.ts';
 import { TranscriptStore } from '../../main/transcripts/store.ts';
+import { isAlive } from '../../main/claude/process-tree.ts';
 
 async function waitUntil(cond: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -18,6 +19,16 @@ async function waitUntil(cond: () => boolean | Promise<boolean>, ms: number): Pr
     await new Promise((r) => setTimeout(r, 100));
   }
   return cond();
+}
+
+/** Alive and not a zombie waiting for a parent that does not reap (whatever PID 1 does in this sandbox). */
+function running(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 const chat = (gw: TestGateway, stream: boolean) =>
@@ -113,6 +124,7 @@ describe('faults: the gateway itself', () => {
     });
     const env = { ...process.env, ...claudeTestEnv(api.url, path.join(dataDir, 'home')), DATA_DIR: dataDir, GATEWAY_PORT: String(port), OAUTH_CALLBACK_PORT: '0', CLAUDE_ALLOWED_TOOLS: 'Bash', CLAUDE_SPARE_PROCESSES: '0', LOG_LEVEL: 'warn' };
     let child: ChildProcess | null = spawn(process.execPath, ['--import', 'tsx', 'main/headless.ts'], { env, stdio: 'ignore' });
+    let restarted: TestGateway | null = null;
     try {
       assert.ok(await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok).catch(() => false)), 30_000), 'gateway up');
       const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'go' }] }) });
@@ -123,19 +135,31 @@ describe('faults: the gateway itself', () => {
       await new Promise((r) => child!.once('exit', r));
       child = null;
       await res.text().catch(() => '');
+      // Its Claude (own process group) outlives it, still in the middle of the tool.
+      const orphans = fs.readdirSync(path.join(dataDir, 'run', 'claude')).map(Number);
+      assert.equal(orphans.length, 1);
+      assert.ok(running(orphans[0]), 'the killed gateway left its Claude running');
       const before = fs.readFileSync(file, 'utf8').trim().split('\n').length;
-      const store = new TranscriptStore(dataDir, new TranscriptBus());
-      store.init();
+
+      // The next start closes the transcript as interrupted and stops the orphan before serving.
+      restarted = await startTestGateway({ script: plainAnswer('back'), dataDir, api });
+      assert.ok(await waitUntil(() => !running(orphans[0]), 5_000), 'the orphaned Claude was stopped on restart');
+      assert.deepEqual(fs.readdirSync(path.join(dataDir, 'run', 'claude')), []);
+      const store = restarted.services.store;
       const events = store.events(id)!;
       assert.equal(events.length, before + 1, 'every event kept, one end event added');
       assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
       const end = events.at(-1)!;
       assert.ok(end.type === 'end' && end.status === 'interrupted');
       assert.equal(store.summary(id)!.status, 'interrupted');
+      // and a reader that loads the directory afresh sees the same
+      const fresh = new TranscriptStore(dataDir, new TranscriptBus());
+      fresh.init();
+      assert.deepEqual(fresh.events(id), events);
     } finally {
       child?.kill('SIGKILL');
+      await restarted?.close();
       await api.close();
-      // The orphaned Claude of the killed gateway may still be writing its session files for a moment.
       fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
     }
   });

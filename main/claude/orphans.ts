@@ -1,0 +1,98 @@
+/**
+ * Claude processes outlive a gateway that dies without stopping them (kill -9, a crash, power to the app cut): they
+ * lead their own process groups, and a run in the middle of a tool goes on with nobody reading its output. Every
+ * local Claude process is listed while it lives (one file per process under DATA_DIR/run/claude), so the next start
+ * stops what the dead gateway left behind — with every tool it started — before it serves anything.
+ */
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { descendants, isAlive } from './process-tree.ts';
+
+interface Entry {
+  pid: number;
+  /** Identity of the process beside its pid (Linux: its start time), so a reused pid is never killed. */
+  start: string | null;
+  /** The gateway process that started it. */
+  owner: number;
+}
+
+/** Linux: a process's start time (clock ticks since boot, /proc/<pid>/stat field 22); null elsewhere or when gone. */
+export function processStartTime(pid: number): string | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the live process `pid` is still the one listed (on macOS, where no start time was kept: a claude command). */
+function sameProcess(entry: Entry): boolean {
+  if (!isAlive(entry.pid)) return false;
+  if (entry.start !== null) return processStartTime(entry.pid) === entry.start;
+  if (process.platform !== 'darwin') return false;
+  try {
+    return /claude/i.test(execFileSync('ps', ['-o', 'command=', '-p', String(entry.pid)], { encoding: 'utf8', timeout: 2_000 }));
+  } catch {
+    return false;
+  }
+}
+
+export class ProcessTracker {
+  constructor(readonly dir: string) {}
+
+  /** Lists a just-spawned Claude process until it exits. Best effort: a failing disk never fails a run. */
+  track(child: ChildProcess): void {
+    const pid = child.pid;
+    if (!pid || process.platform === 'win32') return; // no process groups to leave behind there
+    const start = processStartTime(pid);
+    const file = path.join(this.dir, String(pid));
+    try {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(file, JSON.stringify({ pid, start, owner: process.pid } satisfies Entry), { mode: 0o600 });
+    } catch {
+      return;
+    }
+    child.once('exit', () => fs.rmSync(file, { force: true }));
+  }
+
+  /**
+   * Stops the processes a dead gateway left behind (SIGKILL to each, its group and its descendants) and forgets
+   * them. Entries of a live gateway (another instance on this data directory) are left alone. Returns the killed pids.
+   */
+  reap(): number[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir).filter((n) => /^\d+$/.test(n));
+    } catch {
+      return [];
+    }
+    const killed: number[] = [];
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      let entry: Entry;
+      try {
+        entry = JSON.parse(fs.readFileSync(file, 'utf8')) as Entry;
+      } catch {
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      // Ours are live runs of this process; a live owner is another instance on this data directory.
+      if (entry.owner === process.pid || isAlive(entry.owner)) continue;
+      if (sameProcess(entry)) {
+        for (const target of [...descendants(entry.pid), entry.pid].flatMap((p) => [-p, p])) {
+          try {
+            process.kill(target, 'SIGKILL');
+          } catch {
+            // not a group leader, or already gone
+          }
+        }
+        killed.push(entry.pid);
+      }
+      fs.rmSync(file, { force: true });
+    }
+    return killed;
+  }
+}

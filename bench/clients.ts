@@ -101,3 +101,53 @@ export function cliStream(binary: string, prompt: string, opts: { cwd: string; e
     });
   });
 }
+
+/**
+ * The floor under any warm figure: the same CLI started ahead of time with stream-json input and left idle for
+ * `idleMs`, then given the prompt. Timed from the prompt's write to the first text token: what Claude Code itself
+ * spends on a prompt once it is running (context, hooks, skills, the API request), which no gateway can skip.
+ */
+export function cliStartedStream(binary: string, prompt: string, opts: { cwd: string; env: NodeJS.ProcessEnv; allowedTools: string[]; idleMs: number }): Promise<Timing> {
+  return new Promise((resolve) => {
+    const child = spawn(binary, ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--allowedTools', opts.allowedTools.join(',')], {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let t0 = Number.NaN;
+    let ttft = Number.NaN;
+    let ttlb = Number.NaN;
+    let text = '';
+    let buf = '';
+    let error: string | null = null;
+    child.stderr.resume();
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line.trim()) continue;
+        const m = JSON.parse(line) as { type: string; is_error?: boolean; result?: string; event?: { type?: string; delta?: { type?: string; text?: string } } };
+        if (m.type === 'stream_event' && m.event?.type === 'content_block_delta' && m.event.delta?.type === 'text_delta' && m.event.delta.text) {
+          if (Number.isNaN(ttft)) ttft = performance.now() - t0;
+          text += m.event.delta.text;
+        } else if (m.type === 'result' && Number.isNaN(ttlb)) {
+          ttlb = performance.now() - t0;
+          if (m.is_error) error = m.result ?? 'error result';
+          child.stdin.end();
+        }
+      }
+    });
+    const timer = setTimeout(() => {
+      t0 = performance.now();
+      child.stdin.write(`${JSON.stringify({ type: 'user', message: { role: 'user', content: prompt }, parent_tool_use_id: null })}\n`);
+    }, opts.idleMs);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (!error && Number.isNaN(ttlb)) error = `exit ${code} before a result`;
+      resolve({ ttft, ttlb, text, error });
+    });
+  });
+}

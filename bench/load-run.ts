@@ -7,9 +7,11 @@
  */
 import { bashThenAnswer } from '../tests/fixtures/scripts.ts';
 import { startTestGateway } from '../tests/helpers/gateway.ts';
+import { startScriptedAnthropic } from '../tests/fixtures/scripted-anthropic.ts';
 
 
 const rssMb = (): number => process.memoryUsage().rss / 1024 / 1024;
+const heapMb = (): number => process.memoryUsage().heapUsed / 1024 / 1024;
 const pct = (xs: number[], p: number): number => {
   if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -56,7 +58,9 @@ async function one(v1: string, kind: Kind, n: number): Promise<Result> {
 export interface LoadFigures { requests: number; answers: number; errors: number; cancelled: number; lost: number; leftover: number; ttftP50: number; ttftP95: number; rssBeforeMb: number; rssAfterMb: number; wallS: number; table: string }
 
 export async function runLoad(N: number, WINDOW_S: number): Promise<LoadFigures> {
-const gw = await startTestGateway({ script: bashThenAnswer('echo load-$((1+1))'), config: { MAX_CONCURRENT_RUNS: 4, MAX_QUEUED_RUNS: N, REQUEST_TIMEOUT_S: 600 } });
+// The scripted model keeps no request log: the memory figures are the gateway's own.
+const api = await startScriptedAnthropic(bashThenAnswer('echo load-$((1+1))'), { keepRequests: 0 });
+const gw = await startTestGateway({ script: bashThenAnswer('echo load-$((1+1))'), api, config: { MAX_CONCURRENT_RUNS: 4, MAX_QUEUED_RUNS: N, REQUEST_TIMEOUT_S: 600 } });
 // Baseline after a warm-up (lazy modules, JIT) and a collection, so the figure is what the load leaves behind.
 await Promise.all([one(gw.v1, 'stream', -1), one(gw.v1, 'non-stream', -2)]);
 for (let i = 0; i < 3; i++) {
@@ -64,6 +68,7 @@ for (let i = 0; i < 3; i++) {
   await new Promise((r) => setTimeout(r, 500));
 }
 const rssBefore = rssMb();
+const heapBefore = heapMb();
 const kinds: Kind[] = ['stream', 'non-stream', 'stream', 'cancel'];
 const started = performance.now();
 const results = await Promise.all(
@@ -82,6 +87,7 @@ for (let i = 0; i < 3; i++) {
   await new Promise((r) => setTimeout(r, 1000));
 }
 const rssAfter = rssMb();
+const heapAfter = heapMb();
 const lost = results.filter((r) => r.outcome === 'lost').length + unrecorded;
 const ttfts = results.filter((r) => r.kind === 'stream' && r.ttftMs !== null).map((r) => r.ttftMs as number);
 const rows: Array<[string, string, string]> = [
@@ -91,9 +97,11 @@ const rows: Array<[string, string, string]> = [
   ['Claude processes left', String(leftover), leftover === 0 ? 'PASS (0)' : 'FAIL (0)'],
   ['TTFT p50 / p95 (stream)', `${pct(ttfts, 50).toFixed(0)} ms / ${pct(ttfts, 95).toFixed(0)} ms`, ''],
   ['RSS before / after', `${rssBefore.toFixed(0)} MB / ${rssAfter.toFixed(0)} MB`, rssAfter <= rssBefore * 1.1 ? 'PASS (≤ +10%)' : 'FAIL (≤ +10%)'],
+  ['JS heap used before / after', `${heapBefore.toFixed(1)} MB / ${heapAfter.toFixed(1)} MB`, ''],
 ];
 const table = ['| figure | value | target |', '|---|---|---|', ...rows.map(([a, b, c]) => `| ${a} | ${b} | ${c} |`)].join('\n');
 await gw.close();
+await api.close();
 return {
   requests: N, answers: results.filter((r) => r.outcome === 'answer').length, errors: results.filter((r) => r.outcome === 'error').length,
   cancelled: results.filter((r) => r.outcome === 'cancelled').length, lost, leftover, ttftP50: pct(ttfts, 50), ttftP95: pct(ttfts, 95),

@@ -65,7 +65,7 @@ function cleanStale() {
   }
 }
 
-async function startPrivateDaemon() {
+export async function startPrivateDaemon() {
   const dockerd = which('dockerd');
   if (!dockerd) throw new Error('dockerd not found');
   if (process.getuid?.() !== 0) throw new Error('a private dockerd needs root');
@@ -100,7 +100,7 @@ function unmountUnder(dir) {
   for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
 }
 
-async function stopDaemon(d) {
+export async function stopDaemon(d) {
   const ids = spawnSync('docker', ['ps', '-aq'], { env: d.env, encoding: 'utf8', timeout: 20_000 }).stdout?.split('\n').filter(Boolean) ?? [];
   if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids], { env: d.env, stdio: 'ignore', timeout: 60_000 });
   if (alive(d.pid)) process.kill(d.pid, 'SIGTERM');

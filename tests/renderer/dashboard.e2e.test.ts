@@ -248,7 +248,8 @@ describe('dashboard in Chromium (headless server, scripted model)', { skip: miss
 
   test('health page: one card per component, Claude Code version, traffic chart', async () => {
     await page.goto(`${gw.baseUrl}/#/health`);
-    for (const name of ['gateway', 'claude', 'transcripts', 'docker']) await page.locator(`[data-component="${name}"]`).waitFor();
+    for (const name of ['gateway', 'claude', 'transcripts', 'oauth-listener', 'docker']) await page.locator(`[data-component="${name}"]`).waitFor();
+    assert.match(await page.locator('[data-component="oauth-listener"]').innerText(), /^OAuth callback listener/);
     assert.equal(await page.locator('[data-component="gateway"]').getAttribute('data-status'), 'ok');
     assert.equal(await page.locator('[data-component="docker"]').getAttribute('data-status'), 'stopped');
     assert.match(await page.locator('[data-component="docker"]').innerText(), /no container needed/);

@@ -11,7 +11,7 @@ const TITLES: Record<string, string> = {
   gateway: 'Gateway (OpenAI API)',
   claude: 'Claude Code',
   transcripts: 'Transcript store',
-  oauth: 'OAuth callback listener',
+  'oauth-listener': 'OAuth callback listener',
   docker: 'Docker engine',
   container: 'Runtime container',
 };

@@ -66,6 +66,7 @@ export class Services {
   readonly logFile: string;
   /** Local Claude processes while they live, so a start after a crash stops what the dead process left running. */
   readonly processes: ProcessTracker;
+  private readonly dockerRuntime: DockerRuntime | null;
   claudeVersion: string | null = null;
   /** How Claude Code will authenticate (env key/token, or a login's credentials file); null = none found. */
   claudeAuth: string | null = null;
@@ -91,7 +92,7 @@ export class Services {
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (config.CLAUDE_RUNTIME === 'docker') {
-      dockerRuntime = createDockerRuntime({ compose: this.compose, hostWorkspace: config.claudeCwd, baseEnv: claudeEnv, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
+      dockerRuntime = createDockerRuntime({ compose: this.compose, hostWorkspace: config.claudeCwd, baseEnv: claudeEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
       this.runtime = dockerRuntime;
     } else this.runtime = createSdkRuntime({
       kind: 'local',
@@ -101,6 +102,7 @@ export class Services {
       spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config) },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
+    this.dockerRuntime = dockerRuntime;
     if (config.CLAUDE_RUNTIME === 'docker') this.registerHealth('docker', () => this.dockerHealth());
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
@@ -222,6 +224,14 @@ export class Services {
     this.store.init();
     const orphans = this.processes.reap();
     if (orphans.length) log.warn(`stopped ${orphans.length} Claude process(es) left running by a gateway that did not shut down (pids ${orphans.join(', ')})`);
+    const docker = this.dockerRuntime;
+    if (docker && typeof docker.killContainerRun === 'function') {
+      // In the background: a docker exec per leftover run must not delay the start (new runs have new ids).
+      void this.processes.reapContainerRuns((c, r) => docker.killContainerRun(c, r)).then(
+        (runs) => { if (runs.length) log.warn(`stopped ${runs.length} Claude run(s) left running in the container by a gateway that did not shut down`); },
+        (err: unknown) => log.warn(`could not check the container for runs left behind: ${redact(String(err))}`),
+      );
+    }
     this.claudeVersion = await claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH));
     this.claudeAuth = detectClaudeAuth(this.claudeEnv);
     // Spare Claude processes start now, so the first request is already warm.

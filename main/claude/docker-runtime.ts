@@ -1,5 +1,6 @@
 import { ComposeError, type ComposeManager } from '../compose/types.ts';
-import { createDockerSpawnHook, type DockerSpawnHook } from './docker-spawn.ts';
+import { createDockerSpawnHook, killRunInContainer, type DockerSpawnHook } from './docker-spawn.ts';
+import type { ProcessTracker } from './orphans.ts';
 import { createSdkRuntime } from './local-runtime.ts';
 import type { ClaudeRuntime } from './runtime.ts';
 
@@ -15,6 +16,8 @@ export interface DockerRuntimeOptions {
   dockerBin?: string;
   killGraceMs?: number;
   onStderr?: (line: string) => void;
+  /** Lists runs while they live (crash recovery: see orphans.ts). */
+  tracker?: ProcessTracker;
   /** How long a container id found by ready() is reused by the next spawn (saves a `docker ps` per request). */
   containerCacheMs?: number;
 }
@@ -23,6 +26,8 @@ export interface DockerRuntime extends ClaudeRuntime {
   readonly kind: 'docker';
   /** The spawn hook (live runs, for diagnostics). */
   readonly spawnHook: DockerSpawnHook;
+  /** Kills what is left of a run in a container (SIGKILL); resolves to the pids signalled. */
+  killContainerRun(container: string, runId: string): Promise<number[]>;
 }
 
 /**
@@ -49,6 +54,7 @@ export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
     ...(o.dockerEnv ? { dockerEnv: o.dockerEnv } : {}),
     ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
     ...(o.onStderr ? { onStderr: o.onStderr } : {}),
+    ...(o.tracker ? { tracker: o.tracker } : {}),
     explainExit: async (containerId) => {
       cached = null;
       try {
@@ -79,5 +85,6 @@ export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
         ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}),
       }).run(spec),
     livePids: () => spawnHook.live().map((p) => p.pid).filter((p): p is number => typeof p === 'number'),
+    killContainerRun: (container, runId) => killRunInContainer({ dockerBin: o.dockerBin, dockerEnv: o.dockerEnv, containerId: container, runId, signal: 'KILL' }),
   };
 }

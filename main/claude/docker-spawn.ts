@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { SpawnOptions, SpawnedProcess } from '@anthropic-ai/claude-agent-sdk';
+import type { ProcessTracker } from './orphans.ts';
 
 /** Marks every process of one run inside the container (inherited by Claude's tool shells and their children). */
 export const RUN_MARKER = 'CCG_RUN_ID';
@@ -83,6 +84,8 @@ export interface DockerExecOptions {
   /** Time between SIGTERM and SIGKILL inside the container. */
   killGraceMs?: number;
   onStderr?: (line: string) => void;
+  /** Lists each run while it lives, so a start after a crash can stop it in the container (see orphans.ts). */
+  tracker?: ProcessTracker;
   /**
    * After a run's client exits non-zero on its own: a sentence naming why when the container itself went away
    * (then passed on as a stderr line, which the gateway puts in its error), or null when it is still running.
@@ -172,6 +175,7 @@ export class DockerClaudeProcess extends EventEmitter implements SpawnedProcess 
     }
     if (this.killed) return this.finish(null, this.killSignal);
     this.containerId = id;
+    this.o.tracker?.trackContainerRun(this.runId, id, this);
     const env = containerEnv(this.spawnOptions.env);
     env[RUN_MARKER] = this.runId;
     const cwd = containerCwd(this.spawnOptions.cwd, this.o.hostWorkspace, this.o.containerWorkspace);

@@ -2,9 +2,11 @@
  * Claude processes outlive a gateway that dies without stopping them (kill -9, a crash, power to the app cut): they
  * lead their own process groups, and a run in the middle of a tool goes on with nobody reading its output. Every
  * local Claude process is listed while it lives (one file per process under DATA_DIR/run/claude), so the next start
- * stops what the dead gateway left behind — with every tool it started — before it serves anything.
+ * stops what the dead gateway left behind — with every tool it started — before it serves anything. Runs inside the
+ * docker runtime's container are listed by their run id (DATA_DIR/run/claude/run-<id>) and stopped the same way.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { descendants, isAlive } from './process-tree.ts';
@@ -16,6 +18,15 @@ interface Entry {
   /** The gateway process that started it. */
   owner: number;
 }
+
+interface ContainerRunEntry {
+  runId: string;
+  container: string;
+  owner: number;
+}
+
+/** Kills a run's processes inside a container (docker-spawn's killRunInContainer); resolves to the pids signalled. */
+export type ContainerRunKiller = (container: string, runId: string) => Promise<number[]>;
 
 /** Linux: a process's start time (clock ticks since boot, /proc/<pid>/stat field 22); null elsewhere or when gone. */
 export function processStartTime(pid: number): string | null {
@@ -56,6 +67,48 @@ export class ProcessTracker {
       return;
     }
     child.once('exit', () => fs.rmSync(file, { force: true }));
+  }
+
+  /** Lists a run inside a container until its docker client reports the exit. */
+  trackContainerRun(runId: string, container: string, run: Pick<EventEmitter, 'once'>): void {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(runId)) return;
+    const file = path.join(this.dir, `run-${runId}`);
+    try {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(file, JSON.stringify({ runId, container, owner: process.pid } satisfies ContainerRunEntry), { mode: 0o600 });
+    } catch {
+      return;
+    }
+    run.once('exit', () => fs.rmSync(file, { force: true }));
+  }
+
+  /**
+   * Stops the container runs a dead gateway left behind (a container since replaced has none left: the kill finds
+   * nothing). Returns the run ids of which something was still running.
+   */
+  async reapContainerRuns(kill: ContainerRunKiller): Promise<string[]> {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir).filter((n) => n.startsWith('run-'));
+    } catch {
+      return [];
+    }
+    const stopped: string[] = [];
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      let entry: ContainerRunEntry;
+      try {
+        entry = JSON.parse(fs.readFileSync(file, 'utf8')) as ContainerRunEntry;
+      } catch {
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      if (entry.owner === process.pid || isAlive(entry.owner)) continue;
+      const pids = await kill(entry.container, entry.runId).catch(() => []);
+      if (pids.length) stopped.push(entry.runId);
+      fs.rmSync(file, { force: true });
+    }
+    return stopped;
   }
 
   /**

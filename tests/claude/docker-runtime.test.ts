@@ -7,6 +7,7 @@ import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { createDockerRuntime, type DockerRuntime } from '../../main/claude/docker-runtime.ts';
 import { containerCommand, containerCwd, containerEnv, createDockerSpawnHook, RUN_MARKER } from '../../main/claude/docker-spawn.ts';
 import { createSdkRuntime } from '../../main/claude/local-runtime.ts';
+import { ProcessTracker } from '../../main/claude/orphans.ts';
 import type { ClaudeRuntime, RunSpec } from '../../main/claude/runtime.ts';
 import { ComposeError } from '../../main/compose/index.ts';
 import { loadConfig } from '../../main/config/load.ts';
@@ -216,6 +217,35 @@ describe('docker runtime: Claude Code inside the compose container (real engine,
     await waitFor(() => claudeProcesses(id).length === 0, 15_000, `all sleeps gone (left: ${claudeProcesses(id).join(' | ')})`);
     assert.equal(p.killed, true);
     assert.equal(hook.live().length, 0);
+  });
+
+  it('a run a dead gateway left in the container is stopped by the next start (ProcessTracker.reapContainerRuns)', async () => {
+    const id = await compose.runningContainer();
+    const trackDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-track-'));
+    const tracker = new ProcessTracker(trackDir);
+    const tracked = createDockerRuntime({ compose, hostWorkspace: workspace, baseEnv, killGraceMs: 1_500, tracker });
+    const run = collect(tracked, spec(workspace, new AbortController(), 'please sleep'));
+    run.catch(() => {});
+    try {
+      await waitFor(() => claudeProcesses(id).some((l) => /^\d+ sleep 30$/.test(l)), 30_000, 'sleep 30 running in the container');
+      const [entry] = fs.readdirSync(trackDir);
+      assert.match(entry ?? '', /^run-[0-9a-f-]{36}$/);
+      const kill = (c: string, r: string): Promise<number[]> => tracked.killContainerRun(c, r);
+      assert.deepEqual(await tracker.reapContainerRuns(kill), [], 'a live run of this process is left alone');
+      assert.ok(claudeProcesses(id).some((l) => /^\d+ sleep 30$/.test(l)));
+
+      // As the next start sees it after a crash: the gateway that listed the run is gone.
+      const file = path.join(trackDir, entry);
+      const listed = JSON.parse(fs.readFileSync(file, 'utf8')) as { runId: string; container: string; owner: number };
+      assert.equal(listed.container, id);
+      fs.writeFileSync(file, JSON.stringify({ ...listed, owner: 2 ** 22 + 1 }));
+      assert.deepEqual(await tracker.reapContainerRuns(kill), [listed.runId]);
+      await waitFor(() => claudeProcesses(id).length === 0, 15_000, `no claude/sleep left in the container (left: ${claudeProcesses(id).join(' | ')})`);
+      await assert.rejects(run);
+      assert.deepEqual(fs.readdirSync(trackDir), []);
+    } finally {
+      fs.rmSync(trackDir, { recursive: true, force: true });
+    }
   });
 
   it('a container killed mid-run ends the iterator with an error; ready() then names the fix', async () => {

@@ -59,6 +59,24 @@ export async function gatewayStream(v1: string, prompt: string, onFirstToken?: (
   return { ttft, ttlb: performance.now() - t0, text, error };
 }
 
+/** Reads the CLI's stream-json stdout: each text delta, then the `result` line (its error text, if any). */
+function onCliOutput(stdout: NodeJS.ReadableStream, on: { text(piece: string): void; result(error: string | null): void }): void {
+  let buf = '';
+  stdout.setEncoding('utf8');
+  stdout.on('data', (d: string) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (!line.trim()) continue;
+      const m = JSON.parse(line) as { type: string; is_error?: boolean; result?: string; event?: { type?: string; delta?: { type?: string; text?: string } } };
+      if (m.type === 'stream_event' && m.event?.type === 'content_block_delta' && m.event.delta?.type === 'text_delta' && m.event.delta.text) on.text(m.event.delta.text);
+      else if (m.type === 'result') on.result(m.is_error ? (m.result ?? 'error result') : null);
+    }
+  });
+}
+
 /** `claude -p … --output-format stream-json --verbose --include-partial-messages`, started fresh. */
 export function cliStream(binary: string, prompt: string, opts: { cwd: string; env: NodeJS.ProcessEnv; allowedTools: string[] }): Promise<Timing> {
   const t0 = performance.now();
@@ -70,29 +88,20 @@ export function cliStream(binary: string, prompt: string, opts: { cwd: string; e
     });
     let ttft = Number.NaN;
     let text = '';
-    let buf = '';
     let stderr = '';
     let resultError: string | null = null;
     let resultAt = Number.NaN;
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!line.trim()) continue;
-        const m = JSON.parse(line) as { type: string; is_error?: boolean; result?: string; event?: { type?: string; delta?: { type?: string; text?: string } } };
-        if (m.type === 'stream_event' && m.event?.type === 'content_block_delta' && m.event.delta?.type === 'text_delta' && m.event.delta.text) {
-          if (Number.isNaN(ttft)) ttft = performance.now() - t0;
-          text += m.event.delta.text;
-        } else if (m.type === 'result') {
-          // The answer's last byte: the CLI may take a moment more to exit, which no client waits for.
-          resultAt = performance.now() - t0;
-          if (m.is_error) resultError = m.result ?? 'error result';
-        }
-      }
+    onCliOutput(child.stdout, {
+      text: (piece) => {
+        if (Number.isNaN(ttft)) ttft = performance.now() - t0;
+        text += piece;
+      },
+      // The answer's last byte: the CLI may take a moment more to exit, which no client waits for.
+      result: (error) => {
+        resultAt = performance.now() - t0;
+        resultError = error;
+      },
     });
     // 'close' comes after stdout's end and the exit.
     child.once('close', (code) => {
@@ -118,27 +127,19 @@ export function cliStartedStream(binary: string, prompt: string, opts: { cwd: st
     let ttft = Number.NaN;
     let ttlb = Number.NaN;
     let text = '';
-    let buf = '';
     let error: string | null = null;
     child.stderr.resume();
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!line.trim()) continue;
-        const m = JSON.parse(line) as { type: string; is_error?: boolean; result?: string; event?: { type?: string; delta?: { type?: string; text?: string } } };
-        if (m.type === 'stream_event' && m.event?.type === 'content_block_delta' && m.event.delta?.type === 'text_delta' && m.event.delta.text) {
-          if (Number.isNaN(ttft)) ttft = performance.now() - t0;
-          text += m.event.delta.text;
-        } else if (m.type === 'result' && Number.isNaN(ttlb)) {
-          ttlb = performance.now() - t0;
-          if (m.is_error) error = m.result ?? 'error result';
-          child.stdin.end();
-        }
-      }
+    onCliOutput(child.stdout, {
+      text: (piece) => {
+        if (Number.isNaN(ttft)) ttft = performance.now() - t0;
+        text += piece;
+      },
+      result: (err) => {
+        if (!Number.isNaN(ttlb)) return;
+        ttlb = performance.now() - t0;
+        error = err;
+        child.stdin.end();
+      },
     });
     const timer = setTimeout(() => {
       t0 = performance.now();

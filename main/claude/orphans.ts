@@ -58,57 +58,13 @@ export class ProcessTracker {
   track(child: ChildProcess): void {
     const pid = child.pid;
     if (!pid || process.platform === 'win32') return; // no process groups to leave behind there
-    const start = processStartTime(pid);
-    const file = path.join(this.dir, String(pid));
-    try {
-      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(file, JSON.stringify({ pid, start, owner: process.pid } satisfies Entry), { mode: 0o600 });
-    } catch {
-      return;
-    }
-    child.once('exit', () => fs.rmSync(file, { force: true }));
+    this.list(String(pid), { pid, start: processStartTime(pid), owner: process.pid } satisfies Entry, child);
   }
 
   /** Lists a run inside a container until its docker client reports the exit. */
   trackContainerRun(runId: string, container: string, run: Pick<EventEmitter, 'once'>): void {
     if (!/^[A-Za-z0-9-]{1,64}$/.test(runId)) return;
-    const file = path.join(this.dir, `run-${runId}`);
-    try {
-      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(file, JSON.stringify({ runId, container, owner: process.pid } satisfies ContainerRunEntry), { mode: 0o600 });
-    } catch {
-      return;
-    }
-    run.once('exit', () => fs.rmSync(file, { force: true }));
-  }
-
-  /**
-   * Stops the container runs a dead gateway left behind (a container since replaced has none left: the kill finds
-   * nothing). Returns the run ids of which something was still running.
-   */
-  async reapContainerRuns(kill: ContainerRunKiller): Promise<string[]> {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.dir).filter((n) => n.startsWith('run-'));
-    } catch {
-      return [];
-    }
-    const stopped: string[] = [];
-    for (const name of names) {
-      const file = path.join(this.dir, name);
-      let entry: ContainerRunEntry;
-      try {
-        entry = JSON.parse(fs.readFileSync(file, 'utf8')) as ContainerRunEntry;
-      } catch {
-        fs.rmSync(file, { force: true });
-        continue;
-      }
-      if (entry.owner === process.pid || isAlive(entry.owner)) continue;
-      const pids = await kill(entry.container, entry.runId).catch(() => []);
-      if (pids.length) stopped.push(entry.runId);
-      fs.rmSync(file, { force: true });
-    }
-    return stopped;
+    this.list(`run-${runId}`, { runId, container, owner: process.pid } satisfies ContainerRunEntry, run);
   }
 
   /**
@@ -116,24 +72,8 @@ export class ProcessTracker {
    * them. Entries of a live gateway (another instance on this data directory) are left alone. Returns the killed pids.
    */
   reap(): number[] {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.dir).filter((n) => /^\d+$/.test(n));
-    } catch {
-      return [];
-    }
     const killed: number[] = [];
-    for (const name of names) {
-      const file = path.join(this.dir, name);
-      let entry: Entry;
-      try {
-        entry = JSON.parse(fs.readFileSync(file, 'utf8')) as Entry;
-      } catch {
-        fs.rmSync(file, { force: true });
-        continue;
-      }
-      // Ours are live runs of this process; a live owner is another instance on this data directory.
-      if (entry.owner === process.pid || isAlive(entry.owner)) continue;
+    for (const { file, entry } of this.orphaned<Entry>((n) => /^\d+$/.test(n))) {
       if (sameProcess(entry)) {
         for (const target of [...descendants(entry.pid), entry.pid].flatMap((p) => [-p, p])) {
           try {
@@ -147,5 +87,51 @@ export class ProcessTracker {
       fs.rmSync(file, { force: true });
     }
     return killed;
+  }
+
+  /**
+   * Stops the container runs a dead gateway left behind (a container since replaced has none left: the kill finds
+   * nothing). Returns the run ids of which something was still running.
+   */
+  async reapContainerRuns(kill: ContainerRunKiller): Promise<string[]> {
+    const stopped: string[] = [];
+    for (const { file, entry } of this.orphaned<ContainerRunEntry>((n) => n.startsWith('run-'))) {
+      const pids = await kill(entry.container, entry.runId).catch(() => []);
+      if (pids.length) stopped.push(entry.runId);
+      fs.rmSync(file, { force: true });
+    }
+    return stopped;
+  }
+
+  private list(name: string, entry: Entry | ContainerRunEntry, until: Pick<EventEmitter, 'once'>): void {
+    const file = path.join(this.dir, name);
+    try {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(file, JSON.stringify(entry), { mode: 0o600 });
+    } catch {
+      return;
+    }
+    until.once('exit', () => fs.rmSync(file, { force: true }));
+  }
+
+  /** Entries whose owner is gone. Ours are live runs of this process; a live owner is another instance here. */
+  private orphaned<T extends { owner: number }>(match: (name: string) => boolean): Array<{ file: string; entry: T }> {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir).filter(match);
+    } catch {
+      return [];
+    }
+    const out: Array<{ file: string; entry: T }> = [];
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      try {
+        const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+        if (entry.owner !== process.pid && !isAlive(entry.owner)) out.push({ file, entry });
+      } catch {
+        fs.rmSync(file, { force: true }); // unreadable: nothing to act on
+      }
+    }
+    return out;
   }
 }

@@ -12,12 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { loadConfig } from '../../main/config/load.ts';
 import { MCP_PATHS, type ListenerHealth, type LoginSnapshot, type McpActionResult, type McpServersResponse } from '../../main/contract/mcp-api.ts';
 import { loadOrCreateAdminToken } from '../../main/control/admin-token.ts';
 import { pickFreePort } from '../../main/oauth/callback-port.ts';
 import { buildServices, type Services } from '../../main/services.ts';
-import { dockerCli, dockerDir, dockerSkip, forceRemoveProject, makeWorkspace, testImage, uniqueProject } from '../fixtures/docker-env.ts';
+import { dockerCli, dockerGatewayConfig, dockerSkip, forceRemoveProject, makeWorkspace, uniqueProject } from '../fixtures/docker-env.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
 import { startScriptedAnthropic, toolResultText, type Script, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from '../helpers/gateway.ts';
@@ -98,18 +97,7 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
     callbackPort = await pickFreePort('127.0.0.1');
     // The product's own wiring: Services builds the compose manager, the docker runtime and the OAuth services from
     // this config; nothing is injected. Host network so the container reaches the fixtures on 127.0.0.1.
-    const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, {
-      GATEWAY_PORT: 0,
-      OAUTH_CALLBACK_PORT: callbackPort,
-      CLAUDE_RUNTIME: 'docker',
-      CLAUDE_CWD: workspace,
-      CLAUDE_ALLOWED_TOOLS: 'Bash',
-      CLAUDE_SPARE_PROCESSES: 0,
-      COMPOSE_FILE: [path.join(dockerDir, 'compose.yaml'), path.join(dockerDir, 'compose.hostnet.yaml')].join(path.delimiter),
-      COMPOSE_PROJECT: project,
-      DOCKER_IMAGE: testImage(),
-      LOG_LEVEL: 'warn',
-    });
+    const config = dockerGatewayConfig({ dataDir, project, workspace, oauthCallbackPort: callbackPort });
     services = await buildServices(config, { claudeEnv: { ...process.env, ...claudeTestEnv(api.url, home) }, consoleLog: false });
     await services.start();
     assert.equal(services.runtime.kind, 'docker');

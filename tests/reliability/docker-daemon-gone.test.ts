@@ -10,9 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../main/config/load.ts';
 import { buildServices, type Services } from '../../main/services.ts';
-import { dockerDir, dockerSkip, makeWorkspace, repoRoot, testImage, uniqueProject } from '../fixtures/docker-env.ts';
+import { dockerGatewayConfig, dockerSkip, makeWorkspace, repoRoot, testImage, uniqueProject } from '../fixtures/docker-env.ts';
 import { startScriptedAnthropic, toolResultText, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from '../helpers/gateway.ts';
 
@@ -74,18 +73,7 @@ describe('fault: docker daemon gone mid-run (own daemon, real claude in the cont
     });
     workspace = makeWorkspace();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-daemon-gone-'));
-    const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, {
-      GATEWAY_PORT: 0,
-      OAUTH_CALLBACK_PORT: 0,
-      CLAUDE_RUNTIME: 'docker',
-      CLAUDE_CWD: workspace,
-      CLAUDE_ALLOWED_TOOLS: 'Bash',
-      CLAUDE_SPARE_PROCESSES: 0,
-      COMPOSE_FILE: [path.join(dockerDir, 'compose.yaml'), path.join(dockerDir, 'compose.hostnet.yaml')].join(path.delimiter),
-      COMPOSE_PROJECT: project,
-      DOCKER_IMAGE: testImage(),
-      LOG_LEVEL: 'warn',
-    });
+    const config = dockerGatewayConfig({ dataDir, project, workspace });
     services = await buildServices(config, { claudeEnv: { ...process.env, ...claudeTestEnv(api.url, path.join(dataDir, 'home')) }, consoleLog: false });
     await services.start();
     await services.compose.up({ timeoutMs: 120_000 });

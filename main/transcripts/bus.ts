@@ -24,7 +24,9 @@ export class TranscriptBus {
   publish(event: TranscriptEvent): BusEvent {
     const item: BusEvent = { id: this.nextId++, event };
     this.ring.push(item);
-    if (this.ring.length > this.ringSize) this.ring.splice(0, this.ring.length - this.ringSize);
+    // Trimmed in bulk once it holds half as much again: a splice per event of a full ring would move every element
+    // each time (O(ring) per token delta once the gateway has seen ringSize events).
+    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.ringSize);
     this.emitter.emit('event', item);
     return item;
   }
@@ -34,6 +36,11 @@ export class TranscriptBus {
     const first = this.ring[0];
     const complete = !first || first.id <= lastId + 1;
     return { events: this.ring.filter((e) => e.id > lastId), complete };
+  }
+
+  /** Most events the ring holds before it drops the oldest down to ringSize. */
+  get capacity(): number {
+    return this.ringSize + (this.ringSize >> 1);
   }
 
   get lastId(): number {

@@ -85,7 +85,7 @@ describe('live SSE stream', () => {
     const stored = gw.services.store.events(done.requestId) ?? [];
     const oldCursor = `${gw.control.bootId}.1`;
     // Overflow the bus ring with another request's events: event 2.. of `done` are no longer replayable.
-    for (let i = 0; i < 20_050; i++) {
+    for (let i = 0; i < gw.services.bus.capacity + 50; i++) {
       gw.services.bus.publish({ type: 'text_delta', text: 'x', parentToolUseId: null, requestId: 'synthetic_flood', seq: i + 1, ts: new Date().toISOString() });
     }
     const r = await SseReader.open(`${gw.baseUrl}/api/stream?view=events&requestId=${done.requestId}`, { ...auth(), 'last-event-id': oldCursor });

@@ -80,4 +80,16 @@ describe('transcript store', () => {
     assert.equal(r.complete, true);
     assert.equal(bus.since(1).complete, false);
   });
+
+  it('bus ring keeps the latest ringSize events at least, and at most half as many again (trimmed in bulk)', () => {
+    const bus = new TranscriptBus(10);
+    for (let i = 1; i <= 100; i++) {
+      bus.publish({ ...req, requestId: 'r', seq: i, ts: '' });
+      const held = bus.since(0).events.map((e) => e.id);
+      assert.ok(held.length >= Math.min(i, 10) && held.length <= 15, `after ${i}: ${held.length} held`);
+      assert.deepEqual(held, Array.from({ length: held.length }, (_, k) => i - held.length + 1 + k), 'the newest, contiguous');
+    }
+    assert.equal(bus.since(90).complete, true);
+    assert.deepEqual(bus.since(90).events.map((e) => e.id), [91, 92, 93, 94, 95, 96, 97, 98, 99, 100]);
+  });
 });

@@ -114,6 +114,7 @@ export class Services {
       claudePath: resolveClaudeBinary(config.CLAUDE_PATH),
       checkAdminToken: (t) => t !== null && tokenMatches(adminToken, t),
       log,
+      tracker: this.processes,
       ...(opts.openUrl ? { openUrl: opts.openUrl } : {}),
       ...(dockerRuntime ? { docker: { exec: dockerExec(() => this.compose.runningContainer()), spawnHook: dockerRuntime.spawnHook } } : {}),
     });

@@ -13,6 +13,7 @@
 import { query, type McpServerStatus, type Options, type Query, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { ChildProcess } from 'node:child_process';
 import { z } from 'zod';
+import type { ProcessTracker } from '../claude/orphans.ts';
 import { isAlive, killTree, spawnInOwnGroup } from '../claude/process-tree.ts';
 import type { SpawnHook } from '../claude/runtime.ts';
 
@@ -66,6 +67,8 @@ export interface SdkControlSessionOptions {
   cwd: string;
   /** The docker runtime's spawn hook, to run Claude Code inside the container. */
   spawnHook?: SpawnHook;
+  /** Lists the local process while it lives (crash recovery, see claude/orphans.ts). */
+  tracker?: ProcessTracker;
 }
 
 export function sdkControlSessionFactory(opts: SdkControlSessionOptions): ControlSessionFactory {
@@ -89,6 +92,7 @@ export function sdkControlSessionFactory(opts: SdkControlSessionOptions): Contro
     const spawnLocal: SpawnHook = (o) =>
       spawnInOwnGroup(o, (c) => {
         child = c;
+        opts.tracker?.track(c);
         exited = new Promise((r) => c.once('exit', () => r()));
         c.stderr?.setEncoding('utf8');
         c.stderr?.on('data', onStderr);

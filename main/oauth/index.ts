@@ -3,6 +3,7 @@
  * validated config. The composition root calls `createOAuthServices(...)`, then `start()` (never throws: a busy port
  * is reported in `health()`), mounts `mcpRouter(oauth)` under its admin-guarded control API, and `stop()` on exit.
  */
+import type { ProcessTracker } from '../claude/orphans.ts';
 import type { SpawnHook } from '../claude/runtime.ts';
 import type { Config } from '../config/schema.ts';
 import type { ComponentHealth } from '../health/gateway-health.ts';
@@ -26,6 +27,8 @@ export interface OAuthServicesDeps {
   log?: OAuthLogger;
   /** Docker runtime only: exec into the running container, and the runtime's spawn hook. */
   docker?: { exec: ContainerExec; spawnHook: SpawnHook };
+  /** Lists local login sessions' Claude processes while they live (crash recovery, see claude/orphans.ts). */
+  tracker?: ProcessTracker;
   /** Overrides for tests. */
   loginTimeoutMs?: number;
 }
@@ -57,7 +60,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
   });
 
   const cwd = docker ? '/workspace' : config.claudeCwd;
-  const sessions = sdkControlSessionFactory({ claudePath: deps.claudePath, env: deps.claudeEnv, cwd: config.claudeCwd, ...(docker ? { spawnHook: docker.spawnHook } : {}) });
+  const sessions = sdkControlSessionFactory({ claudePath: deps.claudePath, env: deps.claudeEnv, cwd: config.claudeCwd, ...(docker ? { spawnHook: docker.spawnHook } : {}), ...(deps.tracker ? { tracker: deps.tracker } : {}) });
   const driver = new McpLoginDriver({
     runtime: docker ? 'docker' : 'local',
     sessions,

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveClaudeBinary } from '../../main/claude/binary.ts';
+import { ProcessTracker } from '../../main/claude/orphans.ts';
 import { sdkControlSessionFactory } from '../../main/oauth/control-session.ts';
 import { OAuthCallbackListener } from '../../main/oauth/listener.ts';
 import { McpLoginDriver, type LoginEvent } from '../../main/oauth/login-driver.ts';
@@ -71,10 +72,10 @@ describe('MCP login driver (real Claude Code, local runtime)', { timeout: 420_00
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 
-  const driverWith = (opts: { timeoutMs?: number; browser?: (url: string) => void }): McpLoginDriver =>
+  const driverWith = (opts: { timeoutMs?: number; browser?: (url: string) => void; tracker?: ProcessTracker }): McpLoginDriver =>
     new McpLoginDriver({
       runtime: 'local',
-      sessions: sdkControlSessionFactory({ claudePath, env, cwd: home }),
+      sessions: sdkControlSessionFactory({ claudePath, env, cwd: home, ...(opts.tracker ? { tracker: opts.tracker } : {}) }),
       listener,
       callbackPort: 0,
       timeoutMs: opts.timeoutMs,
@@ -148,9 +149,14 @@ describe('MCP login driver (real Claude Code, local runtime)', { timeout: 420_00
 
   test('timeout: failed, the pending state is withdrawn, a late callback is refused and not relayed', async () => {
     let authUrl = '';
-    const driver = driverWith({ timeoutMs: 1500, browser: (url) => { authUrl = url; } });
+    // The login's Claude process is listed for crash recovery while it waits, and no longer once the login ended.
+    const tracker = new ProcessTracker(path.join(home, 'run-claude'));
+    let listedWhileWaiting: string[] = [];
+    const driver = driverWith({ timeoutMs: 1500, tracker, browser: (url) => { authUrl = url; listedWhileWaiting = fs.readdirSync(tracker.dir); } });
     const failedBefore = listener.health().failed;
     const snap = await driver.start('keeper_deny').result;
+    assert.equal(listedWhileWaiting.length, 1, 'the waiting session is listed');
+    assert.deepEqual(fs.readdirSync(tracker.dir), [], 'and forgotten once it exited');
     assert.equal(snap.step, 'failed');
     assert.match(snap.reason ?? '', /timed out/);
     assert.equal(listener.health().pendingLogins.length, 0);

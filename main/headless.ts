@@ -1,8 +1,8 @@
+import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
-import type { Config } from './config/schema.ts';
-import { installControlApi } from './control/install.ts';
+import { defaultDataDir, type Config } from './config/schema.ts';
 import { log } from './log.ts';
-import { buildServices } from './services.ts';
+import { describeConfigProblem, EXIT_CONFIG } from './shell/config-error.ts';
 
 /**
  * Entry without Electron: the gateway, its control API and the dashboard in plain Node. `npm start` falls back to it
@@ -14,13 +14,13 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`Invalid configuration — ${err.message}`);
-      process.exit(78);
+      const problem = describeConfigProblem(err, process.env, defaultDataDir());
+      console.error(`Invalid configuration — ${problem.detail}`);
+      process.exit(EXIT_CONFIG);
     }
     throw err;
   }
-  const services = await buildServices(config, { consoleLog: true });
-  const control = installControlApi(services);
+  const { services, control, shutdown: stopAll } = await buildApp(config, { consoleLog: true });
   await services.start();
   if (services.gatewayState !== 'running') {
     log.error('the gateway could not start; other services keep running (see above)');
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info(`${sig}: stopping (running requests get up to 10 s)`);
-    void services.stop({ graceMs: 10_000 }).then(() => process.exit(0));
+    void stopAll(10_000, (r) => log.info(`stop step ${r.id}: ${r.outcome} in ${r.ms} ms`)).then(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

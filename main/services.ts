@@ -21,9 +21,11 @@ import { createDockerRuntime, type DockerRuntime } from './claude/docker-runtime
 import { composeOptionsFromConfig, createComposeManager, type ComposeManager, type ComposeStatus } from './compose/index.ts';
 import { loadOrCreateAdminToken, tokenMatches } from './control/admin-token.ts';
 import { adminAuth, localOnly } from './control/guard.ts';
+import { dockerOffRouter } from './control/docker-off.ts';
 import { dockerRouter } from './control/docker-router.ts';
 import { dockerExec } from './oauth/docker-relay.ts';
 import { createOAuthServices, type OAuthServices } from './oauth/index.ts';
+import { describeOwner, findPortOwner } from './oauth/port-owner.ts';
 import { mcpRouter } from './oauth/routes.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { TranscriptStore } from './transcripts/store.ts';
@@ -57,7 +59,8 @@ export class Services {
   readonly taskLimiter: RunLimiter;
   readonly executor: RunExecutor;
   readonly conversations: ConversationMap;
-  readonly compose: ComposeManager;
+  /** Built only for the docker runtime: a local-runtime install needs no docker/ folder and no docker CLI. */
+  readonly compose: ComposeManager | null;
   readonly oauth: OAuthServices | null;
   private composeStatus: ComposeStatus | null = null;
   private readonly claudeEnv: NodeJS.ProcessEnv;
@@ -71,6 +74,8 @@ export class Services {
   /** How Claude Code will authenticate (env key/token, or a login's credentials file); null = none found. */
   claudeAuth: string | null = null;
   private server: http.Server | null = null;
+  /** Why the listener could not bind (the desktop window offers another port when it is EADDRINUSE). */
+  listenFailure: { port: number; code: string; holder: string | null } | null = null;
   private state: GatewayState = 'stopped';
   private stateReason: string | null = null;
   /** /v1 accepts new requests. The listener outlives a gateway stop: the control API and dashboard live on it. */
@@ -87,12 +92,13 @@ export class Services {
     this.store = new TranscriptStore(config.DATA_DIR, this.bus, (err) => log.error(`transcript store cannot write: ${err.message}`));
     const claudeEnv = opts.claudeEnv ?? process.env;
     this.claudeEnv = claudeEnv;
-    this.compose = createComposeManager(composeOptionsFromConfig(config));
+    const compose = config.CLAUDE_RUNTIME === 'docker' ? createComposeManager(composeOptionsFromConfig(config)) : null;
+    this.compose = compose;
     this.processes = new ProcessTracker(path.join(config.DATA_DIR, 'run', 'claude'));
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
-    else if (config.CLAUDE_RUNTIME === 'docker') {
-      dockerRuntime = createDockerRuntime({ compose: this.compose, hostWorkspace: config.claudeCwd, baseEnv: claudeEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
+    else if (compose) {
+      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, baseEnv: claudeEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
       this.runtime = dockerRuntime;
     } else this.runtime = createSdkRuntime({
       kind: 'local',
@@ -103,7 +109,7 @@ export class Services {
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
     this.dockerRuntime = dockerRuntime;
-    if (config.CLAUDE_RUNTIME === 'docker') this.registerHealth('docker', () => this.dockerHealth());
+    if (compose) this.registerHealth('docker', () => this.dockerHealth(compose));
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
     // The OAuth driver runs Claude where the runtime does: in docker it needs the container's exec + spawn hook.
@@ -116,7 +122,7 @@ export class Services {
       log,
       tracker: this.processes,
       ...(opts.openUrl ? { openUrl: opts.openUrl } : {}),
-      ...(dockerRuntime ? { docker: { exec: dockerExec(() => this.compose.runningContainer()), spawnHook: dockerRuntime.spawnHook } } : {}),
+      ...(dockerRuntime && compose ? { docker: { exec: dockerExec(() => compose.runningContainer()), spawnHook: dockerRuntime.spawnHook } } : {}),
     });
     if (this.oauth) {
       const oauth = this.oauth;
@@ -129,7 +135,7 @@ export class Services {
     // Docker runtime controls (status, up/down/restart, logs): same guard, also before the /api router.
     this.mount('/api/docker', localOnly({}));
     this.mount('/api/docker', adminAuth(() => adminToken));
-    this.mount('/api/docker', dockerRouter({ compose: this.compose, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose() }));
+    this.mount('/api/docker', compose ? dockerRouter({ compose, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose() }) : dockerOffRouter(() => this.runtime.kind));
     this.models = new ModelCatalog(config);
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
     this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);
@@ -165,6 +171,11 @@ export class Services {
 
   get gatewayStateReason(): string | null {
     return this.stateReason;
+  }
+
+  /** This process's own server is listening (its URL is real, not just the configured port). */
+  get listening(): boolean {
+    return this.server !== null;
   }
 
   get url(): string {
@@ -205,17 +216,18 @@ export class Services {
     };
   }
 
-  private dockerHealth(): ComponentHealth {
+  private dockerHealth(compose: ComposeManager): ComponentHealth {
     const st = this.composeStatus;
     const since = st?.checkedAt ?? new Date(this.startedAt).toISOString();
     if (!st) return { name: 'docker', status: 'starting', reason: 'checking the container…', since };
     const status = st.overall === 'running' ? 'ok' : st.overall === 'starting' ? 'starting' : st.overall === 'stopped' ? 'stopped' : 'error';
-    const reason = st.problem ? `${st.problem.reason} Fix: ${st.problem.fix}` : st.overall === 'stopped' ? `container not running. Fix: ${this.compose.commandLine('up', '-d')}` : null;
+    const reason = st.problem ? `${st.problem.reason} Fix: ${st.problem.fix}` : st.overall === 'stopped' ? `container not running. Fix: ${compose.commandLine('up', '-d')}` : null;
     return { name: 'docker', status, reason, since, details: { project: st.project, services: st.services, compose: st.compose } };
   }
 
   /** Re-reads the container's state (docker runtime); the health view shows the last reading. */
   async refreshCompose(): Promise<ComposeStatus> {
+    if (!this.compose) throw new Error('no container: Claude Code runs locally (CLAUDE_RUNTIME=local)');
     this.composeStatus = await this.compose.status({ timeoutMs: 15_000 });
     return this.composeStatus;
   }
@@ -237,7 +249,7 @@ export class Services {
     this.claudeAuth = detectClaudeAuth(this.claudeEnv);
     // Spare Claude processes start now, so the first request is already warm.
     this.runtime.start?.();
-    if (this.config.CLAUDE_RUNTIME === 'docker') {
+    if (this.compose) {
       await this.refreshCompose().catch(() => null);
       this.composeTimer = setInterval(() => void this.refreshCompose().catch(() => null), 10_000);
       this.composeTimer.unref();
@@ -293,12 +305,16 @@ export class Services {
       });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      const reason = e.code === 'EADDRINUSE' ? `port ${this.config.GATEWAY_PORT} is already in use (set GATEWAY_PORT)` : e.message;
+      const port = this.config.GATEWAY_PORT;
+      const holder = e.code === 'EADDRINUSE' ? describeOwner(await findPortOwner(port)) : null;
+      this.listenFailure = { port, code: e.code ?? 'error', holder };
+      const reason = e.code === 'EADDRINUSE' ? `port ${port} is already in use by ${holder} (set GATEWAY_PORT)` : e.message;
       this.setState('error', reason);
       log.error(`gateway cannot listen: ${reason}`);
       return;
     }
     this.server = server;
+    this.listenFailure = null;
     this.serving = true;
     this.setState('running');
     log.info(`gateway listening on ${this.url} (OpenAI base URL ${this.url}/v1)`);

@@ -80,6 +80,29 @@ for (const [state, colour] of Object.entries(TRAY_STATES)) {
   }
 }
 
+// macOS: monochrome template images (Electron treats `…Template.png` as one), state by shape, not colour.
+const templateSvg = fs.readFileSync(path.join(build, 'icons', 'tray-template.svg'), 'utf8');
+for (const state of Object.keys(TRAY_STATES)) {
+  for (const badge of [false, true]) {
+    let svg = templateSvg;
+    if (state === 'starting') svg = svg.replace('stroke-linecap="round"/>', 'stroke-linecap="round" stroke-dasharray="5 4"/>');
+    if (state === 'stopped') svg = svg.replace('<path id="arch"', '<path id="arch" opacity="0.4"');
+    if (state === 'error') svg = svg.replace('<g id="error" display="none">', '<g id="error">').replace('<path id="arch"', '<path id="arch" opacity="0.55"');
+    if (badge) svg = svg.replace('<g id="badge" display="none">', '<g id="badge">');
+    const name = `tray-${state}${badge ? '-badge' : ''}Template`;
+    outputs.set(`tray/${name}.png`, render(svg, 16));
+    outputs.set(`tray/${name}@2x.png`, render(svg, 32));
+  }
+}
+// Windows: one .ico per tray icon (16/24/32 for 100–200% scaling); Electron loads .ico directly.
+for (const [state, colour] of Object.entries(TRAY_STATES)) {
+  for (const badge of [false, true]) {
+    let svg = traySvg.replaceAll(TRAY_BASE_COLOUR, colour);
+    if (!badge) svg = svg.replace('<g id="badge">', '<g id="badge" display="none">');
+    outputs.set(`tray/tray-${state}${badge ? '-badge' : ''}.ico`, ico([16, 24, 32].map((s) => [s, render(svg, s)])));
+  }
+}
+
 let stale = 0;
 for (const [rel, data] of outputs) {
   const file = path.join(build, rel);

@@ -1,22 +1,14 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { findResourceDir } from '../app-paths.ts';
 import type { Config } from '../config/schema.ts';
 import type { ComposeManagerOptions } from './manager.ts';
 
 /**
- * The app's docker/ folder (Dockerfile + compose files): found by walking up from this module, so it works from
- * the source tree and from a build that ships docker/ next to its code (electron-builder extraResources).
+ * The app's docker/ folder (Dockerfile + compose files): beside the installed app (electron-builder extraResources —
+ * the docker CLI cannot read inside app.asar) or in the checkout.
  */
-export function findDockerDir(from: string = path.dirname(fileURLToPath(import.meta.url))): string | null {
-  let dir = from;
-  for (;;) {
-    const candidate = path.join(dir, 'docker', 'compose.yaml');
-    if (fs.existsSync(candidate)) return path.dirname(candidate);
-    const up = path.dirname(dir);
-    if (up === dir) return null;
-    dir = up;
-  }
+export function findDockerDir(opts: { appRoot?: string; resourcesPath?: string | undefined } = {}): string | null {
+  return findResourceDir('docker', 'compose.yaml', opts);
 }
 
 /** COMPOSE_FILE is a path list like compose's own (':' on POSIX, ';' on Windows); empty = docker/compose.yaml. */

@@ -15,6 +15,8 @@ export const BRIDGE_CHANNELS = {
   control: 'ccg:control',
   openExternal: 'ccg:open-external',
   appInfo: 'ccg:app-info',
+  setGatewayPort: 'ccg:set-gateway-port',
+  relaunch: 'ccg:relaunch',
 } as const;
 
 export interface ControlEndpoint {
@@ -23,6 +25,26 @@ export interface ControlEndpoint {
   /** Bearer token the control API requires (`Authorization: Bearer <token>`). */
   token: string;
 }
+
+/**
+ * Where the control API stands. The URL and token are handed over only once this process's own server listens, with
+ * the port it really bound: before that there is nothing of ours to talk to, and a port held by another program
+ * must never receive the token.
+ */
+export type ControlState =
+  | ({ state: 'ready' } & ControlEndpoint)
+  | { state: 'starting' }
+  | {
+      state: 'unavailable';
+      /** For people: "Port 8000 is in use by pid 4242 (python3)." */
+      reason: string;
+      /** The port that could not be bound, when that is the problem (the page then offers another one). */
+      port: number | null;
+      /** Who holds it, when the OS says ("pid 4242 (python3)"). */
+      holder: string | null;
+    };
+
+export type SetPortResult = { ok: true; port: number; file: string; restartRequired: true } | { ok: false; message: string };
 
 export interface AppInfo {
   /** The app's own version (package.json). */
@@ -34,10 +56,14 @@ export interface AppInfo {
 }
 
 export interface GatewayBridge {
-  getControl(): Promise<ControlEndpoint>;
-  /** Opens an http(s)/mailto URL in the system browser; resolves false when the URL was refused. */
+  getControl(): Promise<ControlState>;
+  /** Opens an http(s) URL in the system browser; resolves false when the URL was refused. */
   openExternal(url: string): Promise<boolean>;
   getAppInfo(): Promise<AppInfo>;
+  /** Saves GATEWAY_PORT in the config file (applied on restart): the way out when the port is taken. */
+  setGatewayPort(port: number): Promise<SetPortResult>;
+  /** Restarts the app (after a saved port change). */
+  relaunch(): Promise<void>;
 }
 
 /** What the renderer can read off `window` (absent in a plain browser, i.e. headless mode). */

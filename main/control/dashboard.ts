@@ -1,16 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appFile } from '../app-paths.ts';
 import express, { type Request, type Response, type Router } from 'express';
 
 /** dist/renderer of the app: found from the package root, so it works from source (tsx), from dist/ and in an asar. */
 export function defaultDashboardDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'dist', 'renderer');
-    dir = path.dirname(dir);
-  }
-  return path.resolve('dist', 'renderer');
+  return appFile('dist', 'renderer');
 }
 
 export function isDashboardBuilt(dir: string): boolean {

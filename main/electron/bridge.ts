@@ -1,26 +1,43 @@
-/** The main-process side of the preload bridge (main/contract/bridge.ts): three handlers, each checking its caller. */
-import { app, ipcMain, shell, type IpcMainInvokeEvent } from 'electron';
-import { BRIDGE_CHANNELS, type AppInfo, type ControlEndpoint } from '../contract/bridge.ts';
-import { ipcSenderAllowed, isSafeExternalUrl, originOf } from '../shell/window-rules.ts';
+/** The main-process side of the preload bridge (main/contract/bridge.ts): each handler checks its caller first. */
+import { app, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { BRIDGE_CHANNELS, type AppInfo, type ControlState, type SetPortResult } from '../contract/bridge.ts';
+import { ipcSenderAllowed } from '../shell/window-rules.ts';
 import { log } from '../log.ts';
+import { openExternal } from './open-external.ts';
 
-export function registerBridge(deps: { controlUrl: () => string; adminToken: () => string }): void {
-  const allowed = (e: IpcMainInvokeEvent) => {
-    const ok = ipcSenderAllowed(e.senderFrame?.url, originOf(deps.controlUrl()) ?? 'null');
+export interface BridgeDeps {
+  /** 'ready' (URL + token) only once our own server listens; see ControlState. */
+  control: () => ControlState;
+  setGatewayPort: (port: number) => SetPortResult;
+  relaunch: () => void;
+}
+
+export function registerBridge(deps: BridgeDeps): void {
+  // Only the app's own page (its private scheme), never a page on the gateway's port or anywhere else.
+  const allowed = (e: IpcMainInvokeEvent): boolean => {
+    const ok = ipcSenderAllowed(e.senderFrame?.url);
     if (!ok) log.warn(`bridge call refused from ${e.senderFrame?.url ?? 'a destroyed frame'}`);
     return ok;
   };
-  ipcMain.handle(BRIDGE_CHANNELS.control, (e): ControlEndpoint => {
+  ipcMain.handle(BRIDGE_CHANNELS.control, (e): ControlState => {
     if (!allowed(e)) throw new Error('not allowed');
-    return { url: deps.controlUrl(), token: deps.adminToken() };
+    return deps.control();
   });
   ipcMain.handle(BRIDGE_CHANNELS.openExternal, async (e, url: unknown): Promise<boolean> => {
-    if (!allowed(e) || typeof url !== 'string' || !isSafeExternalUrl(url)) return false;
-    await shell.openExternal(url);
-    return true;
+    if (!allowed(e) || typeof url !== 'string') return false;
+    return openExternal(url);
   });
   ipcMain.handle(BRIDGE_CHANNELS.appInfo, (e): AppInfo => {
     if (!allowed(e)) throw new Error('not allowed');
     return { version: app.getVersion(), platform: process.platform, electron: process.versions.electron ?? '' };
+  });
+  ipcMain.handle(BRIDGE_CHANNELS.setGatewayPort, (e, port: unknown): SetPortResult => {
+    if (!allowed(e)) throw new Error('not allowed');
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, message: 'A port is a whole number from 1 to 65535.' };
+    return deps.setGatewayPort(port);
+  });
+  ipcMain.handle(BRIDGE_CHANNELS.relaunch, (e): void => {
+    if (!allowed(e)) throw new Error('not allowed');
+    deps.relaunch();
   });
 }

@@ -1,6 +1,7 @@
 /** Renders a TrayModel with Electron's Tray; every decision was already made in main/shell/tray-model.ts. */
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electron';
-import { sameModel, type MenuItemModel, type TrayAction, type TrayModel } from '../shell/tray-model.ts';
+import { trayClickOpensDashboard } from '../shell/tray-host.ts';
+import { PRODUCT_NAME, sameModel, type MenuItemModel, type TrayAction, type TrayModel } from '../shell/tray-model.ts';
 import { trayIconPath } from './paths.ts';
 
 function toTemplate(items: readonly MenuItemModel[], dispatch: (a: TrayAction) => void): MenuItemConstructorOptions[] {
@@ -30,8 +31,10 @@ export class TrayView {
     onActivate: () => void,
   ) {
     this.tray = new Tray(nativeImage.createFromPath(trayIconPath(initial.icon)));
-    // macOS/Windows: a click opens the dashboard, the menu is on right click. Linux AppIndicators only show the menu.
-    this.tray.on('click', onActivate);
+    // Windows: a click opens the dashboard, the menu is on right click. macOS: a click opens the menu (menu-bar
+    // convention, done by Electron once a context menu is set). Linux StatusNotifier hosts show the menu themselves.
+    if (trayClickOpensDashboard(process.platform)) this.tray.on('click', onActivate);
+    this.tray.setToolTip(PRODUCT_NAME);
     this.render(initial);
   }
 
@@ -45,6 +48,7 @@ export class TrayView {
     this.model = model;
     if (!prev || prev.icon !== model.icon) this.tray.setImage(nativeImage.createFromPath(trayIconPath(model.icon)));
     if (!prev || prev.tooltip !== model.tooltip) this.tray.setToolTip(model.tooltip);
+    // The menu is rebuilt only when what it shows changed: rebuilding closes a menu the user has open.
     if (!prev || JSON.stringify(prev.menu) !== JSON.stringify(model.menu)) {
       this.tray.setContextMenu(Menu.buildFromTemplate(toTemplate(model.menu, this.dispatch)));
     }

@@ -11,6 +11,8 @@ export const shellPrefsSchema = z.object({
   keepRunningInTray: z.boolean().default(true),
   /** Open the dashboard window when the app starts (not when started at login, which starts in the tray). */
   showWindowOnStart: z.boolean().default(true),
+  /** The "no system tray: the app runs as a window" notice was shown (it is said once). */
+  noTrayNoticeShown: z.boolean().default(false),
 });
 
 export type ShellPrefs = z.output<typeof shellPrefsSchema>;

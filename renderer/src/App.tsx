@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { BRIDGE_GLOBAL, type BridgeHost } from '../../main/contract/bridge.ts';
 import type { InfoResponse } from '../../main/contract/control-api.ts';
 import { ErrorBox, StatusBadge } from './components/common.tsx';
 import { ApiError, ControlClient } from './lib/api.ts';
@@ -43,6 +44,50 @@ function TokenGate({ target, refused, onToken }: { target: ControlTarget; refuse
         <button type="submit" className="btn primary">
           Open dashboard
         </button>
+      </form>
+    </div>
+  );
+}
+
+/**
+ * Electron, when this app's own server could not listen (another program holds the port): say who, and offer another
+ * port — saved to the config file and applied on restart — so the app is never stuck without its own settings.
+ */
+function ServerUnavailable({ problem }: { problem: NonNullable<ControlTarget['unavailable']> }): ReactNode {
+  const [port, setPort] = useState(String(problem.port !== null ? problem.port + 1 : 8001));
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const bridge = (window as unknown as BridgeHost)[BRIDGE_GLOBAL];
+  const save = (e: FormEvent): void => {
+    e.preventDefault();
+    if (!bridge) return;
+    void bridge.setGatewayPort(Number(port)).then((r) =>
+      setResult(r.ok ? { ok: true, text: `Saved port ${r.port} in ${r.file}. Restart the app to use it.` } : { ok: false, text: r.message }),
+    );
+  };
+  return (
+    <div className="center">
+      <form className="card gate" onSubmit={save} data-testid="server-unavailable">
+        <h2>The gateway cannot start</h2>
+        <p>{problem.reason}</p>
+        {problem.port !== null ? (
+          <>
+            <p>Choose another port for the gateway (OpenWebUI and n8n then use it in their base URL):</p>
+            <input type="number" min={1} max={65535} value={port} onChange={(e) => setPort(e.target.value)} aria-label="Gateway port" />
+            <button type="submit" className="btn primary">
+              Save port
+            </button>
+          </>
+        ) : null}
+        {result ? (
+          <p className={result.ok ? 'muted' : 'error'} role="status">
+            {result.text}
+          </p>
+        ) : null}
+        {result?.ok && bridge ? (
+          <button type="button" className="btn" onClick={() => void bridge.relaunch()}>
+            Restart now
+          </button>
+        ) : null}
       </form>
     </div>
   );
@@ -191,6 +236,7 @@ export function App(): ReactNode {
   }, []);
   if (fatal) return <ErrorBox title="Cannot start the dashboard" message={fatal} />;
   if (!target) return <div className="center muted">Loading…</div>;
+  if (target.unavailable) return <ServerUnavailable problem={target.unavailable} />;
   if (!token) {
     return (
       <TokenGate

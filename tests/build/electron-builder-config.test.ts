@@ -77,8 +77,37 @@ test('packaged entry points are the ones the build emits', async () => {
   assert.ok(tsconfig.include.some((p) => p.startsWith('main/electron')), 'tsconfig.electron.json compiles main/electron');
   assert.ok(fs.existsSync(path.join(root, 'main/electron/main.ts')));
   assert.ok(fs.existsSync(path.join(root, 'preload/index.cts')));
-  const unpack = (c.asarUnpack as string[]).join(' ');
-  assert.match(unpack, /claude-agent-sdk/, 'the native claude binary is unpacked from app.asar');
+  const unpack = c.asarUnpack as string[];
+  assert.deepEqual(unpack, ['node_modules/@anthropic-ai/claude-agent-sdk*/**'], 'the native claude binary is unpacked from app.asar, and no glob names a package that is not a dependency');
+});
+
+test('docker/ ships beside app.asar (the docker CLI cannot read inside it), with the compose file the runtime opens', async () => {
+  const c = await load();
+  const extra = (c.extraResources ?? []) as Array<string | { from?: string; to?: string }>;
+  assert.ok(extra.some((e) => typeof e !== 'string' && e.from === 'docker' && e.to === 'docker'), 'extraResources: docker → resources/docker');
+  assert.ok(fs.existsSync(path.join(root, 'docker', 'compose.yaml')) && fs.existsSync(path.join(root, 'docker', 'Dockerfile')));
+});
+
+test('the after-pack hook that ships only the target\'s Claude binary is wired, and signing/notarization read the environment', async () => {
+  const c = await load();
+  assert.equal(c.afterPack, './build/hooks/after-pack.mjs');
+  assert.ok(fs.existsSync(path.join(root, 'build/hooks/after-pack.mjs')));
+  assert.equal(c.mac?.hardenedRuntime, true);
+  assert.equal(c.mac?.notarize, true);
+  assert.ok(fs.existsSync(path.join(root, String(c.mac?.entitlements))));
+  // no credential is stored in the config: CSC_LINK / APPLE_* come from the environment
+  const raw = fs.readFileSync(path.join(root, 'electron-builder.yml'), 'utf8');
+  assert.doesNotMatch(raw, /^\s*(cscLink|cscKeyPassword|appleId|password|certificatePassword)\s*:/m);
+});
+
+test('runtime dependencies hold only what the app runs: test fixtures\' libraries are devDependencies', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  assert.ok(!('@modelcontextprotocol/sdk' in pkg.dependencies), '@modelcontextprotocol/sdk is only used by tests/fixtures');
+  assert.ok('@modelcontextprotocol/sdk' in pkg.devDependencies);
+  for (const dep of Object.keys(pkg.dependencies)) {
+    const used = spawnSync('grep', ['-rlq', '--include=*.ts', `from '${dep}`, 'main', 'preload'], { cwd: root });
+    assert.equal(used.status, 0, `${dep} is imported by the app (main/ or preload/)`);
+  }
 });
 
 test('icons: Linux set 16..1024, Windows .ico, macOS .icns, all real images of the right size', async () => {

@@ -12,7 +12,6 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { BridgeHost } from '../../main/contract/bridge.ts';
 import { displayAvailable, electronSwitches, findElectronBinary } from '../../main/shell/electron-binary.ts';
-import type { TestHooksHost } from '../../main/shell/test-hooks.ts';
 
 const root = process.cwd();
 
@@ -79,6 +78,7 @@ test('Electron app: dashboard window, tray follows stop/start, clean quit', { ti
   const { startScriptedAnthropic } = await import('../fixtures/scripted-anthropic.ts');
   const { plainAnswer } = await import('../fixtures/scripts.ts');
 
+  fs.mkdirSync(path.join(root, 'test-results', 'electron'), { recursive: true });
   const api = await startScriptedAnthropic(plainAnswer('hello from the tray test'));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-electron-e2e-'));
   t.after(async () => {
@@ -91,7 +91,6 @@ test('Electron app: dashboard window, tray follows stop/start, clean quit', { ti
     OAUTH_CALLBACK_PORT: '0',
     CLAUDE_ALLOWED_TOOLS: 'Bash',
     LOG_LEVEL: 'warn',
-    CCG_E2E: '1',
   });
 
   const app = await electron.launch({
@@ -105,37 +104,37 @@ test('Electron app: dashboard window, tray follows stop/start, clean quit', { ti
   app.process().once('exit', () => { exited = true; });
   t.after(async () => { if (!exited) await app.close().catch(() => undefined); });
 
-  // the window shows the dashboard, served by the control API, with the bridge in place
+  // the window shows the app's own page (its private scheme, never the gateway's port), with the bridge in place
   const page = await app.firstWindow({ timeout: 60_000 });
-  const controlUrl = await until(() => app.evaluate(() => (globalThis as TestHooksHost).__ccgShell?.controlUrl() ?? ''), (u) => u.startsWith('http://127.0.0.1:'));
-  await page.waitForURL((u) => u.origin === new URL(controlUrl).origin, { timeout: 30_000 });
-  assert.ok((await page.locator('body').innerText()).trim().length > 0, 'the dashboard rendered something');
-  const bridged = await page.evaluate(async () => {
-    const b = (window as unknown as BridgeHost).ccg;
-    if (!b) return null;
-    return { control: await b.getControl(), info: await b.getAppInfo(), keys: Object.keys(b).sort() };
-  });
+  await page.waitForURL((u) => u.protocol === 'ccg-app:' && u.host === 'dashboard', { timeout: 30_000 });
+  const bridged = await until(
+    () => page.evaluate(async () => {
+      const b = (window as unknown as BridgeHost).ccg;
+      if (!b) return null;
+      return { control: await b.getControl(), info: await b.getAppInfo(), keys: Object.keys(b).sort() };
+    }),
+    (v) => v === null || v.control.state !== 'starting',
+  );
   assert.ok(bridged, 'window.ccg is exposed by the preload');
-  assert.equal(bridged.control.url, controlUrl);
-  assert.deepEqual(bridged.keys, ['getAppInfo', 'getControl', 'openExternal']);
+  assert.ok(bridged.control.state === 'ready', `the bridge hands over the control API once it listens: ${JSON.stringify(bridged.control)}`);
+  const { url: controlUrl, token } = bridged.control;
+  assert.match(controlUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.deepEqual(bridged.keys, ['getAppInfo', 'getControl', 'openExternal', 'relaunch', 'setGatewayPort']);
   assert.equal(bridged.info.platform, process.platform);
   const nodeVisible = await page.evaluate(() => typeof (globalThis as { require?: unknown }).require !== 'undefined' || typeof (globalThis as { process?: unknown }).process !== 'undefined');
   assert.equal(nodeVisible, false, 'no Node in the renderer');
+  await page.getByText('Transcripts').first().waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: path.join(root, 'test-results', 'electron', 'window.png') });
 
-  // the tray follows the gateway
-  const icon = () => app.evaluate(() => (globalThis as TestHooksHost).__ccgShell?.trayModel()?.icon ?? null);
-  assert.equal(await until(icon, (i) => i === 'tray-running'), 'tray-running');
-  const tooltip = await app.evaluate(() => (globalThis as TestHooksHost).__ccgShell?.trayModel()?.tooltip ?? '');
-  assert.match(tooltip, /Claude Code Gateway: running\nAPI :\d+/);
-  await app.evaluate(() => (globalThis as TestHooksHost).__ccgShell?.dispatch({ type: 'gateway.stop' }));
-  assert.equal(await until(icon, (i) => i === 'tray-stopped'), 'tray-stopped');
-  await app.evaluate(() => (globalThis as TestHooksHost).__ccgShell?.dispatch({ type: 'gateway.start' }));
-  assert.equal(await until(icon, (i) => i === 'tray-running'), 'tray-running');
-  const gatewayUrl = await app.evaluate(() => (globalThis as TestHooksHost).__ccgShell?.gatewayUrl() ?? '');
-  assert.equal((await fetch(`${gatewayUrl}/health`)).status, 200);
+  // the gateway stops and starts from the control API the window uses; the listener (and the window) stay up
+  const headers = { authorization: `Bearer ${token}` };
+  assert.equal((await fetch(`${controlUrl}/api/gateway/stop`, { method: 'POST', headers })).status, 200);
+  assert.equal((await fetch(`${controlUrl}/v1/models`)).status, 503);
+  assert.equal((await fetch(`${controlUrl}/api/gateway/start`, { method: 'POST', headers })).status, 200);
+  assert.equal((await fetch(`${controlUrl}/health`)).status, 200);
 
-  // Quit from the tray: the process ends by itself with code 0
+  // Quit: the quit sequence runs and the process ends by itself with code 0
   const exitCode = new Promise<number | null>((resolve) => app.process().once('exit', (code) => resolve(code)));
-  await app.evaluate(() => { void (globalThis as TestHooksHost).__ccgShell?.dispatch({ type: 'quit' }); }).catch(() => undefined);
+  await app.evaluate(({ app: electronApp }) => electronApp.quit()).catch(() => undefined);
   assert.equal(await exitCode, 0);
 });

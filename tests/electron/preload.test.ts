@@ -38,16 +38,20 @@ test('preload exposes exactly the typed bridge, wired to the contract channels',
   assert.deepEqual(required, ['electron']);
   assert.deepEqual([...exposed.keys()], [BRIDGE_GLOBAL]);
   const bridge = exposed.get(BRIDGE_GLOBAL) as Record<string, (...a: unknown[]) => Promise<unknown>>;
-  assert.deepEqual(Object.keys(bridge).sort(), ['getAppInfo', 'getControl', 'openExternal']);
+  assert.deepEqual(Object.keys(bridge).sort(), ['getAppInfo', 'getControl', 'openExternal', 'relaunch', 'setGatewayPort']);
   assert.ok(Object.isFrozen(bridge));
 
   assert.equal(await bridge.getControl(), `reply:${BRIDGE_CHANNELS.control}`);
   assert.equal(await bridge.getAppInfo(), `reply:${BRIDGE_CHANNELS.appInfo}`);
   assert.equal(await bridge.openExternal({ toString: () => 'https://example.test/' }), `reply:${BRIDGE_CHANNELS.openExternal}`);
+  assert.equal(await bridge.setGatewayPort('8001'), `reply:${BRIDGE_CHANNELS.setGatewayPort}`);
+  assert.equal(await bridge.relaunch(), `reply:${BRIDGE_CHANNELS.relaunch}`);
   assert.deepEqual(invoked, [
     [BRIDGE_CHANNELS.control],
     [BRIDGE_CHANNELS.appInfo],
-    // whatever the page passes, only a string crosses the bridge
+    // whatever the page passes, only a string / a number crosses the bridge
     [BRIDGE_CHANNELS.openExternal, 'https://example.test/'],
+    [BRIDGE_CHANNELS.setGatewayPort, 8001],
+    [BRIDGE_CHANNELS.relaunch],
   ]);
 });

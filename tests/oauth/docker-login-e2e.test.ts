@@ -101,14 +101,16 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
     services = await buildServices(config, { claudeEnv: { ...process.env, ...claudeTestEnv(api.url, home) }, consoleLog: false });
     await services.start();
     assert.equal(services.runtime.kind, 'docker');
-    await services.compose.up({ timeoutMs: 120_000 });
-    containerId = await services.compose.runningContainer();
+    const compose = services.compose;
+    assert.ok(compose, 'the docker runtime builds its compose manager');
+    await compose.up({ timeoutMs: 120_000 });
+    containerId = await compose.runningContainer();
     adminToken = loadOrCreateAdminToken(dataDir).token;
   });
 
   after(async () => {
     await services?.stop({ graceMs: 0 }).catch(() => {});
-    await services?.compose.down({ removeVolumes: true }).catch(() => {});
+    await services?.compose?.down({ removeVolumes: true }).catch(() => {});
     forceRemoveProject(project);
     await fx?.close();
     await api?.close();

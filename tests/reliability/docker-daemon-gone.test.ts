@@ -76,6 +76,7 @@ describe('fault: docker daemon gone mid-run (own daemon, real claude in the cont
     const config = dockerGatewayConfig({ dataDir, project, workspace });
     services = await buildServices(config, { claudeEnv: { ...process.env, ...claudeTestEnv(api.url, path.join(dataDir, 'home')) }, consoleLog: false });
     await services.start();
+    assert.ok(services.compose, 'the docker runtime builds its compose manager');
     await services.compose.up({ timeoutMs: 120_000 });
   });
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { APP_ORIGIN, APP_START_URL } from '../../main/shell/app-protocol.ts';
 import {
   closeDecision,
-  dashboardCsp,
-  dashboardUrl,
   ipcSenderAllowed,
+  isAppUrl,
   isSafeExternalUrl,
   navigationDecision,
   originOf,
@@ -13,51 +13,38 @@ import {
   windowOpenDecision,
 } from '../../main/shell/window-rules.ts';
 
-const app = 'http://127.0.0.1:43121';
-
-test('navigation stays in the app only on its exact origin', () => {
-  assert.equal(navigationDecision('http://127.0.0.1:43121/', app), 'allow');
-  assert.equal(navigationDecision('http://127.0.0.1:43121/runs/abc?x=1#y', app), 'allow');
-  // same host, other port or scheme, or a look-alike host: not the app
-  assert.equal(navigationDecision('http://127.0.0.1:8000/v1/models', app), 'external');
-  assert.equal(navigationDecision('https://127.0.0.1:43121/', app), 'external');
-  assert.equal(navigationDecision('http://localhost:43121/', app), 'external');
-  assert.equal(navigationDecision('http://127.0.0.1.evil.test:43121/', app), 'external');
-  assert.equal(navigationDecision('http://127.0.0.1:43121.evil.test/', app), 'deny'); // not even a valid URL
-  assert.equal(navigationDecision('https://github.com/login/oauth/authorize?client_id=1', app), 'external');
+test('navigation stays in the app only on its own scheme and host — never on the gateway port', () => {
+  assert.equal(navigationDecision(APP_START_URL), 'allow');
+  assert.equal(navigationDecision(`${APP_ORIGIN}/index.html#/transcripts/abc`), 'allow');
+  // the gateway's own port is NOT the app: another program may hold it
+  assert.equal(navigationDecision('http://127.0.0.1:8000/'), 'external');
+  assert.equal(navigationDecision('ccg-app://evil/index.html'), 'deny');
+  assert.equal(navigationDecision('ccg-app://dashboard:99/index.html'), 'deny');
+  assert.equal(navigationDecision('ccg-app://user@dashboard/index.html'), 'deny');
+  assert.equal(navigationDecision('https://github.com/login/oauth/authorize?client_id=1'), 'external');
 });
 
-test('only http(s)/mailto ever leave the app; other schemes are dropped', () => {
-  for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'data:text/html,<b>x', 'vscode://x', 'smb://host/share', 'not a url', '']) {
-    assert.equal(navigationDecision(url, app), 'deny', url);
+test('only http(s) ever leave the app; every other scheme is dropped', () => {
+  for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'data:text/html,<b>x', 'vscode://x', 'smb://host/share', 'mailto:a@b.test', 'ccg-app://dashboard/', 'not a url', '', 'http://']) {
     assert.equal(windowOpenDecision(url), 'deny', url);
     assert.equal(isSafeExternalUrl(url), false, url);
   }
+  for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'vscode://x', '']) assert.equal(navigationDecision(url), 'deny', url);
   assert.equal(isSafeExternalUrl('https://user:pw@example.test/'), false);
-  assert.equal(isSafeExternalUrl('mailto:someone@example.test'), true);
   assert.equal(windowOpenDecision('https://docs.example.test/page'), 'external');
   // window.open of the app's own page still never makes a second app window
-  assert.equal(windowOpenDecision(`${app}/other`), 'external');
+  assert.equal(windowOpenDecision(APP_START_URL), 'deny');
 });
 
-test('IPC is answered only for the dashboard origin', () => {
-  assert.ok(ipcSenderAllowed(`${app}/`, app));
-  assert.ok(!ipcSenderAllowed('https://example.test/', app));
-  assert.ok(!ipcSenderAllowed('file:///tmp/x.html', app));
-  assert.ok(!ipcSenderAllowed(undefined, app));
-});
-
-test('CSP forbids inline/eval scripts, foreign connections, framing and plugins', () => {
-  const csp = dashboardCsp();
-  const directives = new Map(csp.split(';').map((d) => { const [k, ...v] = d.trim().split(/\s+/); return [k, v.join(' ')]; }));
-  assert.equal(directives.get('script-src'), "'self'");
-  assert.equal(directives.get('default-src'), "'self'");
-  assert.equal(directives.get('connect-src'), "'self'");
-  assert.equal(directives.get('object-src'), "'none'");
-  assert.equal(directives.get('frame-ancestors'), "'none'");
-  assert.equal(directives.get('base-uri'), "'none'");
-  assert.doesNotMatch(csp, /unsafe-eval|\*/);
-  assert.doesNotMatch(directives.get('script-src') ?? '', /unsafe-inline/);
+test('IPC is answered only for the app\'s own page', () => {
+  assert.ok(ipcSenderAllowed(APP_START_URL));
+  assert.ok(ipcSenderAllowed(`${APP_ORIGIN}/index.html#/health`));
+  // a foreign page on the configured port is exactly what must never get the admin token
+  assert.ok(!ipcSenderAllowed('http://127.0.0.1:8000/'));
+  assert.ok(!ipcSenderAllowed('https://example.test/'));
+  assert.ok(!ipcSenderAllowed('file:///tmp/x.html'));
+  assert.ok(!ipcSenderAllowed(undefined));
+  assert.ok(isAppUrl(APP_ORIGIN));
 });
 
 test('web preferences isolate the renderer', () => {
@@ -72,24 +59,25 @@ test('web preferences isolate the renderer', () => {
 });
 
 test('permissions: only clipboard writes from the app', () => {
-  assert.ok(permissionAllowed('clipboard-sanitized-write', `${app}/`, app));
-  assert.ok(!permissionAllowed('media', `${app}/`, app));
-  assert.ok(!permissionAllowed('notifications', `${app}/`, app));
-  assert.ok(!permissionAllowed('clipboard-sanitized-write', 'https://example.test/', app));
+  assert.ok(permissionAllowed('clipboard-sanitized-write', APP_START_URL));
+  assert.ok(permissionAllowed('clipboard-sanitized-write', APP_ORIGIN));
+  assert.ok(!permissionAllowed('media', APP_START_URL));
+  assert.ok(!permissionAllowed('notifications', APP_START_URL));
+  assert.ok(!permissionAllowed('clipboard-sanitized-write', 'http://127.0.0.1:8000/'));
 });
 
-test('close hides to tray, unless quitting, tray-less, or the user wants close to quit', () => {
-  assert.equal(closeDecision({ quitting: false, keepRunningInTray: true, trayAvailable: true }), 'hide');
-  assert.equal(closeDecision({ quitting: true, keepRunningInTray: true, trayAvailable: true }), 'close');
-  assert.equal(closeDecision({ quitting: false, keepRunningInTray: false, trayAvailable: true }), 'quit');
-  assert.equal(closeDecision({ quitting: false, keepRunningInTray: true, trayAvailable: false }), 'quit');
+test('close hides to tray; without a tray (or when the user wants close to quit) it quits, asking while requests run', () => {
+  const base = { quitting: false, keepRunningInTray: true, trayAvailable: true, activeRuns: 0 };
+  assert.equal(closeDecision(base), 'hide');
+  assert.equal(closeDecision({ ...base, activeRuns: 3 }), 'hide');
+  assert.equal(closeDecision({ ...base, quitting: true }), 'close');
+  assert.equal(closeDecision({ ...base, keepRunningInTray: false }), 'quit');
+  assert.equal(closeDecision({ ...base, trayAvailable: false }), 'quit');
+  assert.equal(closeDecision({ ...base, trayAvailable: false, activeRuns: 1 }), 'confirm-quit');
+  assert.equal(closeDecision({ ...base, trayAvailable: false, activeRuns: 1, quitting: true }), 'close');
 });
 
-test('dashboard URL and origins', () => {
-  assert.equal(dashboardUrl('http://127.0.0.1:43121'), 'http://127.0.0.1:43121/');
-  assert.equal(dashboardUrl('http://127.0.0.1:43121//'), 'http://127.0.0.1:43121/');
-  assert.equal(dashboardUrl('http://127.0.0.1:43121', 'a b+c'), 'http://127.0.0.1:43121/#token=a%20b%2Bc');
-  assert.equal(navigationDecision(dashboardUrl('http://127.0.0.1:43121', 'tok'), app), 'allow');
+test('origins', () => {
   assert.equal(originOf('http://127.0.0.1:43121/x'), 'http://127.0.0.1:43121');
   assert.equal(originOf('file:///x'), null);
 });

@@ -1,4 +1,4 @@
-import { BRIDGE_GLOBAL, type BridgeHost } from '../../../main/contract/bridge.ts';
+import { BRIDGE_GLOBAL, type BridgeHost, type ControlState } from '../../../main/contract/bridge.ts';
 
 const TOKEN_KEY = 'ccg.adminToken';
 const API_KEY = 'ccg.controlUrl';
@@ -10,6 +10,8 @@ export interface ControlTarget {
   token: string | null;
   /** Where the token came from, for the "no token" screen. */
   source: 'bridge' | 'url' | 'session' | 'none';
+  /** Electron only: the app's own server could not listen (e.g. the port is taken): the page says so instead. */
+  unavailable?: Extract<ControlState, { state: 'unavailable' }>;
 }
 
 /**
@@ -20,7 +22,13 @@ export interface ControlTarget {
 export async function resolveControlTarget(): Promise<ControlTarget> {
   const bridge = (window as unknown as BridgeHost)[BRIDGE_GLOBAL];
   if (bridge) {
-    const c = await bridge.getControl();
+    // The bridge answers 'starting' until our own server listens: wait for it rather than guess a URL.
+    let c = await bridge.getControl();
+    while (c.state === 'starting') {
+      await new Promise((r) => setTimeout(r, 250));
+      c = await bridge.getControl();
+    }
+    if (c.state === 'unavailable') return { url: '', token: null, source: 'bridge', unavailable: c };
     return { url: c.url.replace(/\/+$/, ''), token: c.token, source: 'bridge' };
   }
   const frag = new URLSearchParams(window.location.hash.replace(/^#\/?/, ''));

@@ -1,0 +1,1 @@
+export default function afterPack(context: { appOutDir: string; electronPlatformName: string; arch: number }): Promise<void>;

@@ -67,8 +67,8 @@ export function killTree(child: ChildProcess, graceMs = 1000): void {
 }
 
 /**
- * SIGKILL to a process that is not our child and its whole tree, in one round (crash recovery: what a dead gateway
- * left running has no grace period coming).
+ * SIGKILL to a process and its whole tree in one round, no grace period: what a dead gateway left running (crash
+ * recovery), a login shell past its timeout.
  */
 export function killTreeNow(pid: number): void {
   const platform = process.platform;

@@ -9,7 +9,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { descendants, isAlive } from './process-tree.ts';
+import { isAlive, killTreeNow } from './process-tree.ts';
 
 interface Entry {
   pid: number;
@@ -75,13 +75,7 @@ export class ProcessTracker {
     const killed: number[] = [];
     for (const { file, entry } of this.orphaned<Entry>((n) => /^\d+$/.test(n))) {
       if (sameProcess(entry)) {
-        for (const target of [...descendants(entry.pid), entry.pid].flatMap((p) => [-p, p])) {
-          try {
-            process.kill(target, 'SIGKILL');
-          } catch {
-            // not a group leader, or already gone
-          }
-        }
+        killTreeNow(entry.pid);
         killed.push(entry.pid);
       }
       fs.rmSync(file, { force: true });

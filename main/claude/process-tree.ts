@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import type { SpawnOptions, SpawnedProcess } from '@anthropic-ai/claude-agent-sdk';
+import { descendantsIn, killPlan, type KillSignal, type KillStep } from './kill-plan.ts';
+import { readProcessTable } from './process-table.ts';
 
 /**
  * Spawns Claude Code as the leader of its own process group so that cancelling a request can kill the whole tree
@@ -20,63 +21,58 @@ export function spawnInOwnGroup(options: SpawnOptions, onChild: (child: ChildPro
 }
 
 /**
- * Every descendant of a process (Linux: /proc parent links). Claude's Bash tool starts commands in their own session,
- * so they leave Claude's process group: signalling the group alone would miss them.
+ * Every descendant of a process (Linux: /proc, macOS/BSD: ps; none on Windows). Claude's Bash tool starts commands in
+ * their own session, so they leave Claude's process group: signalling the group alone would miss them.
  */
 export function descendants(root: number): number[] {
-  if (process.platform !== 'linux') return [];
-  const children = new Map<number, number[]>();
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(e));
-      children.set(ppid, list);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length) {
-    for (const c of children.get(stack.pop() as number) ?? []) {
-      out.push(c);
-      stack.push(c);
-    }
-  }
-  return out;
+  return descendantsIn(readProcessTable(), root);
 }
 
-/** SIGTERM to the group and every descendant (and their groups), SIGKILL to whatever is left a second later. */
+/** Carries out one round of a kill plan. Failures are expected (gone already, not a group leader) and ignored. */
+function execute(steps: KillStep[], onCommandFailed: () => void): void {
+  for (const step of steps) {
+    if ('command' in step) {
+      const [file, ...args] = step.command;
+      if (file) execFile(file, args, { windowsHide: true, timeout: 10_000 }, (err) => { if (err) onCommandFailed(); });
+      continue;
+    }
+    try {
+      process.kill(step.target, step.signal);
+    } catch {
+      // already gone, or not a group leader
+    }
+  }
+}
+
+/**
+ * Stops a process and its whole tree: SIGTERM to the group, every descendant and their groups, SIGKILL to whatever
+ * is left `graceMs` later (POSIX); `taskkill /T /F` on Windows. Returns at once.
+ */
 export function killTree(child: ChildProcess, graceMs = 1000): void {
   const pid = child.pid;
   if (!pid) return;
-  const known = new Set<number>(descendants(pid));
-  const signalAll = (sig: NodeJS.Signals): void => {
-    if (process.platform === 'win32') {
-      child.kill(sig);
-      return;
-    }
-    for (const d of descendants(pid)) known.add(d);
-    for (const target of [-pid, pid, ...[...known].flatMap((d) => [-d, d])]) {
-      try {
-        process.kill(target, sig);
-      } catch {
-        // already gone, or not a group leader
-      }
-    }
+  const platform = process.platform;
+  const known = new Set<number>();
+  const round = (signal: KillSignal): void => {
+    const table = readProcessTable(platform);
+    // Read before signalling: once a parent dies its children are re-parented and no longer linked to the root.
+    for (const d of descendantsIn(table, pid)) known.add(d);
+    // taskkill missing or refused: at least the top process goes.
+    execute(killPlan({ platform, pid, table, signal, known }), () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
   };
-  signalAll('SIGTERM');
-  const t = setTimeout(() => signalAll('SIGKILL'), graceMs);
+  round('SIGTERM');
+  if (platform === 'win32') return;
+  const t = setTimeout(() => round('SIGKILL'), graceMs);
   t.unref();
+}
+
+/**
+ * SIGKILL to a process and its whole tree in one round, no grace period: what a dead gateway left running (crash
+ * recovery), a login shell past its timeout.
+ */
+export function killTreeNow(pid: number): void {
+  const platform = process.platform;
+  execute(killPlan({ platform, pid, table: readProcessTable(platform), signal: 'SIGKILL' }), () => undefined);
 }
 
 export function isAlive(pid: number): boolean {

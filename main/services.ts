@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Router, RequestHandler } from 'express';
@@ -27,6 +26,7 @@ import { dockerExec } from './oauth/docker-relay.ts';
 import { createOAuthServices, type OAuthServices } from './oauth/index.ts';
 import { describeOwner, findPortOwner } from './oauth/port-owner.ts';
 import { mcpRouter } from './oauth/routes.ts';
+import { claudeCredentialSource } from './health/claude-credentials.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { TranscriptStore } from './transcripts/store.ts';
 import { APP_VERSION } from './version.ts';
@@ -44,6 +44,8 @@ export interface BuildOptions {
   oauth?: boolean;
   /** Log to console too (headless: yes; tests: no). */
   consoleLog?: boolean;
+  /** Variables that came from the login shell (desktop launches), so Health can say where credentials came from. */
+  fromLoginShell?: ReadonlySet<string>;
 }
 
 /**
@@ -64,6 +66,7 @@ export class Services {
   readonly oauth: OAuthServices | null;
   private composeStatus: ComposeStatus | null = null;
   private readonly claudeEnv: NodeJS.ProcessEnv;
+  private readonly fromLoginShell: ReadonlySet<string>;
   private composeTimer: NodeJS.Timeout | null = null;
   readonly startedAt = Date.now();
   readonly logFile: string;
@@ -92,6 +95,7 @@ export class Services {
     this.store = new TranscriptStore(config.DATA_DIR, this.bus, (err) => log.error(`transcript store cannot write: ${err.message}`));
     const claudeEnv = opts.claudeEnv ?? process.env;
     this.claudeEnv = claudeEnv;
+    this.fromLoginShell = opts.fromLoginShell ?? new Set();
     const compose = config.CLAUDE_RUNTIME === 'docker' ? createComposeManager(composeOptionsFromConfig(config)) : null;
     this.compose = compose;
     this.processes = new ProcessTracker(path.join(config.DATA_DIR, 'run', 'claude'));
@@ -246,7 +250,7 @@ export class Services {
       );
     }
     this.claudeVersion = await claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH));
-    this.claudeAuth = detectClaudeAuth(this.claudeEnv);
+    this.claudeAuth = claudeCredentialSource(this.claudeEnv, { fromLoginShell: this.fromLoginShell });
     // Spare Claude processes start now, so the first request is already warm.
     this.runtime.start?.();
     if (this.compose) {
@@ -356,14 +360,6 @@ export class Services {
     await closed;
     this.setState('stopped', 'shut down');
   }
-}
-
-/** Where Claude Code's credentials come from, without reading any secret's value. */
-export function detectClaudeAuth(env: NodeJS.ProcessEnv): string | null {
-  for (const k of ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN']) if (env[k]) return `env ${k}`;
-  if (env.CLAUDE_CODE_USE_BEDROCK || env.CLAUDE_CODE_USE_VERTEX) return 'cloud provider';
-  const dir = env.CLAUDE_CONFIG_DIR || path.join(env.HOME || os.homedir(), '.claude');
-  return fs.existsSync(path.join(dir, '.credentials.json')) ? 'claude login' : null;
 }
 
 export async function buildServices(config: Config, opts: BuildOptions = {}): Promise<Services> {

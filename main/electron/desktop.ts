@@ -14,6 +14,7 @@ import { log } from '../log.ts';
 import { APP_ORIGIN } from '../shell/app-protocol.ts';
 import { shellState } from '../shell/backend.ts';
 import { describeConfigProblem, EXIT_CONFIG } from '../shell/config-error.ts';
+import { applyLoginShellEnv } from '../shell/login-env.ts';
 import { readPrefs, writePrefs } from '../shell/prefs.ts';
 import { QuitController, DEFAULT_GRACE_MS } from '../shell/quit-sequence.ts';
 import { decideTrayHost, probeStatusNotifierHost, type TrayHostDecision } from '../shell/tray-host.ts';
@@ -62,6 +63,11 @@ export async function startDesktop(): Promise<void> {
   app.setName(PRODUCT_NAME);
   if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
   registerAppScheme(); // privileges must be registered before `ready`
+
+  // Launched from Finder, the dock or a desktop launcher, the process lacks what the login shell's profile sets
+  // (docker on PATH, ANTHROPIC_API_KEY): resolve it once, as editors do, before anything reads the environment.
+  const loginEnv = await applyLoginShellEnv(process.env, { execPath: process.execPath });
+  const fromLoginShell = loginEnv.fromLoginShell;
 
   let config: Config;
   try {
@@ -112,11 +118,13 @@ export async function startDesktop(): Promise<void> {
     statusNotifierHost: process.platform === 'linux' ? await probeStatusNotifierHost() : null,
   });
   log.info(`tray: ${trayHost.tray ? 'yes' : 'no'} (${trayHost.reason})`);
+  log.info(loginEnv.status === 'applied' ? `environment from the login shell ${loginEnv.shell}: ${[...fromLoginShell].join(', ') || 'nothing new'}` : `login shell environment ${loginEnv.status}: ${loginEnv.reason}`);
 
   const built = await buildApp(config, {
     consoleLog: !app.isPackaged,
     openUrl: (url) => void openExternal(url),
     extraOrigins: [APP_ORIGIN],
+    fromLoginShell,
   });
   const { backend } = built;
   let prefs = readPrefs(config.DATA_DIR);

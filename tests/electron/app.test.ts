@@ -91,6 +91,7 @@ test('Electron app: dashboard window, tray follows stop/start, clean quit', { ti
     OAUTH_CALLBACK_PORT: '0',
     CLAUDE_ALLOWED_TOOLS: 'Bash',
     LOG_LEVEL: 'warn',
+    CCG_SKIP_LOGIN_ENV: '1',
   });
 
   const app = await electron.launch({

@@ -53,6 +53,8 @@ function scenario(env: Record<string, string> = {}): void {
     CLAUDE_SPARE_PROCESSES: '0',
     LOG_LEVEL: 'error',
     CCG_TRAY: 'on',
+    // the login-shell environment has its own tests (tests/shell/login-env.test.ts); here it would only cost time
+    CCG_SKIP_LOGIN_ENV: '1',
   }, env);
   delete process.env.CONFIG_FILE;
   for (const [k, v] of Object.entries(env)) if (v === '') delete process.env[k];
@@ -229,6 +231,28 @@ describe('desktop app wiring (stand-in electron)', () => {
     standIn.ready();
     await again;
     assert.equal(standIn.rec.named('Notification.show').length, 0);
+  });
+
+  it('launched from a desktop launcher: the login shell\'s environment reaches Claude, and Health says the key came from it', async () => {
+    scenario({ CCG_SKIP_LOGIN_ENV: '', TERM: '', ANTHROPIC_API_KEY: '' });
+    // a login shell whose profile exports the key (as ~/.zshrc would); the launcher's environment lacks it
+    const shellPath = path.join(dataDir, 'fake-login-shell');
+    fs.writeFileSync(shellPath, '#!/bin/sh\n# -i -l -c CMD\nexport ANTHROPIC_API_KEY=sk-from-profile\nexport CCG_FROM_PROFILE=yes\neval "$4"\n', { mode: 0o755 });
+    process.env.SHELL = shellPath;
+    const started = startDesktop();
+    standIn.ready();
+    await started;
+    assert.equal(process.env.CCG_FROM_PROFILE, 'yes');
+    assert.equal(process.env.ANTHROPIC_API_KEY, 'sk-from-profile');
+    const state = (await standIn.invoke(BRIDGE_CHANNELS.control, APP_PAGE)) as ControlState;
+    assert.ok(state.state === 'ready');
+    const health = (await (await fetch(`${state.url}/health`)).json()) as { claudeCode: { authenticated: string | null } };
+    assert.match(health.claudeCode.authenticated ?? '', /ANTHROPIC_API_KEY.*login shell/);
+    assert.ok(!JSON.stringify(health).includes('sk-from-profile'), 'never the value');
+    // and a request really runs Claude with it
+    const res = await fetch(`${state.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sonnet', messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.equal(res.status, 200);
+    assert.match(JSON.stringify(await res.json()), /hello from the desktop test/);
   });
 
   it('a bad config file: the error is shown after ready, naming the key, the file and the fix, and the app exits 78', async () => {

@@ -27,6 +27,7 @@ import { createOAuthServices, type OAuthServices } from './oauth/index.ts';
 import { describeOwner, findPortOwner } from './oauth/port-owner.ts';
 import { mcpRouter } from './oauth/routes.ts';
 import { claudeCredentialSource } from './health/claude-credentials.ts';
+import { HealthMonitor } from './health/monitor.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { TranscriptStore } from './transcripts/store.ts';
 import { APP_VERSION } from './version.ts';
@@ -64,10 +65,10 @@ export class Services {
   /** Built only for the docker runtime: a local-runtime install needs no docker/ folder and no docker CLI. */
   readonly compose: ComposeManager | null;
   readonly oauth: OAuthServices | null;
-  private composeStatus: ComposeStatus | null = null;
+  /** Every component's health and the one poll of the container (read by /health, the control API and the tray). */
+  readonly monitor = new HealthMonitor();
   private readonly claudeEnv: NodeJS.ProcessEnv;
   private readonly fromLoginShell: ReadonlySet<string>;
-  private composeTimer: NodeJS.Timeout | null = null;
   readonly startedAt = Date.now();
   readonly logFile: string;
   /** Local Claude processes while they live, so a start after a crash stops what the dead process left running. */
@@ -86,7 +87,6 @@ export class Services {
   private readonly apiKeySources: Array<() => readonly string[]> = [];
   private readonly listeners = new Set<() => void>();
   private readonly mounts: Array<{ path: string; router: Router | RequestHandler }> = [];
-  private readonly components = new Map<string, () => ComponentHealth>();
 
   constructor(readonly config: Config, opts: BuildOptions = {}) {
     fs.mkdirSync(config.DATA_DIR, { recursive: true, mode: 0o700 });
@@ -113,7 +113,17 @@ export class Services {
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
     this.dockerRuntime = dockerRuntime;
-    if (compose) this.registerHealth('docker', () => this.dockerHealth(compose));
+    // built-in components first: the order is the Health page's
+    this.registerHealth('gateway', () => ({ name: 'gateway', status: this.state === 'running' ? 'ok' : this.state, reason: this.stateReason, since: new Date(this.startedAt).toISOString(), details: { url: this.url } }));
+    this.registerHealth('claude', () => ({ name: 'claude', status: this.claudeVersion ? 'ok' : 'error', reason: this.claudeVersion ? null : 'Claude Code binary not found or not runnable', since: new Date(this.startedAt).toISOString(), details: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth, spares: this.runtime.spares?.() ?? null } }));
+    this.registerHealth('transcripts', () => {
+      const store = this.store.health();
+      return { name: 'transcripts', status: store.writable ? 'ok' : 'error', reason: store.lastWriteError, since: new Date(this.startedAt).toISOString(), details: { dir: store.dir, count: store.count } };
+    });
+    if (compose) {
+      this.monitor.watchCompose(compose);
+      this.registerHealth('docker', () => this.dockerHealth(compose));
+    }
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
     // The OAuth driver runs Claude where the runtime does: in docker it needs the container's exec + spawn hook.
@@ -156,7 +166,7 @@ export class Services {
 
   /** Adds a component to /health and the dashboard's health view. */
   registerHealth(name: string, check: () => ComponentHealth): void {
-    this.components.set(name, check);
+    this.monitor.register(name, check);
   }
 
   /** Adds keys accepted on /v1 besides GATEWAY_API_KEYS (the dashboard's managed keys); read on every request. */
@@ -198,16 +208,12 @@ export class Services {
     this.state = s;
     this.stateReason = reason;
     for (const cb of this.listeners) cb();
+    this.monitor.notify();
   }
 
   health(): GatewayHealthBody {
-    const components: ComponentHealth[] = [
-      { name: 'gateway', status: this.state === 'running' ? 'ok' : this.state, reason: this.stateReason, since: new Date(this.startedAt).toISOString(), details: { url: this.url } },
-      { name: 'claude', status: this.claudeVersion ? 'ok' : 'error', reason: this.claudeVersion ? null : 'Claude Code binary not found or not runnable', since: new Date(this.startedAt).toISOString(), details: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth, spares: this.runtime.spares?.() ?? null } },
-    ];
+    const components = this.monitor.components();
     const store = this.store.health();
-    components.push({ name: 'transcripts', status: store.writable ? 'ok' : 'error', reason: store.lastWriteError, since: new Date(this.startedAt).toISOString(), details: { dir: store.dir, count: store.count } });
-    for (const check of this.components.values()) components.push(check());
     return {
       status: components.every((c) => c.status === 'ok' || c.status === 'stopped') ? 'ok' : 'degraded',
       version: APP_VERSION,
@@ -221,7 +227,7 @@ export class Services {
   }
 
   private dockerHealth(compose: ComposeManager): ComponentHealth {
-    const st = this.composeStatus;
+    const st = this.monitor.composeStatus();
     const since = st?.checkedAt ?? new Date(this.startedAt).toISOString();
     if (!st) return { name: 'docker', status: 'starting', reason: 'checking the container…', since };
     const status = st.overall === 'running' ? 'ok' : st.overall === 'starting' ? 'starting' : st.overall === 'stopped' ? 'stopped' : 'error';
@@ -230,10 +236,8 @@ export class Services {
   }
 
   /** Re-reads the container's state (docker runtime); the health view shows the last reading. */
-  async refreshCompose(): Promise<ComposeStatus> {
-    if (!this.compose) throw new Error('no container: Claude Code runs locally (CLAUDE_RUNTIME=local)');
-    this.composeStatus = await this.compose.status({ timeoutMs: 15_000 });
-    return this.composeStatus;
+  refreshCompose(): Promise<ComposeStatus> {
+    return this.monitor.refreshCompose();
   }
 
   /** Loads transcripts, probes Claude Code, starts the OAuth listener and the HTTP gateway. */
@@ -253,11 +257,8 @@ export class Services {
     this.claudeAuth = claudeCredentialSource(this.claudeEnv, { fromLoginShell: this.fromLoginShell });
     // Spare Claude processes start now, so the first request is already warm.
     this.runtime.start?.();
-    if (this.compose) {
-      await this.refreshCompose().catch(() => null);
-      this.composeTimer = setInterval(() => void this.refreshCompose().catch(() => null), 10_000);
-      this.composeTimer.unref();
-    }
+    if (this.compose) await this.refreshCompose().catch(() => null);
+    this.monitor.start();
     if (this.oauth) {
       const h = await this.oauth.start();
       if (h.status === 'error') log.error(`OAuth callback listener: ${h.error ?? 'failed to start'} — the rest of the app keeps running`);
@@ -349,8 +350,7 @@ export class Services {
   async stop(opts: { graceMs?: number } = {}): Promise<void> {
     await this.stopGateway(opts.graceMs ?? 5_000, 'shutting down');
     await this.runtime.close?.();
-    if (this.composeTimer) clearInterval(this.composeTimer);
-    this.composeTimer = null;
+    this.monitor.stop();
     await this.oauth?.stop();
     const server = this.server;
     if (!server) return;

@@ -18,7 +18,7 @@ import { RunExecutor } from './gateway/run.ts';
 import type { ComponentHealth, GatewayHealthBody } from './health/gateway-health.ts';
 import { configureLog, log, redact } from './log.ts';
 import { createDockerRuntime, type DockerRuntime } from './claude/docker-runtime.ts';
-import { composeOptionsFromConfig, createComposeManager, type ComposeManager, type ComposeStatus } from './compose/index.ts';
+import { ComposeOperations, composeOptionsFromConfig, createComposeManager, type ComposeManager, type ComposeStatus } from './compose/index.ts';
 import { loadOrCreateAdminToken, tokenMatches } from './control/admin-token.ts';
 import { adminAuth, localOnly } from './control/guard.ts';
 import { dockerRouter } from './control/docker-router.ts';
@@ -58,6 +58,8 @@ export class Services {
   readonly executor: RunExecutor;
   readonly conversations: ConversationMap;
   readonly compose: ComposeManager;
+  /** Up/down/restart/rebuild of the compose project, one at a time, shared by the tray and /api/docker. */
+  readonly composeOps: ComposeOperations;
   readonly oauth: OAuthServices | null;
   private composeStatus: ComposeStatus | null = null;
   private readonly claudeEnv: NodeJS.ProcessEnv;
@@ -88,6 +90,7 @@ export class Services {
     const claudeEnv = opts.claudeEnv ?? process.env;
     this.claudeEnv = claudeEnv;
     this.compose = createComposeManager(composeOptionsFromConfig(config));
+    this.composeOps = new ComposeOperations(this.compose);
     this.processes = new ProcessTracker(path.join(config.DATA_DIR, 'run', 'claude'));
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
@@ -129,7 +132,7 @@ export class Services {
     // Docker runtime controls (status, up/down/restart, logs): same guard, also before the /api router.
     this.mount('/api/docker', localOnly({}));
     this.mount('/api/docker', adminAuth(() => adminToken));
-    this.mount('/api/docker', dockerRouter({ compose: this.compose, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose() }));
+    this.mount('/api/docker', dockerRouter({ compose: this.compose, operations: this.composeOps, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose() }));
     this.models = new ModelCatalog(config);
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
     this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);

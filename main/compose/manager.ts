@@ -42,8 +42,6 @@ export interface ComposeManagerOptions {
   workspace?: string;
   /** Extra variables for compose interpolation (e.g. CCG_HEALTH_INTERVAL) and the docker CLI (DOCKER_HOST). */
   env?: Record<string, string>;
-  /** Folder holding the Dockerfile, named in the image-missing fix (default: the first compose file's folder). */
-  dockerDir?: string;
   dockerBin?: string;
   /** Compose v1 executable (fallback when `docker compose` is absent). */
   composeV1Bin?: string;
@@ -93,7 +91,6 @@ export function createComposeManager(opts: ComposeManagerOptions): ComposeManage
     ...(opts.workspace ? { CCG_WORKSPACE: path.resolve(opts.workspace) } : {}),
     ...opts.env,
   };
-  const dockerDir = opts.dockerDir ?? path.dirname(files[0] ?? '.');
   const detectKey = `${docker}\0${v1}\0${env.PATH ?? process.env.PATH ?? ''}`;
   let cli: ComposeCli | null = detected.get(detectKey) ?? null;
   let detecting: Promise<ComposeCli> | null = null;
@@ -127,7 +124,7 @@ export function createComposeManager(opts: ComposeManagerOptions): ComposeManage
     }
   }
 
-  const fixCtx = (): FixContext => ({ compose: commandLine(), service: opts.service, image: opts.image, dockerDir, platform: process.platform });
+  const fixCtx = (): FixContext => ({ compose: commandLine(), service: opts.service, image: opts.image, platform: process.platform });
 
   /** Any docker call: a missing binary or a daemon problem becomes a ComposeError. */
   async function dockerCmd(args: string[], o: OpOptions & { what?: string } = {}): Promise<CmdResult> {

@@ -7,8 +7,6 @@ export interface FixContext {
   compose: string;
   service: string;
   image: string;
-  /** Folder holding the Dockerfile, for the build command. */
-  dockerDir: string;
   platform?: NodeJS.Platform;
 }
 
@@ -38,9 +36,9 @@ export function daemonNotRunning(detail: string, platform: NodeJS.Platform = pro
 export function imageMissing(ctx: FixContext, detail = ''): ComposeProblem {
   return {
     code: 'image-missing',
-    reason: `The runtime image ${ctx.image} is not on this machine.`,
+    reason: `The runtime image ${ctx.image} is not built yet: Up builds it.`,
     // The compose file's `build:` section makes this the same build `up` runs (pinned Claude Code, base image).
-    fix: `Up builds it, or by hand: ${ctx.compose} build ${ctx.service}`,
+    fix: `${ctx.compose} build ${ctx.service}`,
     ...(detail ? { detail: tail(detail) } : {}),
   };
 }
@@ -66,8 +64,8 @@ export function buildFailed(ctx: FixContext, output: string, exitCode: number): 
   if (OFFLINE.some((re) => re.test(output))) {
     return {
       code: 'build-failed',
-      reason: `Building the runtime image ${ctx.image} failed: it needs Docker Hub (base image) and npm (Claude Code), and the build could not reach them.`,
-      fix: `Check the network or proxy, then Up again (by hand: ${by})`,
+      reason: `Building the runtime image ${ctx.image} failed: it needs Docker Hub (base image) and npm (Claude Code), and the build could not reach them. Check the network or proxy, then press Up again.`,
+      fix: by,
       detail: tail(output),
     };
   }

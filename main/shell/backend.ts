@@ -178,8 +178,12 @@ export function servicesBackend(services: Services, parts: ShellParts = {}): She
         killLeftovers();
       },
       ...(oauth ? { 'stop-oauth': () => oauth.stop() } : {}),
-      // closes the listener (control API, dashboard, open SSE streams); containers are left as they are
-      'stop-services': () => services.stop({ graceMs: 0 }),
+      // closes the listener (control API, dashboard, open SSE streams); containers are left as they are, but a
+      // compose command under way (an image build runs for minutes) is cancelled rather than left without its app
+      'stop-services': async () => {
+        if (ops?.cancel()) await ops.idle();
+        await services.stop({ graceMs: 0 });
+      },
     }),
   };
 }

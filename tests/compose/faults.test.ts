@@ -57,7 +57,8 @@ describe('compose manager faults (real docker CLI / engine)', { skip }, () => {
     const before = await m.status();
     assert.equal(before.overall, 'stopped');
     assert.equal(before.problem?.code, 'image-missing');
-    assert.match(before.problem?.fix ?? '', /^Up builds it, or by hand: .*CCG_BASE_IMAGE=ccg-test-no-such-base:1 .*build claude$/);
+    assert.match(before.problem?.reason ?? '', /not built yet: Up builds it/);
+    assert.match(before.problem?.fix ?? '', /^DOCKER_IMAGE=ccg-test-missing-image:latest .*CCG_BASE_IMAGE=ccg-test-no-such-base:1 docker(?:-compose| compose) .*build claude$/);
     const lines: string[] = [];
     await assert.rejects(m.up({ timeoutMs: 30_000, onProgress: (e) => { if (e.type === 'line') lines.push(e.text); } }), (err: unknown) =>
       isCode('build-failed')(err) && /could not reach them/.test((err as ComposeError).reason) && /registry|no such host|pull access denied/i.test((err as ComposeError).detail ?? ''));

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { buildFailed } from '../../main/compose/problems.ts';
 import { classifyDockerError, parseBuildStep, parseLogLine } from '../../main/compose/index.ts';
 
-const ctx = { compose: 'docker compose -p p -f /a/compose.yaml', service: 'claude', image: 'img:1', dockerDir: '/a', platform: 'linux' as const };
+const ctx = { compose: 'docker compose -p p -f /a/compose.yaml', service: 'claude', image: 'img:1', platform: 'linux' as const };
 
 describe('docker error classification', () => {
   it('names the port and the command to find its owner', () => {
@@ -32,7 +32,8 @@ describe('docker error classification', () => {
   it('image pull failures become image-missing with the build command; permission errors are their own case', () => {
     const p = classifyDockerError('ERROR: pull access denied for img, repository does not exist or may require \'docker login\'', ctx);
     assert.equal(p?.code, 'image-missing');
-    assert.equal(p?.fix, 'Up builds it, or by hand: docker compose -p p -f /a/compose.yaml build claude');
+    assert.equal(p?.reason, 'The runtime image img:1 is not built yet: Up builds it.');
+    assert.equal(p?.fix, 'docker compose -p p -f /a/compose.yaml build claude');
     const q = classifyDockerError('permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock', ctx);
     assert.equal(q?.code, 'permission-denied');
     assert.match(q?.fix ?? '', /usermod -aG docker/);
@@ -44,8 +45,8 @@ describe('build failures', () => {
   it('a build that cannot download names the registries and keeps the output; others give the build command', () => {
     const offline = buildFailed(ctx, 'Step 2/11 : FROM ${BASE_IMAGE}\nGet "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host', 1);
     assert.equal(offline.code, 'build-failed');
-    assert.match(offline.reason, /Docker Hub .* npm/);
-    assert.match(offline.fix, /Up again .*build claude/);
+    assert.match(offline.reason, /Docker Hub .* npm.* Check the network or proxy, then press Up again\.$/);
+    assert.equal(offline.fix, 'docker compose -p p -f /a/compose.yaml build claude');
     assert.match(offline.detail ?? '', /no such host/);
     const npm = buildFailed(ctx, 'npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/@anthropic-ai%2fclaude-code/-/claude-code-9.9.9.tgz', 1);
     assert.equal(npm.code, 'build-failed');

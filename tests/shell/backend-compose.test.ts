@@ -1,7 +1,8 @@
 /**
  * The tray and the dashboard are two views of one compose operation (real engine, composition root): an Up from the
  * tray builds the missing image and /api/docker shows it (status `operation`, SSE `operation` + `progress` lines);
- * while it runs the dashboard is refused (409), and while the dashboard's Down runs the tray is.
+ * while it runs the dashboard is refused (409), and while the dashboard's Down runs the tray is. Quitting cancels a
+ * build under way.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,7 +13,7 @@ import type { DockerActionResponse, DockerOperation, DockerProgress, DockerStatu
 import { servicesBackend, shellState, type ShellBackend } from '../../main/shell/backend.ts';
 import type { ShellState } from '../../main/shell/tray-model.ts';
 import { trayModel } from '../../main/shell/tray-model.ts';
-import { dockerCli, dockerDir, dockerSkip, forceRemoveProject, makeWorkspace, projectContainers, testBaseImage, uniqueProject } from '../fixtures/docker-env.ts';
+import { dockerCli, dockerDir, dockerSkip, forceRemoveProject, makeWorkspace, processesMentioning, projectContainers, testBaseImage, uniqueProject } from '../fixtures/docker-env.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
 import { SseReader, type SseFrame } from '../control/sse-reader.ts';
 
@@ -116,5 +117,29 @@ describe('tray and /api/docker share one operation (real engine)', { skip, timeo
     await backend.poll();
     assert.equal(backend.container()?.status, 'stopped');
     assert.deepEqual(projectContainers(project), []);
+  });
+
+  test('quitting the app cancels a Rebuild under way: no build process is left', async () => {
+    // The stand-in npm now waits 300 s: the rebuild is mid-way when the app quits.
+    process.env.CCG_BASE_IMAGE = testBaseImage(300);
+    const ops = dash.services.composeOps;
+    const lines: string[] = [];
+    const off = ops.on('progress', (l) => lines.push(l.text));
+    const rebuild = backend.containerRebuild();
+    const end = Date.now() + 120_000;
+    while (!lines.some((l) => l.startsWith('npm stand-in: waiting'))) {
+      if (Date.now() > end) throw new Error(`the npm step did not start: ${lines.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    off();
+    assert.equal(backend.container()?.status, 'building');
+    assert.ok(processesMentioning(project).length > 0);
+
+    const stopServices = backend.quitHandlers(1_000)['stop-services'];
+    assert.ok(stopServices);
+    await stopServices(new AbortController().signal);
+    await rebuild; // a cancelled operation is no failure to report
+    assert.equal(ops.current()?.state, 'cancelled');
+    assert.deepEqual(processesMentioning(project), [], 'no compose or build process outlives the app');
   });
 });

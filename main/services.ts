@@ -17,7 +17,7 @@ import { RunExecutor } from './gateway/run.ts';
 import type { ComponentHealth, GatewayHealthBody } from './health/gateway-health.ts';
 import { configureLog, log, redact } from './log.ts';
 import { createDockerRuntime, type DockerRuntime } from './claude/docker-runtime.ts';
-import { composeOptionsFromConfig, createComposeManager, type ComposeManager, type ComposeStatus } from './compose/index.ts';
+import { ComposeOperations, composeOptionsFromConfig, createComposeManager, type ComposeManager, type ComposeStatus } from './compose/index.ts';
 import { loadOrCreateAdminToken, tokenMatches } from './control/admin-token.ts';
 import { adminAuth, localOnly } from './control/guard.ts';
 import { dockerOffRouter } from './control/docker-off.ts';
@@ -64,6 +64,8 @@ export class Services {
   readonly conversations: ConversationMap;
   /** Built only for the docker runtime: a local-runtime install needs no docker/ folder and no docker CLI. */
   readonly compose: ComposeManager | null;
+  /** Up/down/restart/rebuild of the compose project, one at a time, shared by the tray and /api/docker. */
+  readonly composeOps: ComposeOperations | null;
   readonly oauth: OAuthServices | null;
   /** Every component's health and the one poll of the container (read by /health, the control API and the tray). */
   readonly monitor = new HealthMonitor();
@@ -98,6 +100,9 @@ export class Services {
     this.fromLoginShell = opts.fromLoginShell ?? new Set();
     const compose = config.CLAUDE_RUNTIME === 'docker' ? createComposeManager(composeOptionsFromConfig(config)) : null;
     this.compose = compose;
+    const composeOps = compose ? new ComposeOperations(compose) : null;
+    this.composeOps = composeOps;
+    composeOps?.on('operation', () => this.monitor.notify());
     this.processes = new ProcessTracker(path.join(config.DATA_DIR, 'run', 'claude'));
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
@@ -149,7 +154,7 @@ export class Services {
     // Docker runtime controls (status, up/down/restart, logs): same guard, also before the /api router.
     this.mount('/api/docker', localOnly({}));
     this.mount('/api/docker', adminAuth(() => adminToken));
-    this.mount('/api/docker', compose ? dockerRouter({ compose, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose() }) : dockerOffRouter(() => this.runtime.kind));
+    this.mount('/api/docker', compose && composeOps ? dockerRouter({ compose, operations: composeOps, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose() }) : dockerOffRouter(() => this.runtime.kind));
     this.models = new ModelCatalog(config);
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
     this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);
@@ -227,6 +232,9 @@ export class Services {
   }
 
   private dockerHealth(compose: ComposeManager): ComponentHealth {
+    // while an operation (an image build takes minutes) is under way, say what it does, not "image missing"
+    const op = this.composeOps?.busy() ? this.composeOps.current() : null;
+    if (op) return { name: 'docker', status: 'starting', reason: `${op.action}: ${op.phase}`, since: op.startedAt, details: { operation: op.id } };
     const st = this.monitor.composeStatus();
     const since = st?.checkedAt ?? new Date(this.startedAt).toISOString();
     if (!st) return { name: 'docker', status: 'starting', reason: 'checking the container…', since };
@@ -348,6 +356,8 @@ export class Services {
 
   /** Process shutdown: stops the gateway, then closes the listener (and every open connection, SSE included). */
   async stop(opts: { graceMs?: number } = {}): Promise<void> {
+    // an image build runs for minutes: it is cancelled, not left running without its app (containers stay as they are)
+    if (this.composeOps?.cancel()) await this.composeOps.idle();
     await this.stopGateway(opts.graceMs ?? 5_000, 'shutting down');
     await this.runtime.close?.();
     this.monitor.stop();

@@ -21,6 +21,11 @@ export interface DockerRouterDeps {
   readStatus?: () => Promise<ComposeStatus>;
   /** How often /events re-reads the status while someone listens (default 5 s; 1 s during an operation). */
   pollMs?: number;
+  /**
+   * The health monitor's readings (the composition root passes it): /events then follows the monitor's one poll
+   * instead of polling on its own.
+   */
+  watch?: { current(): ComposeStatus | null; onChange(cb: () => void): void };
   /** Deadline of a status read answered to GET /status (default 15 s). */
   statusTimeoutMs?: number;
 }
@@ -68,10 +73,19 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
     return reading;
   }
 
+  const watch = deps.watch;
+  watch?.onChange(() => {
+    const st = watch.current();
+    if (st && st !== last && subscribers.size) {
+      last = st;
+      broadcast('status', body(st));
+    }
+  });
+
   function schedulePoll(): void {
     if (poller) clearTimeout(poller);
     poller = null;
-    if (!subscribers.size) return;
+    if (!subscribers.size || watch) return;
     poller = setTimeout(() => {
       void refresh().catch(() => undefined).finally(schedulePoll);
     }, ops.busy() ? Math.min(1_000, pollMs) : pollMs);

@@ -289,10 +289,16 @@ export function DockerPage(): ReactNode {
       </div>
       {error ? <ErrorBox title="Docker" message={error} /> : null}
       {data && data.runtime !== 'docker' ? (
-        <div className="banner warn" data-testid="runtime-note">
-          Requests run Claude Code locally (CLAUDE_RUNTIME={data.runtime}). The container is only used with CLAUDE_RUNTIME=docker (Settings → runtime, then restart).
-        </div>
+        // the local runtime builds no compose project at all: nothing to start, stop or read logs of
+        <EmptyState title="Claude Code runs on this machine">
+          <span data-testid="runtime-note">
+            Requests run Claude Code locally (CLAUDE_RUNTIME={data.runtime}). To run it in a container instead, choose the docker runtime in Settings and
+            restart the app: this page then starts the container (building its image the first time) and shows its logs.
+          </span>
+        </EmptyState>
       ) : null}
+      {data && data.runtime !== 'docker' ? null : (
+        <>
 
       <div className="card">
         <header>
@@ -344,6 +350,8 @@ export function DockerPage(): ReactNode {
       ) : null}
 
       <LogsView key={logsKey} />
+        </>
+      )}
     </div>
   );
 }

@@ -6,15 +6,13 @@ export type AnswerPiece = { kind: 'content'; text: string } | { kind: 'reasoning
 const REASONING_TAG_RE = /<(\/?)(think|thinking|reason|reasoning|thought|details|summary)\b/gi;
 
 /**
- * OpenWebUI swallows <think>-style tags anywhere in the accumulated text (code fences included) into a reasoning
- * block, and parses <details> itself: a zero-width space after '<' keeps tool output literal and visually unchanged.
+ * Neutralises markup without escaping: OpenWebUI swallows <think>-style tags anywhere in the accumulated text (code
+ * fences included) into a reasoning block, and finds <details>/<summary> with regexes, showing the summary as plain
+ * text (so `&amp;` would be shown literally). Only these tag openings are broken, by a zero-width space after '<':
+ * every other character (`&&`, `>`, `2>&1`, quotes) stays exactly as typed and the text looks unchanged.
  */
 export function escapeTags(text: string): string {
   return text.replace(REASONING_TAG_RE, '<\u200b$1$2');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** A fence longer than any backtick run inside keeps the block balanced whatever the tool printed. */
@@ -46,7 +44,7 @@ export function toolSummary(name: string, input: unknown): string {
     str(i.command) ?? str(i.file_path) ?? str(i.notebook_path) ?? str(i.path) ?? str(i.pattern) ?? str(i.url) ?? str(i.query) ?? str(i.description) ?? str(i.prompt) ??
     (Object.values(i).find((v): v is string => typeof v === 'string' && v.trim().length > 0) ?? null);
   if (!detail) return label;
-  const line = detail.split('\n')[0].trim();
+  const line = detail.split(/\r\n|[\r\n\u2028\u2029]/)[0].trim();
   return `${label}: ${line.length > 80 ? `${line.slice(0, 79)}…` : line}`;
 }
 
@@ -97,7 +95,8 @@ export class AnswerRenderer {
 
   private toolBlock(name: string, input: unknown, output: string, isError: boolean, nested: boolean): string {
     const lead = !this.started || this.tail.endsWith('\n\n') ? '' : this.tail.endsWith('\n') ? '\n' : '\n\n';
-    const summary = `${nested ? '↳ ' : ''}${escapeHtml(toolSummary(name, input))}${isError ? ' (error)' : ''}`;
+    // The summary is one line of plain text: markup is neutralised, never HTML-escaped (see escapeTags).
+    const summary = `${nested ? '↳ ' : ''}${escapeTags(toolSummary(name, input))}${isError ? ' (error)' : ''}`;
     const parts = [`${lead}<details>`, `<summary>${summary}</summary>`, ''];
     const inp = inputBlock(name, input);
     if (inp) parts.push(inp, '');

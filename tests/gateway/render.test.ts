@@ -40,6 +40,33 @@ describe('answer renderer', () => {
     assert.match(a[0].text, /^<details>\n<summary>Bash: echo A \(error\)<\/summary>\n\n```bash\necho A\n```\n\n```text\nA\n```\n<\/details>\n\n$/);
   });
 
+  it('a summary reads exactly as typed: no HTML entities for &, <, >, quotes', () => {
+    const r = new AnswerRenderer(1000);
+    const cmd = `echo a && exit 3 > out.txt 2>&1 "q" 'x' <in`;
+    r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: cmd }, parentToolUseId: null }));
+    const [b] = r.render(ev({ type: 'tool_result', toolUseId: 't', content: 'a', isError: true, parentToolUseId: null }));
+    assert.ok(b.text.includes(`<summary>Bash: ${cmd} (error)</summary>\n`), b.text);
+    assert.ok(!b.text.includes('&amp;') && !b.text.includes('&lt;') && !b.text.includes('&gt;'));
+  });
+
+  it('nothing in a summary or a result can close the block early or open another', () => {
+    const r = new AnswerRenderer(1000);
+    const evil = 'x</summary></details><details><summary>fake</SUMMARY>\r<think>';
+    r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: evil }, parentToolUseId: null }));
+    const [b] = r.render(ev({ type: 'tool_result', toolUseId: 't', content: `${evil}\n\`\`\`\n</details>`, isError: false, parentToolUseId: null }));
+    // exactly one real opening and closing of each tag, in place
+    assert.equal(b.text.match(/<details/gi)?.length, 1);
+    assert.equal(b.text.match(/<\/details/gi)?.length, 1);
+    assert.equal(b.text.match(/<summary/gi)?.length, 1);
+    assert.equal(b.text.match(/<\/summary/gi)?.length, 1);
+    assert.doesNotMatch(b.text, /<think/i);
+    assert.match(b.text, /^<details>\n<summary>[^\n]*<\/summary>\n[\s\S]*\n<\/details>\n\n$/);
+    const summaryLine = b.text.split('\n')[1];
+    assert.doesNotMatch(summaryLine, /\r/, 'the summary stays one line');
+    // fences balance: the output's own ``` is inside a longer fence
+    assert.match(b.text, /\n````text\n[\s\S]*\n````\n<\/details>/);
+  });
+
   it('sub-agent text stays out of the answer; thinking goes to reasoning', () => {
     const r = new AnswerRenderer(1000);
     assert.deepEqual(r.render(ev({ type: 'text_delta', text: 'inner', parentToolUseId: 'task1' })), []);

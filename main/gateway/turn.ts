@@ -73,9 +73,9 @@ export async function runTurn(deps: TurnDeps, input: TurnInput, hooks: TurnHooks
 
   // Validate before queueing: a malformed request must not wait for the conversation's lock.
   preparePrompt(input.messages);
-  const unlock = await deps.conversations.lock(deps.conversations.lockKeyFor(input.messages, input.conversationId));
+  const unlock = await deps.conversations.lock(deps.conversations.lockKeyFor(input.messages, input.conversationId, model));
   try {
-    const plan = deps.conversations.plan(input.messages, input.conversationId);
+    const plan = deps.conversations.plan(input.messages, input.conversationId, model);
     const resume = plan.resumeSessionId && (deps.runtime.hasSession?.(plan.resumeSessionId) ?? true) ? plan.resumeSessionId : null;
     const lastUser = [...input.messages].reverse().find((m) => m.role === 'user');
     const prompt = resume && lastUser

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChatMessage } from './chat-request.ts';
+import { continuationOf } from './continuation.ts';
 import { log } from '../log.ts';
 
 interface Entry {
@@ -89,18 +90,21 @@ export class ConversationMap {
 
   plan(messages: ChatMessage[], explicitKey: string | null, model: string): ConversationPlan {
     this.expire();
-    const prefix = entryKey(model, this.prefixHash(messages));
+    // A continuation ("Continue Response") resends our last answer as its final message: the whole history is the key.
+    const continuation = continuationOf(messages);
+    const prefix = entryKey(model, continuation ? hashTurns(messages.map(normalize)) : this.prefixHash(messages));
     const lockKey = this.lockKeyFor(messages, explicitKey, model);
     const entry = this.entries.get(prefix);
     const usable = entry && entry.model === model && (!explicitKey || entry.key === explicitKey || entry.key === null) ? entry : null;
     if (usable) this.entries.delete(prefix);
-    const all = messages.map(normalize);
+    const answered = (continuation ? messages.slice(0, -1) : messages).map(normalize);
     return {
       lockKey,
       resumeSessionId: usable?.sessionId ?? null,
       commit: (sessionId, answer) => {
         if (!sessionId) return;
-        const nextPrefix = hashTurns([...all, normalize({ role: 'assistant', content: answer })]);
+        // The client shows a continuation appended to the partial answer, and resends it that way.
+        const nextPrefix = hashTurns([...answered, normalize({ role: 'assistant', content: (continuation?.shown ?? '') + answer })]);
         this.entries.set(entryKey(model, nextPrefix), { sessionId, model, nextPrefix, key: explicitKey, lastUsed: Date.now() });
         this.save();
       },

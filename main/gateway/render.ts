@@ -62,10 +62,14 @@ function inputBlock(name: string, input: unknown): string {
  */
 export class AnswerRenderer {
   private readonly toolUses = new Map<string, { name: string; input: unknown; parent: string | null }>();
-  private tail = '';
-  private started = false;
+  private tail: string;
+  private started: boolean;
 
-  constructor(private readonly maxToolOutputBytes: number) {}
+  /** `shown`: text the client already shows before this answer (a continuation), so blocks start on their own line. */
+  constructor(private readonly maxToolOutputBytes: number, shown = '') {
+    this.started = shown.length > 0;
+    this.tail = shown.slice(-2);
+  }
 
   render(ev: TranscriptEvent): AnswerPiece[] {
     switch (ev.type) {

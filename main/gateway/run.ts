@@ -7,6 +7,7 @@ import { log, redact } from '../log.ts';
 import type { TranscriptStore } from '../transcripts/store.ts';
 import { GatewayError } from './openai-errors.ts';
 import type { PreparedPrompt } from './prompt.ts';
+import { RepeatGuard } from './continuation.ts';
 import { AnswerRenderer, type AnswerPiece } from './render.ts';
 
 export type AbortReason = 'cancelled' | 'timeout' | 'shutdown';
@@ -22,6 +23,8 @@ export interface RunRequest {
   resumeSessionId?: string;
   /** Background task (title, tags…): no tools, one turn. */
   task?: string | null;
+  /** A continuation: the partial answer the client already shows and appends this answer to. */
+  continueAfter?: string;
 }
 
 export interface RunOutcome {
@@ -69,7 +72,8 @@ export class RunExecutor {
   async execute(req: RunRequest, onPiece: (p: AnswerPiece) => void): Promise<RunOutcome> {
     const started = Date.now();
     const recorder = this.store.begin(req.requestId);
-    const renderer = new AnswerRenderer(this.config.TOOL_OUTPUT_MAX_BYTES);
+    const renderer = new AnswerRenderer(this.config.TOOL_OUTPUT_MAX_BYTES, req.continueAfter);
+    const guard = req.continueAfter ? new RepeatGuard(req.continueAfter) : null;
     const mapper = new SdkEventMapper();
     const stderrTail: string[] = [];
     let content = '';
@@ -80,13 +84,15 @@ export class RunExecutor {
     let claudeError: string | null = null;
     let maxTurnsHit = false;
 
+    const deliver = (piece: AnswerPiece): void => {
+      if (!piece.text) return;
+      if (piece.kind === 'content') content += piece.text;
+      else reasoning += piece.text;
+      onPiece(piece);
+    };
     const emit = (body: TranscriptEventBody): TranscriptEvent => {
       const ev = recorder.emit(body);
-      for (const piece of renderer.render(ev)) {
-        if (piece.kind === 'content') content += piece.text;
-        else reasoning += piece.text;
-        onPiece(piece);
-      }
+      for (const piece of renderer.render(ev)) deliver(guard && piece.kind === 'content' ? { kind: 'content', text: guard.push(piece.text) } : piece);
       return ev;
     };
 
@@ -138,6 +144,7 @@ export class RunExecutor {
       clearTimeout(timer);
       this.active.delete(req.requestId);
     }
+    if (guard) deliver({ kind: 'content', text: guard.flush() });
 
     const reason = abortReason(req.abort);
     let status: RunOutcome['status'] = 'done';

@@ -67,6 +67,16 @@ describe('answer renderer', () => {
     assert.match(b.text, /\n````text\n[\s\S]*\n````\n<\/details>/);
   });
 
+  it('after text the client already shows (a continuation), a tool block still starts on its own line', () => {
+    const r = new AnswerRenderer(1000, 'Partial answer without a newline');
+    r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: 'ls' }, parentToolUseId: null }));
+    const [b] = r.render(ev({ type: 'tool_result', toolUseId: 't', content: 'a', isError: false, parentToolUseId: null }));
+    assert.match(b.text, /^\n\n<details>\n/);
+    const r2 = new AnswerRenderer(1000, 'Ends a paragraph\n\n');
+    r2.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: 'ls' }, parentToolUseId: null }));
+    assert.match(r2.render(ev({ type: 'tool_result', toolUseId: 't', content: 'a', isError: false, parentToolUseId: null }))[0].text, /^<details>\n/);
+  });
+
   it('sub-agent text stays out of the answer; thinking goes to reasoning', () => {
     const r = new AnswerRenderer(1000);
     assert.deepEqual(r.render(ev({ type: 'text_delta', text: 'inner', parentToolUseId: 'task1' })), []);

@@ -8,6 +8,7 @@ import type { TranscriptStore } from '../transcripts/store.ts';
 import { GatewayError } from './openai-errors.ts';
 import type { PreparedPrompt } from './prompt.ts';
 import { RepeatGuard } from './continuation.ts';
+import { failureText } from './failure-text.ts';
 import { AnswerRenderer, type AnswerPiece } from './render.ts';
 
 export type AbortReason = 'cancelled' | 'timeout' | 'shutdown';
@@ -136,9 +137,11 @@ export class RunExecutor {
         }
       }
     } catch (err) {
-      if (!req.abort.signal.aborted) {
+      // The exit that follows an error Claude already reported is its consequence: keep the reported cause.
+      if (!req.abort.signal.aborted && !claudeError && !resultError) {
         const msg = err instanceof Error ? err.message : String(err);
-        claudeError = redact(`Claude Code failed: ${msg}${stderrTail.length ? ` — ${stderrTail.slice(-3).join(' | ')}` : ''}`);
+        const stderr = stderrTail.length && !msg.includes('stderr:') ? `. stderr: ${stderrTail.slice(-3).join(' | ')}` : '';
+        claudeError = redact(`${msg}${stderr}`);
       }
     } finally {
       clearTimeout(timer);
@@ -160,7 +163,7 @@ export class RunExecutor {
       error = new GatewayError(503, 'The gateway is shutting down; the Claude run was stopped.', 'server_error', 'shutting_down', null, headers);
     } else if (claudeError || resultError) {
       status = 'error';
-      error = new GatewayError(502, claudeError ?? resultError ?? 'Claude Code failed', 'server_error', 'claude_error', null, headers);
+      error = new GatewayError(502, failureText(claudeError ?? resultError ?? 'Claude Code failed'), 'server_error', 'claude_error', null, headers);
     }
     if (error) emit({ type: 'error', message: error.message, code: error.code ?? 'error' });
     const durationMs = Date.now() - started;

@@ -159,6 +159,8 @@ describe('POST /v1/chat/completions (openai SDK, real Claude Code)', () => {
     assert.equal(err.headers?.get('x-should-retry'), 'false');
     assert.equal((err.error as { type?: string }).type, 'server_error');
     assert.equal(gw.api.mainRequests().length - before, 2, 'Claude ran exactly once');
+    // One clear sentence, the cause first — not "Claude Code failed: Claude Code returned an error result: API Error: …"
+    assert.equal(err.message, '502 The model API returned HTTP 500 (scripted upstream failure) — usually temporary; try again in a moment');
   });
 
   it('never invents text for an empty answer', async () => {

@@ -40,7 +40,7 @@ export const configSchema = z
     CLAUDE_RUNTIME: z.enum(['local', 'docker']).default('local'),
     REQUEST_TIMEOUT_S: int(1, 86_400).default(300),
     /** SSE comment keep-alive interval while Claude is quiet (tool runs). */
-    SSE_KEEPALIVE_S: z.coerce.number().min(0.05).max(300).default(15),
+    SSE_KEEPALIVE_S: z.coerce.number().min(0.05).max(300).default(5),
     /** Tool output longer than this (bytes) is truncated in the chat answer (the transcript keeps it whole). */
     TOOL_OUTPUT_MAX_BYTES: int(256, 10_000_000).default(8_000),
     MAX_CONCURRENT_RUNS: int(1, 256).default(4),

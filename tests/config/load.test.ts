@@ -16,6 +16,7 @@ describe('config', () => {
     assert.equal(c.GATEWAY_PORT, 8000);
     assert.deepEqual(c.GATEWAY_API_KEYS, []);
     assert.equal(c.REQUEST_TIMEOUT_S, 300);
+    assert.equal(c.SSE_KEEPALIVE_S, 5, 'shorter than the timeouts people give n8n');
     assert.equal(c.OAUTH_CALLBACK_PORT, 8888);
     assert.equal(c.claudeCwd, path.join(dir, 'workspace'));
   });

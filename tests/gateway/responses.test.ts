@@ -49,6 +49,25 @@ describe('POST /v1/responses', () => {
     assert.ok(deltas.includes('resp-42'));
   });
 
+  it("usage is complete per the spec and is Claude's real usage, in the body and in response.completed", async () => {
+    gw.api.setScript(() => ({ blocks: [{ type: 'text', text: 'Counted.' }], usage: { input_tokens: 7, cache_read_input_tokens: 1000, cache_creation_input_tokens: 30, output_tokens: 11 } }));
+    const expectFrom = (id: string) => {
+      const result = gw.services.store.events(id)!.find((e) => e.type === 'result');
+      assert.ok(result && result.type === 'result');
+      const u = result.usage;
+      assert.ok(u.cacheReadInputTokens > 0 && u.outputTokens > 0, 'the scripted usage reached the transcript');
+      const input = u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens;
+      return { input_tokens: input, input_tokens_details: { cached_tokens: u.cacheReadInputTokens }, output_tokens: u.outputTokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + u.outputTokens };
+    };
+    const r = await client.responses.create({ model: 'sonnet', input: 'count' });
+    assert.deepEqual(r.usage, expectFrom(r.id));
+    const stream = await client.responses.create({ model: 'sonnet', stream: true, input: 'count' });
+    let completed: OpenAI.Responses.Response | null = null;
+    for await (const ev of stream) if (ev.type === 'response.completed') completed = ev.response;
+    assert.ok(completed);
+    assert.deepEqual(completed.usage, expectFrom(completed.id));
+  });
+
   it('thinking becomes a reasoning item, text a message item', async () => {
     gw.api.setScript(() => ({ blocks: [{ type: 'thinking', thinking: 'Pondering.' }, { type: 'text', text: 'Forty-two.' }] }));
     const r = await client.responses.create({ model: 'sonnet', input: 'why' });

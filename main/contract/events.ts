@@ -42,7 +42,15 @@ export type TranscriptEventBody =
       durationMs: number;
     }
   | { type: 'error'; message: string; code: string }
-  | { type: 'end'; status: Exclude<RunStatus, 'running'>; reason: string | null; durationMs: number };
+  | {
+      type: 'end';
+      status: Exclude<RunStatus, 'running'>;
+      reason: string | null;
+      durationMs: number;
+      /** The run's final counts (Claude's own turn count, else the turns begun): the log line reports the same. */
+      turns?: number;
+      toolCalls?: number;
+    };
 
 export type TranscriptEventType = TranscriptEventBody['type'];
 

@@ -80,7 +80,7 @@ export class RunExecutor {
     let content = '';
     let reasoning = '';
     let usage: TokenUsage | null = null;
-    let turns = 0;
+    let turns: number | null = null;
     let resultError: string | null = null;
     let claudeError: string | null = null;
     let maxTurnsHit = false;
@@ -167,11 +167,13 @@ export class RunExecutor {
     }
     if (error) emit({ type: 'error', message: error.message, code: error.code ?? 'error' });
     const durationMs = Date.now() - started;
-    emit({ type: 'end', status, reason: status === 'cancelled' ? 'the client closed the connection' : error?.message ?? null, durationMs });
+    // A cancelled or failed run has no result from Claude: count the turns it began, as the transcript shows them.
+    const turnCount = turns ?? mapper.turnsSeen;
+    emit({ type: 'end', status, reason: status === 'cancelled' ? 'the client closed the connection' : error?.message ?? null, durationMs, turns: turnCount, toolCalls: mapper.toolUses });
     log.info(
-      `request ${req.requestId} endpoint=${req.endpoint} model=${req.model} stream=${req.stream} client=${req.client} turns=${turns} tools=${mapper.toolUses} duration_ms=${durationMs} outcome=${status}${error ? ` error=${JSON.stringify(error.message.slice(0, 200))}` : ''}`,
+      `request ${req.requestId} endpoint=${req.endpoint} model=${req.model} stream=${req.stream} client=${req.client} turns=${turnCount} tools=${mapper.toolUses} duration_ms=${durationMs} outcome=${status}${error ? ` error=${JSON.stringify(error.message.slice(0, 200))}` : ''}`,
     );
-    return { status, error, usage, toolsRan: mapper.toolUses, turns, content, reasoning, sessionId: mapper.sessionId, finishReason: maxTurnsHit ? 'length' : 'stop' };
+    return { status, error, usage, toolsRan: mapper.toolUses, turns: turnCount, content, reasoning, sessionId: mapper.sessionId, finishReason: maxTurnsHit ? 'length' : 'stop' };
   }
 }
 

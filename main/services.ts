@@ -27,6 +27,7 @@ import { createOAuthServices, type OAuthServices } from './oauth/index.ts';
 import { describeOwner, findPortOwner } from './oauth/port-owner.ts';
 import { mcpRouter } from './oauth/routes.ts';
 import { claudeCredentialSource } from './health/claude-credentials.ts';
+import { ModelApiMonitor } from './health/model-api.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { TranscriptStore } from './transcripts/store.ts';
 import { APP_VERSION } from './version.ts';
@@ -93,7 +94,9 @@ export class Services {
     fs.mkdirSync(config.claudeCwd, { recursive: true });
     this.logFile = configureLog({ dataDir: config.DATA_DIR, level: config.LOG_LEVEL, console: opts.consoleLog ?? true });
     this.store = new TranscriptStore(config.DATA_DIR, this.bus, (err) => log.error(`transcript store cannot write: ${err.message}`));
-    const claudeEnv = opts.claudeEnv ?? process.env;
+    const inherited = opts.claudeEnv ?? process.env;
+    // CLAUDE_API_RETRIES reaches Claude Code as its own variable (local and docker runs, spare processes alike).
+    const claudeEnv = config.CLAUDE_API_RETRIES === '' ? inherited : { ...inherited, CLAUDE_CODE_MAX_RETRIES: String(config.CLAUDE_API_RETRIES) };
     this.claudeEnv = claudeEnv;
     this.fromLoginShell = opts.fromLoginShell ?? new Set();
     const compose = config.CLAUDE_RUNTIME === 'docker' ? createComposeManager(composeOptionsFromConfig(config)) : null;
@@ -114,6 +117,9 @@ export class Services {
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
     this.dockerRuntime = dockerRuntime;
     if (compose) this.registerHealth('docker', () => this.dockerHealth(compose));
+    const modelApi = new ModelApiMonitor();
+    this.bus.subscribe((e) => modelApi.observe(e.event));
+    this.registerHealth('model-api', () => modelApi.health());
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
     // The OAuth driver runs Claude where the runtime does: in docker it needs the container's exec + spawn hook.

@@ -51,6 +51,9 @@ export class SdkEventMapper {
           this.sessionId = m.session_id;
           return [{ type: 'init', sessionId: m.session_id, model: m.model, cwd: m.cwd, tools: m.tools, mcpServers: m.mcp_servers.map((s) => ({ name: s.name, status: s.status })), claudeVersion: m.claude_code_version ?? null }];
         }
+        if (m.subtype === 'api_retry') {
+          return [{ type: 'api_retry', attempt: m.attempt, maxRetries: m.max_retries, delayMs: m.retry_delay_ms, status: m.error_status, error: String(m.error) }];
+        }
         return [];
       case 'stream_event': {
         const ev = m.event;

@@ -42,6 +42,8 @@ export type TranscriptEventBody =
       durationMs: number;
     }
   | { type: 'error'; message: string; code: string }
+  /** The model API failed with a retryable error; Claude Code retries after `delayMs` (status null: no response). */
+  | { type: 'api_retry'; attempt: number; maxRetries: number; delayMs: number; status: number | null; error: string }
   | {
       type: 'end';
       status: Exclude<RunStatus, 'running'>;

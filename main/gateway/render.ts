@@ -34,6 +34,13 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v.trim() ? v : null;
 }
 
+/** "_Model API unavailable (HTTP 529, overloaded) — retry 1 of 10 in 1 s…_" */
+export function retryNotice(status: number | null, error: string, attempt: number, maxRetries: number, delayMs: number): string {
+  const cause = status ? `HTTP ${status}${error && error !== 'unknown' ? `, ${error}` : ''}` : error || 'no response';
+  const secs = delayMs >= 10_000 ? Math.round(delayMs / 1000) : Math.max(0.1, Math.round(delayMs / 100) / 10);
+  return `_Model API unavailable (${escapeTags(cause.replace(/[_*\n]/g, ' '))}) — retry ${attempt} of ${maxRetries} in ${secs} s…_`;
+}
+
 /** "Bash: ls -la", "Read: src/a.ts", "github › search_issues: …" */
 export function toolSummary(name: string, input: unknown): string {
   const i = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
@@ -86,6 +93,9 @@ export class AnswerRenderer {
         const use = this.toolUses.get(ev.toolUseId) ?? { name: 'Tool', input: {}, parent: ev.parentToolUseId };
         return [this.content(this.toolBlock(use.name, use.input, ev.content, ev.isError, use.parent !== null))];
       }
+      case 'api_retry':
+        // Claude Code waits and retries by itself: say so, or the client sees minutes of silence.
+        return [this.content(`${this.lead()}${retryNotice(ev.status, ev.error, ev.attempt, ev.maxRetries, ev.delayMs)}\n\n`)];
       default:
         return [];
     }
@@ -97,8 +107,13 @@ export class AnswerRenderer {
     return { kind: 'content', text };
   }
 
+  /** Newlines that put a block on its own line after whatever the answer (or the client) shows so far. */
+  private lead(): string {
+    return !this.started || this.tail.endsWith('\n\n') ? '' : this.tail.endsWith('\n') ? '\n' : '\n\n';
+  }
+
   private toolBlock(name: string, input: unknown, output: string, isError: boolean, nested: boolean): string {
-    const lead = !this.started || this.tail.endsWith('\n\n') ? '' : this.tail.endsWith('\n') ? '\n' : '\n\n';
+    const lead = this.lead();
     // The summary is one line of plain text: markup is neutralised, never HTML-escaped (see escapeTags).
     const summary = `${nested ? '↳ ' : ''}${escapeTags(toolSummary(name, input))}${isError ? ' (error)' : ''}`;
     const parts = [`${lead}<details>`, `<summary>${summary}</summary>`, ''];

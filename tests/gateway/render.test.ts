@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AnswerRenderer, escapeTags, fenced, toolSummary, truncateBytes } from '../../main/gateway/render.ts';
+import { AnswerRenderer, escapeTags, fenced, retryNotice, toolSummary, truncateBytes } from '../../main/gateway/render.ts';
 import type { TranscriptEvent } from '../../main/contract/events.ts';
 
 const ev = (b: Record<string, unknown>, seq = 1) => ({ requestId: 'r', seq, ts: '', ...b }) as TranscriptEvent;
@@ -75,6 +75,14 @@ describe('answer renderer', () => {
     const r2 = new AnswerRenderer(1000, 'Ends a paragraph\n\n');
     r2.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: 'ls' }, parentToolUseId: null }));
     assert.match(r2.render(ev({ type: 'tool_result', toolUseId: 't', content: 'a', isError: false, parentToolUseId: null }))[0].text, /^<details>\n/);
+  });
+
+  it("a retry notice is one line of its own, saying the cause, the attempt and the wait", () => {
+    const r = new AnswerRenderer(1000);
+    r.render(ev({ type: 'text_delta', text: 'Starting', parentToolUseId: null }));
+    const [p] = r.render(ev({ type: 'api_retry', attempt: 2, maxRetries: 10, delayMs: 1234, status: 529, error: 'overloaded' }));
+    assert.equal(p.text, '\n\n_Model API unavailable (HTTP 529, overloaded) — retry 2 of 10 in 1.2 s…_\n\n');
+    assert.equal(retryNotice(null, 'unknown', 1, 3, 20_400), '_Model API unavailable (unknown) — retry 1 of 3 in 20 s…_');
   });
 
   it('sub-agent text stays out of the answer; thinking goes to reasoning', () => {

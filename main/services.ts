@@ -27,6 +27,7 @@ import { createOAuthServices, type OAuthServices } from './oauth/index.ts';
 import { describeOwner, findPortOwner } from './oauth/port-owner.ts';
 import { mcpRouter } from './oauth/routes.ts';
 import { claudeCredentialSource } from './health/claude-credentials.ts';
+import { ModelApiMonitor } from './health/model-api.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { TranscriptStore } from './transcripts/store.ts';
@@ -95,7 +96,9 @@ export class Services {
     fs.mkdirSync(config.claudeCwd, { recursive: true });
     this.logFile = configureLog({ dataDir: config.DATA_DIR, level: config.LOG_LEVEL, console: opts.consoleLog ?? true });
     this.store = new TranscriptStore(config.DATA_DIR, this.bus, (err) => log.error(`transcript store cannot write: ${err.message}`));
-    const claudeEnv = opts.claudeEnv ?? process.env;
+    const inherited = opts.claudeEnv ?? process.env;
+    // CLAUDE_API_RETRIES reaches Claude Code as its own variable (local and docker runs, spare processes alike).
+    const claudeEnv = config.CLAUDE_API_RETRIES === '' ? inherited : { ...inherited, CLAUDE_CODE_MAX_RETRIES: String(config.CLAUDE_API_RETRIES) };
     this.claudeEnv = claudeEnv;
     this.fromLoginShell = opts.fromLoginShell ?? new Set();
     const compose = config.CLAUDE_RUNTIME === 'docker' ? createComposeManager(composeOptionsFromConfig(config)) : null;
@@ -129,6 +132,13 @@ export class Services {
       this.monitor.watchCompose(compose);
       this.registerHealth('docker', () => this.dockerHealth(compose));
     }
+    const modelApi = new ModelApiMonitor();
+    // a retry seen or an answer after an outage moves the model API's health at once, not at the next poll
+    this.bus.subscribe((e) => {
+      modelApi.observe(e.event);
+      if (e.event.type === 'api_retry' || e.event.type === 'end') this.monitor.notify();
+    });
+    this.registerHealth('model-api', () => modelApi.health());
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
     // The OAuth driver runs Claude where the runtime does: in docker it needs the container's exec + spawn hook.

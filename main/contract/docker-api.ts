@@ -1,6 +1,6 @@
 /**
  * Control API of the Docker runtime (`/api/docker`, same loopback + admin-token guard as `/api`). Types and plain
- * constants only, so the renderer compiles it; the compose shapes come from main/compose/types.ts (types only).
+ * constants only, so the renderer compiles it; the compose shapes are main/contract/compose.ts.
  *
  *   GET  /api/docker/status          → DockerStatusResponse (reads the engine; bounded, never hangs)
  *   POST /api/docker/up|down|restart|rebuild
@@ -18,9 +18,9 @@
  * `up` builds the image when it is missing; `rebuild` builds it again with a fresh Claude Code install (the newest
  * unless CCG_CLAUDE_CODE_VERSION pins one) and recreates the container.
  */
-import type { ComposeAction, ComposeOperation, ComposeProblem, ComposeProgressLine, ComposeStatus } from '../compose/types.ts';
+import type { ComposeAction, ComposeOperation, ComposeProblem, ComposeProgressLine, ComposeStatus } from './compose.ts';
 
-export type { BuildStep, ComposeProblem, ComposeStatus, LogLine, ServiceStatus, ComposeOverall, ComposeStage } from '../compose/types.ts';
+export type { BuildStep, ComposeProblem, ComposeStatus, LogLine, ServiceStatus, ComposeOverall, ComposeStage } from './compose.ts';
 
 export const DOCKER_PATHS = {
   status: '/api/docker/status',

@@ -16,7 +16,7 @@ const TOKEN = 'sk-ant-oat01-StoredTokenValue0123456789-T0K3';
 /** Stands in for safeStorage: a reversible transform whose output never contains the plain bytes. */
 const xorBox: SecretBox = {
   kind: 'test-xor',
-  encrypt: (p) => Buffer.from(p, 'utf8').map((b) => b ^ 0x5a),
+  encrypt: (p) => Buffer.from(Buffer.from(p, 'utf8').map((b) => b ^ 0x5a)),
   decrypt: (d) => Buffer.from(d.map((b) => b ^ 0x5a)).toString('utf8'),
 };
 

@@ -8,6 +8,7 @@ import type { TranscriptStore } from '../transcripts/store.ts';
 import { GatewayError } from './openai-errors.ts';
 import type { PreparedPrompt } from './prompt.ts';
 import { AnswerRenderer, type AnswerPiece } from './render.ts';
+import { isAuthFailure, signInFailedDuringRun } from './sign-in-errors.ts';
 
 export type AbortReason = 'cancelled' | 'timeout' | 'shutdown';
 
@@ -36,6 +37,14 @@ export interface RunOutcome {
   finishReason: 'stop' | 'length';
 }
 
+/** What the Claude account wants to hear about runs (main/claude/account.ts). */
+export interface RunHooks {
+  /** Claude Code had no usable credential, or the model API refused it (message as Claude Code said it, redacted). */
+  onAuthFailure?(message: string): void;
+  /** A run got through to an answer: the credential works. */
+  onAnswered?(): void;
+}
+
 export function abortReason(ac: AbortController): AbortReason | null {
   if (!ac.signal.aborted) return null;
   const r: unknown = ac.signal.reason;
@@ -55,6 +64,7 @@ export class RunExecutor {
     private readonly store: TranscriptStore,
     /** Tools allowed on top of CLAUDE_ALLOWED_TOOLS, read per run (the configured MCP servers' mcp__<name>). */
     private readonly extraAllowedTools?: () => Promise<string[]>,
+    private readonly hooks: RunHooks = {},
   ) {}
 
   get activeCount(): number {
@@ -78,6 +88,8 @@ export class RunExecutor {
     let turns = 0;
     let resultError: string | null = null;
     let claudeError: string | null = null;
+    /** Claude Code's own message when it flagged the failure as an authentication one. */
+    let authError: string | null = null;
     let maxTurnsHit = false;
 
     const emit = (body: TranscriptEventBody): TranscriptEvent => {
@@ -119,7 +131,10 @@ export class RunExecutor {
       for await (const m of messages) {
         if (req.abort.signal.aborted) break;
         for (const body of mapper.map(m)) {
-          if (body.type === 'error') claudeError = body.message;
+          if (body.type === 'error') {
+            claudeError = body.message;
+            if (body.code === 'authentication_failed') authError = redact(body.message);
+          }
           if (body.type === 'result') {
             usage = body.usage;
             turns = body.numTurns;
@@ -153,7 +168,16 @@ export class RunExecutor {
       error = new GatewayError(503, 'The gateway is shutting down; the Claude run was stopped.', 'server_error', 'shutting_down', null, headers);
     } else if (claudeError || resultError) {
       status = 'error';
-      error = new GatewayError(502, claudeError ?? resultError ?? 'Claude Code failed', 'server_error', 'claude_error', null, headers);
+      const failure = claudeError ?? resultError ?? 'Claude Code failed';
+      if (authError !== null || isAuthFailure(failure)) {
+        const said = authError ?? failure;
+        error = signInFailedDuringRun(said, headers);
+        this.hooks.onAuthFailure?.(said);
+      } else {
+        error = new GatewayError(502, failure, 'server_error', 'claude_error', null, headers);
+      }
+    } else {
+      this.hooks.onAnswered?.();
     }
     if (error) emit({ type: 'error', message: error.message, code: error.code ?? 'error' });
     const durationMs = Date.now() - started;

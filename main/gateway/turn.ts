@@ -7,6 +7,7 @@ import type { RunLimiter } from './limiter.ts';
 import type { ModelCatalog } from './models.ts';
 import { GatewayError } from './openai-errors.ts';
 import { preparePrompt } from './prompt.ts';
+import { notSignedIn } from './sign-in-errors.ts';
 import type { AnswerPiece } from './render.ts';
 import type { RunExecutor, RunOutcome } from './run.ts';
 import { acquireRunSlot } from './routes/run-slot.ts';
@@ -20,6 +21,8 @@ export interface TurnDeps {
   runtime: ClaudeRuntime;
   executor: RunExecutor;
   conversations: ConversationMap;
+  /** Claude's sign-in monitor: requests are refused before any process starts while it KNOWS Claude is signed out. */
+  signIn?: { knownSignedOut(): boolean };
 }
 
 export interface TurnInput {
@@ -54,6 +57,8 @@ export async function runTurn(deps: TurnDeps, input: TurnInput, hooks: TurnHooks
   if (!model) {
     throw new GatewayError(404, `The model '${input.requestedModel}' does not exist. Available: ${deps.models.ids().join(', ')}.`, 'invalid_request_error', 'model_not_found', 'model');
   }
+  // Unknown (not checked yet, container down) lets the run go ahead: it reports its own failure.
+  if (deps.signIn?.knownSignedOut()) throw notSignedIn();
   const task = detectBackgroundTask(input.body, input.messages);
   if (task) {
     const prompt = preparePrompt(input.messages);

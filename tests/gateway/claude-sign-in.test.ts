@@ -196,3 +196,42 @@ describe('Claude account: not signed in → signed in from the app (real Claude 
     assert.equal(d.services.store.list({ limit: 1, offset: 0 }).total, transcripts);
   });
 });
+
+describe('Claude account with a warm spare: a spare started before the key was saved never serves a request', () => {
+  let d: TestDashboard;
+  /** Waits (no deadline of its own: the test's timeout bounds it) until the pool's state satisfies `ok`. */
+  const sparesUntil = async (ok: (s: NonNullable<ReturnType<NonNullable<TestDashboard['services']['runtime']['spares']>>>) => boolean): Promise<void> => {
+    for (;;) {
+      const s = d.services.runtime.spares?.();
+      assert.ok(s, 'the local runtime keeps spares');
+      if (ok(s)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  before(async () => {
+    d = await startTestDashboard({
+      script: plainAnswer('answered by a spare'),
+      config: { CLAUDE_SPARE_PROCESSES: 1 },
+      claudeEnv: { ANTHROPIC_API_KEY: undefined, ANTHROPIC_AUTH_TOKEN: undefined, CLAUDE_CODE_OAUTH_TOKEN: undefined },
+    });
+  });
+  after(async () => d.close());
+
+  it('the key saved while a keyless spare waits: the spare is replaced, and the next request is served warm with the key', { timeout: 120_000 }, async () => {
+    await sparesUntil((s) => s.parked + s.bound === 1 && s.starting === 0);
+    d.api.setAuthCheck((a) => a.apiKey === KEY);
+    assert.equal((await putCredential(d, 'api_key', KEY)).status, 200);
+    await sparesUntil((s) => s.parked + s.bound === 1 && s.starting === 0);
+    const claimsBefore = d.services.runtime.spares?.()?.claims ?? 0;
+    const r = await fetch(`${d.v1}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sonnet', messages: [{ role: 'user', content: 'warm?' }] }) });
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.equal(((await r.json()) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content, 'answered by a spare');
+    assert.equal(d.services.runtime.spares?.()?.claims, claimsBefore + 1, 'served by the new spare, not a cold start');
+    assert.ok(d.api.auths.length > 0 && d.api.auths.every((a) => a.apiKey === KEY));
+  });
+});
+
+function putCredential(d: TestDashboard, kind: string, value: string): Promise<Response> {
+  return d.call('/api/claude-auth/credential', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind, value }) });
+}

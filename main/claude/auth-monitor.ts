@@ -20,6 +20,8 @@ export interface AuthSnapshot {
 }
 
 export const AUTH_REFRESH_MS = 5 * 60_000;
+/** After a failed reading (container still starting, binary busy), the next comes sooner than the 5-minute one. */
+export const AUTH_RETRY_MS = 30_000;
 
 export class ClaudeAuthMonitor {
   private snap: AuthSnapshot;
@@ -28,9 +30,14 @@ export class ClaudeAuthMonitor {
   /** Bumped by invalidate(): a reading begun before a credential change must not be taken for one after it. */
   private generation = 0;
   private timer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly read: () => Promise<AuthReading>, private readonly intervalMs = AUTH_REFRESH_MS) {
+  constructor(
+    private readonly read: () => Promise<AuthReading>,
+    private readonly intervalMs = AUTH_REFRESH_MS,
+    private readonly retryMs = AUTH_RETRY_MS,
+  ) {
     this.snap = { state: 'unknown', status: null, reason: 'not checked yet', checkedAt: null, since: new Date().toISOString(), rejected: null };
   }
 
@@ -58,7 +65,9 @@ export class ClaudeAuthMonitor {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.timer = null;
+    this.retryTimer = null;
   }
 
   /**
@@ -103,7 +112,16 @@ export class ClaudeAuthMonitor {
 
   private apply(reading: AuthReading): void {
     const checkedAt = new Date().toISOString();
-    if (!reading.ok) return this.update({ state: 'unknown', status: null, reason: reading.reason, checkedAt });
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (!reading.ok) {
+      // Only while started: a monitor nobody started (or one stopped) reads only when asked.
+      if (this.timer) {
+        this.retryTimer = setTimeout(() => void this.refresh(), this.retryMs);
+        this.retryTimer.unref();
+      }
+      return this.update({ state: 'unknown', status: null, reason: reading.reason, checkedAt });
+    }
     const state: ClaudeSignInState = reading.status.loggedIn ? 'signed_in' : 'signed_out';
     this.update({ state, status: reading.status, reason: null, checkedAt });
   }

@@ -97,3 +97,27 @@ describe('ClaudeAuthMonitor', () => {
     assert.equal(changes, 5);
   });
 });
+
+describe('ClaudeAuthMonitor retries', () => {
+  test('a failed reading is retried on its own (sooner than the periodic one) until one succeeds', async () => {
+    let calls = 0;
+    let succeeded!: () => void;
+    const done = new Promise<void>((r) => { succeeded = r; });
+    const m = new ClaudeAuthMonitor(async () => {
+      calls++;
+      if (calls < 3) return { ok: false, reason: 'container not running' };
+      succeeded();
+      return signedIn;
+    }, 3_600_000, 1);
+    // The monitor's timers never hold the process open; this test must, while it waits for them.
+    const keepAlive = setInterval(() => {}, 60_000);
+    await m.start();
+    assert.equal(m.snapshot().state, 'unknown');
+    await done;
+    clearInterval(keepAlive);
+    await tick();
+    assert.equal(m.snapshot().state, 'signed_in');
+    assert.equal(calls, 3);
+    m.stop();
+  });
+});

@@ -13,7 +13,7 @@ import { describeSignIn, expiryIso, signInFix } from './auth-summary.ts';
 import { checkCredential, hasCustomEndpoint, REPLACED_BY_STORED } from './credential-shape.ts';
 import { ClaudeCredentialStore } from './credential-store.ts';
 import { containerEnv } from './docker-spawn.ts';
-import type { SecretBox } from './secret-box.ts';
+import { FILE_PERMISSIONS_BOX_KIND, type SecretBox } from './secret-box.ts';
 
 export interface ClaudeAccountOptions {
   dataDir: string;
@@ -166,13 +166,18 @@ export class ClaudeAccount {
   health(): ComponentHealth {
     const snap = this.monitor.snapshot();
     const st = this.status();
-    const details = { method: st.method, provider: st.provider, subscription: st.subscription, expiresAt: st.expiresAt, saved: st.stored ? `${st.stored.hint} (${st.stored.kind === 'api_key' ? 'API key' : 'OAuth token'}, ${st.stored.protection})` : null, checkedAt: st.checkedAt };
+    const saved = st.stored ? `${st.stored.hint} (${st.stored.kind === 'api_key' ? 'API key' : 'OAuth token'}, ${protectionWords(st.stored.protection)}${st.stored.readable ? '' : ', cannot be read: save it again'})` : null;
+    const details = { method: st.method, provider: st.provider, subscription: st.subscription, expiresAt: st.expiresAt, saved, checkedAt: st.checkedAt };
     const base = { name: 'claude-auth', since: snap.since, details };
     if (snap.state === 'signed_out') return { ...base, status: 'error', reason: `Not signed in. Fix: ${st.fix}` };
     if (snap.state === 'unknown') return { ...base, status: snap.checkedAt ? 'stopped' : 'starting', reason: st.summary };
     if (snap.rejected) return { ...base, status: 'error', reason: `${st.summary}, but the model API refused it: ${snap.rejected.message}. Fix: ${st.fix}` };
     return { ...base, status: 'ok', reason: st.summary };
   }
+}
+
+function protectionWords(box: string): string {
+  return box === FILE_PERMISSIONS_BOX_KIND ? 'not encrypted, file permissions only' : `encrypted by ${box}`;
 }
 
 function summaryOf(snap: AuthSnapshot, sentence: string | null): string {

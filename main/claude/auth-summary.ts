@@ -6,8 +6,8 @@
 import type { CredentialSource } from '../health/claude-credentials.ts';
 import type { AuthStatusJson } from './auth-status.ts';
 
-export const SIGN_IN_FIX = 'Open the dashboard → Claude account and paste an API key or a `claude setup-token` token, set ANTHROPIC_API_KEY, or run `claude auth login`.';
-const SIGN_IN_FIX_DOCKER = 'Open the dashboard → Claude account and paste an API key or a `claude setup-token` token, set ANTHROPIC_API_KEY, or run `claude auth login` inside the container.';
+export const SIGN_IN_FIX = 'Open the dashboard → Claude account and paste an API key (or a token made by "claude setup-token"), set ANTHROPIC_API_KEY, or run "claude auth login".';
+const SIGN_IN_FIX_DOCKER = 'Open the dashboard → Claude account and paste an API key (or a token made by "claude setup-token"), set ANTHROPIC_API_KEY, or run "claude auth login" inside the container.';
 
 export function signInFix(runtime: 'local' | 'docker'): string {
   return runtime === 'docker' ? SIGN_IN_FIX_DOCKER : SIGN_IN_FIX;

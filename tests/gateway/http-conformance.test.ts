@@ -104,7 +104,7 @@ describe('HTTP conformance (raw)', () => {
     const res = await fetch(`${gw.baseUrl}/health`);
     const h = (await res.json()) as { status: string; version: string; claudeCode: { version: string; authenticated: string | null }; activeRuns: number; uptimeS: number };
     assert.equal(h.status, 'ok');
-    assert.equal(h.claudeCode.authenticated, 'env ANTHROPIC_API_KEY');
+    assert.equal(h.claudeCode.authenticated, 'API key (ANTHROPIC_API_KEY from the environment)');
     assert.match(h.claudeCode.version, /^\d+\.\d+\.\d+/);
     assert.equal(h.activeRuns, 0);
     assert.equal(typeof h.uptimeS, 'number');

@@ -41,7 +41,7 @@ export function checkCredential(kind: ClaudeCredentialKind, raw: string, ctx: Sh
   if (!/^[\x21-\x7e]+$/.test(value)) return { ok: false, message: 'The value must be one line of printable characters without spaces: paste only the key or token.' };
   if (value.length < MIN_LENGTH) return { ok: false, message: `The value is shorter than ${MIN_LENGTH} characters: paste the whole key or token.` };
   if (kind === 'api_key') {
-    if (value.startsWith('sk-ant-oat')) return { ok: false, message: 'This is an OAuth token (from `claude setup-token`): save it as an OAuth token, not an API key.' };
+    if (value.startsWith('sk-ant-oat')) return { ok: false, message: 'This is an OAuth token (made by "claude setup-token"): save it as an OAuth token, not an API key.' };
     if (ANTHROPIC_API_KEY.test(value)) return { ok: true, value };
     if (value.startsWith('sk-ant-')) return { ok: false, message: 'Anthropic API keys look like sk-ant-api03-…: copy the whole key from console.anthropic.com.' };
     if (ctx.customEndpoint) return { ok: true, value };
@@ -49,7 +49,7 @@ export function checkCredential(kind: ClaudeCredentialKind, raw: string, ctx: Sh
   }
   if (value.startsWith('sk-ant-api')) return { ok: false, message: 'This is an API key: save it as an API key, not an OAuth token.' };
   if (SETUP_TOKEN.test(value)) return { ok: true, value };
-  return { ok: false, message: 'OAuth tokens from `claude setup-token` look like sk-ant-oat01-…: run it again and copy the whole token.' };
+  return { ok: false, message: 'OAuth tokens made by "claude setup-token" look like sk-ant-oat01-…: run it again and copy the whole token.' };
 }
 
 /**

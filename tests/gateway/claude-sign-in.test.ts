@@ -174,6 +174,10 @@ describe('Claude account: not signed in → signed in from the app (real Claude 
     assert.equal(body.error.code, 'claude_not_signed_in');
     assert.equal(body.error.type, 'authentication_error');
 
+    // The Responses API says it with its own failure event, carrying the same code.
+    const failed = (await sseData(await responses({ stream: true }))).map((x) => JSON.parse(x) as { type: string; response?: { error: { code: string } | null } }).find((e) => e.type === 'response.failed');
+    assert.equal(failed?.response?.error?.code, 'claude_not_signed_in');
+
     const c = await claudeAuthComponent();
     assert.equal(c?.status, 'error');
     assert.match(c?.reason ?? '', /refused.*Invalid API key/);

@@ -17,7 +17,7 @@ import { RunExecutor } from './gateway/run.ts';
 import type { ComponentHealth, GatewayHealthBody } from './health/gateway-health.ts';
 import { configureLog, log, redact } from './log.ts';
 import { createDockerRuntime, type DockerRuntime } from './claude/docker-runtime.ts';
-import { composeOptionsFromConfig, createComposeManager, type ComposeManager, type ComposeStatus } from './compose/index.ts';
+import { ComposeOperations, composeOptionsFromConfig, createComposeManager, type ComposeManager, type ComposeStatus } from './compose/index.ts';
 import { loadOrCreateAdminToken, tokenMatches } from './control/admin-token.ts';
 import { adminAuth, localOnly } from './control/guard.ts';
 import { dockerOffRouter } from './control/docker-off.ts';
@@ -29,6 +29,8 @@ import { mcpRouter } from './oauth/routes.ts';
 import { ClaudeAccount } from './claude/account.ts';
 import { dockerClaudeCommand, localClaudeCommand } from './claude/auth-status.ts';
 import type { SecretBox } from './claude/secret-box.ts';
+import { ModelApiMonitor } from './health/model-api.ts';
+import { HealthMonitor } from './health/monitor.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { TranscriptStore } from './transcripts/store.ts';
 import { APP_VERSION } from './version.ts';
@@ -67,11 +69,13 @@ export class Services {
   readonly conversations: ConversationMap;
   /** Built only for the docker runtime: a local-runtime install needs no docker/ folder and no docker CLI. */
   readonly compose: ComposeManager | null;
+  /** Up/down/restart/rebuild of the compose project, one at a time, shared by the tray and /api/docker. */
+  readonly composeOps: ComposeOperations | null;
   readonly oauth: OAuthServices | null;
-  private composeStatus: ComposeStatus | null = null;
+  /** Every component's health and the one poll of the container (read by /health, the control API and the tray). */
+  readonly monitor = new HealthMonitor();
   private readonly claudeEnv: NodeJS.ProcessEnv;
   private readonly fromLoginShell: ReadonlySet<string>;
-  private composeTimer: NodeJS.Timeout | null = null;
   readonly startedAt = Date.now();
   readonly logFile: string;
   /** Local Claude processes while they live, so a start after a crash stops what the dead process left running. */
@@ -90,18 +94,22 @@ export class Services {
   private readonly apiKeySources: Array<() => readonly string[]> = [];
   private readonly listeners = new Set<() => void>();
   private readonly mounts: Array<{ path: string; router: Router | RequestHandler }> = [];
-  private readonly components = new Map<string, () => ComponentHealth>();
 
   constructor(readonly config: Config, opts: BuildOptions = {}) {
     fs.mkdirSync(config.DATA_DIR, { recursive: true, mode: 0o700 });
     fs.mkdirSync(config.claudeCwd, { recursive: true });
     this.logFile = configureLog({ dataDir: config.DATA_DIR, level: config.LOG_LEVEL, console: opts.consoleLog ?? true });
     this.store = new TranscriptStore(config.DATA_DIR, this.bus, (err) => log.error(`transcript store cannot write: ${err.message}`));
-    const claudeEnv = opts.claudeEnv ?? process.env;
+    const inherited = opts.claudeEnv ?? process.env;
+    // CLAUDE_API_RETRIES reaches Claude Code as its own variable (local and docker runs, spare processes alike).
+    const claudeEnv = config.CLAUDE_API_RETRIES === '' ? inherited : { ...inherited, CLAUDE_CODE_MAX_RETRIES: String(config.CLAUDE_API_RETRIES) };
     this.claudeEnv = claudeEnv;
     this.fromLoginShell = opts.fromLoginShell ?? new Set();
     const compose = config.CLAUDE_RUNTIME === 'docker' ? createComposeManager(composeOptionsFromConfig(config)) : null;
     this.compose = compose;
+    const composeOps = compose ? new ComposeOperations(compose) : null;
+    this.composeOps = composeOps;
+    composeOps?.on('operation', () => this.monitor.notify());
     this.claudeAccount = new ClaudeAccount({
       dataDir: config.DATA_DIR, baseEnv: claudeEnv, runtime: config.CLAUDE_RUNTIME, box: opts.secretBox, fromLoginShell: this.fromLoginShell, warn: (m) => log.warn(m),
       command: compose ? dockerClaudeCommand({ container: () => compose.runningContainer({ timeoutMs: 15_000 }) }) : localClaudeCommand(resolveClaudeBinary(config.CLAUDE_PATH)),
@@ -124,8 +132,26 @@ export class Services {
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
     this.dockerRuntime = dockerRuntime;
     this.claudeAccount.onEnvChange(() => this.runtime.envChanged?.());
+    this.claudeAccount.monitor.onChange(() => this.monitor.notify());
+    // built-in components first: the order is the Health page's
+    this.registerHealth('gateway', () => ({ name: 'gateway', status: this.state === 'running' ? 'ok' : this.state, reason: this.stateReason, since: new Date(this.startedAt).toISOString(), details: { url: this.url } }));
+    this.registerHealth('claude', () => ({ name: 'claude', status: this.claudeVersion ? 'ok' : 'error', reason: this.claudeVersion ? null : 'Claude Code binary not found or not runnable', since: new Date(this.startedAt).toISOString(), details: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth, spares: this.runtime.spares?.() ?? null } }));
     this.registerHealth('claude-auth', () => this.claudeAccount.health());
-    if (compose) this.registerHealth('docker', () => this.dockerHealth(compose));
+    this.registerHealth('transcripts', () => {
+      const store = this.store.health();
+      return { name: 'transcripts', status: store.writable ? 'ok' : 'error', reason: store.lastWriteError, since: new Date(this.startedAt).toISOString(), details: { dir: store.dir, count: store.count } };
+    });
+    if (compose) {
+      this.monitor.watchCompose(compose);
+      this.registerHealth('docker', () => this.dockerHealth(compose));
+    }
+    const modelApi = new ModelApiMonitor();
+    // a retry seen or an answer after an outage moves the model API's health at once, not at the next poll
+    this.bus.subscribe((e) => {
+      modelApi.observe(e.event);
+      if (e.event.type === 'api_retry' || e.event.type === 'end') this.monitor.notify();
+    });
+    this.registerHealth('model-api', () => modelApi.health());
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
     // The OAuth driver runs Claude where the runtime does: in docker it needs the container's exec + spawn hook.
@@ -151,7 +177,7 @@ export class Services {
     // Docker runtime controls (status, up/down/restart, logs): same guard, also before the /api router.
     this.mount('/api/docker', localOnly({}));
     this.mount('/api/docker', adminAuth(() => adminToken));
-    this.mount('/api/docker', compose ? dockerRouter({ compose, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose() }) : dockerOffRouter(() => this.runtime.kind));
+    this.mount('/api/docker', compose && composeOps ? dockerRouter({ compose, operations: composeOps, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose(), watch: { current: () => this.monitor.composeStatus(), onChange: (cb) => void this.monitor.on('change', cb) } }) : dockerOffRouter(() => this.runtime.kind));
     this.models = new ModelCatalog(config);
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
     this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);
@@ -176,7 +202,7 @@ export class Services {
 
   /** Adds a component to /health and the dashboard's health view. */
   registerHealth(name: string, check: () => ComponentHealth): void {
-    this.components.set(name, check);
+    this.monitor.register(name, check);
   }
 
   /** Adds keys accepted on /v1 besides GATEWAY_API_KEYS (the dashboard's managed keys); read on every request. */
@@ -218,16 +244,12 @@ export class Services {
     this.state = s;
     this.stateReason = reason;
     for (const cb of this.listeners) cb();
+    this.monitor.notify();
   }
 
   health(): GatewayHealthBody {
-    const components: ComponentHealth[] = [
-      { name: 'gateway', status: this.state === 'running' ? 'ok' : this.state, reason: this.stateReason, since: new Date(this.startedAt).toISOString(), details: { url: this.url } },
-      { name: 'claude', status: this.claudeVersion ? 'ok' : 'error', reason: this.claudeVersion ? null : 'Claude Code binary not found or not runnable', since: new Date(this.startedAt).toISOString(), details: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth, spares: this.runtime.spares?.() ?? null } },
-    ];
+    const components = this.monitor.components();
     const store = this.store.health();
-    components.push({ name: 'transcripts', status: store.writable ? 'ok' : 'error', reason: store.lastWriteError, since: new Date(this.startedAt).toISOString(), details: { dir: store.dir, count: store.count } });
-    for (const check of this.components.values()) components.push(check());
     return {
       status: components.every((c) => c.status === 'ok' || c.status === 'stopped') ? 'ok' : 'degraded',
       version: APP_VERSION,
@@ -241,7 +263,10 @@ export class Services {
   }
 
   private dockerHealth(compose: ComposeManager): ComponentHealth {
-    const st = this.composeStatus;
+    // while an operation (an image build takes minutes) is under way, say what it does, not "image missing"
+    const op = this.composeOps?.busy() ? this.composeOps.current() : null;
+    if (op) return { name: 'docker', status: 'starting', reason: `${op.action}: ${op.phase}`, since: op.startedAt, details: { operation: op.id } };
+    const st = this.monitor.composeStatus();
     const since = st?.checkedAt ?? new Date(this.startedAt).toISOString();
     if (!st) return { name: 'docker', status: 'starting', reason: 'checking the container…', since };
     const status = st.overall === 'running' ? 'ok' : st.overall === 'starting' ? 'starting' : st.overall === 'stopped' ? 'stopped' : 'error';
@@ -250,10 +275,8 @@ export class Services {
   }
 
   /** Re-reads the container's state (docker runtime); the health view shows the last reading. */
-  async refreshCompose(): Promise<ComposeStatus> {
-    if (!this.compose) throw new Error('no container: Claude Code runs locally (CLAUDE_RUNTIME=local)');
-    this.composeStatus = await this.compose.status({ timeoutMs: 15_000 });
-    return this.composeStatus;
+  refreshCompose(): Promise<ComposeStatus> {
+    return this.monitor.refreshCompose();
   }
 
   /** Loads transcripts, probes Claude Code, starts the OAuth listener and the HTTP gateway. */
@@ -273,11 +296,8 @@ export class Services {
     [this.claudeVersion] = await Promise.all([claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH)), this.claudeAccount.start()]);
     // Spare Claude processes start now, so the first request is already warm.
     this.runtime.start?.();
-    if (this.compose) {
-      await this.refreshCompose().catch(() => null);
-      this.composeTimer = setInterval(() => void this.refreshCompose().catch(() => null), 10_000);
-      this.composeTimer.unref();
-    }
+    if (this.compose) await this.refreshCompose().catch(() => null);
+    this.monitor.start();
     if (this.oauth) {
       const h = await this.oauth.start();
       if (h.status === 'error') log.error(`OAuth callback listener: ${h.error ?? 'failed to start'} — the rest of the app keeps running`);
@@ -368,11 +388,12 @@ export class Services {
 
   /** Process shutdown: stops the gateway, then closes the listener (and every open connection, SSE included). */
   async stop(opts: { graceMs?: number } = {}): Promise<void> {
+    // an image build runs for minutes: it is cancelled, not left running without its app (containers stay as they are)
+    if (this.composeOps?.cancel()) await this.composeOps.idle();
     await this.stopGateway(opts.graceMs ?? 5_000, 'shutting down');
     await this.runtime.close?.();
     this.claudeAccount.stop();
-    if (this.composeTimer) clearInterval(this.composeTimer);
-    this.composeTimer = null;
+    this.monitor.stop();
     await this.oauth?.stop();
     const server = this.server;
     if (!server) return;

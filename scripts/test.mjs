@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // `npm test`: bring up the system parts the tests need (scripts/system/*.mjs, each exporting
 // `setup(env) -> Promise<{ env?, stop? }>`), type-check, run every tests/**/*.test.ts with node:test, then stop
-// what was started (by PID). Under CI=true a missing part is a failure, never a skip.
+// what was started (by PID). Under CI=true a missing part is a failure, never a skip. Ctrl-C / SIGTERM reach the
+// test runner at once and the system parts are still stopped (a private dockerd is never leaked). The summary names
+// every skipped test and why.
 import { spawnSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { skippedFromTap } from './test-summary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -30,7 +34,17 @@ async function stopAll() {
   }
 }
 
+let child = null;
+let interrupted = null;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    interrupted = sig;
+    if (child && child.exitCode === null) child.kill(sig);
+  });
+}
+
 let code = 1;
+const tapFile = path.join(os.tmpdir(), `ccg-test-${process.pid}.tap`);
 try {
   if (!skipTypecheck) {
     console.log('[test] type-check');
@@ -50,13 +64,25 @@ try {
   let files = findTests(path.join(root, 'tests'));
   if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
   console.log(`[test] ${files.length} test files`);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${env.TEST_CONCURRENCY ?? 2}`, ...files], { stdio: 'inherit', env });
+  if (interrupted) throw new Error(`interrupted (${interrupted})`);
+  child = spawn(process.execPath, [
+    '--import', 'tsx', '--test',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    `--test-concurrency=${env.TEST_CONCURRENCY ?? 2}`, ...files,
+  ], { stdio: 'inherit', env });
   code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  if (interrupted) code = code || 130;
+  const skipped = fs.existsSync(tapFile) ? skippedFromTap(fs.readFileSync(tapFile, 'utf8')) : [];
+  if (skipped.length) {
+    console.log(`[test] ${skipped.length} skipped:`);
+    for (const s of skipped) console.log(`[test]   ${s.name} — ${s.reason}`);
+  }
 } catch (err) {
   console.error(`[test] ${err instanceof Error ? err.message : err}`);
   code = 1;
 } finally {
+  fs.rmSync(tapFile, { force: true });
   await stopAll();
 }
 process.exit(code);

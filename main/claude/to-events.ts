@@ -36,6 +36,12 @@ export class SdkEventMapper {
   claudeVersion: string | null = null;
   sessionId: string | null = null;
   toolUses = 0;
+  /** Top-level model turns begun (API message ids): the turn count of a run that ends without Claude's result. */
+  private readonly turnIds = new Set<string>();
+
+  get turnsSeen(): number {
+    return this.turnIds.size;
+  }
 
   map(m: SDKMessage): TranscriptEventBody[] {
     switch (m.type) {
@@ -45,11 +51,15 @@ export class SdkEventMapper {
           this.sessionId = m.session_id;
           return [{ type: 'init', sessionId: m.session_id, model: m.model, cwd: m.cwd, tools: m.tools, mcpServers: m.mcp_servers.map((s) => ({ name: s.name, status: s.status })), claudeVersion: m.claude_code_version ?? null }];
         }
+        if (m.subtype === 'api_retry') {
+          return [{ type: 'api_retry', attempt: m.attempt, maxRetries: m.max_retries, delayMs: m.retry_delay_ms, status: m.error_status, error: String(m.error) }];
+        }
         return [];
       case 'stream_event': {
         const ev = m.event;
         if (ev.type !== 'content_block_delta') return [];
         const msgId = (m as { api_message_id?: string }).api_message_id ?? m.uuid;
+        if (m.parent_tool_use_id === null) this.turnIds.add(msgId);
         if (ev.delta.type === 'text_delta') return this.delta('text', msgId, ev.delta.text, m.parent_tool_use_id);
         if (ev.delta.type === 'thinking_delta') return this.delta('thinking', msgId, ev.delta.thinking, m.parent_tool_use_id);
         return [];
@@ -62,6 +72,7 @@ export class SdkEventMapper {
           const text = (m.message.content as Block[]).map((b) => b.text ?? '').join('').trim();
           return [{ type: 'error', message: text || `Claude Code reported ${m.error}`, code: m.error }];
         }
+        if (m.parent_tool_use_id === null) this.turnIds.add(msgId);
         for (const b of m.message.content as Block[]) {
           if (b.type === 'text' && b.text) out.push(...this.complete('text', msgId, b.text, m.parent_tool_use_id));
           else if (b.type === 'thinking' && b.thinking) out.push(...this.complete('thinking', msgId, b.thinking, m.parent_tool_use_id));

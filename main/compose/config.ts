@@ -35,7 +35,6 @@ export function composeOptionsFromConfig(config: Pick<Config, 'COMPOSE_FILE' | '
     service: config.COMPOSE_SERVICE,
     image: config.DOCKER_IMAGE,
     workspace: config.claudeCwd,
-    ...(dockerDir ? { dockerDir } : {}),
     ...extra,
     env: { ...port, ...extra.env },
   };

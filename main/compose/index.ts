@@ -4,3 +4,5 @@ export { composeOptionsFromConfig, findDockerDir, resolveComposeFiles } from './
 export { parseLogLine } from './logs.ts';
 export { classifyDockerError } from './problems.ts';
 export * from './types.ts';
+export { ComposeBusyError, ComposeOperations, phaseText, type ComposeOperationEvents, type OperableCompose } from './operations.ts';
+export { parseBuildStep } from './build-steps.ts';

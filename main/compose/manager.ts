@@ -4,6 +4,7 @@ import { cancelled, deadline, delay, runCmd, tail, type CmdResult } from './exec
 import { normalizeProjectName, parseInspect, PROJECT_LABEL, SERVICE_LABEL } from './inspect.ts';
 import { streamLogs } from './logs.ts';
 import {
+  buildFailed,
   classifyDockerError,
   composeNotInstalled,
   daemonNotRunning,
@@ -14,14 +15,17 @@ import {
   unhealthy,
   type FixContext,
 } from './problems.ts';
+import { streamCmd, type StreamCmdResult } from './stream-cmd.ts';
 import {
   ComposeError,
+  type ComposeAction,
   type ComposeCli,
   type ComposeManager,
   type ComposeProblem,
   type ComposeStatus,
   type LogsOptions,
   type OpOptions,
+  type ProgressOptions,
   type ServiceStatus,
   type Unsubscribe,
 } from './types.ts';
@@ -32,22 +36,24 @@ export interface ComposeManagerOptions {
   project: string;
   /** The service Claude runs in. */
   service: string;
-  /** Runtime image; given to compose as DOCKER_IMAGE and checked before `up`. */
+  /** Runtime image; given to compose as DOCKER_IMAGE, checked before `up` and built (compose `build:`) when missing. */
   image: string;
   /** Host folder mounted as the container's /workspace (given to compose as CCG_WORKSPACE; created when missing). */
   workspace?: string;
   /** Extra variables for compose interpolation (e.g. CCG_HEALTH_INTERVAL) and the docker CLI (DOCKER_HOST). */
   env?: Record<string, string>;
-  /** Folder holding the Dockerfile, named in the image-missing fix (default: the first compose file's folder). */
-  dockerDir?: string;
   dockerBin?: string;
   /** Compose v1 executable (fallback when `docker compose` is absent). */
   composeV1Bin?: string;
   pollIntervalMs?: number;
-  timeouts?: Partial<Record<'status' | 'up' | 'down' | 'restart', number>>;
+  timeouts?: Partial<Record<'status' | 'up' | 'down' | 'restart' | 'build', number>>;
 }
 
-const DEFAULT_TIMEOUTS = { status: 20_000, up: 180_000, down: 90_000, restart: 180_000 };
+// A first build downloads a Node image and Claude Code: minutes on a slow line, so it has its own deadline.
+const DEFAULT_TIMEOUTS = { status: 20_000, up: 180_000, down: 90_000, restart: 180_000, build: 1_800_000 };
+
+/** Variables that change what a by-hand command does, so the commands shown to people carry them. */
+const SHOWN_VARS = ['DOCKER_IMAGE', 'CCG_WORKSPACE', 'CCG_OAUTH_CALLBACK_PORT', 'DOCKER_HOST', 'CCG_BASE_IMAGE', 'CCG_CLAUDE_CODE_VERSION'];
 
 /** Which compose CLI works depends only on the executables (and PATH), not on the project: detect once per process. */
 const detected = new Map<string, ComposeCli>();
@@ -85,7 +91,6 @@ export function createComposeManager(opts: ComposeManagerOptions): ComposeManage
     ...(opts.workspace ? { CCG_WORKSPACE: path.resolve(opts.workspace) } : {}),
     ...opts.env,
   };
-  const dockerDir = opts.dockerDir ?? path.dirname(files[0] ?? '.');
   const detectKey = `${docker}\0${v1}\0${env.PATH ?? process.env.PATH ?? ''}`;
   let cli: ComposeCli | null = detected.get(detectKey) ?? null;
   let detecting: Promise<ComposeCli> | null = null;
@@ -96,12 +101,30 @@ export function createComposeManager(opts: ComposeManagerOptions): ComposeManage
   function commandLine(...args: string[]): string {
     const prefix = (cli?.argv ?? ['docker', 'compose']).join(' ');
     const vars = Object.entries(env)
-      .filter(([k]) => k === 'DOCKER_IMAGE' || k === 'CCG_WORKSPACE' || k === 'CCG_OAUTH_CALLBACK_PORT' || k === 'DOCKER_HOST')
+      .filter(([k]) => SHOWN_VARS.includes(k))
       .map(([k, v]) => `${k}=${shellQuote(v)}`);
     return [...vars, prefix, ...projectArgs().map(shellQuote), ...args].join(' ');
   }
 
-  const fixCtx = (): FixContext => ({ compose: commandLine(), service: opts.service, image: opts.image, dockerDir, platform: process.platform });
+  /** The Claude Code version a refresh installs: the user's pin, else the newest. */
+  const refreshVersion = (): string => env.CCG_CLAUDE_CODE_VERSION ?? process.env.CCG_CLAUDE_CODE_VERSION ?? 'latest';
+
+  function commandFor(action: ComposeAction): string {
+    switch (action) {
+      case 'up':
+        return commandLine('up', '-d');
+      case 'down':
+        return commandLine('down');
+      case 'restart':
+        return commandLine('restart', opts.service);
+      case 'rebuild': {
+        const pin = env.CCG_CLAUDE_CODE_VERSION === undefined ? `CCG_CLAUDE_CODE_VERSION=${shellQuote(refreshVersion())} ` : '';
+        return `${pin}CCG_CLAUDE_CODE_REFRESH=$(date +%s) ${commandLine('build', opts.service)} && ${commandLine('up', '-d', '--force-recreate')}`;
+      }
+    }
+  }
+
+  const fixCtx = (): FixContext => ({ compose: commandLine(), service: opts.service, image: opts.image, platform: process.platform });
 
   /** Any docker call: a missing binary or a daemon problem becomes a ComposeError. */
   async function dockerCmd(args: string[], o: OpOptions & { what?: string } = {}): Promise<CmdResult> {
@@ -158,12 +181,50 @@ export function createComposeManager(opts: ComposeManagerOptions): ComposeManage
     if (r.exitCode !== 0) throw new ComposeError(classifyDockerError(r.stderr, fixCtx()) ?? daemonNotRunning(r.stderr));
   }
 
-  async function imagePresent(o: OpOptions): Promise<boolean> {
-    const r = await dockerCmd(['image', 'inspect', '--format', '{{.Id}}', opts.image], { ...o, what: 'docker image inspect' });
-    if (r.exitCode === 0) return true;
+  /** The image's id, or null when it is not on this machine. */
+  async function imageId(o: OpOptions, ref = opts.image): Promise<string | null> {
+    const r = await dockerCmd(['image', 'inspect', '--format', '{{.Id}}', ref], { ...o, what: 'docker image inspect' });
+    if (r.exitCode === 0) return r.stdout.trim() || null;
     const known = classifyDockerError(r.stderr, fixCtx());
     if (known && known.code !== 'image-missing') throw new ComposeError(known);
-    return false;
+    return null;
+  }
+
+  async function imagePresent(o: OpOptions): Promise<boolean> {
+    return (await imageId(o)) !== null;
+  }
+
+  /**
+   * `compose build` of the main service, its output streamed as progress lines, under the build deadline (the
+   * caller's signal still cancels it). A compose file without `build:` builds nothing: the image stays missing.
+   */
+  async function buildNow(o: OpOptions & ProgressOptions, refresh: boolean): Promise<void> {
+    const ms = timeouts.build;
+    const dl = deadline(ms, o.signal);
+    try {
+      const c = await detect({ signal: dl.signal });
+      o.onProgress?.({ type: 'stage', stage: 'building' });
+      // BUILDKIT_PROGRESS: v2's BuildKit output as plain lines; v1's classic builder prints "Step n/m" lines anyway.
+      const buildEnv: Record<string, string> = { ...env, BUILDKIT_PROGRESS: 'plain' };
+      if (refresh) Object.assign(buildEnv, { CCG_CLAUDE_CODE_VERSION: refreshVersion(), CCG_CLAUDE_CODE_REFRESH: String(Date.now()) });
+      // v1's classic builder keeps a failed step's container unless told not to.
+      const args = [...c.argv.slice(1), ...projectArgs(), 'build', ...(c.kind === 'v1' ? ['--force-rm'] : []), opts.service];
+      let r: StreamCmdResult;
+      try {
+        r = await streamCmd(c.argv[0], args, { env: buildEnv, signal: dl.signal, what: 'compose build', onLine: (text) => o.onProgress?.({ type: 'line', text }) });
+      } catch (err) {
+        if (isEnoent(err)) throw new ComposeError(c.kind === 'v2' ? dockerNotInstalled() : composeNotInstalled());
+        throw err;
+      }
+      if (r.exitCode !== 0) throw new ComposeError(buildFailed(fixCtx(), r.tail, r.exitCode));
+      if (!(await imagePresent({ signal: dl.signal }))) {
+        throw new ComposeError(imageMissing(fixCtx(), 'compose build ended without the image: does the compose file have a `build:` section for this service?'));
+      }
+    } catch (err) {
+      throw asComposeError(err, 'compose build', dl.expired(), ms);
+    } finally {
+      dl.dispose();
+    }
   }
 
   async function listServices(o: OpOptions): Promise<ServiceStatus[]> {
@@ -245,34 +306,71 @@ export function createComposeManager(opts: ComposeManagerOptions): ComposeManage
     }
   }
 
-  /** up/down/restart never interleave within one manager (a tray double-click, a UI retry). */
+  /** up/down/restart/build never interleave within one manager (a tray double-click, a UI retry). */
   function serial<T>(fn: () => Promise<T>): Promise<T> {
     const p = chain.then(fn, fn);
     chain = p.catch(() => undefined);
     return p;
   }
 
-  async function upNow(signal: AbortSignal): Promise<ComposeStatus> {
-    await detect({ signal });
-    await checkDaemon({ signal });
-    if (!(await imagePresent({ signal }))) throw new ComposeError(imageMissing(fixCtx()));
-    if (opts.workspace) fs.mkdirSync(opts.workspace, { recursive: true });
-    const r = await compose(['up', '-d'], { signal, what: 'compose up' });
-    if (r.exitCode !== 0) throw failure(r, 'compose up');
-    return waitHealthy(signal);
+  /** Runs `fn` under a deadline of `ms` that the caller's signal can cut short. */
+  async function timed<T>(what: string, ms: number, o: OpOptions, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const dl = deadline(ms, o.signal);
+    try {
+      return await fn(dl.signal);
+    } catch (err) {
+      throw asComposeError(err, what, dl.expired(), ms);
+    } finally {
+      dl.dispose();
+    }
   }
 
   function withDeadline<T>(what: string, ms: number, o: OpOptions, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return serial(async () => {
-      const dl = deadline(ms, o.signal);
-      try {
-        return await fn(dl.signal);
-      } catch (err) {
-        throw asComposeError(err, what, dl.expired(), ms);
-      } finally {
-        dl.dispose();
-      }
+    return serial(() => timed(what, ms, o, fn));
+  }
+
+  /** `compose up -d` (plus `extra`), then waits until the main service is healthy. */
+  async function startNow(signal: AbortSignal, o: ProgressOptions, extra: string[] = []): Promise<ComposeStatus> {
+    o.onProgress?.({ type: 'stage', stage: 'starting' });
+    if (opts.workspace) fs.mkdirSync(opts.workspace, { recursive: true });
+    const r = await compose(['up', '-d', ...extra], { signal, what: 'compose up' });
+    if (r.exitCode !== 0) throw failure(r, 'compose up');
+    o.onProgress?.({ type: 'stage', stage: 'waiting-healthy' });
+    return waitHealthy(signal);
+  }
+
+  /** up: checks, a build when the image is missing (its own deadline), then start + health under `ms`. */
+  async function upNow(o: OpOptions & ProgressOptions, ms: number): Promise<ComposeStatus> {
+    const missing = await timed('compose up', ms, o, async (signal) => {
+      o.onProgress?.({ type: 'stage', stage: 'checking' });
+      await detect({ signal });
+      await checkDaemon({ signal });
+      return !(await imagePresent({ signal }));
     });
+    if (missing) await buildNow(o, false);
+    return timed('compose up', ms, o, (signal) => startNow(signal, o));
+  }
+
+  async function rebuildNow(o: OpOptions & ProgressOptions): Promise<ComposeStatus> {
+    const ms = o.timeoutMs ?? timeouts.up;
+    const old = await timed('rebuild', ms, o, async (signal) => {
+      o.onProgress?.({ type: 'stage', stage: 'checking' });
+      await detect({ signal });
+      await checkDaemon({ signal });
+      return imageId({ signal });
+    });
+    await buildNow(o, true);
+    const st = await timed('compose up', ms, o, (signal) => startNow(signal, o, ['--force-recreate']));
+    if (old) await dropIfDangling(old);
+    return st;
+  }
+
+  /** The image a rebuild replaced, when nothing names or uses it any more (never a tag someone else kept). */
+  async function dropIfDangling(id: string): Promise<void> {
+    const r = await dockerCmd(['image', 'inspect', '--format', '{{len .RepoTags}}', id], { timeoutMs: 15_000, what: 'docker image inspect' }).catch(() => null);
+    if (r?.exitCode !== 0 || r.stdout.trim() !== '0') return;
+    // Fails (and is left) while a container of another project still runs it.
+    await dockerCmd(['image', 'rm', id], { timeoutMs: 60_000, what: 'docker image rm' }).catch(() => null);
   }
 
   return {
@@ -283,23 +381,37 @@ export function createComposeManager(opts: ComposeManagerOptions): ComposeManage
     detect,
     status,
     commandLine,
-    up: (o = {}) => withDeadline('compose up', o.timeoutMs ?? timeouts.up, o, upNow),
+    commandFor,
+    up: (o = {}) => serial(() => upNow(o, o.timeoutMs ?? timeouts.up)),
+    build: (o = {}) => serial(() => buildNow(o, o.refresh === true)),
+    rebuild: (o = {}) => serial(() => rebuildNow(o)),
 
     down: (o = {}) =>
       withDeadline('compose down', o.timeoutMs ?? timeouts.down, o, async (signal) => {
+        o.onProgress?.({ type: 'stage', stage: 'stopping' });
         await checkDaemon({ signal });
         const r = await compose(['down', '--remove-orphans', '-t', '10', ...(o.removeVolumes ? ['-v'] : [])], { signal, what: 'compose down' });
         if (r.exitCode !== 0) throw failure(r, 'compose down');
       }),
 
     restart: (o = {}) =>
-      withDeadline('compose restart', o.timeoutMs ?? timeouts.restart, o, async (signal) => {
-        await checkDaemon({ signal });
-        const main = (await listServices({ signal })).find((s) => s.service === opts.service);
-        if (!main || main.state !== 'running') return upNow(signal);
-        const r = await compose(['restart', '-t', '10', opts.service], { signal, what: 'compose restart' });
-        if (r.exitCode !== 0) throw failure(r, 'compose restart');
-        return waitHealthy(signal);
+      serial(async () => {
+        const ms = o.timeoutMs ?? timeouts.restart;
+        const running = await timed('compose restart', ms, o, async (signal) => {
+          o.onProgress?.({ type: 'stage', stage: 'checking' });
+          await checkDaemon({ signal });
+          const main = (await listServices({ signal })).find((s) => s.service === opts.service);
+          return main?.state === 'running';
+        });
+        // Nothing to restart: start it (building the image if need be).
+        if (!running) return upNow(o, ms);
+        return timed('compose restart', ms, o, async (signal) => {
+          o.onProgress?.({ type: 'stage', stage: 'restarting' });
+          const r = await compose(['restart', '-t', '10', opts.service], { signal, what: 'compose restart' });
+          if (r.exitCode !== 0) throw failure(r, 'compose restart');
+          o.onProgress?.({ type: 'stage', stage: 'waiting-healthy' });
+          return waitHealthy(signal);
+        });
       }),
 
     logs(lo: LogsOptions): Unsubscribe {

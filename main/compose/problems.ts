@@ -7,8 +7,6 @@ export interface FixContext {
   compose: string;
   service: string;
   image: string;
-  /** Folder holding the Dockerfile, for the build command. */
-  dockerDir: string;
   platform?: NodeJS.Platform;
 }
 
@@ -38,10 +36,40 @@ export function daemonNotRunning(detail: string, platform: NodeJS.Platform = pro
 export function imageMissing(ctx: FixContext, detail = ''): ComposeProblem {
   return {
     code: 'image-missing',
-    reason: `The runtime image ${ctx.image} is not on this machine.`,
-    fix: `docker build -t ${ctx.image} ${shellQuote(ctx.dockerDir)}`,
+    reason: `The runtime image ${ctx.image} is not built yet: Up builds it.`,
+    // The compose file's `build:` section makes this the same build `up` runs (pinned Claude Code, base image).
+    fix: `${ctx.compose} build ${ctx.service}`,
     ...(detail ? { detail: tail(detail) } : {}),
   };
+}
+
+// A build that could not download its base image (Docker Hub) or Claude Code (npm).
+const OFFLINE = [
+  /pull access denied/i,
+  /failed to resolve (?:source metadata|reference)/i,
+  /no such host/i,
+  /dial tcp/i,
+  /TLS handshake timeout/i,
+  /\b(?:ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET)\b/,
+  /Temporary failure resolving/i,
+  /Could not resolve/i,
+  /network is unreachable/i,
+];
+
+/** A failed `compose build`: the daemon's own problems first, then "could not download", else its output. */
+export function buildFailed(ctx: FixContext, output: string, exitCode: number): ComposeProblem {
+  const known = classifyDockerError(output, ctx);
+  if (known && known.code !== 'image-missing') return known;
+  const by = `${ctx.compose} build ${ctx.service}`;
+  if (OFFLINE.some((re) => re.test(output))) {
+    return {
+      code: 'build-failed',
+      reason: `Building the runtime image ${ctx.image} failed: it needs Docker Hub (base image) and npm (Claude Code), and the build could not reach them. Check the network or proxy, then press Up again.`,
+      fix: by,
+      detail: tail(output),
+    };
+  }
+  return { code: 'build-failed', reason: `Building the runtime image ${ctx.image} failed (exit ${exitCode}).`, fix: by, detail: tail(output) };
 }
 
 export function notRunning(ctx: FixContext): ComposeProblem {

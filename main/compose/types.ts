@@ -9,11 +9,14 @@ export type ComposeProblemCode =
   | 'daemon-not-running'
   | 'permission-denied'
   | 'image-missing'
+  | 'build-failed'
   | 'port-in-use'
   | 'unhealthy'
   | 'not-running'
   | 'timeout'
   | 'cancelled'
+  /** Another up/down/restart/rebuild is running (ComposeOperations runs one at a time). */
+  | 'busy'
   | 'failed';
 
 export interface ComposeProblem {
@@ -89,6 +92,59 @@ export interface OpOptions {
   timeoutMs?: number;
 }
 
+/** Where an up/restart/rebuild is; the operation's phase text and the tray's container line follow it. */
+export type ComposeStage = 'checking' | 'building' | 'starting' | 'waiting-healthy' | 'stopping' | 'restarting';
+
+export type ComposeProgressEvent =
+  | { type: 'stage'; stage: ComposeStage }
+  /** One line of `compose build` output (ANSI stripped), while the image is built. */
+  | { type: 'line'; text: string };
+
+export interface ProgressOptions {
+  onProgress?(event: ComposeProgressEvent): void;
+}
+
+export type ComposeAction = 'up' | 'down' | 'restart' | 'rebuild';
+export type ComposeOperationState = 'running' | 'done' | 'failed' | 'cancelled';
+/** Who started an operation: the tray menu or the control API (the dashboard's Docker page). */
+export type ComposeOperationOrigin = 'tray' | 'control';
+
+/** A build step as the builder numbers it ("Step 3/11 : RUN …", BuildKit "#7 [3/6] RUN …"). */
+export interface BuildStep {
+  index: number;
+  total: number;
+  instruction: string;
+}
+
+/** One up/down/restart/rebuild of the compose project, as every view (dashboard, tray) sees it. */
+export interface ComposeOperation {
+  id: string;
+  action: ComposeAction;
+  origin: ComposeOperationOrigin;
+  state: ComposeOperationState;
+  stage: ComposeStage | null;
+  /** What is happening now, for people ("building the runtime image: step 6/11 …"). */
+  phase: string;
+  /** The build step under way while the image is built, else null. */
+  step: BuildStep | null;
+  /** How many build output lines the operation produced (they come as progress events). */
+  lines: number;
+  /** The equivalent shell command (to run it by hand). */
+  command: string;
+  startedAt: string;
+  endedAt: string | null;
+  /** Why it failed, with the command that fixes it. */
+  problem: ComposeProblem | null;
+}
+
+/** A build output line of an operation, numbered from 1 within it. */
+export interface ComposeProgressLine {
+  operationId: string;
+  seq: number;
+  text: string;
+  at: string;
+}
+
 export interface LogLine {
   /** Compose service the line came from ('' when the prefix could not be read). */
   service: string;
@@ -121,10 +177,22 @@ export interface ComposeManager {
   detect(opts?: OpOptions): Promise<ComposeCli>;
   /** Never rejects: failures are reported in `problem` with overall 'error'. */
   status(opts?: OpOptions): Promise<ComposeStatus>;
-  /** Starts the project and waits until the main service is healthy (or running when it has no healthcheck). */
-  up(opts?: OpOptions): Promise<ComposeStatus>;
-  down(opts?: OpOptions & { removeVolumes?: boolean }): Promise<void>;
-  restart(opts?: OpOptions): Promise<ComposeStatus>;
+  /**
+   * Starts the project and waits until the main service is healthy (or running when it has no healthcheck). A
+   * missing image is built first (compose `build:`), under its own deadline: `timeoutMs` covers the rest.
+   */
+  up(opts?: OpOptions & ProgressOptions): Promise<ComposeStatus>;
+  down(opts?: OpOptions & ProgressOptions & { removeVolumes?: boolean }): Promise<void>;
+  restart(opts?: OpOptions & ProgressOptions): Promise<ComposeStatus>;
+  /**
+   * Builds the image (compose `build`). `refresh` installs Claude Code again instead of taking it from the build
+   * cache, at the newest version unless CCG_CLAUDE_CODE_VERSION pins one.
+   */
+  build(opts?: OpOptions & ProgressOptions & { refresh?: boolean }): Promise<void>;
+  /** build({ refresh }) then recreates the container on the new image and waits until it is healthy. */
+  rebuild(opts?: OpOptions & ProgressOptions): Promise<ComposeStatus>;
+  /** The shell command equivalent to an action (shown next to an operation). */
+  commandFor(action: ComposeAction): string;
   logs(opts: LogsOptions): Unsubscribe;
   /** Id of the main service's running container, or rejects with 'not-running' / a daemon problem. */
   runningContainer(opts?: OpOptions): Promise<string>;

@@ -38,9 +38,11 @@ export const configSchema = z
     CLAUDE_PATH: z.string().default(''),
     CLAUDE_MAX_TURNS: int(0, 10_000).default(0),
     CLAUDE_RUNTIME: z.enum(['local', 'docker']).default('local'),
+    /** Retries of a failed model API call inside Claude Code (CLAUDE_CODE_MAX_RETRIES); '' = Claude Code's own (10). */
+    CLAUDE_API_RETRIES: z.union([z.literal(''), int(0, 100)]).default(''),
     REQUEST_TIMEOUT_S: int(1, 86_400).default(300),
     /** SSE comment keep-alive interval while Claude is quiet (tool runs). */
-    SSE_KEEPALIVE_S: z.coerce.number().min(0.05).max(300).default(15),
+    SSE_KEEPALIVE_S: z.coerce.number().min(0.05).max(300).default(5),
     /** Tool output longer than this (bytes) is truncated in the chat answer (the transcript keeps it whole). */
     TOOL_OUTPUT_MAX_BYTES: int(256, 10_000_000).default(8_000),
     MAX_CONCURRENT_RUNS: int(1, 256).default(4),

@@ -42,7 +42,17 @@ export type TranscriptEventBody =
       durationMs: number;
     }
   | { type: 'error'; message: string; code: string }
-  | { type: 'end'; status: Exclude<RunStatus, 'running'>; reason: string | null; durationMs: number };
+  /** The model API failed with a retryable error; Claude Code retries after `delayMs` (status null: no response). */
+  | { type: 'api_retry'; attempt: number; maxRetries: number; delayMs: number; status: number | null; error: string }
+  | {
+      type: 'end';
+      status: Exclude<RunStatus, 'running'>;
+      reason: string | null;
+      durationMs: number;
+      /** The run's final counts (Claude's own turn count, else the turns begun): the log line reports the same. */
+      turns?: number;
+      toolCalls?: number;
+    };
 
 export type TranscriptEventType = TranscriptEventBody['type'];
 

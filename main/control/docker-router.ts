@@ -1,33 +1,34 @@
 /**
- * `/api/docker`: the dashboard's controls of the Docker runtime's compose project (status, up/down/restart, live
- * logs). Contract: main/contract/docker-api.ts. No auth of its own: mount it behind the control API's guard.
+ * `/api/docker`: the dashboard's controls of the Docker runtime's compose project (status, up/down/restart/rebuild,
+ * live logs). Contract: main/contract/docker-api.ts. No auth of its own: mount it behind the control API's guard.
  *
- * Actions run in the background (202 + SSE) with the compose manager's deadlines, one at a time, cancellable.
- * A page that closes neither cancels nor leaks anything: SSE subscribers and log streams end with their request.
+ * A thin HTTP view over the shared ComposeOperations (main/compose/operations.ts): actions answer 202 and report on
+ * SSE, one at a time with whatever the tray started, cancellable. A page that closes neither cancels nor leaks
+ * anything: SSE subscribers and log streams end with their request.
  */
-import crypto from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import { ComposeError, type ComposeManager, type ComposeProblem, type ComposeStatus } from '../compose/index.ts';
-import { DOCKER_ACTIONS, type DockerAction, type DockerActionResponse, type DockerLogEnd, type DockerOperation, type DockerStatusResponse } from '../contract/docker-api.ts';
+import { ComposeBusyError, ComposeError, ComposeOperations, type ComposeManager, type ComposeProblem, type ComposeStatus } from '../compose/index.ts';
+import { DOCKER_ACTIONS, type DockerActionResponse, type DockerEventName, type DockerLogEnd, type DockerLogEventName, type DockerStatusResponse } from '../contract/docker-api.ts';
 import { sendControlError } from './guard.ts';
 
 export interface DockerRouterDeps {
   compose: ComposeManager;
+  /** The operations the tray shares (built over `compose`); default: the router's own. */
+  operations?: ComposeOperations;
   /** The active Claude runtime kind ('local' | 'docker'). */
   runtime: () => string;
   /** Reads the status (services.refreshCompose keeps the health view in step); default compose.status(). */
   readStatus?: () => Promise<ComposeStatus>;
   /** How often /events re-reads the status while someone listens (default 5 s; 1 s during an operation). */
   pollMs?: number;
+  /**
+   * The health monitor's readings (the composition root passes it): /events then follows the monitor's one poll
+   * instead of polling on its own.
+   */
+  watch?: { current(): ComposeStatus | null; onChange(cb: () => void): void };
   /** Deadline of a status read answered to GET /status (default 15 s). */
   statusTimeoutMs?: number;
 }
-
-const PHASE: Record<DockerAction, string> = {
-  up: 'checking Docker and the image, starting the container, waiting until it is healthy…',
-  down: 'stopping and removing the container (volumes are kept)…',
-  restart: 'restarting the container and waiting until it is healthy…',
-};
 
 function asProblem(err: unknown, fallbackFix: string): ComposeProblem {
   if (err instanceof ComposeError) return err.toProblem();
@@ -36,6 +37,7 @@ function asProblem(err: unknown, fallbackFix: string): ComposeProblem {
 
 export function dockerRouter(deps: DockerRouterDeps): Router {
   const { compose } = deps;
+  const ops = deps.operations ?? new ComposeOperations(compose);
   const statusTimeoutMs = deps.statusTimeoutMs ?? 15_000;
   const readStatus = deps.readStatus ?? (() => compose.status({ timeoutMs: statusTimeoutMs }));
   const pollMs = deps.pollMs ?? 5_000;
@@ -43,9 +45,7 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
 
   let last: ComposeStatus | null = null;
   let reading: Promise<ComposeStatus> | null = null;
-  let operation: DockerOperation | null = null;
-  let abort: AbortController | null = null;
-  const subscribers = new Set<(event: 'status' | 'operation', data: unknown) => void>();
+  const subscribers = new Set<(event: DockerEventName, data: unknown) => void>();
   let poller: NodeJS.Timeout | null = null;
 
   const commands = (): DockerStatusResponse['commands'] => ({
@@ -54,8 +54,8 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
     logs: compose.commandLine('logs', '-f', compose.service),
     ps: compose.commandLine('ps'),
   });
-  const body = (status: ComposeStatus): DockerStatusResponse => ({ status, runtime: deps.runtime(), operation, commands: commands() });
-  const broadcast = (event: 'status' | 'operation', data: unknown): void => {
+  const body = (status: ComposeStatus): DockerStatusResponse => ({ status, runtime: deps.runtime(), operation: ops.current(), commands: commands() });
+  const broadcast = (event: DockerEventName, data: unknown): void => {
     for (const s of subscribers) s(event, data);
   };
 
@@ -73,53 +73,32 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
     return reading;
   }
 
+  const watch = deps.watch;
+  watch?.onChange(() => {
+    const st = watch.current();
+    if (st && st !== last && subscribers.size) {
+      last = st;
+      broadcast('status', body(st));
+    }
+  });
+
   function schedulePoll(): void {
     if (poller) clearTimeout(poller);
     poller = null;
-    if (!subscribers.size) return;
+    if (!subscribers.size || watch) return;
     poller = setTimeout(() => {
       void refresh().catch(() => undefined).finally(schedulePoll);
-    }, operation?.state === 'running' ? Math.min(1_000, pollMs) : pollMs);
+    }, ops.busy() ? Math.min(1_000, pollMs) : pollMs);
     poller.unref();
   }
 
-  function run(action: DockerAction): DockerOperation {
-    const ac = new AbortController();
-    abort = ac;
-    const op: DockerOperation = {
-      id: crypto.randomUUID(),
-      action,
-      state: 'running',
-      phase: PHASE[action],
-      command: action === 'up' ? compose.commandLine('up', '-d') : action === 'down' ? compose.commandLine('down') : compose.commandLine('restart', compose.service),
-      startedAt: new Date().toISOString(),
-      endedAt: null,
-      problem: null,
-    };
-    operation = op;
+  // Operations live as long as the services, like this router: one subscription each, never removed.
+  ops.on('operation', (op) => {
     broadcast('operation', op);
-    schedulePoll();
-    const work: Promise<unknown> =
-      action === 'up' ? compose.up({ signal: ac.signal }) : action === 'down' ? compose.down({ signal: ac.signal }) : compose.restart({ signal: ac.signal });
-    void work.then(
-      () => finish(op, 'done', null),
-      (err: unknown) => {
-        const problem = asProblem(err, compose.commandLine('ps'));
-        finish(op, problem.code === 'cancelled' ? 'cancelled' : 'failed', problem);
-      },
-    );
-    return op;
-  }
-
-  function finish(op: DockerOperation, state: DockerOperation['state'], problem: ComposeProblem | null): void {
-    op.state = state;
-    op.problem = problem;
-    op.endedAt = new Date().toISOString();
-    op.phase = state === 'done' ? `${op.action} finished` : state === 'cancelled' ? `${op.action} cancelled` : `${op.action} failed`;
-    if (abort && operation === op) abort = null;
-    broadcast('operation', op);
-    void refresh().catch(() => undefined);
-  }
+    if (op.state === 'running') schedulePoll();
+    else void refresh().catch(() => undefined);
+  });
+  ops.on('progress', (line) => broadcast('progress', line));
 
   r.get('/status', async (_req, res) => {
     try {
@@ -133,23 +112,22 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
 
   for (const action of DOCKER_ACTIONS) {
     r.post(`/${action}`, (_req, res) => {
-      if (operation?.state === 'running') {
-        const busy: DockerActionResponse = { operation };
+      try {
+        const answer: DockerActionResponse = { operation: ops.start(action, 'control') };
+        res.status(202).json(answer);
+      } catch (err) {
+        if (!(err instanceof ComposeBusyError)) throw err;
+        const busy: DockerActionResponse = { operation: err.operation };
         res.status(409).json(busy);
-        return;
       }
-      const answer: DockerActionResponse = { operation: run(action) };
-      res.status(202).json(answer);
     });
   }
 
   r.post('/cancel', (_req, res) => {
-    const running = operation?.state === 'running' && abort !== null;
-    abort?.abort();
-    res.json({ cancelled: running });
+    res.json({ cancelled: ops.cancel() });
   });
 
-  const openSse = (req: Request, res: Response): ((event: string, data: unknown) => void) => {
+  const openSse = (req: Request, res: Response): ((event: DockerEventName | DockerLogEventName, data: unknown) => void) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.flushHeaders();
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
@@ -166,7 +144,10 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
       subscribers.delete(send);
       if (!subscribers.size) schedulePoll();
     });
-    if (operation) send('operation', operation);
+    const op = ops.current();
+    if (op) send('operation', op);
+    // A page opened mid-build sees the output so far.
+    for (const line of ops.lines()) send('progress', line);
     if (last) send('status', body(last));
     void refresh().catch(() => undefined);
     schedulePoll();

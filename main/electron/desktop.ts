@@ -192,6 +192,8 @@ export async function startDesktop(): Promise<void> {
         return backend.containerUp();
       case 'container.down':
         return backend.containerDown();
+      case 'container.rebuild':
+        return backend.containerRebuild();
       case 'mcp.login':
         return backend.mcpLogin(action.server);
       case 'dashboard.open':
@@ -236,16 +238,13 @@ export async function startDesktop(): Promise<void> {
   if (trayHost.tray) {
     tray = new TrayView(model(), (a) => void dispatch(a), showWindow);
     offChange = backend.onChange(refresh);
-    // Active-request counts change without a state event: a cheap poll keeps the tooltip current (the menu is
-    // rebuilt only when what it shows changed). Container status costs a docker call: less often. MCP auth state
-    // runs `claude mcp list`: every 2 minutes.
+    // Active-request counts change without a state event: a cheap re-render keeps the tooltip current (the menu is
+    // rebuilt only when what it shows changed). The container is polled by the health monitor, whose change event
+    // refreshes the tray. MCP auth state runs `claude mcp list`: every 2 minutes.
     let ticks = 0;
-    const warn = (what: string) => (err: unknown) => log.warn(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
     poll = setInterval(() => {
       refresh();
-      ticks++;
-      if (ticks % 5 === 0) void backend.poll().catch(warn('container status poll'));
-      if (ticks % 120 === 0) void backend.refreshMcp().catch(warn('MCP status refresh'));
+      if (++ticks % 120 === 0) void backend.refreshMcp().catch((err: unknown) => log.warn(`MCP status refresh failed: ${err instanceof Error ? err.message : String(err)}`));
     }, 1_000);
   } else if (!prefs.noTrayNoticeShown) {
     // Said once: the window is the app now (closing it quits, asking while requests run).

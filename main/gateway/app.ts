@@ -23,7 +23,8 @@ function jsonBody(limitBytes: number): RequestHandler[] {
   return [
     express.raw({ type: () => true, limit: limitBytes }),
     (req: Request, _res: Response, next: NextFunction) => {
-      if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+      // Only methods that carry a body are parsed: any other one reaches the 404/405 answers below.
+      if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
       const charset = /charset=([^;\s]+)/i.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase().replace(/"/g, '');
       if (charset && charset !== 'utf-8' && charset !== 'utf8') {
         return next(new GatewayError(415, `Unsupported charset "${charset}": send UTF-8 JSON.`, 'invalid_request_error', 'unsupported_charset'));
@@ -97,8 +98,20 @@ export function createApp(deps: AppDeps): express.Express {
   v1.post('/chat/completions', chatCompletionsHandler(deps));
   v1.post('/responses', responsesHandler(deps));
   deps.v1Routes?.(v1);
+  for (const [route, allow] of [['/models', 'GET'], ['/models/:id', 'GET'], ['/chat/completions', 'POST'], ['/responses', 'POST']] as const) {
+    v1.all(route, (req, res) => {
+      res.setHeader('Allow', allow);
+      sendError(res, new GatewayError(405, `Method ${req.method} is not allowed on /v1${req.path}: use ${allow}.`, 'invalid_request_error', 'method_not_allowed'));
+    });
+  }
   v1.use((req, res) => sendError(res, new GatewayError(404, `Unknown endpoint: ${req.method} /v1${req.path}`, 'invalid_request_error', 'unknown_url')));
   app.use('/v1', v1);
+
+  // A client configured with a base URL lacking /v1 (an easy slip in OpenWebUI and n8n) gets told the fix.
+  app.all(['/models', '/models/:id', '/chat/completions', '/responses'], (req, res) => {
+    const base = `${req.protocol}://${req.get('host') ?? `${deps.config.GATEWAY_HOST}:${deps.config.GATEWAY_PORT}`}/v1`;
+    sendError(res, new GatewayError(404, `Not found: ${req.method} ${req.path} — the OpenAI base URL ends in /v1: use ${base} (this request is ${req.method} /v1${req.path}).`, 'invalid_request_error', 'unknown_url'));
+  });
 
   for (const m of deps.mounts ?? []) app.use(m.path, m.router);
 

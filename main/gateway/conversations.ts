@@ -2,10 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChatMessage } from './chat-request.ts';
+import { continuationOf } from './continuation.ts';
 import { log } from '../log.ts';
 
 interface Entry {
   sessionId: string;
+  /** The model that ran the session: another model never resumes it. */
+  model: string;
   /** Hash of the whole conversation as the client will resend it next turn (history + our answer). */
   nextPrefix: string;
   key: string | null;
@@ -36,6 +39,11 @@ function normalize(m: ChatMessage): string {
   return `${m.role === 'developer' ? 'system' : m.role}:${text}`;
 }
 
+/** Two models answering the same history keep separate entries even when their answers are identical. */
+function entryKey(model: string, prefix: string): string {
+  return `${model}\u0000${prefix}`;
+}
+
 function hashTurns(turns: string[]): string {
   const h = crypto.createHash('sha256');
   for (const t of turns) h.update(t).update('\u0000');
@@ -47,7 +55,9 @@ function hashTurns(turns: string[]): string {
  * request resumes a session only when its history is exactly what the gateway last answered in that conversation;
  * an edited, regenerated or branched history starts fresh. Entries are consumed when resumed, so a regenerate of a
  * turn never continues the session that already holds the old answer. Persisted under DATA_DIR; entries expire.
- * Requests of one conversation run one at a time (a second one queues until the first ends).
+ * A conversation is a chat *and a model*: OpenWebUI's side-by-side models share one chat id, yet each has its own
+ * session and runs in parallel with the others. Requests of one conversation run one at a time (a second one queues
+ * until the first ends).
  */
 export class ConversationMap {
   private entries = new Map<string, Entry>();
@@ -72,27 +82,30 @@ export class ConversationMap {
   }
 
   /** The first turn of an anonymous conversation has nothing to protect: it gets a lock of its own. */
-  lockKeyFor(messages: ChatMessage[], explicitKey: string | null): string {
-    if (explicitKey) return `id:${explicitKey}`;
+  lockKeyFor(messages: ChatMessage[], explicitKey: string | null, model: string): string {
+    if (explicitKey) return `id:${model}:${explicitKey}`;
     const hasHistory = messages.some((m) => m.role === 'assistant');
-    return hasHistory ? `h:${this.prefixHash(messages)}` : `solo:${crypto.randomUUID()}`;
+    return hasHistory ? `h:${model}:${this.prefixHash(messages)}` : `solo:${crypto.randomUUID()}`;
   }
 
-  plan(messages: ChatMessage[], explicitKey: string | null): ConversationPlan {
+  plan(messages: ChatMessage[], explicitKey: string | null, model: string): ConversationPlan {
     this.expire();
-    const prefix = this.prefixHash(messages);
-    const lockKey = this.lockKeyFor(messages, explicitKey);
+    // A continuation ("Continue Response") resends our last answer as its final message: the whole history is the key.
+    const continuation = continuationOf(messages);
+    const prefix = entryKey(model, continuation ? hashTurns(messages.map(normalize)) : this.prefixHash(messages));
+    const lockKey = this.lockKeyFor(messages, explicitKey, model);
     const entry = this.entries.get(prefix);
-    const usable = entry && (!explicitKey || entry.key === explicitKey || entry.key === null) ? entry : null;
+    const usable = entry && entry.model === model && (!explicitKey || entry.key === explicitKey || entry.key === null) ? entry : null;
     if (usable) this.entries.delete(prefix);
-    const all = messages.map(normalize);
+    const answered = (continuation ? messages.slice(0, -1) : messages).map(normalize);
     return {
       lockKey,
       resumeSessionId: usable?.sessionId ?? null,
       commit: (sessionId, answer) => {
         if (!sessionId) return;
-        const nextPrefix = hashTurns([...all, normalize({ role: 'assistant', content: answer })]);
-        this.entries.set(nextPrefix, { sessionId, nextPrefix, key: explicitKey, lastUsed: Date.now() });
+        // The client shows a continuation appended to the partial answer, and resends it that way.
+        const nextPrefix = hashTurns([...answered, normalize({ role: 'assistant', content: (continuation?.shown ?? '') + answer })]);
+        this.entries.set(entryKey(model, nextPrefix), { sessionId, model, nextPrefix, key: explicitKey, lastUsed: Date.now() });
         this.save();
       },
     };
@@ -119,7 +132,10 @@ export class ConversationMap {
   private load(): void {
     try {
       const raw = JSON.parse(fs.readFileSync(this.file, 'utf8')) as { entries?: Entry[] };
-      for (const e of raw.entries ?? []) if (typeof e.sessionId === 'string' && typeof e.nextPrefix === 'string') this.entries.set(e.nextPrefix, e);
+      // Entries saved before sessions were keyed by model carry none: dropped (that chat starts fresh once).
+      for (const e of raw.entries ?? []) {
+        if (typeof e.sessionId === 'string' && typeof e.nextPrefix === 'string' && typeof e.model === 'string') this.entries.set(entryKey(e.model, e.nextPrefix), e);
+      }
     } catch {
       // no map yet (or unreadable): every conversation starts fresh
     }

@@ -1,5 +1,6 @@
 import type { SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { ChatMessage, ContentPart } from './chat-request.ts';
+import { continuationOf, continueFromText, continueResumedText } from './continuation.ts';
 import { badRequest } from './openai-errors.ts';
 
 type UserMessageParam = SDKUserMessage['message'];
@@ -71,14 +72,20 @@ function renderHistoryTurn(m: ChatMessage): string | null {
   }
 }
 
+function systemPromptOf(messages: ChatMessage[]): string | null {
+  const system = messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => partsToText(m.content).trim()).filter(Boolean);
+  return system.length ? system.join('\n\n') : null;
+}
+
 /**
  * OpenAI messages → one Claude user turn. System/developer messages become the appended system prompt; earlier
  * turns are passed faithfully as context (the gateway's own tool blocks stripped); the latest user message keeps
- * its images as image blocks.
+ * its images as image blocks. A trailing partial assistant answer (a continuation) comes last, with the instruction
+ * to go on from where it stops.
  */
 export function preparePrompt(messages: ChatMessage[]): PreparedPrompt {
-  const system = messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => partsToText(m.content).trim()).filter(Boolean);
-  const convo = messages.filter((m) => m.role !== 'system' && m.role !== 'developer');
+  const continuation = continuationOf(messages);
+  const convo = messages.filter((m) => m.role !== 'system' && m.role !== 'developer').slice(0, continuation ? -1 : undefined);
   let lastUser = -1;
   for (let i = convo.length - 1; i >= 0; i--) if (convo[i].role === 'user') { lastUser = i; break; }
   if (lastUser < 0) throw badRequest('messages must contain at least one user message.', 'messages');
@@ -102,17 +109,20 @@ export function preparePrompt(messages: ChatMessage[]): PreparedPrompt {
 
   const sections: string[] = [];
   if (earlier.length) sections.push(`Earlier turns of this conversation, for context:\n\n${earlier.join('\n\n')}`);
-  if (earlier.length || after.length) sections.push(`Latest user message:\n\n${latestUserText}`);
+  if (earlier.length || after.length || continuation) sections.push(`Latest user message:\n\n${latestUserText}`);
   else sections.push(latestUserText);
   if (after.length) sections.push(`Turns after it:\n\n${after.join('\n\n')}`);
+  if (continuation) sections.push(continueFromText(stripToolBlocks(continuation.shown)));
   const promptText = sections.join('\n\n');
   const content: UserBlocks = [{ type: 'text' as const, text: promptText }];
   content.push(...blocks);
-  return {
-    message: { role: 'user', content },
-    systemPrompt: system.length ? system.join('\n\n') : null,
-    promptText,
-    imageCount,
-    latestUserText,
-  };
+  return { message: { role: 'user', content }, systemPrompt: systemPromptOf(messages), promptText, imageCount, latestUserText };
+}
+
+/** A continuation in a resumed session (it holds the conversation and the answer): only where the answer stops. */
+export function prepareResumedContinuation(messages: ChatMessage[]): PreparedPrompt {
+  const continuation = continuationOf(messages);
+  if (!continuation) throw new Error('prepareResumedContinuation needs a trailing assistant message');
+  const promptText = continueResumedText(stripToolBlocks(continuation.shown));
+  return { message: { role: 'user', content: [{ type: 'text', text: promptText }] }, systemPrompt: systemPromptOf(messages), promptText, imageCount: 0, latestUserText: promptText };
 }

@@ -6,15 +6,13 @@ export type AnswerPiece = { kind: 'content'; text: string } | { kind: 'reasoning
 const REASONING_TAG_RE = /<(\/?)(think|thinking|reason|reasoning|thought|details|summary)\b/gi;
 
 /**
- * OpenWebUI swallows <think>-style tags anywhere in the accumulated text (code fences included) into a reasoning
- * block, and parses <details> itself: a zero-width space after '<' keeps tool output literal and visually unchanged.
+ * Neutralises markup without escaping: OpenWebUI swallows <think>-style tags anywhere in the accumulated text (code
+ * fences included) into a reasoning block, and finds <details>/<summary> with regexes, showing the summary as plain
+ * text (so `&amp;` would be shown literally). Only these tag openings are broken, by a zero-width space after '<':
+ * every other character (`&&`, `>`, `2>&1`, quotes) stays exactly as typed and the text looks unchanged.
  */
 export function escapeTags(text: string): string {
   return text.replace(REASONING_TAG_RE, '<\u200b$1$2');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** A fence longer than any backtick run inside keeps the block balanced whatever the tool printed. */
@@ -36,6 +34,13 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v.trim() ? v : null;
 }
 
+/** "_Model API unavailable (HTTP 529, overloaded) — retry 1 of 10 in 1 s…_" */
+export function retryNotice(status: number | null, error: string, attempt: number, maxRetries: number, delayMs: number): string {
+  const cause = status ? `HTTP ${status}${error && error !== 'unknown' ? `, ${error}` : ''}` : error || 'no response';
+  const secs = delayMs >= 10_000 ? Math.round(delayMs / 1000) : Math.max(0.1, Math.round(delayMs / 100) / 10);
+  return `_Model API unavailable (${escapeTags(cause.replace(/[_*\n]/g, ' '))}) — retry ${attempt} of ${maxRetries} in ${secs} s…_`;
+}
+
 /** "Bash: ls -la", "Read: src/a.ts", "github › search_issues: …" */
 export function toolSummary(name: string, input: unknown): string {
   const i = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
@@ -46,7 +51,7 @@ export function toolSummary(name: string, input: unknown): string {
     str(i.command) ?? str(i.file_path) ?? str(i.notebook_path) ?? str(i.path) ?? str(i.pattern) ?? str(i.url) ?? str(i.query) ?? str(i.description) ?? str(i.prompt) ??
     (Object.values(i).find((v): v is string => typeof v === 'string' && v.trim().length > 0) ?? null);
   if (!detail) return label;
-  const line = detail.split('\n')[0].trim();
+  const line = detail.split(/\r\n|[\r\n\u2028\u2029]/)[0].trim();
   return `${label}: ${line.length > 80 ? `${line.slice(0, 79)}…` : line}`;
 }
 
@@ -64,10 +69,14 @@ function inputBlock(name: string, input: unknown): string {
  */
 export class AnswerRenderer {
   private readonly toolUses = new Map<string, { name: string; input: unknown; parent: string | null }>();
-  private tail = '';
-  private started = false;
+  private tail: string;
+  private started: boolean;
 
-  constructor(private readonly maxToolOutputBytes: number) {}
+  /** `shown`: text the client already shows before this answer (a continuation), so blocks start on their own line. */
+  constructor(private readonly maxToolOutputBytes: number, shown = '') {
+    this.started = shown.length > 0;
+    this.tail = shown.slice(-2);
+  }
 
   render(ev: TranscriptEvent): AnswerPiece[] {
     switch (ev.type) {
@@ -84,6 +93,9 @@ export class AnswerRenderer {
         const use = this.toolUses.get(ev.toolUseId) ?? { name: 'Tool', input: {}, parent: ev.parentToolUseId };
         return [this.content(this.toolBlock(use.name, use.input, ev.content, ev.isError, use.parent !== null))];
       }
+      case 'api_retry':
+        // Claude Code waits and retries by itself: say so, or the client sees minutes of silence.
+        return [this.content(`${this.lead()}${retryNotice(ev.status, ev.error, ev.attempt, ev.maxRetries, ev.delayMs)}\n\n`)];
       default:
         return [];
     }
@@ -95,9 +107,15 @@ export class AnswerRenderer {
     return { kind: 'content', text };
   }
 
+  /** Newlines that put a block on its own line after whatever the answer (or the client) shows so far. */
+  private lead(): string {
+    return !this.started || this.tail.endsWith('\n\n') ? '' : this.tail.endsWith('\n') ? '\n' : '\n\n';
+  }
+
   private toolBlock(name: string, input: unknown, output: string, isError: boolean, nested: boolean): string {
-    const lead = !this.started || this.tail.endsWith('\n\n') ? '' : this.tail.endsWith('\n') ? '\n' : '\n\n';
-    const summary = `${nested ? '↳ ' : ''}${escapeHtml(toolSummary(name, input))}${isError ? ' (error)' : ''}`;
+    const lead = this.lead();
+    // The summary is one line of plain text: markup is neutralised, never HTML-escaped (see escapeTags).
+    const summary = `${nested ? '↳ ' : ''}${escapeTags(toolSummary(name, input))}${isError ? ' (error)' : ''}`;
     const parts = [`${lead}<details>`, `<summary>${summary}</summary>`, ''];
     const inp = inputBlock(name, input);
     if (inp) parts.push(inp, '');

@@ -7,6 +7,8 @@ import { log, redact } from '../log.ts';
 import type { TranscriptStore } from '../transcripts/store.ts';
 import { GatewayError } from './openai-errors.ts';
 import type { PreparedPrompt } from './prompt.ts';
+import { RepeatGuard } from './continuation.ts';
+import { failureText } from './failure-text.ts';
 import { AnswerRenderer, type AnswerPiece } from './render.ts';
 import { isAuthFailure, signInFailedDuringRun } from './sign-in-errors.ts';
 
@@ -23,6 +25,8 @@ export interface RunRequest {
   resumeSessionId?: string;
   /** Background task (title, tags…): no tools, one turn. */
   task?: string | null;
+  /** A continuation: the partial answer the client already shows and appends this answer to. */
+  continueAfter?: string;
 }
 
 export interface RunOutcome {
@@ -79,26 +83,29 @@ export class RunExecutor {
   async execute(req: RunRequest, onPiece: (p: AnswerPiece) => void): Promise<RunOutcome> {
     const started = Date.now();
     const recorder = this.store.begin(req.requestId);
-    const renderer = new AnswerRenderer(this.config.TOOL_OUTPUT_MAX_BYTES);
+    const renderer = new AnswerRenderer(this.config.TOOL_OUTPUT_MAX_BYTES, req.continueAfter);
+    const guard = req.continueAfter ? new RepeatGuard(req.continueAfter) : null;
     const mapper = new SdkEventMapper();
     const stderrTail: string[] = [];
     let content = '';
     let reasoning = '';
     let usage: TokenUsage | null = null;
-    let turns = 0;
+    let turns: number | null = null;
     let resultError: string | null = null;
     let claudeError: string | null = null;
     /** Claude Code's own message when it flagged the failure as an authentication one. */
     let authError: string | null = null;
     let maxTurnsHit = false;
 
+    const deliver = (piece: AnswerPiece): void => {
+      if (!piece.text) return;
+      if (piece.kind === 'content') content += piece.text;
+      else reasoning += piece.text;
+      onPiece(piece);
+    };
     const emit = (body: TranscriptEventBody): TranscriptEvent => {
       const ev = recorder.emit(body);
-      for (const piece of renderer.render(ev)) {
-        if (piece.kind === 'content') content += piece.text;
-        else reasoning += piece.text;
-        onPiece(piece);
-      }
+      for (const piece of renderer.render(ev)) deliver(guard && piece.kind === 'content' ? { kind: 'content', text: guard.push(piece.text) } : piece);
       return ev;
     };
 
@@ -145,14 +152,17 @@ export class RunExecutor {
         }
       }
     } catch (err) {
-      if (!req.abort.signal.aborted) {
+      // The exit that follows an error Claude already reported is its consequence: keep the reported cause.
+      if (!req.abort.signal.aborted && !claudeError && !resultError) {
         const msg = err instanceof Error ? err.message : String(err);
-        claudeError = redact(`Claude Code failed: ${msg}${stderrTail.length ? ` — ${stderrTail.slice(-3).join(' | ')}` : ''}`);
+        const stderr = stderrTail.length && !msg.includes('stderr:') ? `. stderr: ${stderrTail.slice(-3).join(' | ')}` : '';
+        claudeError = redact(`${msg}${stderr}`);
       }
     } finally {
       clearTimeout(timer);
       this.active.delete(req.requestId);
     }
+    if (guard) deliver({ kind: 'content', text: guard.flush() });
 
     const reason = abortReason(req.abort);
     let status: RunOutcome['status'] = 'done';
@@ -170,22 +180,24 @@ export class RunExecutor {
       status = 'error';
       const failure = claudeError ?? resultError ?? 'Claude Code failed';
       if (authError !== null || isAuthFailure(failure)) {
-        const said = authError ?? failure;
+        const said = failureText(authError ?? failure);
         error = signInFailedDuringRun(said, headers);
         this.hooks.onAuthFailure?.(said);
       } else {
-        error = new GatewayError(502, failure, 'server_error', 'claude_error', null, headers);
+        error = new GatewayError(502, failureText(failure), 'server_error', 'claude_error', null, headers);
       }
     } else {
       this.hooks.onAnswered?.();
     }
     if (error) emit({ type: 'error', message: error.message, code: error.code ?? 'error' });
     const durationMs = Date.now() - started;
-    emit({ type: 'end', status, reason: status === 'cancelled' ? 'the client closed the connection' : error?.message ?? null, durationMs });
+    // A cancelled or failed run has no result from Claude: count the turns it began, as the transcript shows them.
+    const turnCount = turns ?? mapper.turnsSeen;
+    emit({ type: 'end', status, reason: status === 'cancelled' ? 'the client closed the connection' : error?.message ?? null, durationMs, turns: turnCount, toolCalls: mapper.toolUses });
     log.info(
-      `request ${req.requestId} endpoint=${req.endpoint} model=${req.model} stream=${req.stream} client=${req.client} turns=${turns} tools=${mapper.toolUses} duration_ms=${durationMs} outcome=${status}${error ? ` error=${JSON.stringify(error.message.slice(0, 200))}` : ''}`,
+      `request ${req.requestId} endpoint=${req.endpoint} model=${req.model} stream=${req.stream} client=${req.client} turns=${turnCount} tools=${mapper.toolUses} duration_ms=${durationMs} outcome=${status}${error ? ` error=${JSON.stringify(error.message.slice(0, 200))}` : ''}`,
     );
-    return { status, error, usage, toolsRan: mapper.toolUses, turns, content, reasoning, sessionId: mapper.sessionId, finishReason: maxTurnsHit ? 'length' : 'stop' };
+    return { status, error, usage, toolsRan: mapper.toolUses, turns: turnCount, content, reasoning, sessionId: mapper.sessionId, finishReason: maxTurnsHit ? 'length' : 'stop' };
   }
 }
 

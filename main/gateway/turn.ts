@@ -6,7 +6,8 @@ import type { ConversationMap } from './conversations.ts';
 import type { RunLimiter } from './limiter.ts';
 import type { ModelCatalog } from './models.ts';
 import { GatewayError } from './openai-errors.ts';
-import { preparePrompt } from './prompt.ts';
+import { continuationOf } from './continuation.ts';
+import { preparePrompt, prepareResumedContinuation } from './prompt.ts';
 import { notSignedIn } from './sign-in-errors.ts';
 import type { AnswerPiece } from './render.ts';
 import type { RunExecutor, RunOutcome } from './run.ts';
@@ -78,20 +79,23 @@ export async function runTurn(deps: TurnDeps, input: TurnInput, hooks: TurnHooks
 
   // Validate before queueing: a malformed request must not wait for the conversation's lock.
   preparePrompt(input.messages);
-  const unlock = await deps.conversations.lock(deps.conversations.lockKeyFor(input.messages, input.conversationId));
+  const unlock = await deps.conversations.lock(deps.conversations.lockKeyFor(input.messages, input.conversationId, model));
   try {
-    const plan = deps.conversations.plan(input.messages, input.conversationId);
+    const plan = deps.conversations.plan(input.messages, input.conversationId, model);
     const resume = plan.resumeSessionId && (deps.runtime.hasSession?.(plan.resumeSessionId) ?? true) ? plan.resumeSessionId : null;
     const lastUser = [...input.messages].reverse().find((m) => m.role === 'user');
-    const prompt = resume && lastUser
-      ? preparePrompt([...input.messages.filter((m) => m.role === 'system' || m.role === 'developer'), lastUser])
-      : preparePrompt(input.messages);
+    const continuation = continuationOf(input.messages);
+    const prompt = resume && continuation
+      ? prepareResumedContinuation(input.messages)
+      : resume && lastUser
+        ? preparePrompt([...input.messages.filter((m) => m.role === 'system' || m.role === 'developer'), lastUser])
+        : preparePrompt(input.messages);
     const release = await acquireRunSlot(deps, input.abort);
     try {
       if (input.abort.signal.aborted) return { started: false };
       hooks.onStart();
       const outcome = await deps.executor.execute(
-        { requestId: input.requestId, endpoint: input.endpoint, model, stream: input.stream, client: input.client, prompt, abort: input.abort, ...(resume ? { resumeSessionId: resume } : {}) },
+        { requestId: input.requestId, endpoint: input.endpoint, model, stream: input.stream, client: input.client, prompt, abort: input.abort, ...(resume ? { resumeSessionId: resume } : {}), ...(continuation ? { continueAfter: continuation.shown } : {}) },
         hooks.onPiece,
       );
       if (outcome.status === 'done') plan.commit(outcome.sessionId, outcome.content);

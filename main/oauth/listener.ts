@@ -342,7 +342,9 @@ export class OAuthCallbackListener extends EventEmitter<{ callback: [CallbackEve
     if (!check(token || null)) return this.json(res, 401, { error: 'admin token required (Authorization: Bearer <token>)' });
     let raw: unknown;
     try {
-      raw = JSON.parse(await readBody(req, 16_384));
+      const text = await readBody(req, REGISTER_BODY_LIMIT);
+      if (text === null) return this.json(res, 413, { error: `body too large (limit ${REGISTER_BODY_LIMIT} bytes)` });
+      raw = JSON.parse(text);
     } catch {
       return this.json(res, 400, { error: 'body must be JSON: {"state":"…","serverName":"…","target":{"runtime":"local"|"docker","callbackPort":N}}' });
     }
@@ -370,20 +372,21 @@ export class OAuthCallbackListener extends EventEmitter<{ callback: [CallbackEve
   }
 }
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+const REGISTER_BODY_LIMIT = 16_384;
+
+/**
+ * The body as text, or null past `limit` bytes. The rest of an oversized body is read and dropped rather than the
+ * socket destroyed: a client still sending would get a reset connection instead of our 413.
+ */
+function readBody(req: http.IncomingMessage, limit: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        reject(new Error('body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+      if (size <= limit) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }

@@ -5,7 +5,8 @@
  * when services grow.
  */
 import path from 'node:path';
-import type { ComposeManager, ComposeStatus } from '../compose/types.ts';
+import type { ComposeOperations } from '../compose/operations.ts';
+import { ComposeError, type ComposeAction, type ComposeManager, type ComposeOperation, type ComposeStatus } from '../compose/types.ts';
 import type { Services } from '../services.ts';
 import { waitForIdle, type QuitHandlers } from './quit-sequence.ts';
 import type { ContainerStatus, GatewayStatus, ShellState } from './tray-model.ts';
@@ -24,8 +25,11 @@ export interface ShellBackend {
   mcpServers(): ShellState['mcpServers'];
   startGateway(): Promise<void>;
   stopGateway(): Promise<void>;
+  /** Up (building the image when it is missing), down, and rebuild with a fresh Claude Code: the same operations the
+   *  dashboard runs (one at a time across both); they reject when another one runs or when they fail. */
   containerUp(): Promise<void>;
   containerDown(): Promise<void>;
+  containerRebuild(): Promise<void>;
   /** Starts an MCP OAuth sign-in (the login driver opens the provider's page in the browser). */
   mcpLogin(server: string): Promise<void>;
   /** Re-reads MCP servers' auth state (costly: `claude mcp list`); call at start and on a slow timer. */
@@ -33,7 +37,7 @@ export interface ShellBackend {
   logsDir(): string;
   /** Called on state changes the parts announce (active-run counts are polled by the shell). */
   onChange(cb: () => void): () => void;
-  /** Refreshes state that has to be asked for (container status); call on a slow timer. */
+  /** Reads the container's state now (the health monitor polls it on its own; this is for "right after start"). */
   poll(): Promise<void>;
   /** Handlers for the quit plan (see quit-sequence.ts), bound to these services. */
   quitHandlers(graceMs: number): QuitHandlers;
@@ -57,7 +61,10 @@ export interface OAuthListenerView {
 export interface ShellParts {
   /** The installed control API (main/control/install.ts): its admin token. */
   control?: { token: string } | null;
-  compose?: Pick<ComposeManager, 'status' | 'up' | 'down'> | null;
+  /** Given when Claude runs in docker: the container's status is read from it. */
+  compose?: Pick<ComposeManager, 'status'> | null;
+  /** The operations the dashboard shares (default: the composition root's, services.composeOps). */
+  composeOps?: ComposeOperations | null;
   oauth?: OAuthListenerView | null;
   mcp?: McpAuthSource | null;
 }
@@ -65,10 +72,10 @@ export interface ShellParts {
 /** Grace given to running requests when the user stops the gateway from the tray. */
 export const TRAY_STOP_GRACE_MS = 5_000;
 
-/** The tray's container line from the compose manager's status, while an up/down of ours may be under way. */
-export function containerFromCompose(status: ComposeStatus | null, op: 'up' | 'down' | null): NonNullable<ShellState['container']> {
-  if (op === 'up') return { status: 'starting' };
-  if (op === 'down') return { status: 'stopping' };
+/** The tray's container line from the compose manager's status, or from the operation under way (tray's or dashboard's). */
+export function containerFromCompose(status: ComposeStatus | null, op: Pick<ComposeOperation, 'action' | 'stage' | 'step'> | null): NonNullable<ShellState['container']> {
+  if (op?.stage === 'building') return op.step ? { status: 'building', detail: `step ${op.step.index}/${op.step.total}` } : { status: 'building' };
+  if (op) return { status: op.action === 'down' ? 'stopping' : 'starting' };
   if (!status) return { status: 'unknown' };
   const problem = status.problem;
   const map: Record<ComposeStatus['overall'], ContainerStatus> = { running: 'running', starting: 'starting', unhealthy: 'error', stopped: 'stopped', error: 'error' };
@@ -90,8 +97,8 @@ export function servicesBackend(services: Services, parts: ShellParts = {}): She
   const changed = () => {
     for (const cb of listeners) cb();
   };
-  let composeStatus: ComposeStatus | null = null;
-  let composeOp: 'up' | 'down' | null = null;
+  // the container's state is the health monitor's one reading (it polls; the tray only reads)
+  const composeStatus = (): ComposeStatus | null => services.monitor.composeStatus();
   let stopping: Promise<void> | null = null;
   // pending logins and the listener's port change the tray (badge, tooltip)
   parts.oauth?.on('status', changed);
@@ -106,17 +113,22 @@ export function servicesBackend(services: Services, parts: ShellParts = {}): She
     }
   };
   const compose = parts.compose ?? null;
+  const ops = compose ? (parts.composeOps ?? services.composeOps) : null;
   const oauth = parts.oauth ?? null;
-  const composeOpRun = async (op: 'up' | 'down', run: () => Promise<unknown>) => {
-    composeOp = op;
-    changed();
-    try {
-      await run();
-    } finally {
-      composeOp = null;
-      composeStatus = compose ? await compose.status() : null;
-      changed();
-    }
+  // Every step of an operation (whoever started it) moves the container line; its end re-reads the status.
+  let afterOp: Promise<void> = Promise.resolve();
+  ops?.on('operation', (op) => {
+    if (op.state === 'running' || !compose) return changed();
+    afterOp = services.refreshCompose().then(
+      () => undefined,
+      () => undefined,
+    ).finally(changed);
+  });
+  const runOp = async (action: ComposeAction): Promise<void> => {
+    if (!ops) throw new Error('Claude runs locally: there is no container');
+    const op = await ops.run(action, 'tray');
+    await afterOp;
+    if (op.state === 'failed' && op.problem) throw new ComposeError(op.problem);
   };
 
   return {
@@ -127,12 +139,13 @@ export function servicesBackend(services: Services, parts: ShellParts = {}): She
     controlUrl: () => services.url,
     adminToken: () => parts.control?.token ?? '',
     oauthPort: () => oauth?.health().boundPort ?? null,
-    container: () => (compose ? containerFromCompose(composeStatus, composeOp) : null),
+    container: () => (compose ? containerFromCompose(composeStatus(), ops?.busy() ? ops.current() : null) : null),
     mcpServers: () => mergeMcpServers(parts.mcp?.servers() ?? [], oauth?.health() ?? null),
     startGateway: () => services.startGateway(),
     stopGateway: () => services.stopGateway(TRAY_STOP_GRACE_MS, 'stopped from the tray'),
-    containerUp: () => (compose ? composeOpRun('up', () => compose.up()) : Promise.reject(new Error('Claude runs locally: there is no container to start'))),
-    containerDown: () => (compose ? composeOpRun('down', () => compose.down()) : Promise.reject(new Error('Claude runs locally: there is no container to stop'))),
+    containerUp: () => runOp('up'),
+    containerDown: () => runOp('down'),
+    containerRebuild: () => runOp('rebuild'),
     mcpLogin: (server) => (parts.mcp ? parts.mcp.login(server) : Promise.reject(new Error(`MCP login is not available (${server})`))),
     refreshMcp: async () => {
       await parts.mcp?.refresh?.();
@@ -140,18 +153,18 @@ export function servicesBackend(services: Services, parts: ShellParts = {}): She
     logsDir: () => path.dirname(services.logFile),
     onChange: (cb) => {
       listeners.add(cb);
-      const offs = [services.onStateChange(cb), parts.mcp?.onChange?.(cb)];
+      // the monitor's change covers the gateway's state, the container and every other component
+      services.monitor.on('change', cb);
+      const offs = [parts.mcp?.onChange?.(cb), () => services.monitor.off('change', cb)];
       return () => {
         listeners.delete(cb);
         for (const off of offs) off?.();
       };
     },
     poll: async () => {
-      if (!compose || composeOp) return;
-      const next = await compose.status();
-      const was = JSON.stringify(containerFromCompose(composeStatus, null));
-      composeStatus = next;
-      if (JSON.stringify(containerFromCompose(next, null)) !== was) changed();
+      // a read now (e.g. right after start), through the monitor's one read; its change event moves the tray
+      if (!compose || ops?.busy()) return;
+      await services.refreshCompose();
     },
     quitHandlers: (graceMs) => ({
       // stopGateway stops /v1 taking requests at once (503), waits for running ones up to graceMs, then aborts them.
@@ -164,8 +177,12 @@ export function servicesBackend(services: Services, parts: ShellParts = {}): She
         killLeftovers();
       },
       ...(oauth ? { 'stop-oauth': () => oauth.stop() } : {}),
-      // closes the listener (control API, dashboard, open SSE streams); containers are left as they are
-      'stop-services': () => services.stop({ graceMs: 0 }),
+      // closes the listener (control API, dashboard, open SSE streams); containers are left as they are, but a
+      // compose command under way (an image build runs for minutes) is cancelled rather than left without its app
+      'stop-services': async () => {
+        if (ops?.cancel()) await ops.idle();
+        await services.stop({ graceMs: 0 });
+      },
     }),
   };
 }

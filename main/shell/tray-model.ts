@@ -4,7 +4,7 @@
  */
 
 export type GatewayStatus = 'running' | 'starting' | 'stopped' | 'error';
-export type ContainerStatus = 'running' | 'starting' | 'stopping' | 'stopped' | 'missing' | 'error' | 'unknown';
+export type ContainerStatus = 'running' | 'starting' | 'building' | 'stopping' | 'stopped' | 'missing' | 'error' | 'unknown';
 /** An MCP server as the tray cares about it: does the user have to log in, or is a login under way? */
 export type McpAuthStatus = 'needs-auth' | 'login-pending' | 'connected' | 'failed' | 'pending';
 
@@ -17,7 +17,7 @@ export interface ShellState {
   /** The OAuth callback listener's port, null when it is not listening. */
   oauthPort: number | null;
   activeRuns: number;
-  /** null when Claude runs locally (no container to manage). */
+  /** null when Claude runs locally (no container to manage). detail: a problem's reason, or a build's "step 3/11". */
   container: { status: ContainerStatus; detail?: string } | null;
   mcpServers: ReadonlyArray<{ name: string; status: McpAuthStatus }>;
   startAtLogin: boolean;
@@ -33,6 +33,7 @@ export type TrayAction =
   | { type: 'gateway.stop' }
   | { type: 'container.up' }
   | { type: 'container.down' }
+  | { type: 'container.rebuild' }
   | { type: 'mcp.login'; server: string }
   | { type: 'dashboard.open' }
   | { type: 'openwebui.copy-url' }
@@ -96,6 +97,17 @@ export function openWebUiBaseUrl(gatewayUrl: string): string {
   return `${base}/v1`;
 }
 
+/** The container's state in words (menu header, tooltip). */
+function containerLine(c: NonNullable<ShellState['container']>): string {
+  const status = c.status === 'building' ? 'building image' : c.status;
+  return `Container: ${status}${c.detail ? ` (${c.detail})` : ''}`;
+}
+
+/** The container is between states (an operation runs): nothing else may be started. */
+function transitioning(c: NonNullable<ShellState['container']>): boolean {
+  return c.status === 'starting' || c.status === 'building' || c.status === 'stopping';
+}
+
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -111,6 +123,8 @@ export function trayTooltip(state: ShellState): string {
   if (state.gateway === 'running' || state.activeRuns > 0) lines.push(plural(state.activeRuns, 'active request', 'active requests'));
   const waiting = state.mcpServers.filter((s) => s.status === 'needs-auth' || s.status === 'login-pending').length;
   if (waiting) lines.push(`${plural(waiting, 'MCP server needs', 'MCP servers need')} login`);
+  // A build takes minutes: hovering the icon shows how far it is.
+  if (state.container && transitioning(state.container)) lines.push(containerLine(state.container));
   let text = lines.join('\n');
   if (text.length > TOOLTIP_MAX) text = `${text.slice(0, TOOLTIP_MAX - 1)}…`;
   return text;
@@ -137,15 +151,16 @@ function gatewayItems(state: ShellState): MenuItemModel[] {
 
 function containerItems(state: ShellState): MenuItemModel[] {
   if (!state.container) return [];
-  const { status, detail } = state.container;
-  const header: MenuItemModel = { kind: 'item', id: 'container.status', label: `Container: ${status}${detail ? ` (${detail})` : ''}`, enabled: false };
-  const transitioning = status === 'starting' || status === 'stopping';
-  const canUp = !state.quitting && !transitioning && status !== 'running';
-  const canDown = !state.quitting && !transitioning && (status === 'running' || status === 'error' || status === 'unknown');
+  const { status } = state.container;
+  const header: MenuItemModel = { kind: 'item', id: 'container.status', label: containerLine(state.container), enabled: false };
+  const idle = !state.quitting && !transitioning(state.container);
+  const canUp = idle && status !== 'running';
+  const canDown = idle && (status === 'running' || status === 'error' || status === 'unknown');
   return [
     header,
-    { kind: 'item', id: 'container.up', label: 'Start container (up)', enabled: canUp, action: { type: 'container.up' } },
+    { kind: 'item', id: 'container.up', label: status === 'missing' ? 'Start container (up, builds the image)' : 'Start container (up)', enabled: canUp, action: { type: 'container.up' } },
     { kind: 'item', id: 'container.down', label: 'Stop container (down)', enabled: canDown, action: { type: 'container.down' } },
+    { kind: 'item', id: 'container.rebuild', label: 'Rebuild (update Claude Code)', enabled: idle, action: { type: 'container.rebuild' } },
   ];
 }
 

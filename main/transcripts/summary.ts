@@ -45,6 +45,8 @@ export function applyToSummary(summary: TranscriptSummary | null, ev: Transcript
       s.status = ev.status;
       s.endedAt = ev.ts;
       s.durationMs = ev.durationMs;
+      if (ev.turns !== undefined) s.turns = ev.turns;
+      if (ev.toolCalls !== undefined) s.toolCalls = ev.toolCalls;
       if (ev.reason && !s.error && ev.status !== 'done') s.error = ev.reason;
       break;
     default:

@@ -59,6 +59,16 @@ function ServerUnavailable({ problem }: { problem: NonNullable<ControlTarget['un
   const [port, setPort] = useState(String(problem.port !== null ? problem.port + 1 : 8001));
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const bridge = (window as unknown as BridgeHost)[BRIDGE_GLOBAL];
+  // Restarted from the tray with the port free again: pick the server up without a relaunch.
+  useEffect(() => {
+    if (!bridge) return;
+    const t = setInterval(() => {
+      void bridge.getControl().then((c) => {
+        if (c.state === 'ready') window.location.reload();
+      });
+    }, 2_000);
+    return () => clearInterval(t);
+  }, [bridge]);
   const save = (e: FormEvent): void => {
     e.preventDefault();
     if (!bridge) return;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ComposeError, createComposeManager } from '../../main/compose/index.ts';
-import { dockerDir, dockerSkip, forceRemoveProject, makeWorkspace, projectContainers, testCompose, uniqueProject } from '../fixtures/docker-env.ts';
+import { dockerCli, dockerDir, dockerSkip, forceRemoveProject, makeWorkspace, projectContainers, testCompose, uniqueProject } from '../fixtures/docker-env.ts';
 
 const skip = dockerSkip();
 const isCode = (code: string) => (err: unknown) => err instanceof ComposeError && err.code === code;
@@ -48,16 +48,22 @@ describe('compose manager faults (real docker CLI / engine)', { skip }, () => {
     assert.match(cli.version, /^\d+\.\d+/);
   });
 
-  it('image missing → up rejects with the docker build command, status says so, nothing is created', async () => {
+  it('image missing and its base image unreachable → up tries the build, fails naming why, nothing is created', async () => {
     const project = uniqueProject('noimage');
     const ws = makeWorkspace();
     cleanups.push(() => { forceRemoveProject(project); fs.rmSync(ws, { recursive: true, force: true }); });
-    const m = testCompose({ project, workspace: ws, image: 'ccg-test-missing-image:latest' });
-    await assert.rejects(m.up({ timeoutMs: 30_000 }), (err: unknown) =>
-      isCode('image-missing')(err) && (err as ComposeError).fix === `docker build -t ccg-test-missing-image:latest ${dockerDir}`);
-    const st = await m.status();
-    assert.equal(st.overall, 'stopped');
-    assert.equal(st.problem?.code, 'image-missing');
+    // No registry here: the real base image (node:…) cannot be pulled, as on a machine without network.
+    const m = testCompose({ project, workspace: ws, image: 'ccg-test-missing-image:latest', env: { CCG_BASE_IMAGE: 'ccg-test-no-such-base:1' } });
+    const before = await m.status();
+    assert.equal(before.overall, 'stopped');
+    assert.equal(before.problem?.code, 'image-missing');
+    assert.match(before.problem?.reason ?? '', /not built yet: Up builds it/);
+    assert.match(before.problem?.fix ?? '', /^DOCKER_IMAGE=ccg-test-missing-image:latest .*CCG_BASE_IMAGE=ccg-test-no-such-base:1 docker(?:-compose| compose) .*build claude$/);
+    const lines: string[] = [];
+    await assert.rejects(m.up({ timeoutMs: 30_000, onProgress: (e) => { if (e.type === 'line') lines.push(e.text); } }), (err: unknown) =>
+      isCode('build-failed')(err) && /could not reach them/.test((err as ComposeError).reason) && /registry|no such host|pull access denied/i.test((err as ComposeError).detail ?? ''));
+    assert.ok(lines.some((l) => /^Step 2\/\d+ : FROM \$\{BASE_IMAGE\}|^#\d+ \[internal\] load metadata/.test(l)), `the build's output came as progress: ${lines.join(' | ')}`);
+    assert.equal(dockerCli(['image', 'inspect', 'ccg-test-missing-image:latest']).status, 1);
     assert.deepEqual(projectContainers(project), []);
   });
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyDockerError, parseLogLine } from '../../main/compose/index.ts';
+import { buildFailed } from '../../main/compose/problems.ts';
+import { classifyDockerError, parseBuildStep, parseLogLine } from '../../main/compose/index.ts';
 
-const ctx = { compose: 'docker compose -p p -f /a/compose.yaml', service: 'claude', image: 'img:1', dockerDir: '/a', platform: 'linux' as const };
+const ctx = { compose: 'docker compose -p p -f /a/compose.yaml', service: 'claude', image: 'img:1', platform: 'linux' as const };
 
 describe('docker error classification', () => {
   it('names the port and the command to find its owner', () => {
@@ -31,11 +32,43 @@ describe('docker error classification', () => {
   it('image pull failures become image-missing with the build command; permission errors are their own case', () => {
     const p = classifyDockerError('ERROR: pull access denied for img, repository does not exist or may require \'docker login\'', ctx);
     assert.equal(p?.code, 'image-missing');
-    assert.equal(p?.fix, 'docker build -t img:1 /a');
+    assert.equal(p?.reason, 'The runtime image img:1 is not built yet: Up builds it.');
+    assert.equal(p?.fix, 'docker compose -p p -f /a/compose.yaml build claude');
     const q = classifyDockerError('permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock', ctx);
     assert.equal(q?.code, 'permission-denied');
     assert.match(q?.fix ?? '', /usermod -aG docker/);
     assert.equal(classifyDockerError('something else entirely', ctx), null);
+  });
+});
+
+describe('build failures', () => {
+  it('a build that cannot download names the registries and keeps the output; others give the build command', () => {
+    const offline = buildFailed(ctx, 'Step 2/11 : FROM ${BASE_IMAGE}\nGet "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host', 1);
+    assert.equal(offline.code, 'build-failed');
+    assert.match(offline.reason, /Docker Hub .* npm.* Check the network or proxy, then press Up again\.$/);
+    assert.equal(offline.fix, 'docker compose -p p -f /a/compose.yaml build claude');
+    assert.match(offline.detail ?? '', /no such host/);
+    const npm = buildFailed(ctx, 'npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/@anthropic-ai%2fclaude-code/-/claude-code-9.9.9.tgz', 1);
+    assert.equal(npm.code, 'build-failed');
+    assert.equal(npm.reason, 'Building the runtime image img:1 failed (exit 1).');
+    assert.equal(npm.fix, 'docker compose -p p -f /a/compose.yaml build claude');
+    // The daemon's own problems keep their codes and fixes.
+    assert.equal(buildFailed(ctx, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?', 1).code, 'daemon-not-running');
+  });
+});
+
+describe('build steps', () => {
+  it('reads the step of classic (compose v1) and BuildKit plain (v2) output; other lines are none', () => {
+    assert.deepEqual(parseBuildStep('Step 6/11 : RUN npm install -g "pkg@${V}"  && npm cache clean --force'), {
+      index: 6, total: 11, instruction: 'RUN npm install -g "pkg@${V}" && npm cache clean --force',
+    });
+    assert.deepEqual(parseBuildStep('#7 [3/6] RUN apt-get update'), { index: 3, total: 6, instruction: 'RUN apt-get update' });
+    assert.deepEqual(parseBuildStep('#9 [stage-0 4/6] RUN usermod -l claude'), { index: 4, total: 6, instruction: 'RUN usermod -l claude' });
+    assert.equal(parseBuildStep('Step 12/11 : nonsense')?.index, undefined);
+    assert.equal(parseBuildStep('#3 [internal] load metadata for docker.io/library/node:22-bookworm-slim'), null);
+    assert.equal(parseBuildStep('#9 DONE 3.1s'), null);
+    assert.equal(parseBuildStep(' ---> Running in 8bba751da8d9'), null);
+    assert.match(parseBuildStep(`Step 1/2 : RUN ${'x'.repeat(200)}`)?.instruction ?? '', /^RUN x+…$/);
   });
 });
 

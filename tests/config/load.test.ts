@@ -16,6 +16,9 @@ describe('config', () => {
     assert.equal(c.GATEWAY_PORT, 8000);
     assert.deepEqual(c.GATEWAY_API_KEYS, []);
     assert.equal(c.REQUEST_TIMEOUT_S, 300);
+    assert.equal(c.SSE_KEEPALIVE_S, 5, 'shorter than the timeouts people give n8n');
+    assert.equal(c.CLAUDE_API_RETRIES, '', "Claude Code's own retry count unless set");
+    assert.equal(loadConfig({ DATA_DIR: dir, CLAUDE_API_RETRIES: '2' }).CLAUDE_API_RETRIES, 2);
     assert.equal(c.OAUTH_CALLBACK_PORT, 8888);
     assert.equal(c.claudeCwd, path.join(dir, 'workspace'));
   });
@@ -31,7 +34,7 @@ describe('config', () => {
 
   it('names the bad key', () => {
     const dir = tmp();
-    for (const [env, key] of [[{ GATEWAY_PORT: 'eighty' }, 'GATEWAY_PORT'], [{ CLAUDE_PERMISSION_MODE: 'yolo' }, 'CLAUDE_PERMISSION_MODE'], [{ REQUEST_TIMEOUT_S: '-1' }, 'REQUEST_TIMEOUT_S']] as const) {
+    for (const [env, key] of [[{ GATEWAY_PORT: 'eighty' }, 'GATEWAY_PORT'], [{ CLAUDE_PERMISSION_MODE: 'yolo' }, 'CLAUDE_PERMISSION_MODE'], [{ REQUEST_TIMEOUT_S: '-1' }, 'REQUEST_TIMEOUT_S'], [{ CLAUDE_API_RETRIES: 'many' }, 'CLAUDE_API_RETRIES']] as const) {
       assert.throws(() => loadConfig({ DATA_DIR: dir, ...env }), (e: unknown) => e instanceof ConfigError && e.key === key && e.message.includes(key));
     }
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ GATEWAY_PROT: 1 }));

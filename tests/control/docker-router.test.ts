@@ -39,6 +39,8 @@ describe('/api/docker on the composition root (real engine)', { skip, timeout: 1
     dash = await startTestDashboard({
       script: () => ({ blocks: [{ type: 'text', text: 'unused' }] }),
       config: {
+        // the compose manager (and /api/docker on it) exists for the docker runtime only
+        CLAUDE_RUNTIME: 'docker',
         COMPOSE_FILE: [path.join(dockerDir, 'compose.yaml'), path.join(dockerDir, 'compose.hostnet.yaml')].join(path.delimiter),
         COMPOSE_PROJECT: project,
         DOCKER_IMAGE: testImage(),

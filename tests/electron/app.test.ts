@@ -61,6 +61,8 @@ test('Electron app: dashboard window, tray follows stop/start, clean quit', { ti
     return;
   }
   const env: Record<string, string> = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  // npm test's system part (scripts/system/30-xvfb.mjs) runs a private X server for this
+  if (!displayAvailable(env, process.platform).ok && env.CCG_TEST_DISPLAY) env.DISPLAY = env.CCG_TEST_DISPLAY;
   if (!displayAvailable(env, process.platform).ok) {
     const x = await startXvfb();
     if (!x) {

@@ -21,7 +21,7 @@ import { buildRenderer } from '../renderer/chromium.ts';
 // loaded after the hook is registered, so their `electron` is the stand-in
 const electron = await import('./stand-in/electron.ts');
 const { standIn, BrowserWindow, Tray, app, protocol, shell } = electron;
-const { startDesktop } = await import('../../main/electron/desktop.ts');
+const { startDesktop, controlState } = await import('../../main/electron/desktop.ts');
 const { openExternal } = await import('../../main/electron/open-external.ts');
 
 const APP_PAGE = 'ccg-app://dashboard/index.html';
@@ -158,6 +158,16 @@ describe('desktop app wiring (stand-in electron)', () => {
     await new Promise((r) => setTimeout(r, 2_300)); // two ticks of the 1 s refresh
     assert.equal(tray.menuBuilds, builds, 'no rebuild without a visible change');
 
+    // the menu is the tray model's: clicking Stop gateway stops /v1 and the icon follows
+    type Item = { id?: string; click?: () => void; submenu?: Item[] };
+    const find = (items: Item[], id: string): Item | undefined => items.flatMap((i) => [i, ...(i.submenu ?? [])]).find((i) => i.id === id);
+    find((tray.menu?.template ?? []) as Item[], 'gateway.stop')?.click?.();
+    await until(() => String((tray.image as { path: string }).path), (p) => p.endsWith('tray-stopped.png'), 'the stopped icon');
+    assert.equal((await fetch(`${control.url}/v1/models`)).status, 503);
+    assert.ok(find((tray.menu?.template ?? []) as Item[], 'gateway.start'), 'the menu now offers Start');
+    find((tray.menu?.template ?? []) as Item[], 'gateway.start')?.click?.();
+    await until(() => String((tray.image as { path: string }).path), (p) => p.endsWith('tray-running.png'), 'the running icon');
+
     // closing the window hides it to the tray; a second launch shows it again
     assert.equal(win.userClose(), false);
     assert.equal(win.visible, false);
@@ -282,6 +292,20 @@ describe('desktop app wiring (stand-in electron)', () => {
     assert.equal(app.exitCode, 0);
     assert.equal(standIn.rec.named('BrowserWindow.new').length, 0);
     assert.ok(!fs.existsSync(path.join(dataDir, 'admin-token')));
+  });
+});
+
+describe('what the bridge tells the page', () => {
+  const built = (s: Record<string, unknown>) => ({ services: { listening: false, url: 'http://127.0.0.1:8000', listenFailure: null, gatewayState: 'starting', gatewayStateReason: null, ...s }, control: { token: 'tok' } }) as unknown as Parameters<typeof controlState>[0];
+  it('starting until our own server listens: no URL, no token', () => {
+    assert.deepEqual(controlState(built({})), { state: 'starting' });
+  });
+  it('ready with the bound URL and the token once it listens', () => {
+    assert.deepEqual(controlState(built({ listening: true, url: 'http://127.0.0.1:43121', gatewayState: 'running' })), { state: 'ready', url: 'http://127.0.0.1:43121', token: 'tok' });
+  });
+  it('unavailable, naming the holder, when the port is taken; any other failure says why', () => {
+    assert.deepEqual(controlState(built({ listenFailure: { port: 8000, code: 'EADDRINUSE', holder: 'pid 7 (python3)' }, gatewayState: 'error' })), { state: 'unavailable', reason: 'Port 8000 is in use by pid 7 (python3).', port: 8000, holder: 'pid 7 (python3)' });
+    assert.deepEqual(controlState(built({ gatewayState: 'error', gatewayStateReason: 'EACCES' })), { state: 'unavailable', reason: 'EACCES', port: null, holder: null });
   });
 });
 

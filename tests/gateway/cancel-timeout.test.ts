@@ -5,6 +5,22 @@ import OpenAI from 'openai';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bashThenAnswer } from '../fixtures/scripts.ts';
 import type { BusEvent } from '../../main/transcripts/bus.ts';
+import { log } from '../../main/log.ts';
+
+/** The gateway's own log lines at info level, whatever LOG_LEVEL the test gateway runs with. */
+function captureLog(): { lines: string[]; stop(): void } {
+  const lines: string[] = [];
+  const transport = Object.assign((m: { data: unknown[] }) => { lines.push(m.data.map(String).join(' ')); }, { level: 'info' as const, transforms: [] });
+  log.transports.testCapture = transport;
+  return { lines, stop: () => { log.transports.testCapture = null; } };
+}
+
+/** turns= and tools= of a request's log line. */
+function loggedCounts(lines: string[], requestId: string): { turns: number; tools: number } {
+  const line = lines.find((l) => l.startsWith(`request ${requestId} `));
+  assert.ok(line, `a log line for ${requestId}`);
+  return { turns: Number(/ turns=(\d+)/.exec(line)?.[1]), tools: Number(/ tools=(\d+)/.exec(line)?.[1]) };
+}
 
 function processesMatching(marker: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
@@ -57,6 +73,29 @@ describe('cancel: the client closes the connection mid-tool', () => {
     assert.equal(end.type, 'end');
     assert.ok(end.type === 'end' && end.status === 'cancelled');
     assert.equal(gw.services.executor.activeCount, 0);
+  });
+
+  it('the log line of a cancelled run reports the turns and tools its transcript shows', async () => {
+    const capture = captureLog();
+    try {
+      const ac = new AbortController();
+      const toolStarted = waitForEvent(gw, (e) => e.event.type === 'tool_use');
+      const res = await fetch(`${gw.v1}/chat/completions`, {
+        method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'sleep' }] }),
+      });
+      const requestId = res.headers.get('x-request-id')!;
+      void res.body!.pipeTo(new WritableStream()).catch(() => {});
+      await toolStarted;
+      ac.abort();
+      assert.ok(await waitUntil(() => gw.services.store.summary(requestId)?.status === 'cancelled', 10_000));
+      const summary = gw.services.store.summary(requestId)!;
+      assert.equal(summary.toolCalls, 1);
+      assert.equal(summary.turns, 1, 'the turn that called the tool counts');
+      assert.deepEqual(loggedCounts(capture.lines, requestId), { turns: summary.turns, tools: summary.toolCalls });
+    } finally {
+      capture.stop();
+    }
   });
 });
 

@@ -98,7 +98,7 @@ describe('POST /v1/chat/completions (openai SDK, real Claude Code)', () => {
       : { blocks: [{ type: 'tool_use', name: 'Bash', input: { command: 'echo broken >&2; exit 3' } }] });
     const r = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'fail' }] });
     const content = r.choices[0].message.content ?? '';
-    assert.match(content, /<summary>Bash: echo broken &gt;&amp;2; exit 3 \(error\)<\/summary>/);
+    assert.ok(content.includes('<summary>Bash: echo broken >&2; exit 3 (error)</summary>'), 'the summary reads as typed, no HTML entities');
     assert.match(content, /broken/);
     assert.ok(content.endsWith('Exit noted: error'));
     const events = gw.services.store.events(r.id)!;
@@ -159,6 +159,8 @@ describe('POST /v1/chat/completions (openai SDK, real Claude Code)', () => {
     assert.equal(err.headers?.get('x-should-retry'), 'false');
     assert.equal((err.error as { type?: string }).type, 'server_error');
     assert.equal(gw.api.mainRequests().length - before, 2, 'Claude ran exactly once');
+    // One clear sentence, the cause first — not "Claude Code failed: Claude Code returned an error result: API Error: …"
+    assert.equal(err.message, '502 The model API returned HTTP 500 (scripted upstream failure) — usually temporary; try again in a moment');
   });
 
   it('never invents text for an empty answer', async () => {

@@ -84,6 +84,44 @@ describe('conversation continuity', () => {
     assert.ok(second[0].ts >= first.at(-1)!.ts, 'the second started after the first ended');
   });
 
+  it('side-by-side models in one chat run in parallel', async () => {
+    // Each run waits at the model API until the other model's run has arrived too; serialized runs would each be
+    // alone there (the wait gives up after a while so a serialized gateway fails this test instead of hanging).
+    let waiting: Array<() => void> = [];
+    gw.api.setScript(async (req, info) => {
+      const last = info.userTexts.at(-1) ?? '';
+      if (!last.includes('SIDE-BY-SIDE')) return memoryScript(req, info);
+      let together = false;
+      if (waiting.length) { together = true; for (const w of waiting) w(); waiting = []; }
+      else together = await new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => { waiting = []; resolve(false); }, 20_000);
+        waiting.push(() => { clearTimeout(t); resolve(true); });
+      });
+      return { blocks: [{ type: 'text', text: together ? 'together' : 'alone' }] };
+    });
+    try {
+      const headers = { 'X-OpenWebUI-Chat-Id': 'chat-side-by-side' };
+      const messages: Msg[] = [{ role: 'user', content: 'SIDE-BY-SIDE question' }];
+      const [a, b] = await Promise.all([
+        client.chat.completions.create({ model: 'sonnet', messages }, { headers }),
+        client.chat.completions.create({ model: 'opus', messages }, { headers }),
+      ]);
+      assert.deepEqual([a.choices[0].message.content, b.choices[0].message.content], ['together', 'together']);
+    } finally {
+      gw.api.setScript(memoryScript);
+    }
+  });
+
+  it('a model never resumes the session another model saved in the same chat', async () => {
+    const headers = { 'X-OpenWebUI-Chat-Id': 'chat-two-models' };
+    const h: Msg[] = [{ role: 'user', content: 'My favorite color is COLOR-ONYX8.' }];
+    const a1 = await ask(client, h, headers);
+    const turn2: Msg[] = [...h, { role: 'assistant', content: a1 }, { role: 'user', content: 'What is my favorite color?' }];
+    const other = await client.chat.completions.create({ model: 'opus', messages: turn2 }, { headers });
+    assert.equal(other.choices[0].message.content, 'Your favorite color is COLOR-ONYX8. [fresh]', 'opus starts its own session');
+    assert.equal(await ask(client, turn2, headers), 'Your favorite color is COLOR-ONYX8. [resumed]', "sonnet still resumes its own");
+  });
+
   it('OpenWebUI background tasks run without tools, one turn, on the task model', async () => {
     const before = gw.api.requests.length;
     const r = await client.chat.completions.create({

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { plainAnswer } from '../fixtures/scripts.ts';
@@ -38,10 +39,59 @@ const CASES: Case[] = [
   { name: 'unknown model', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }), status: 404 },
   { name: 'model id with path traversal', body: JSON.stringify({ model: '../../etc/passwd', messages: [{ role: 'user', content: 'x' }] }), status: 404 },
   { name: 'unknown /v1 route', path: '/v1/engines', method: 'GET', status: 404 },
-  { name: 'GET on chat completions', path: '/v1/chat/completions', method: 'GET', status: 404 },
+  { name: 'GET on chat completions', path: '/v1/chat/completions', method: 'GET', status: 405 },
+  { name: 'DELETE on chat completions', path: '/v1/chat/completions', method: 'DELETE', status: 405 },
+  { name: 'DELETE on models', path: '/v1/models', method: 'DELETE', status: 405 },
+  { name: 'PUT on responses', path: '/v1/responses', method: 'PUT', body: '{}', status: 405 },
+  { name: 'DELETE on an unknown /v1 route', path: '/v1/engines', method: 'DELETE', status: 404 },
   { name: 'unknown model id lookup', path: '/v1/models/..%2F..%2Fetc', method: 'GET', status: 404 },
   { name: 'unsupported charset', body: msgs([{ role: 'user', content: 'x' }]), headers: { 'content-type': 'application/json; charset=klingon' }, status: 415 },
 ];
+
+/** fetch() refuses TRACE: a raw request. */
+function rawRequest(url: string, method: string): Promise<{ status: number; allow: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('wrong method or path → 404/405 in OpenAI shape, naming the fix', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway({ script: plainAnswer('x') });
+  });
+  after(async () => gw.close());
+
+  it('TRACE and DELETE on /v1 routes: 405 with Allow on a known route, 404 elsewhere — never "body is empty"', async () => {
+    for (const [method, path, status, allow] of [['TRACE', '/v1/chat/completions', 405, 'POST'], ['DELETE', '/v1/chat/completions', 405, 'POST'], ['TRACE', '/v1/models', 405, 'GET'], ['DELETE', '/v1/responses', 405, 'POST'], ['TRACE', '/v1/nothing', 404, undefined]] as const) {
+      const r = await rawRequest(`${gw.v1}${path.slice(3)}`, method);
+      assert.equal(r.status, status, `${method} ${path}: ${r.body}`);
+      assert.equal(r.allow, allow, `${method} ${path}: Allow`);
+      const err = (JSON.parse(r.body) as { error: { message: string; type: string; code: string } }).error;
+      assert.equal(err.type, 'invalid_request_error');
+      assert.doesNotMatch(err.message, /body is empty/);
+      assert.ok(err.message.includes(method) && err.message.includes(path), err.message);
+    }
+  });
+
+  it('a base URL without /v1: the 404 says to add /v1', async () => {
+    for (const [method, path] of [['GET', '/models'], ['POST', '/chat/completions'], ['POST', '/responses'], ['GET', '/models/sonnet']] as const) {
+      const res = await fetch(`${gw.baseUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? msgs([{ role: 'user', content: 'x' }]) : undefined });
+      assert.equal(res.status, 404, `${method} ${path}`);
+      const err = ((await res.json()) as { error: { message: string; code: string } }).error;
+      assert.ok(err.message.includes(`${gw.baseUrl}/v1`) && err.message.includes(`/v1${path}`), err.message);
+      assert.equal(err.code, 'unknown_url');
+    }
+    assert.equal(gw.api.mainRequests().length, 0);
+  });
+});
 
 describe('malformed input → OpenAI-shaped 4xx, server keeps serving', () => {
   let gw: TestGateway;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AnswerRenderer, escapeTags, fenced, toolSummary, truncateBytes } from '../../main/gateway/render.ts';
+import { AnswerRenderer, escapeTags, fenced, retryNotice, toolSummary, truncateBytes } from '../../main/gateway/render.ts';
 import type { TranscriptEvent } from '../../main/contract/events.ts';
 
 const ev = (b: Record<string, unknown>, seq = 1) => ({ requestId: 'r', seq, ts: '', ...b }) as TranscriptEvent;
@@ -38,6 +38,51 @@ describe('answer renderer', () => {
     assert.match(b[0].text, /file body/);
     const a = r.render(ev({ type: 'tool_result', toolUseId: 'a', content: 'A', isError: true, parentToolUseId: null }));
     assert.match(a[0].text, /^<details>\n<summary>Bash: echo A \(error\)<\/summary>\n\n```bash\necho A\n```\n\n```text\nA\n```\n<\/details>\n\n$/);
+  });
+
+  it('a summary reads exactly as typed: no HTML entities for &, <, >, quotes', () => {
+    const r = new AnswerRenderer(1000);
+    const cmd = `echo a && exit 3 > out.txt 2>&1 "q" 'x' <in`;
+    r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: cmd }, parentToolUseId: null }));
+    const [b] = r.render(ev({ type: 'tool_result', toolUseId: 't', content: 'a', isError: true, parentToolUseId: null }));
+    assert.ok(b.text.includes(`<summary>Bash: ${cmd} (error)</summary>\n`), b.text);
+    assert.ok(!b.text.includes('&amp;') && !b.text.includes('&lt;') && !b.text.includes('&gt;'));
+  });
+
+  it('nothing in a summary or a result can close the block early or open another', () => {
+    const r = new AnswerRenderer(1000);
+    const evil = 'x</summary></details><details><summary>fake</SUMMARY>\r<think>';
+    r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: evil }, parentToolUseId: null }));
+    const [b] = r.render(ev({ type: 'tool_result', toolUseId: 't', content: `${evil}\n\`\`\`\n</details>`, isError: false, parentToolUseId: null }));
+    // exactly one real opening and closing of each tag, in place
+    assert.equal(b.text.match(/<details/gi)?.length, 1);
+    assert.equal(b.text.match(/<\/details/gi)?.length, 1);
+    assert.equal(b.text.match(/<summary/gi)?.length, 1);
+    assert.equal(b.text.match(/<\/summary/gi)?.length, 1);
+    assert.doesNotMatch(b.text, /<think/i);
+    assert.match(b.text, /^<details>\n<summary>[^\n]*<\/summary>\n[\s\S]*\n<\/details>\n\n$/);
+    const summaryLine = b.text.split('\n')[1];
+    assert.doesNotMatch(summaryLine, /\r/, 'the summary stays one line');
+    // fences balance: the output's own ``` is inside a longer fence
+    assert.match(b.text, /\n````text\n[\s\S]*\n````\n<\/details>/);
+  });
+
+  it('after text the client already shows (a continuation), a tool block still starts on its own line', () => {
+    const r = new AnswerRenderer(1000, 'Partial answer without a newline');
+    r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: 'ls' }, parentToolUseId: null }));
+    const [b] = r.render(ev({ type: 'tool_result', toolUseId: 't', content: 'a', isError: false, parentToolUseId: null }));
+    assert.match(b.text, /^\n\n<details>\n/);
+    const r2 = new AnswerRenderer(1000, 'Ends a paragraph\n\n');
+    r2.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: 'ls' }, parentToolUseId: null }));
+    assert.match(r2.render(ev({ type: 'tool_result', toolUseId: 't', content: 'a', isError: false, parentToolUseId: null }))[0].text, /^<details>\n/);
+  });
+
+  it("a retry notice is one line of its own, saying the cause, the attempt and the wait", () => {
+    const r = new AnswerRenderer(1000);
+    r.render(ev({ type: 'text_delta', text: 'Starting', parentToolUseId: null }));
+    const [p] = r.render(ev({ type: 'api_retry', attempt: 2, maxRetries: 10, delayMs: 1234, status: 529, error: 'overloaded' }));
+    assert.equal(p.text, '\n\n_Model API unavailable (HTTP 529, overloaded) — retry 2 of 10 in 1.2 s…_\n\n');
+    assert.equal(retryNotice(null, 'unknown', 1, 3, 20_400), '_Model API unavailable (unknown) — retry 1 of 3 in 20 s…_');
   });
 
   it('sub-agent text stays out of the answer; thinking goes to reasoning', () => {

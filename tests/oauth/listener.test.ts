@@ -217,6 +217,21 @@ describe('OAuth callback listener', () => {
       }
     });
 
+    test('a 1 MB body gets a 413 answer (not a reset connection), with or without the token, and the listener keeps serving', async () => {
+      const { l, base } = await started();
+      try {
+        const big = JSON.stringify({ state: 'x'.repeat(1024 * 1024), target: { runtime: 'local', callbackPort: claudePort } });
+        const r = await fetch(`${base}/oauth/register`, { method: 'POST', body: big, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' } });
+        assert.equal(r.status, 413);
+        assert.match(((await r.json()) as { error: string }).error, /too large/);
+        const noAuth = await fetch(`${base}/oauth/register`, { method: 'POST', body: big });
+        assert.equal(noAuth.status, 401);
+        assert.equal((await fetch(`${base}/health`)).status, 200);
+      } finally {
+        await l.stop();
+      }
+    });
+
     test('disabled when no token checker is injected', async () => {
       const { l, base } = await started({ checkAdminToken: undefined });
       try {

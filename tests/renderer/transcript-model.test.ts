@@ -45,6 +45,17 @@ describe('transcript model (detail view)', () => {
     assert.equal(m.errorCount, 1);
   });
 
+  test("Claude Code's retry notices become their own rows, in order", () => {
+    const m = new TranscriptModel();
+    m.applyAll(seqOf([
+      { type: 'request', endpoint: '/v1/chat/completions', model: 'sonnet', stream: true, client: 'x', prompt: 'go', systemPrompt: null, imageCount: 0, runtime: 'local' },
+      { type: 'api_retry', attempt: 1, maxRetries: 10, delayMs: 600, status: 529, error: 'overloaded' },
+      { type: 'text_delta', text: 'ok', parentToolUseId: null },
+    ]));
+    assert.deepEqual(m.root.map((n) => n.kind), ['prompt', 'retry', 'text']);
+    assert.ok(m.root[1].kind === 'retry' && m.root[1].status === 529 && m.root[1].attempt === 1);
+  });
+
   test('rows: depth-first with nesting depth; the Task answer after its steps; collapsing hides the steps', () => {
     const m = new TranscriptModel();
     m.applyAll(run);

@@ -99,8 +99,13 @@ test('container line from compose status', () => {
     ({ overall, project: 'p', services: [], problem, compose: null, checkedAt: '' });
   assert.deepEqual(containerFromCompose(null, null), { status: 'unknown' });
   assert.deepEqual(containerFromCompose(st('running'), null), { status: 'running' });
-  assert.deepEqual(containerFromCompose(st('running'), 'down'), { status: 'stopping' });
-  assert.deepEqual(containerFromCompose(st('stopped'), 'up'), { status: 'starting' });
+  assert.deepEqual(containerFromCompose(st('running'), { action: 'down', stage: 'stopping', step: null }), { status: 'stopping' });
+  assert.deepEqual(containerFromCompose(st('stopped'), { action: 'up', stage: null, step: null }), { status: 'starting' });
+  assert.deepEqual(containerFromCompose(st('stopped'), { action: 'rebuild', stage: 'starting', step: null }), { status: 'starting' });
+  // A build (Up of a missing image, or Rebuild) shows its step, not the stale status under it.
+  const step = { index: 3, total: 11, instruction: 'RUN npm install' };
+  assert.deepEqual(containerFromCompose(st('error', { code: 'image-missing', reason: 'x', fix: '' }), { action: 'up', stage: 'building', step }), { status: 'building', detail: 'step 3/11' });
+  assert.deepEqual(containerFromCompose(st('running'), { action: 'rebuild', stage: 'building', step: null }), { status: 'building' });
   assert.deepEqual(containerFromCompose(st('unhealthy', { code: 'unhealthy', reason: 'healthcheck failing', fix: '' }), null), { status: 'error', detail: 'healthcheck failing' });
   assert.deepEqual(containerFromCompose(st('error', { code: 'image-missing', reason: 'image not built', fix: '' }), null), { status: 'missing', detail: 'image not built' });
   assert.deepEqual(containerFromCompose(st('error', { code: 'daemon-not-running', reason: 'docker is not running', fix: '' }), null), { status: 'error', detail: 'docker is not running' });

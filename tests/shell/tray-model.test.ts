@@ -70,19 +70,36 @@ test('gateway item: Stop while running, Start when stopped, Restart after an err
   assert.ok(header.kind === 'item' && header.label === 'Gateway starting…' && !header.enabled);
 });
 
-test('container section only with a container runtime; Up/Down enabled by its state', () => {
+test('container section only with a container runtime; Up/Down/Rebuild enabled by its state', () => {
   assert.equal(findItem(trayMenu(state({})), 'container.up'), undefined);
   const en = (s: ShellState['container']) => {
     const m = trayMenu(state({ container: s }));
-    return [item(m, 'container.up').enabled, item(m, 'container.down').enabled];
+    return [item(m, 'container.up').enabled, item(m, 'container.down').enabled, item(m, 'container.rebuild').enabled];
   };
-  assert.deepEqual(en({ status: 'running' }), [false, true]);
-  assert.deepEqual(en({ status: 'stopped' }), [true, false]);
-  assert.deepEqual(en({ status: 'missing' }), [true, false]);
-  assert.deepEqual(en({ status: 'starting' }), [false, false]);
-  assert.deepEqual(en({ status: 'error' }), [true, true]);
+  assert.deepEqual(en({ status: 'running' }), [false, true, true]);
+  assert.deepEqual(en({ status: 'stopped' }), [true, false, true]);
+  assert.deepEqual(en({ status: 'missing' }), [true, false, true]);
+  assert.deepEqual(en({ status: 'starting' }), [false, false, false]);
+  assert.deepEqual(en({ status: 'building', detail: 'step 3/11' }), [false, false, false]);
+  assert.deepEqual(en({ status: 'stopping' }), [false, false, false]);
+  assert.deepEqual(en({ status: 'error' }), [true, true, true]);
   const header = item(trayMenu(state({ container: { status: 'error', detail: 'exit 1' } })), 'container.status');
   assert.equal(header.kind === 'item' && header.label, 'Container: error (exit 1)');
+  const rebuild = item(trayMenu(state({ container: { status: 'running' } })), 'container.rebuild');
+  assert.equal(rebuild.kind === 'item' && rebuild.label, 'Rebuild (update Claude Code)');
+  assert.deepEqual(rebuild.kind === 'item' && rebuild.action, { type: 'container.rebuild' });
+  const up = item(trayMenu(state({ container: { status: 'missing' } })), 'container.up');
+  assert.equal(up.kind === 'item' && up.label, 'Start container (up, builds the image)');
+});
+
+test('a build shows its step in the container line and the tooltip', () => {
+  const building = state({ container: { status: 'building', detail: 'step 6/11' } });
+  const header = item(trayMenu(building), 'container.status');
+  assert.equal(header.kind === 'item' && header.label, 'Container: building image (step 6/11)');
+  assert.equal(trayTooltip(building), 'Claude Code Gateway: running\nAPI :8000 · OAuth :8888\n0 active requests\nContainer: building image (step 6/11)');
+  assert.match(trayTooltip(state({ container: { status: 'starting' } })), /\nContainer: starting$/);
+  // Settled states stay out of the tooltip (the menu has them).
+  assert.doesNotMatch(trayTooltip(state({ container: { status: 'running' } })), /Container/);
 });
 
 test('MCP submenu lists exactly the servers needing a login', () => {
@@ -108,7 +125,7 @@ test('the fixed entries are all there, in order, and checkboxes toggle', () => {
   const ids = trayMenu(state({ container: { status: 'running' } }))
     .map((i) => (i.kind === 'separator' ? '-' : i.id));
   assert.deepEqual(ids, [
-    'status', 'gateway.stop', '-', 'container.status', 'container.up', 'container.down', '-', 'mcp', '-',
+    'status', 'gateway.stop', '-', 'container.status', 'container.up', 'container.down', 'container.rebuild', '-', 'mcp', '-',
     'dashboard.open', 'openwebui.copy-url', 'logs.open', '-', 'start-at-login', 'keep-in-tray', '-', 'quit',
   ]);
   const login = item(trayMenu(state({ startAtLogin: false })), 'start-at-login');
@@ -125,6 +142,7 @@ test('while quitting, actions that start things are disabled', () => {
   const m = trayMenu(state({ quitting: true, container: { status: 'stopped' }, mcpServers: [{ name: 'g', status: 'needs-auth' }] }));
   assert.equal(item(m, 'gateway.stop').enabled, false);
   assert.equal(item(m, 'container.up').enabled, false);
+  assert.equal(item(m, 'container.rebuild').enabled, false);
   assert.equal(item(m, 'mcp.login:g').enabled, false);
   const quit = item(m, 'quit');
   assert.ok(quit.kind === 'item' && quit.label === 'Quitting…' && !quit.enabled);

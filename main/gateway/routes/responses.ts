@@ -84,6 +84,9 @@ export function responsesHandler(deps: ChatDeps) {
       const final = responseObject(id, createdAt, body, status, asm, outcome, outcome.error);
       if (writer) {
         asm.event(outcome.error ? 'response.failed' : status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: final });
+        // openai-node/-python (so LangChain and n8n) raise only on an event with a top-level `error` object and stop
+        // reading there: it comes after response.failed so clients that read that event still get it.
+        if (outcome.error) asm.event('error', { code: outcome.error.code, message: outcome.error.message, param: outcome.error.param, ...outcome.error.body() });
         return writer.end();
       }
       if (outcome.error) return sendError(res, outcome.error);

@@ -68,6 +68,13 @@ export const EventRow = memo(function EventRow({ row, collapsed, onToggle }: { r
           <div>{n.message}</div>
         </div>
       );
+    case 'retry':
+      return (
+        <div className="ev ev-retry" data-kind="retry">
+          <strong>Model API unavailable</strong> <span className="mono">{n.status ? `HTTP ${n.status}` : 'no response'} {n.error}</span>
+          <span className="muted"> — Claude Code retries in {formatDuration(n.delayMs)} (attempt {n.attempt} of {n.maxRetries})</span>
+        </div>
+      );
     case 'end':
       return (
         <div className={`ev ev-end end-${n.status}`} data-kind="end">

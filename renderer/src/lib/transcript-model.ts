@@ -26,6 +26,7 @@ export type TNode =
   | ToolNode
   | (Base & { kind: 'result'; usage: TokenUsage; costUsd: number; numTurns: number; isError: boolean; subtype: string; durationMs: number })
   | (Base & { kind: 'error'; message: string; code: string })
+  | (Base & { kind: 'retry'; attempt: number; maxRetries: number; delayMs: number; status: number | null; error: string })
   | (Base & { kind: 'end'; status: Exclude<RunStatus, 'running'>; reason: string | null; durationMs: number });
 
 export interface ToolNode extends Base {
@@ -124,6 +125,9 @@ export class TranscriptModel {
       case 'error':
         this.errorCount++;
         this.root.push({ kind: 'error', key, rev: 0, message: ev.message, code: ev.code });
+        break;
+      case 'api_retry':
+        this.root.push({ kind: 'retry', key, rev: 0, attempt: ev.attempt, maxRetries: ev.maxRetries, delayMs: ev.delayMs, status: ev.status, error: ev.error });
         break;
       case 'end':
         this.status = ev.status;

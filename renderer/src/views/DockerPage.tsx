@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import {
   DOCKER_PATHS,
   type ComposeProblem,
@@ -6,6 +6,7 @@ import {
   type DockerActionResponse,
   type DockerLogEnd,
   type DockerOperation,
+  type DockerProgress,
   type DockerStatusResponse,
   type LogLine,
   type ServiceStatus,
@@ -17,7 +18,20 @@ import { callApi, errorMessage, openEventStream } from '../lib/feature-api.ts';
 import './feature-pages.css';
 
 const OVERALL_CLASS: Record<string, string> = { running: 'badge-ok', starting: 'badge-starting', unhealthy: 'badge-error', stopped: 'badge-stopped', error: 'badge-error' };
-const ACTION_LABEL: Record<DockerAction, [string, string]> = { up: ['Up', 'Starting…'], down: ['Down', 'Stopping…'], restart: ['Restart', 'Restarting…'] };
+const ACTION_LABEL: Record<DockerAction, [string, string]> = {
+  up: ['Up', 'Starting…'],
+  down: ['Down', 'Stopping…'],
+  restart: ['Restart', 'Restarting…'],
+  rebuild: ['Rebuild (update Claude Code)', 'Rebuilding…'],
+};
+const ACTION_TITLE: Record<DockerAction, string> = {
+  up: 'Start the container (builds the image first when it is missing) and wait until it is healthy',
+  down: 'Stop and remove the container (the claude-config volume with logins is kept)',
+  restart: 'Restart the container and wait until it is healthy',
+  rebuild: 'Build the image again with a fresh Claude Code install (the newest, unless CCG_CLAUDE_CODE_VERSION pins one), then recreate the container: requests running in it stop',
+};
+/** Build output kept on the page (the server replays its own recent lines on connect). */
+const MAX_BUILD_LINES = 500;
 
 function Badge({ value, cls }: { value: string; cls: string }): ReactNode {
   return (
@@ -95,7 +109,45 @@ function ServiceCard({ s }: { s: ServiceStatus }): ReactNode {
   );
 }
 
-function OperationView({ op, onCancel }: { op: DockerOperation; onCancel(): void }): ReactNode {
+/** The build's output (Up of a missing image, Rebuild), following its end; folded once the operation succeeded. */
+function BuildOutput({ lines, open }: { lines: DockerProgress[]; open: boolean }): ReactNode {
+  const box = useRef<HTMLDivElement>(null);
+  const follow = useRef(true);
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (el && follow.current) el.scrollTop = el.scrollHeight;
+  }, [lines]);
+  return (
+    <details open={open} className="build-output">
+      <summary className="small">Build output ({lines.length} lines)</summary>
+      <div
+        ref={box}
+        role="log"
+        className="logs-view build-log"
+        data-testid="docker-build-output"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+        }}
+      >
+        {lines.map((l) => (
+          <div key={l.seq} className={`ln${/^Step \d+\/\d+ :|^#\d+ \[/.test(l.text) ? ' step-line' : ''}`}>
+            {l.text}
+          </div>
+        ))}
+      </div>
+    </details>
+  );
+}
+
+function OperationView({ op, lines, onCancel }: { op: DockerOperation; lines: DockerProgress[]; onCancel(): void }): ReactNode {
+  // A build runs for minutes with few events: tick the elapsed time while it runs.
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (op.state !== 'running') return undefined;
+    const t = setInterval(() => setTick((n) => n + 1), 1_000);
+    return () => clearInterval(t);
+  }, [op.state]);
   const took = ((op.endedAt ? Date.parse(op.endedAt) : Date.now()) - Date.parse(op.startedAt)) / 1000;
   const cls = op.state === 'done' ? 'badge-ok' : op.state === 'running' ? 'badge-starting' : op.state === 'cancelled' ? 'badge-cancelled' : 'badge-error';
   return (
@@ -109,13 +161,17 @@ function OperationView({ op, onCancel }: { op: DockerOperation; onCancel(): void
           {op.state}
         </span>
       </header>
-      <div className="small">
-        {op.phase} <span className="muted">({took.toFixed(1)} s)</span>
+      <div className="small" data-testid="docker-phase">
+        {op.phase} <span className="muted">({took.toFixed(1)} s{op.origin === 'tray' ? ', started from the tray' : ''})</span>
       </div>
+      {op.state === 'running' && op.step ? (
+        <progress className="build-progress" max={op.step.total} value={op.step.index} aria-label={`build step ${op.step.index} of ${op.step.total}`} />
+      ) : null}
       <div className="small muted">
         Same as: <code>{op.command}</code>
       </div>
       {op.problem ? <ProblemBox p={op.problem} /> : null}
+      {lines.length ? <BuildOutput key={op.state === 'done' ? 'folded' : 'open'} lines={lines} open={op.state !== 'done'} /> : null}
       {op.state === 'running' ? (
         <div>
           <button type="button" className="btn ghost" onClick={onCancel}>
@@ -148,6 +204,16 @@ export function DockerPage(): ReactNode {
   const { client } = useControl();
   const [data, setData] = useState<DockerStatusResponse | null>(null);
   const [op, setOp] = useState<DockerOperation | null>(null);
+  const [lines, setLines] = useState<DockerProgress[]>([]);
+  // The build output shown belongs to this operation; a new one starts an empty list.
+  const opId = useRef<string | null>(null);
+  const showOp = useCallback((next: DockerOperation): void => {
+    if (next.id !== opId.current) {
+      opId.current = next.id;
+      setLines([]);
+    }
+    setOp(next);
+  }, []);
   const [error, setError] = useState<string | null>(null);
   const [checking, setChecking] = useState(false);
   const [logsKey, setLogsKey] = useState(0);
@@ -160,7 +226,7 @@ export function DockerPage(): ReactNode {
       if (r.status !== 200) setError(errorMessage(r.body, `HTTP ${r.status}`));
       else {
         setData(r.body);
-        if (r.body.operation) setOp(r.body.operation);
+        if (r.body.operation) showOp(r.body.operation);
         setError(null);
       }
     } catch (err) {
@@ -168,15 +234,21 @@ export function DockerPage(): ReactNode {
     } finally {
       setChecking(false);
     }
-  }, [client]);
+  }, [client, showOp]);
 
   useEffect(() => {
     void load();
     return openEventStream(client, DOCKER_PATHS.events, (event, d) => {
       if (event === 'status') setData(d as DockerStatusResponse);
-      else if (event === 'operation') setOp(d as DockerOperation);
+      else if (event === 'operation') showOp(d as DockerOperation);
+      else if (event === 'progress') {
+        const line = d as DockerProgress;
+        if (line.operationId !== opId.current) return;
+        // Replayed lines on a reconnect may repeat what is shown: keep each seq once, in order.
+        setLines((prev) => (prev.length && prev[prev.length - 1].seq >= line.seq ? prev : [...prev, line].slice(-MAX_BUILD_LINES)));
+      }
     });
-  }, [client, load]);
+  }, [client, load, showOp]);
 
   // The log stream ends when the container goes away: reopen it when the container runs again.
   const overall = data?.status.overall ?? null;
@@ -189,7 +261,7 @@ export function DockerPage(): ReactNode {
     setError(null);
     try {
       const r = await callApi<DockerActionResponse>(client, 'POST', DOCKER_PATHS.action(action));
-      if (r.status === 202 || r.status === 409) setOp(r.body.operation);
+      if (r.status === 202 || r.status === 409) showOp(r.body.operation);
       if (r.status === 409) setError(`Another operation (${r.body.operation.action}) is still running.`);
       else if (r.status !== 202) setError(errorMessage(r.body, `HTTP ${r.status}`));
     } catch (err) {
@@ -202,7 +274,10 @@ export function DockerPage(): ReactNode {
 
   const st = data?.status;
   const busy = op?.state === 'running';
-  const problem = st?.problem && !(op?.problem && op.problem.code === st.problem.code && op.problem.reason === st.problem.reason) ? st.problem : null;
+  const sameAsOp = op?.problem && st?.problem && op.problem.code === st.problem.code && op.problem.reason === st.problem.reason;
+  // The running Up/Restart/Rebuild is building the missing image: its card says so.
+  const beingFixed = busy && op?.action !== 'down' && st?.problem?.code === 'image-missing';
+  const problem = st?.problem && !sameAsOp && !beingFixed ? st.problem : null;
   return (
     <div className="page feature-page docker-page">
       <div className="page-head">
@@ -214,10 +289,16 @@ export function DockerPage(): ReactNode {
       </div>
       {error ? <ErrorBox title="Docker" message={error} /> : null}
       {data && data.runtime !== 'docker' ? (
-        <div className="banner warn" data-testid="runtime-note">
-          Requests run Claude Code locally (CLAUDE_RUNTIME={data.runtime}). The container is only used with CLAUDE_RUNTIME=docker (Settings → runtime, then restart).
-        </div>
+        // the local runtime builds no compose project at all: nothing to start, stop or read logs of
+        <EmptyState title="Claude Code runs on this machine">
+          <span data-testid="runtime-note">
+            Requests run Claude Code locally (CLAUDE_RUNTIME={data.runtime}). To run it in a container instead, choose the docker runtime in Settings and
+            restart the app: this page then starts the container (building its image the first time) and shows its logs.
+          </span>
+        </EmptyState>
       ) : null}
+      {data && data.runtime !== 'docker' ? null : (
+        <>
 
       <div className="card">
         <header>
@@ -230,10 +311,11 @@ export function DockerPage(): ReactNode {
           </span>
         </header>
         <div className="docker-actions">
-          {(['up', 'down', 'restart'] as const).map((a) => (
+          {(['up', 'down', 'restart', 'rebuild'] as const).map((a) => (
             <button
               key={a}
               type="button"
+              title={ACTION_TITLE[a]}
               className={`btn${a === 'up' ? ' primary' : a === 'down' ? ' danger' : ''}`}
               disabled={busy || !data || (a === 'up' && st?.overall === 'running') || (a === 'down' && st?.overall === 'stopped' && st.services.length === 0)}
               data-action={a}
@@ -250,12 +332,14 @@ export function DockerPage(): ReactNode {
         </div>
       </div>
 
-      {op ? <OperationView op={op} onCancel={cancel} /> : null}
+      {op ? <OperationView op={op} lines={lines} onCancel={cancel} /> : null}
       {problem ? <ProblemBox p={problem} warn={st?.overall === 'stopped'} /> : null}
 
       {!data && !error ? <div className="muted pad">Asking Docker…</div> : null}
       {st && st.services.length === 0 && st.overall !== 'error' ? (
-        <EmptyState title="No container">The runtime container is not created. Press Up to start it.</EmptyState>
+        <EmptyState title="No container">
+          The runtime container is not created. Press Up to start it{st.problem?.code === 'image-missing' ? ' (it builds the image first: a few minutes, Docker Hub and npm must be reachable)' : ''}.
+        </EmptyState>
       ) : null}
       {st && st.services.length ? (
         <div className="svc-grid" data-testid="docker-services">
@@ -266,6 +350,8 @@ export function DockerPage(): ReactNode {
       ) : null}
 
       <LogsView key={logsKey} />
+        </>
+      )}
     </div>
   );
 }

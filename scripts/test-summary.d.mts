@@ -1,0 +1,1 @@
+export declare function skippedFromTap(tap: string): Array<{ name: string; reason: string }>;

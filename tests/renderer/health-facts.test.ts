@@ -40,6 +40,7 @@ describe('componentFacts', () => {
       'Callback: http://localhost:8888/callback | Waiting sign-ins: 0 | Completed / failed: 2 / 1 | Hands callbacks to: local Claude Code',
     );
     assert.equal(asText(comp('docker', { project: 'ccg', services: [{ service: 'claude', state: 'running', health: 'healthy' }] })), 'Project: ccg | Containers: claude: running (healthy)');
+    assert.equal(asText(comp('model-api', { status: 529, error: 'overloaded', attempt: 2, maxRetries: 10 })), 'Last answer: HTTP 529 (overloaded) | Retry: 2 of 10');
     assert.equal(asText(comp('something-new', { note: 'plain', n: 3, nested: { a: 1 } })), 'note: plain | n: 3');
   });
 });

@@ -101,6 +101,13 @@ export function componentFacts(c: ComponentHealth): Fact[] {
         ['Hands callbacks to', str(d.relayTarget)],
       ]);
     }
+    case 'model-api': {
+      const attempt = num(d.attempt);
+      return facts([
+        ['Last answer', num(d.status) === null ? null : `HTTP ${num(d.status)}${str(d.error) ? ` (${str(d.error)})` : ''}`],
+        ['Retry', attempt === null ? null : `${attempt} of ${num(d.maxRetries) ?? '?'}`],
+      ]);
+    }
     case 'docker': {
       const services = Array.isArray(d.services) ? d.services.map(rec).filter((s): s is Details => s !== null) : null;
       const containers = services?.map((s) => {

@@ -12,6 +12,7 @@ const TITLES: Record<string, string> = {
   gateway: 'Gateway (OpenAI API)',
   claude: 'Claude Code',
   'claude-auth': 'Claude account',
+  'model-api': 'Model API',
   transcripts: 'Transcript store',
   'oauth-listener': 'OAuth callback listener',
   docker: 'Docker engine',

@@ -26,7 +26,9 @@ import { dockerExec } from './oauth/docker-relay.ts';
 import { createOAuthServices, type OAuthServices } from './oauth/index.ts';
 import { describeOwner, findPortOwner } from './oauth/port-owner.ts';
 import { mcpRouter } from './oauth/routes.ts';
-import { claudeCredentialSource } from './health/claude-credentials.ts';
+import { ClaudeAccount } from './claude/account.ts';
+import { dockerClaudeCommand, localClaudeCommand } from './claude/auth-status.ts';
+import type { SecretBox } from './claude/secret-box.ts';
 import { ModelApiMonitor } from './health/model-api.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
@@ -48,6 +50,8 @@ export interface BuildOptions {
   consoleLog?: boolean;
   /** Variables that came from the login shell (desktop launches), so Health can say where credentials came from. */
   fromLoginShell?: ReadonlySet<string>;
+  /** Keeps the Claude credential pasted into the app (Electron: safeStorage); default: a 0600 file, not encrypted. */
+  secretBox?: SecretBox;
 }
 
 /**
@@ -78,8 +82,8 @@ export class Services {
   readonly processes: ProcessTracker;
   private readonly dockerRuntime: DockerRuntime | null;
   claudeVersion: string | null = null;
-  /** How Claude Code will authenticate (env key/token, or a login's credentials file); null = none found. */
-  claudeAuth: string | null = null;
+  /** Claude's sign-in: the credential saved in the app, the env runs get, Claude Code's own status. */
+  readonly claudeAccount: ClaudeAccount;
   private server: http.Server | null = null;
   /** Why the listener could not bind (the desktop window offers another port when it is EADDRINUSE). */
   listenFailure: { port: number; code: string; holder: string | null } | null = null;
@@ -106,24 +110,33 @@ export class Services {
     const composeOps = compose ? new ComposeOperations(compose) : null;
     this.composeOps = composeOps;
     composeOps?.on('operation', () => this.monitor.notify());
+    this.claudeAccount = new ClaudeAccount({
+      dataDir: config.DATA_DIR, baseEnv: claudeEnv, runtime: config.CLAUDE_RUNTIME, box: opts.secretBox, fromLoginShell: this.fromLoginShell, warn: (m) => log.warn(m),
+      command: compose ? dockerClaudeCommand({ container: () => compose.runningContainer({ timeoutMs: 15_000 }) }) : localClaudeCommand(resolveClaudeBinary(config.CLAUDE_PATH)),
+    });
+    // Read at every Claude start, so a credential saved in the app reaches the next run.
+    const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
     this.processes = new ProcessTracker(path.join(config.DATA_DIR, 'run', 'claude'));
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (compose) {
-      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, baseEnv: claudeEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
+      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
       this.runtime = dockerRuntime;
     } else this.runtime = createSdkRuntime({
       kind: 'local',
       claudePath: config.CLAUDE_PATH,
-      baseEnv: claudeEnv,
+      baseEnv: runEnv,
       tracker: this.processes,
       spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config) },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
     this.dockerRuntime = dockerRuntime;
+    this.claudeAccount.onEnvChange(() => this.runtime.envChanged?.());
+    this.claudeAccount.monitor.onChange(() => this.monitor.notify());
     // built-in components first: the order is the Health page's
     this.registerHealth('gateway', () => ({ name: 'gateway', status: this.state === 'running' ? 'ok' : this.state, reason: this.stateReason, since: new Date(this.startedAt).toISOString(), details: { url: this.url } }));
     this.registerHealth('claude', () => ({ name: 'claude', status: this.claudeVersion ? 'ok' : 'error', reason: this.claudeVersion ? null : 'Claude Code binary not found or not runnable', since: new Date(this.startedAt).toISOString(), details: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth, spares: this.runtime.spares?.() ?? null } }));
+    this.registerHealth('claude-auth', () => this.claudeAccount.health());
     this.registerHealth('transcripts', () => {
       const store = this.store.health();
       return { name: 'transcripts', status: store.writable ? 'ok' : 'error', reason: store.lastWriteError, since: new Date(this.startedAt).toISOString(), details: { dir: store.dir, count: store.count } };
@@ -171,7 +184,15 @@ export class Services {
     this.conversations = new ConversationMap(path.join(config.DATA_DIR, 'conversations.json'), config.SESSION_TTL_S * 1000);
     // A logged-in MCP server's tools are usable from requests: allow mcp__<server> for every configured server.
     const oauthServers = this.oauth?.servers;
-    this.executor = new RunExecutor(config, this.runtime, this.store, oauthServers ? async () => (await oauthServers.names()).map((n) => `mcp__${n}`) : undefined);
+    this.executor = new RunExecutor(config, this.runtime, this.store, oauthServers ? async () => (await oauthServers.names()).map((n) => `mcp__${n}`) : undefined, {
+      onAuthFailure: (m) => this.claudeAccount.runFailedForAuth(m),
+      onAnswered: () => this.claudeAccount.runAnswered(),
+    });
+  }
+
+  /** How Claude Code will authenticate (saved in the app, env key/token, or a login's credentials file); null = none found. */
+  get claudeAuth(): string | null {
+    return this.claudeAccount.sourceSentence();
   }
 
   /** Adds a router to the gateway's HTTP server (control API, dashboard); call before start(). */
@@ -271,8 +292,8 @@ export class Services {
         (err: unknown) => log.warn(`could not check the container for runs left behind: ${redact(String(err))}`),
       );
     }
-    this.claudeVersion = await claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH));
-    this.claudeAuth = claudeCredentialSource(this.claudeEnv, { fromLoginShell: this.fromLoginShell });
+    // Claude Code's own sign-in status is read before serving, so a signed-out Claude is refused from the first request.
+    [this.claudeVersion] = await Promise.all([claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH)), this.claudeAccount.start()]);
     // Spare Claude processes start now, so the first request is already warm.
     this.runtime.start?.();
     if (this.compose) await this.refreshCompose().catch(() => null);
@@ -302,6 +323,7 @@ export class Services {
       conversations: this.conversations,
       runtime: this.runtime,
       executor: this.executor,
+      signIn: this.claudeAccount,
       getApiKeys: () => this.apiKeys(),
       isServing: () => this.serving,
       health: () => this.health(),
@@ -370,6 +392,7 @@ export class Services {
     if (this.composeOps?.cancel()) await this.composeOps.idle();
     await this.stopGateway(opts.graceMs ?? 5_000, 'shutting down');
     await this.runtime.close?.();
+    this.claudeAccount.stop();
     this.monitor.stop();
     await this.oauth?.stop();
     const server = this.server;

@@ -2,15 +2,15 @@ import { ComposeError, type ComposeManager } from '../compose/types.ts';
 import { createDockerSpawnHook, killRunInContainer, type DockerSpawnHook } from './docker-spawn.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { createSdkRuntime } from './local-runtime.ts';
-import type { ClaudeRuntime } from './runtime.ts';
+import type { BaseEnv, ClaudeRuntime } from './runtime.ts';
 
 export interface DockerRuntimeOptions {
   compose: ComposeManager;
   /** Host folder mounted as the container's workspace (the compose manager's workspace = config.claudeCwd). */
   hostWorkspace: string;
   containerWorkspace?: string;
-  /** Base env for Claude (default process.env); only Claude's own variables are passed into the container. */
-  baseEnv?: NodeJS.ProcessEnv;
+  /** Base env for Claude (default process.env; a function is read per run); only Claude's own variables enter the container. */
+  baseEnv?: BaseEnv;
   /** Env of the docker CLI (DOCKER_HOST…), on top of process.env. */
   dockerEnv?: Record<string, string>;
   dockerBin?: string;

@@ -7,7 +7,7 @@ import { resolveClaudeBinary } from './binary.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { isAlive, killTree, spawnInOwnGroup } from './process-tree.ts';
 import { SparePool, type ExpectedSession, type SpareProfile } from './spare-pool.ts';
-import type { ClaudeRuntime, RunSpec, SpawnHook } from './runtime.ts';
+import { readBaseEnv, type BaseEnv, type ClaudeRuntime, type RunSpec, type SpawnHook } from './runtime.ts';
 
 export interface SdkRuntimeOptions {
   kind: 'local' | 'docker';
@@ -16,8 +16,8 @@ export interface SdkRuntimeOptions {
   /** Extra readiness check (container up…); the local binary's presence is always checked. */
   ready?: () => Promise<void>;
   claudePath?: string;
-  /** Base environment for Claude (default: this process's env, so ANTHROPIC_* reach it). */
-  baseEnv?: NodeJS.ProcessEnv;
+  /** Base environment for Claude (default: this process's env, so ANTHROPIC_* reach it); a function is read per start. */
+  baseEnv?: BaseEnv;
   /** Lists every local Claude process while it lives (crash recovery: see orphans.ts). */
   tracker?: ProcessTracker;
   /** Pre-started Claude processes for runs with this profile (CLAUDE_SPARE_PROCESSES; local spawn only). */
@@ -46,7 +46,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     },
     hasSession(sessionId: string): boolean {
       if (!/^[A-Za-z0-9-]{8,64}$/.test(sessionId)) return false;
-      const env = opts.baseEnv ?? process.env;
+      const env = readBaseEnv(opts.baseEnv);
       const configDir = env.CLAUDE_CONFIG_DIR || path.join(env.HOME || os.homedir(), '.claude');
       const projects = path.join(configDir, 'projects');
       try {
@@ -59,7 +59,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
       return [...children].map((c) => c.pid).filter((p): p is number => typeof p === 'number' && isAlive(p));
     },
     run(spec: RunSpec): AsyncIterable<SDKMessage> {
-      const env: Record<string, string | undefined> = { ...(opts.baseEnv ?? process.env), ...spec.env };
+      const env: Record<string, string | undefined> = { ...readBaseEnv(opts.baseEnv), ...spec.env };
       // Our own abort kills at once; the SDK's graceful close would wait ~2 s for the CLI first.
       let ownChild: ChildProcess | null = null;
       const onAbort = (): void => { if (ownChild) killTree(ownChild); };
@@ -108,7 +108,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
   };
 
   if (opts.kind !== 'local' || opts.spawnHook || !binary || !opts.spares || opts.spares.count <= 0) return runtime;
-  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, baseEnv: opts.baseEnv ?? process.env, binary, tracker: opts.tracker });
+  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker });
   const coldRun = runtime.run.bind(runtime);
   return {
     ...runtime,
@@ -118,5 +118,6 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     start: () => pool.start(),
     close: () => pool.close(),
     spares: () => pool.stats(),
+    envChanged: () => pool.renewEnv(),
   };
 }

@@ -43,6 +43,18 @@ export interface ClaudeRuntime {
   close?(): Promise<void>;
   /** Spare-process counts for health, or null when this runtime keeps none. */
   spares?(): SparePoolStats | null;
+  /**
+   * The base environment changed (a Claude credential saved or removed in the app): processes started ahead of
+   * time with the old one are replaced; runs already going keep theirs.
+   */
+  envChanged?(): void;
+}
+
+/** A fixed environment, or one read at every start (it follows the credential saved in the app). */
+export type BaseEnv = NodeJS.ProcessEnv | (() => NodeJS.ProcessEnv);
+
+export function readBaseEnv(env: BaseEnv | undefined): NodeJS.ProcessEnv {
+  return typeof env === 'function' ? env() : (env ?? process.env);
 }
 
 export type SpawnHook = (options: SpawnOptions) => SpawnedProcess;

@@ -12,7 +12,7 @@ import type { Config } from '../config/schema.ts';
 import { log, redact } from '../log.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { isAlive, killTree, spawnInOwnGroup } from './process-tree.ts';
-import type { RunSpec } from './runtime.ts';
+import { readBaseEnv, type BaseEnv, type RunSpec } from './runtime.ts';
 
 /**
  * What a spare fixes for its whole life (Claude Code reads it at start-up): a run can claim a spare only when its
@@ -43,8 +43,8 @@ export interface SparePoolOptions {
   /** Spares kept ready (CLAUDE_SPARE_PROCESSES); 0 disables the pool. Each holds 150–250 MB while it waits. */
   size: number;
   profile: SpareProfile;
-  /** The same base environment a cold run gets (ANTHROPIC_*, HOME, CLAUDE_CONFIG_DIR…). */
-  baseEnv: NodeJS.ProcessEnv;
+  /** The same base environment a cold run gets (ANTHROPIC_*, HOME, CLAUDE_CONFIG_DIR…), read at each spare's start. */
+  baseEnv: BaseEnv;
   /** Claude Code executable; the SDK finds its bundled one when null. */
   binary: string | null;
   /** Lists each spare while it lives (crash recovery: see orphans.ts). */
@@ -101,6 +101,8 @@ class Slot {
   binding: Binding | null = null;
   /** Promised to a waiting request: no other request takes it. */
   reserved = false;
+  /** Started with an environment that has since changed (renewEnv): never claimed, replaced. */
+  retired = false;
   /** The spare's own abort: kills its process group through our spawn. */
   readonly abort = new AbortController();
   /** Where stderr lines go: the claiming request's onStderr, else the debug log. */
@@ -198,6 +200,21 @@ export class SparePool {
       lastError: this.lastError,
       disabled: this.disabledReason,
     };
+  }
+
+  /**
+   * The base env changed (a Claude credential saved or removed): waiting and starting spares were started with the
+   * old one, so they go and new ones start with the new one. Claimed spares belong to their runs and stay.
+   */
+  renewEnv(): void {
+    for (const s of [...this.slots]) {
+      if (s.state !== 'parked' && s.state !== 'bound' && s.state !== 'starting') continue;
+      s.retired = true;
+      if (s.binding) s.binding.query.close();
+      else if (s.spare && s.state === 'parked') s.spare.close();
+      this.forget(s);
+    }
+    this.fill();
   }
 
   /** PIDs of claimed (running) spare processes: they belong to requests, like cold runs. */
@@ -468,7 +485,7 @@ export class SparePool {
     this.slots.add(slot);
     const options: Options = {
       abortController: slot.abort,
-      env: { ...this.opts.baseEnv },
+      env: { ...readBaseEnv(this.opts.baseEnv) },
       includePartialMessages: true,
       allowedTools: profile.allowedTools,
       disallowedTools: profile.disallowedTools,
@@ -511,7 +528,7 @@ export class SparePool {
     } catch (err) {
       if (slot.spare && !slot.binding) slot.spare.close();
       this.forget(slot);
-      if (this.closed) return;
+      if (this.closed || slot.retired) return; // retired: renewEnv already started its replacement
       this.failures++;
       this.lastError = redact(err instanceof Error ? err.message : String(err));
       const delay = Math.min(BACKOFF_MAX_MS, 1_000 * 2 ** (this.failures - 1));

@@ -19,6 +19,7 @@ import { APP_VERSION } from '../version.ts';
 import type { ApiKeyStore } from './api-keys.ts';
 import { followLog, tailLog } from './app-log.ts';
 import { ConfigUpdateError, type ConfigEditor } from './config-edit.ts';
+import { claudeAuthRouter } from './claude-auth-router.ts';
 import { adminAuth, localOnly, sendControlError, type GuardOptions } from './guard.ts';
 import { computeMetrics } from './metrics.ts';
 import { formatCursor, streamHandler } from './stream.ts';
@@ -70,6 +71,8 @@ export function controlRouter(deps: ControlDeps): Router {
   const router = express.Router();
   router.use(localOnly(deps));
   router.use(adminAuth(deps.getToken));
+  // Before the shared JSON parser: it parses its secret-carrying body itself (no error may quote it).
+  router.use('/claude-auth', claudeAuthRouter(services.claudeAccount));
   router.use(express.json({ limit: '256kb' }));
   const cursor = (): string => formatCursor(deps.bootId, services.bus.lastId);
 

@@ -10,6 +10,7 @@ import type { PreparedPrompt } from './prompt.ts';
 import { RepeatGuard } from './continuation.ts';
 import { failureText } from './failure-text.ts';
 import { AnswerRenderer, type AnswerPiece } from './render.ts';
+import { isAuthFailure, signInFailedDuringRun } from './sign-in-errors.ts';
 
 export type AbortReason = 'cancelled' | 'timeout' | 'shutdown';
 
@@ -40,6 +41,14 @@ export interface RunOutcome {
   finishReason: 'stop' | 'length';
 }
 
+/** What the Claude account wants to hear about runs (main/claude/account.ts). */
+export interface RunHooks {
+  /** Claude Code had no usable credential, or the model API refused it (message as Claude Code said it, redacted). */
+  onAuthFailure?(message: string): void;
+  /** A run got through to an answer: the credential works. */
+  onAnswered?(): void;
+}
+
 export function abortReason(ac: AbortController): AbortReason | null {
   if (!ac.signal.aborted) return null;
   const r: unknown = ac.signal.reason;
@@ -59,6 +68,7 @@ export class RunExecutor {
     private readonly store: TranscriptStore,
     /** Tools allowed on top of CLAUDE_ALLOWED_TOOLS, read per run (the configured MCP servers' mcp__<name>). */
     private readonly extraAllowedTools?: () => Promise<string[]>,
+    private readonly hooks: RunHooks = {},
   ) {}
 
   get activeCount(): number {
@@ -83,6 +93,8 @@ export class RunExecutor {
     let turns: number | null = null;
     let resultError: string | null = null;
     let claudeError: string | null = null;
+    /** Claude Code's own message when it flagged the failure as an authentication one. */
+    let authError: string | null = null;
     let maxTurnsHit = false;
 
     const deliver = (piece: AnswerPiece): void => {
@@ -126,7 +138,10 @@ export class RunExecutor {
       for await (const m of messages) {
         if (req.abort.signal.aborted) break;
         for (const body of mapper.map(m)) {
-          if (body.type === 'error') claudeError = body.message;
+          if (body.type === 'error') {
+            claudeError = body.message;
+            if (body.code === 'authentication_failed') authError = redact(body.message);
+          }
           if (body.type === 'result') {
             usage = body.usage;
             turns = body.numTurns;
@@ -163,7 +178,16 @@ export class RunExecutor {
       error = new GatewayError(503, 'The gateway is shutting down; the Claude run was stopped.', 'server_error', 'shutting_down', null, headers);
     } else if (claudeError || resultError) {
       status = 'error';
-      error = new GatewayError(502, failureText(claudeError ?? resultError ?? 'Claude Code failed'), 'server_error', 'claude_error', null, headers);
+      const failure = claudeError ?? resultError ?? 'Claude Code failed';
+      if (authError !== null || isAuthFailure(failure)) {
+        const said = failureText(authError ?? failure);
+        error = signInFailedDuringRun(said, headers);
+        this.hooks.onAuthFailure?.(said);
+      } else {
+        error = new GatewayError(502, failureText(failure), 'server_error', 'claude_error', null, headers);
+      }
+    } else {
+      this.hooks.onAnswered?.();
     }
     if (error) emit({ type: 'error', message: error.message, code: error.code ?? 'error' });
     const durationMs = Date.now() - started;

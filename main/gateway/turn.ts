@@ -8,6 +8,7 @@ import type { ModelCatalog } from './models.ts';
 import { GatewayError } from './openai-errors.ts';
 import { continuationOf } from './continuation.ts';
 import { preparePrompt, prepareResumedContinuation } from './prompt.ts';
+import { notSignedIn } from './sign-in-errors.ts';
 import type { AnswerPiece } from './render.ts';
 import type { RunExecutor, RunOutcome } from './run.ts';
 import { acquireRunSlot } from './routes/run-slot.ts';
@@ -21,6 +22,8 @@ export interface TurnDeps {
   runtime: ClaudeRuntime;
   executor: RunExecutor;
   conversations: ConversationMap;
+  /** Claude's sign-in monitor: requests are refused before any process starts while it KNOWS Claude is signed out. */
+  signIn?: { knownSignedOut(): boolean };
 }
 
 export interface TurnInput {
@@ -55,6 +58,8 @@ export async function runTurn(deps: TurnDeps, input: TurnInput, hooks: TurnHooks
   if (!model) {
     throw new GatewayError(404, `The model '${input.requestedModel}' does not exist. Available: ${deps.models.ids().join(', ')}.`, 'invalid_request_error', 'model_not_found', 'model');
   }
+  // Unknown (not checked yet, container down) lets the run go ahead: it reports its own failure.
+  if (deps.signIn?.knownSignedOut()) throw notSignedIn();
   const task = detectBackgroundTask(input.body, input.messages);
   if (task) {
     const prompt = preparePrompt(input.messages);

@@ -14,6 +14,8 @@ type Env = Record<string, string | undefined>;
 export interface CredentialContext {
   /** Keys the login shell filled in (applyLoginShellEnv's fromLoginShell). */
   fromLoginShell?: ReadonlySet<string>;
+  /** Keys set from the credential saved in the app (main/claude/credential-store.ts). */
+  savedInApp?: ReadonlySet<string>;
   /** Where a login keeps its tokens depends on it (macOS: the Keychain). */
   platform?: NodeJS.Platform;
 }
@@ -44,24 +46,37 @@ const ENV_SOURCES: ReadonlyArray<{ key: string; kind: string; flag?: true }> = [
   { key: 'ANTHROPIC_API_KEY', kind: 'API key' },
 ];
 
+/** A credential: what it is ("API key") and where it comes from ("ANTHROPIC_API_KEY from the environment"). */
+export interface CredentialSource {
+  kind: string;
+  where: string;
+}
+
 /**
- * The credential Claude Code started with `env` will use, as a sentence, or null when it has none (it would ask for
- * a login). Follows Claude Code's precedence: cloud provider flag, ANTHROPIC_AUTH_TOKEN, ANTHROPIC_API_KEY,
- * apiKeyHelper in its settings, CLAUDE_CODE_OAUTH_TOKEN, then a `claude` login (the credentials file; on macOS the
- * Keychain, seen through the account recorded in .claude.json).
+ * The credential Claude Code started with `env` will use, or null when it has none (it would ask for a login).
+ * Follows Claude Code's precedence: cloud provider flag, ANTHROPIC_AUTH_TOKEN, ANTHROPIC_API_KEY, apiKeyHelper in
+ * its settings, CLAUDE_CODE_OAUTH_TOKEN, then a `claude` login (the credentials file; on macOS the Keychain, seen
+ * through the account recorded in .claude.json).
  */
-export function claudeCredentialSource(env: Env, ctx: CredentialContext = {}): string | null {
-  const origin = (key: string): string => (ctx.fromLoginShell?.has(key) ? 'from your login shell' : 'from the environment');
+export function claudeCredential(env: Env, ctx: CredentialContext = {}): CredentialSource | null {
+  const origin = (key: string): string =>
+    ctx.savedInApp?.has(key) ? 'saved in the app' : ctx.fromLoginShell?.has(key) ? 'from your login shell' : 'from the environment';
   for (const s of ENV_SOURCES) {
-    if (s.flag ? flagSet(env[s.key]) : env[s.key]) return `${s.kind} (${s.key} ${origin(s.key)})`;
+    if (s.flag ? flagSet(env[s.key]) : env[s.key]) return { kind: s.kind, where: `${s.key} ${origin(s.key)}` };
   }
   const files = claudeFiles(env);
   const home = env.HOME || env.USERPROFILE || os.homedir();
   const shown = (file: string): string => (file.startsWith(home + path.sep) ? `~${file.slice(home.length)}` : file);
   const settings = path.join(path.dirname(files.credentials), 'settings.json');
-  if (jsonFileMatches(settings, withKeyHelper)) return `API key helper (apiKeyHelper in ${shown(settings)})`;
-  if (env.CLAUDE_CODE_OAUTH_TOKEN) return `OAuth token (CLAUDE_CODE_OAUTH_TOKEN ${origin('CLAUDE_CODE_OAUTH_TOKEN')})`;
-  if (fs.existsSync(files.credentials)) return `Claude login (${shown(files.credentials)})`;
-  if ((ctx.platform ?? process.platform) === 'darwin' && jsonFileMatches(files.config, withOauthAccount)) return 'Claude login (macOS Keychain)';
+  if (jsonFileMatches(settings, withKeyHelper)) return { kind: 'API key helper', where: `apiKeyHelper in ${shown(settings)}` };
+  if (env.CLAUDE_CODE_OAUTH_TOKEN) return { kind: 'OAuth token', where: `CLAUDE_CODE_OAUTH_TOKEN ${origin('CLAUDE_CODE_OAUTH_TOKEN')}` };
+  if (fs.existsSync(files.credentials)) return { kind: 'Claude login', where: shown(files.credentials) };
+  if ((ctx.platform ?? process.platform) === 'darwin' && jsonFileMatches(files.config, withOauthAccount)) return { kind: 'Claude login', where: 'macOS Keychain' };
   return null;
+}
+
+/** claudeCredential as one sentence for the Health view: "API key (ANTHROPIC_API_KEY from your login shell)". */
+export function claudeCredentialSource(env: Env, ctx: CredentialContext = {}): string | null {
+  const c = claudeCredential(env, ctx);
+  return c ? `${c.kind} (${c.where})` : null;
 }

@@ -7,6 +7,7 @@ import { backoffMs } from './lib/backoff.ts';
 import { forgetToken, resolveControlTarget, saveToken, type ControlTarget } from './lib/control.ts';
 import { ControlContext, type ControlContextValue } from './lib/control-context.tsx';
 import { href, useRoute, type Route } from './lib/router.ts';
+import { ClaudeAccountPage } from './views/ClaudeAccountPage.tsx';
 import { DockerPage } from './views/DockerPage.tsx';
 import { HealthPage } from './views/HealthPage.tsx';
 import { LogsPage } from './views/LogsPage.tsx';
@@ -19,6 +20,7 @@ import { TranscriptsPage } from './views/TranscriptsPage.tsx';
 const NAV: Array<{ page: Route['page']; label: string; route: Route }> = [
   { page: 'transcripts', label: 'Transcripts', route: { page: 'transcripts' } },
   { page: 'health', label: 'Health', route: { page: 'health' } },
+  { page: 'claude', label: 'Claude account', route: { page: 'claude' } },
   { page: 'settings', label: 'Settings', route: { page: 'settings' } },
   { page: 'mcp', label: 'MCP servers', route: { page: 'mcp' } },
   { page: 'docker', label: 'Docker', route: { page: 'docker' } },
@@ -205,6 +207,7 @@ function Connected({ target, token, onUnauthorized }: { target: ControlTarget; t
           {route.page === 'transcripts' ? <TranscriptsPage /> : null}
           {route.page === 'transcript' ? <TranscriptDetail key={route.id} id={route.id} /> : null}
           {route.page === 'health' ? <HealthPage /> : null}
+          {route.page === 'claude' ? <ClaudeAccountPage /> : null}
           {route.page === 'settings' ? <SettingsPage /> : null}
           {route.page === 'mcp' ? <McpPage /> : null}
           {route.page === 'docker' ? <DockerPage /> : null}

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { claudeCredentialSource } from '../../main/health/claude-credentials.ts';
+import { claudeCredential, claudeCredentialSource } from '../../main/health/claude-credentials.ts';
 
 const SECRET = 'sk-ant-api03-SECRET-VALUE';
 
@@ -24,6 +24,13 @@ describe('claudeCredentialSource', () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-creds-'));
   });
   after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('a credential saved in the app is named as such, ahead of the login shell', () => {
+    const env = { HOME: home(), CLAUDE_CODE_OAUTH_TOKEN: SECRET };
+    const saved = new Set(['CLAUDE_CODE_OAUTH_TOKEN']);
+    assert.equal(claudeCredentialSource(env, { savedInApp: saved, fromLoginShell: saved }), 'OAuth token (CLAUDE_CODE_OAUTH_TOKEN saved in the app)');
+    assert.deepEqual(claudeCredential(env, { savedInApp: saved }), { kind: 'OAuth token', where: 'CLAUDE_CODE_OAUTH_TOKEN saved in the app' });
+  });
 
   test('an API key: from the login shell or from the environment', () => {
     const env = { HOME: home(), ANTHROPIC_API_KEY: SECRET };

@@ -32,6 +32,8 @@ export async function startTestDashboard(opts: {
   control?: ControlInstallOptions;
   /** Reuse a data dir (restart scenarios); not deleted on close. */
   dataDir?: string;
+  /** Changes to the Claude processes' environment; `undefined` removes a variable (e.g. ANTHROPIC_API_KEY). */
+  claudeEnv?: Record<string, string | undefined>;
 }): Promise<TestDashboard> {
   const api = await startScriptedAnthropic(opts.script);
   const ownDir = !opts.dataDir;
@@ -48,7 +50,9 @@ export async function startTestDashboard(opts: {
     DASHBOARD: false,
     ...opts.config,
   });
-  const services = await buildServices(config, { claudeEnv: { ...process.env, ...claudeEnv }, consoleLog: false });
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...claudeEnv, ...opts.claudeEnv };
+  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
+  const services = await buildServices(config, { claudeEnv: merged, consoleLog: false });
   const control = installControlApi(services, { env, ...opts.control });
   await services.start();
   const baseUrl = services.url;

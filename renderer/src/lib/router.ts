@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 
-/** Hash routes: `#/`, `#/transcripts/<id>`, `#/health`, `#/settings`, `#/mcp`, `#/docker`, `#/logs`. */
+/** Hash routes: `#/`, `#/transcripts/<id>`, `#/health`, `#/claude`, `#/settings`, `#/mcp`, `#/docker`, `#/logs`. */
 export type Route =
   | { page: 'transcripts' }
   | { page: 'transcript'; id: string }
   | { page: 'health' }
+  | { page: 'claude' }
   | { page: 'settings' }
   | { page: 'mcp' }
   | { page: 'docker' }
@@ -17,6 +18,8 @@ export function parseRoute(hash: string): Route {
       return parts[1] ? { page: 'transcript', id: parts[1] } : { page: 'transcripts' };
     case 'health':
       return { page: 'health' };
+    case 'claude':
+      return { page: 'claude' };
     case 'settings':
       return { page: 'settings' };
     case 'mcp':

@@ -6,21 +6,18 @@ import { ApiError } from '../lib/api.ts';
 import { backoffMs } from '../lib/backoff.ts';
 import { useControl } from '../lib/control-context.tsx';
 import { formatDuration } from '../lib/format.ts';
+import { componentFacts } from '../lib/health-facts.ts';
 
 const TITLES: Record<string, string> = {
   gateway: 'Gateway (OpenAI API)',
   claude: 'Claude Code',
+  'claude-auth': 'Claude account',
+  'model-api': 'Model API',
   transcripts: 'Transcript store',
   'oauth-listener': 'OAuth callback listener',
   docker: 'Docker engine',
   container: 'Runtime container',
 };
-
-function detailText(v: unknown): string {
-  if (v === null || v === undefined) return '—';
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
-}
 
 export function GatewayControls({ onDone }: { onDone?(): void }): ReactNode {
   const { client, info, refreshInfo } = useControl();
@@ -58,7 +55,8 @@ export function GatewayControls({ onDone }: { onDone?(): void }): ReactNode {
 
 function ComponentCard({ c, now }: { c: ComponentHealth; now: number }): ReactNode {
   const since = Date.parse(c.since);
-  const details = Object.entries(c.details ?? {});
+  const facts = componentFacts(c);
+  const hasDetails = Object.keys(c.details ?? {}).length > 0;
   return (
     <section className={`card comp comp-${c.status}`} data-component={c.name} data-status={c.status}>
       <header>
@@ -71,13 +69,19 @@ function ComponentCard({ c, now }: { c: ComponentHealth; now: number }): ReactNo
           <dt>{c.status === 'ok' ? 'Up for' : 'Since'}</dt>
           <dd>{Number.isFinite(since) ? (c.status === 'ok' ? formatDuration(now - since) : new Date(since).toLocaleString()) : '—'}</dd>
         </div>
-        {details.map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd className="mono">{detailText(v)}</dd>
+        {facts.map((f) => (
+          <div key={f.label} data-fact={f.label}>
+            <dt>{f.label}</dt>
+            <dd>{f.value}</dd>
           </div>
         ))}
       </dl>
+      {hasDetails ? (
+        <details className="raw-details">
+          <summary>Raw details</summary>
+          <pre className="mono">{JSON.stringify(c.details, null, 2)}</pre>
+        </details>
+      ) : null}
       {c.name === 'gateway' ? <GatewayControls /> : null}
     </section>
   );

@@ -1,0 +1,46 @@
+/** The Health cards' facts: people's words for each component's details, never JSON. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { ComponentHealth } from '../../main/contract/control-api.ts';
+import { componentFacts, warmStart } from '../../renderer/src/lib/health-facts.ts';
+
+const since = '2026-12-01T10:00:00.000Z';
+const comp = (name: string, details: Record<string, unknown>): ComponentHealth => ({ name, status: 'ok', reason: null, since, details });
+const asText = (c: ComponentHealth): string => componentFacts(c).map((f) => `${f.label}: ${f.value}`).join(' | ');
+
+describe('componentFacts', () => {
+  test('Claude Code: version, where it runs, the credential sentence, warm start as a count', () => {
+    const text = asText(comp('claude', {
+      version: '2.1.330', runtime: 'local', authenticated: 'API key (ANTHROPIC_API_KEY saved in the app)',
+      spares: { size: 1, parked: 0, bound: 1, starting: 0, claims: 0, fallbacks: 0, misses: 0, lastError: null, disabled: null },
+    }));
+    assert.equal(text, 'Version: 2.1.330 | Runs: on this machine | Credential: API key (ANTHROPIC_API_KEY saved in the app) | Warm start: 1 ready');
+    assert.ok(!text.includes('{'));
+  });
+
+  test('warm start: off, ready/starting/served, or why it was turned off', () => {
+    assert.equal(warmStart(null), 'off');
+    assert.equal(warmStart({ size: 0 }), 'off');
+    assert.equal(warmStart({ size: 2, parked: 1, bound: 0, starting: 1, claims: 4 }), '1 ready, 1 starting · 4 served');
+    assert.equal(warmStart({ size: 1, disabled: '3 claims in a row were refused' }), 'off: 3 claims in a row were refused');
+  });
+
+  test('Claude account: the method in words, the saved credential hint, no empty rows', () => {
+    const facts = componentFacts(comp('claude-auth', { method: 'claude.ai', provider: 'firstParty', subscription: 'max', expiresAt: null, saved: null, checkedAt: since }));
+    assert.deepEqual(facts.map((f) => f.label), ['Method', 'Plan', 'Checked']);
+    assert.equal(facts[0].value, 'Claude subscription');
+    assert.equal(asText(comp('claude-auth', { method: 'third_party', provider: 'bedrock' })), 'Method: Amazon Bedrock');
+    assert.equal(asText(comp('claude-auth', { method: 'api_key', saved: 'sk-ant-api03-…XYZ4 (API key, not encrypted, file permissions only)' })), 'Method: API key | Saved in the app: sk-ant-api03-…XYZ4 (API key, not encrypted, file permissions only)');
+  });
+
+  test('transcripts, OAuth listener, docker, and an unknown component with nested details', () => {
+    assert.equal(asText(comp('transcripts', { dir: '/d/transcripts', count: 1 })), 'Stored: 1 transcript | Folder: /d/transcripts');
+    assert.equal(
+      asText(comp('oauth-listener', { status: 'listening', redirectUri: 'http://localhost:8888/callback', pendingLogins: [], completed: 2, failed: 1, relayTarget: 'local Claude Code' })),
+      'Callback: http://localhost:8888/callback | Waiting sign-ins: 0 | Completed / failed: 2 / 1 | Hands callbacks to: local Claude Code',
+    );
+    assert.equal(asText(comp('docker', { project: 'ccg', services: [{ service: 'claude', state: 'running', health: 'healthy' }] })), 'Project: ccg | Containers: claude: running (healthy)');
+    assert.equal(asText(comp('model-api', { status: 529, error: 'overloaded', attempt: 2, maxRetries: 10 })), 'Last answer: HTTP 529 (overloaded) | Retry: 2 of 10');
+    assert.equal(asText(comp('something-new', { note: 'plain', n: 3, nested: { a: 1 } })), 'note: plain | n: 3');
+  });
+});

@@ -4,8 +4,9 @@
  * `electron` module (tests/electron/desktop.test.ts).
  */
 import path from 'node:path';
-import { app, clipboard, dialog, Notification, shell } from 'electron';
+import { app, clipboard, dialog, Notification, safeStorage, shell } from 'electron';
 import { buildApp, type BuiltApp } from '../app.ts';
+import type { SecretBox } from '../claude/secret-box.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { defaultDataDir, type Config } from '../config/schema.ts';
 import { ConfigEditor } from '../control/config-edit.ts';
@@ -57,6 +58,16 @@ export function savePort(config: Config, env: NodeJS.ProcessEnv, port: number): 
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/**
+ * The OS keychain (Keychain, DPAPI, libsecret/kwallet) for a pasted Claude key, after `ready`. Not on Linux's
+ * "basic_text" backend (a hard-coded password): the 0600 file of headless mode is more honest there.
+ */
+function secretBox(): SecretBox | undefined {
+  if (!safeStorage.isEncryptionAvailable()) return undefined;
+  if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text') return undefined;
+  return { kind: 'electron-safe-storage', encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (data) => safeStorage.decryptString(data) };
 }
 
 export async function startDesktop(): Promise<void> {
@@ -121,6 +132,7 @@ export async function startDesktop(): Promise<void> {
   log.info(loginEnv.status === 'applied' ? `environment from the login shell ${loginEnv.shell}: ${[...fromLoginShell].join(', ') || 'nothing new'}` : `login shell environment ${loginEnv.status}: ${loginEnv.reason}`);
 
   const built = await buildApp(config, {
+    ...(secretBox() ? { secretBox: secretBox() } : {}),
     consoleLog: !app.isPackaged,
     openUrl: (url) => void openExternal(url),
     extraOrigins: [APP_ORIGIN],

@@ -168,6 +168,15 @@ describe('desktop app wiring (stand-in electron)', () => {
     find((tray.menu?.template ?? []) as Item[], 'gateway.start')?.click?.();
     await until(() => String((tray.image as { path: string }).path), (p) => p.endsWith('tray-running.png'), 'the running icon');
 
+    // a Claude key pasted into the app is sealed by the OS keychain (safeStorage), never written in clear
+    const key = 'sk-ant-api03-desktop-test-key-0123456789';
+    const put = await fetch(`${control.url}/api/claude-auth/credential`, { method: 'PUT', headers: { 'content-type': 'application/json', origin: 'ccg-app://dashboard', authorization: `Bearer ${token}` }, body: JSON.stringify({ kind: 'api_key', value: key }) });
+    assert.equal(put.status, 200, await put.clone().text());
+    assert.ok(!(await put.text()).includes(key), 'never answered back');
+    const stored = fs.readFileSync(path.join(dataDir, 'claude-credential.json'), 'utf8');
+    assert.ok(!stored.includes(key), 'not in clear on disk');
+    assert.match(stored, /electron-safe-storage/);
+
     // closing the window hides it to the tray; a second launch shows it again
     assert.equal(win.userClose(), false);
     assert.equal(win.visible, false);

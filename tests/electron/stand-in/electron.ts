@@ -250,6 +250,25 @@ export const protocol = {
   },
 };
 
+/** A keychain-backed store in the real thing; here a reversible scramble, so a test can tell it was used. */
+export const safeStorage = {
+  available: true,
+  isEncryptionAvailable(): boolean {
+    return this.available;
+  },
+  getSelectedStorageBackend(): string {
+    return 'gnome_libsecret';
+  },
+  encryptString(plain: string): Buffer {
+    return Buffer.from(`stand-in-sealed:${Buffer.from(plain, 'utf8').toString('base64')}`, 'utf8');
+  },
+  decryptString(data: Buffer): string {
+    const text = data.toString('utf8');
+    if (!text.startsWith('stand-in-sealed:')) throw new Error('not sealed by this box');
+    return Buffer.from(text.slice('stand-in-sealed:'.length), 'base64').toString('utf8');
+  },
+};
+
 /** The test's handle: recorded calls, and the events only Electron could send. */
 export const standIn = {
   rec,
@@ -280,4 +299,4 @@ export const standIn = {
   },
 };
 
-export default { app, BrowserWindow, Tray, Menu, nativeImage, ipcMain, shell, dialog, clipboard, Notification, session, protocol };
+export default { app, BrowserWindow, Tray, Menu, nativeImage, ipcMain, shell, dialog, clipboard, Notification, session, protocol, safeStorage };

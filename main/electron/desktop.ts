@@ -210,6 +210,8 @@ export async function startDesktop(): Promise<void> {
         return backend.mcpLogin(action.server);
       case 'dashboard.open':
         return showWindow();
+      case 'claude.signin':
+        return window?.show('claude');
       case 'openwebui.copy-url':
         return clipboard.writeText(openWebUiBaseUrl(backend.gatewayUrl()));
       case 'logs.open': {

@@ -34,18 +34,20 @@ export class DashboardWindow {
     return this.win;
   }
 
-  show(): void {
+  /** Shows the window; `page` opens a dashboard route (e.g. 'claude' for the account page). */
+  show(page?: string): void {
     const win = this.win;
     if (!win) {
-      this.create(); // shown on ready-to-show, without a blank flash
+      this.create(page); // shown on ready-to-show, without a blank flash
       return;
     }
+    if (page) void win.loadURL(`${APP_START_URL}#/${page}`).catch(() => undefined);
     if (win.isMinimized()) win.restore();
     win.show();
     win.focus();
   }
 
-  private create(): BrowserWindow {
+  private create(page?: string): BrowserWindow {
     const win = new BrowserWindow({
       width: 1280,
       height: 820,
@@ -95,7 +97,7 @@ export class DashboardWindow {
     });
     this.win = win;
     // no token in the URL: the page asks the preload bridge, which answers only once our own server listens
-    void win.loadURL(APP_START_URL).catch((err: unknown) => log.error(`dashboard page failed to load: ${err instanceof Error ? err.message : String(err)}`));
+    void win.loadURL(page ? `${APP_START_URL}#/${page}` : APP_START_URL).catch((err: unknown) => log.error(`dashboard page failed to load: ${err instanceof Error ? err.message : String(err)}`));
     return win;
   }
 

@@ -23,6 +23,8 @@ export interface ShellBackend {
   oauthPort(): number | null;
   container(): ShellState['container'];
   mcpServers(): ShellState['mcpServers'];
+  /** Whether Claude Code can answer (null: not known yet, or cannot be asked). */
+  claudeSignedIn(): boolean | null;
   startGateway(): Promise<void>;
   stopGateway(): Promise<void>;
   /** Up (building the image when it is missing), down, and rebuild with a fresh Claude Code: the same operations the
@@ -141,6 +143,10 @@ export function servicesBackend(services: Services, parts: ShellParts = {}): She
     oauthPort: () => oauth?.health().boundPort ?? null,
     container: () => (compose ? containerFromCompose(composeStatus(), ops?.busy() ? ops.current() : null) : null),
     mcpServers: () => mergeMcpServers(parts.mcp?.servers() ?? [], oauth?.health() ?? null),
+    claudeSignedIn: () => {
+      const state = services.claudeAccount.status().state;
+      return state === 'signed_in' ? true : state === 'signed_out' ? false : null;
+    },
     startGateway: () => services.startGateway(),
     stopGateway: () => services.stopGateway(TRAY_STOP_GRACE_MS, 'stopped from the tray'),
     containerUp: () => runOp('up'),
@@ -202,6 +208,7 @@ export function shellState(
     activeRuns: backend.activeRuns(),
     container: backend.container(),
     mcpServers: backend.mcpServers(),
+    claudeSignedIn: backend.claudeSignedIn(),
     ...shell,
   };
 }

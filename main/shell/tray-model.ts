@@ -20,6 +20,8 @@ export interface ShellState {
   /** null when Claude runs locally (no container to manage). detail: a problem's reason, or a build's "step 3/11". */
   container: { status: ContainerStatus; detail?: string } | null;
   mcpServers: ReadonlyArray<{ name: string; status: McpAuthStatus }>;
+  /** Whether Claude Code can answer (false: the tray offers to sign in); null/absent = not known. */
+  claudeSignedIn?: boolean | null;
   startAtLogin: boolean;
   /** Start at login cannot be offered everywhere (e.g. an unpackaged dev run). */
   startAtLoginSupported: boolean;
@@ -36,6 +38,7 @@ export type TrayAction =
   | { type: 'container.rebuild' }
   | { type: 'mcp.login'; server: string }
   | { type: 'dashboard.open' }
+  | { type: 'claude.signin' }
   | { type: 'openwebui.copy-url' }
   | { type: 'logs.open' }
   | { type: 'start-at-login.set'; value: boolean }
@@ -121,6 +124,7 @@ export function trayTooltip(state: ShellState): string {
   if (state.oauthPort !== null) ports.push(`OAuth :${state.oauthPort}`);
   if (ports.length) lines.push(ports.join(' · '));
   if (state.gateway === 'running' || state.activeRuns > 0) lines.push(plural(state.activeRuns, 'active request', 'active requests'));
+  if (state.claudeSignedIn === false) lines.push('Claude: not signed in');
   const waiting = state.mcpServers.filter((s) => s.status === 'needs-auth' || s.status === 'login-pending').length;
   if (waiting) lines.push(`${plural(waiting, 'MCP server needs', 'MCP servers need')} login`);
   // A build takes minutes: hovering the icon shows how far it is.
@@ -182,6 +186,8 @@ export function trayMenu(state: ShellState): MenuItemModel[] {
   const status: MenuItemModel = { kind: 'item', id: 'status', label: `Gateway ${STATUS_LABEL[state.gateway]}`, enabled: false };
   const sep: MenuItemModel = { kind: 'separator' };
   const menu: MenuItemModel[] = [status, ...gatewayItems(state)];
+  // while Claude cannot answer, every request fails: the way to fix it comes first
+  if (state.claudeSignedIn === false) menu.push({ kind: 'item', id: 'claude.signin', label: 'Claude: not signed in — Sign in…', enabled: !state.quitting, action: { type: 'claude.signin' } });
   const container = containerItems(state);
   if (container.length) menu.push(sep, ...container);
   menu.push(

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { BRIDGE_GLOBAL, type BridgeHost } from '../../main/contract/bridge.ts';
+import { CLAUDE_AUTH_PATHS, type ClaudeAuthStatus } from '../../main/contract/claude-auth-api.ts';
 import type { InfoResponse } from '../../main/contract/control-api.ts';
+import { callApi } from './lib/feature-api.ts';
 import { ErrorBox, StatusBadge } from './components/common.tsx';
 import { ApiError, ControlClient } from './lib/api.ts';
 import { backoffMs } from './lib/backoff.ts';
@@ -13,6 +15,7 @@ import { HealthPage } from './views/HealthPage.tsx';
 import { LogsPage } from './views/LogsPage.tsx';
 import { McpPage } from './views/McpPage.tsx';
 import { SettingsPage } from './views/SettingsPage.tsx';
+import { SetupPage } from './views/SetupPage.tsx';
 import { TranscriptDetail } from './views/TranscriptDetail.tsx';
 import { TranscriptsPage } from './views/TranscriptsPage.tsx';
 
@@ -165,6 +168,22 @@ function Connected({ target, token, onUnauthorized }: { target: ControlTarget; t
     };
   }, [poll]);
 
+  // First run: landing on the empty transcript list while Claude cannot answer → the setup view instead.
+  const landed = useRef(false);
+  useEffect(() => {
+    if (conn.kind !== 'ok' || landed.current) return;
+    landed.current = true;
+    if (window.location.hash !== '' && window.location.hash !== '#/' && window.location.hash !== '#') return;
+    void callApi<ClaudeAuthStatus>(client, 'GET', CLAUDE_AUTH_PATHS.status).then(
+      (r) => {
+        if (r.status === 200 && r.body.state === 'signed_out' && (window.location.hash === '' || window.location.hash === '#/' || window.location.hash === '#')) {
+          window.location.hash = href({ page: 'setup' });
+        }
+      },
+      () => undefined,
+    );
+  }, [conn.kind, client]);
+
   if (conn.kind === 'loading') return <div className="center muted">Connecting to the gateway…</div>;
   if (conn.kind === 'unauthorized') return null;
   if (conn.kind === 'down') return <Unreachable url={target.url} error={conn.error} retryAt={conn.retryAt} onRetry={() => void poll()} />;
@@ -208,6 +227,7 @@ function Connected({ target, token, onUnauthorized }: { target: ControlTarget; t
           {route.page === 'transcript' ? <TranscriptDetail key={route.id} id={route.id} /> : null}
           {route.page === 'health' ? <HealthPage /> : null}
           {route.page === 'claude' ? <ClaudeAccountPage /> : null}
+          {route.page === 'setup' ? <SetupPage /> : null}
           {route.page === 'settings' ? <SettingsPage /> : null}
           {route.page === 'mcp' ? <McpPage /> : null}
           {route.page === 'docker' ? <DockerPage /> : null}

@@ -51,6 +51,16 @@ describe('Claude account panel in Chromium (real Claude Code, scripted model)', 
     fs.rmSync(outDir, { recursive: true, force: true });
   });
 
+  test('first run: while Claude cannot answer, the dashboard opens on the setup view (account, then connect a client)', async () => {
+    await page.getByTestId('setup').waitFor();
+    assert.match(page.url(), /#\/setup$/);
+    const text = await page.getByTestId('setup').innerText();
+    assert.match(text, /1 · Claude account/);
+    assert.match(text, /2 · Connect OpenWebUI or n8n/);
+    assert.equal(await page.getByTestId('base-url').count(), 1, 'the copyable base URL is there');
+    await shot(page, '39-first-run-setup');
+  });
+
   test('signed out: the panel says so, with what to do; nothing saved', async () => {
     await page.getByRole('link', { name: 'Claude account' }).click();
     await page.locator('[data-testid="claude-auth-state"][data-state="signed_out"]').waitFor();

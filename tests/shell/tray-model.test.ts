@@ -163,3 +163,17 @@ test('sameModel detects a change in any part of the model', () => {
   assert.ok(!sameModel(a, trayModel(state({ activeRuns: 1 }))));
   assert.ok(!sameModel(a, trayModel(state({ gateway: 'stopped' }))));
 });
+
+test('while Claude cannot answer, the tray says so and offers the sign-in first', () => {
+  const out = trayModel(state({ claudeSignedIn: false }));
+  const signIn = findItem(out.menu, 'claude.signin');
+  assert.ok(signIn && signIn.kind === 'item');
+  assert.deepEqual(signIn.action, { type: 'claude.signin' });
+  assert.equal(out.menu.findIndex((i) => i.kind !== 'separator' && i.id === 'claude.signin'), 2, 'right under the gateway line');
+  assert.match(out.tooltip, /Claude: not signed in/);
+  for (const known of [true, null, undefined]) {
+    const m = trayModel(state({ claudeSignedIn: known }));
+    assert.equal(findItem(m.menu, 'claude.signin'), undefined, String(known));
+    assert.doesNotMatch(m.tooltip, /not signed in/);
+  }
+});

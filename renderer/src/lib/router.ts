@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'react';
 
-/** Hash routes: `#/`, `#/transcripts/<id>`, `#/health`, `#/claude`, `#/settings`, `#/mcp`, `#/docker`, `#/logs`. */
+/** Hash routes: `#/`, `#/transcripts/<id>`, `#/health`, `#/claude`, `#/setup` (first run), `#/settings`, `#/mcp`, `#/docker`, `#/logs`. */
 export type Route =
   | { page: 'transcripts' }
   | { page: 'transcript'; id: string }
   | { page: 'health' }
   | { page: 'claude' }
+  | { page: 'setup' }
   | { page: 'settings' }
   | { page: 'mcp' }
   | { page: 'docker' }
@@ -20,6 +21,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'health' };
     case 'claude':
       return { page: 'claude' };
+    case 'setup':
+      return { page: 'setup' };
     case 'settings':
       return { page: 'settings' };
     case 'mcp':

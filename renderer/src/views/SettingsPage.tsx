@@ -60,7 +60,7 @@ function fromInput(kind: FieldKind, s: string): ConfigValue {
   return s;
 }
 
-function ConnectSection({ createdKey }: { createdKey: string | null }): ReactNode {
+export function ConnectSection({ createdKey }: { createdKey: string | null }): ReactNode {
   const { info } = useControl();
   const v1 = info.gateway.v1Url;
   const port = new URL(info.gateway.url).port || '80';

@@ -118,5 +118,6 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     start: () => pool.start(),
     close: () => pool.close(),
     spares: () => pool.stats(),
+    retireSpares: (reason) => pool.retire(reason),
   };
 }

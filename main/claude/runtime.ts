@@ -43,6 +43,8 @@ export interface ClaudeRuntime {
   close?(): Promise<void>;
   /** Spare-process counts for health, or null when this runtime keeps none. */
   spares?(): SparePoolStats | null;
+  /** Replaces the spares started before a change they read at start-up (MCP servers, sign-ins). */
+  retireSpares?(reason: string): void;
 }
 
 export type SpawnHook = (options: SpawnOptions) => SpawnedProcess;

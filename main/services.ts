@@ -168,6 +168,8 @@ export class Services {
     });
     if (this.oauth) {
       const oauth = this.oauth;
+      // Spares read MCP servers and sign-ins at start-up: any change (add, remove, sign-in, sign-out) replaces them.
+      oauth.servers.on('changed', () => this.runtime.retireSpares?.('MCP servers or sign-ins changed'));
       this.registerHealth('oauth', () => oauth.health());
       // Before the control API's own /api router, behind the same loopback + admin-token guard.
       this.mount('/api/mcp', localOnly({}));

@@ -119,5 +119,6 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     close: () => pool.close(),
     spares: () => pool.stats(),
     envChanged: () => pool.renewEnv(),
+    retireSpares: (reason) => pool.retire(reason),
   };
 }

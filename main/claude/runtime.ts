@@ -48,6 +48,8 @@ export interface ClaudeRuntime {
    * time with the old one are replaced; runs already going keep theirs.
    */
   envChanged?(): void;
+  /** Replaces the spares started before a change they read at start-up (MCP servers, sign-ins). */
+  retireSpares?(reason: string): void;
 }
 
 /** A fixed environment, or one read at every start (it follows the credential saved in the app). */

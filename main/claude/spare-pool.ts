@@ -73,6 +73,8 @@ export interface SparePoolStats {
   fallbacks: number;
   /** Eligible runs that found no spare ready for them and started cold. */
   misses: number;
+  /** Spares replaced because what they read at start-up changed (MCP servers, sign-ins): see retire(). */
+  retired: number;
   lastError: string | null;
   /** Set when the pool gave up (claims keep being refused): runs all start cold. */
   disabled: string | null;
@@ -97,6 +99,8 @@ class Slot {
   spare: SpareProcess | null = null;
   /** The profile it was started with (profileKey). */
   profile = '';
+  /** The pool's generation when it started: an older one read a configuration that has changed since. */
+  generation = 0;
   child: ChildProcess | null = null;
   binding: Binding | null = null;
   /** Promised to a waiting request: no other request takes it. */
@@ -171,7 +175,9 @@ export class SparePool {
   private closed = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | null = null;
-  private counters = { claims: 0, fallbacks: 0, misses: 0 };
+  private counters = { claims: 0, fallbacks: 0, misses: 0, retired: 0 };
+  /** Bumped by retire(): spares of an older generation are never claimed. */
+  private generation = 0;
   private lastError: string | null = null;
   private refusals = 0;
   private disabledReason: string | null = null;
@@ -272,9 +278,32 @@ export class SparePool {
     return this.runOn(slot, spec, cold);
   }
 
+  /**
+   * Replaces every spare started before now: Claude Code reads its MCP servers, their sign-ins and its settings once,
+   * at start-up, so a spare started before a change (an MCP sign-in finished, a server added or removed) would run
+   * without it — e.g. "No such tool available: mcp__<server>__…" right after a sign-in. Waiting spares are killed
+   * and replaced at once; one still starting is dropped when it is ready. Claimed ones belong to running requests.
+   */
+  retire(reason: string): void {
+    if (this.closed) return;
+    this.generation++;
+    let n = 0;
+    for (const s of this.slots) {
+      if (s.state === 'parked' || s.state === 'bound') {
+        if (s.binding) s.binding.query.close();
+        else s.spare?.close();
+        this.forget(s);
+        n++;
+      } else if (s.state === 'starting') n++;
+    }
+    this.counters.retired += n;
+    if (n) log.info(`replacing ${n} spare Claude process(es): ${reason}`);
+    this.fill();
+  }
+
   /** A spare bound to this session, else a parked one, else one still starting that nobody waits for yet. */
   private take(profile: string, key: string): Slot | null {
-    const free = [...this.slots].filter((s) => !s.reserved && s.profile === profile);
+    const free = [...this.slots].filter((s) => !s.reserved && s.profile === profile && s.generation === this.generation);
     const pick = free.find((s) => s.state === 'bound' && s.binding?.key === key) ?? free.find((s) => s.state === 'parked');
     if (pick) {
       pick.state = 'claimed';
@@ -309,7 +338,7 @@ export class SparePool {
     if (slot.state === 'starting') {
       const ok = await Promise.race([slot.ready, new Promise<false>((r) => setTimeout(() => r(false), this.claimWaitMs).unref())]);
       const state = slot.state as SlotState;
-      const fits = ok && slot.profile === profileKey(spec) && (state === 'parked' || (state === 'bound' && slot.binding?.key === sessionKey(spec)));
+      const fits = ok && slot.generation === this.generation && slot.profile === profileKey(spec) && (state === 'parked' || (state === 'bound' && slot.binding?.key === sessionKey(spec)));
       slot.reserved = false;
       if (!fits || spec.abortController.signal.aborted) {
         this.counters.misses++;
@@ -470,11 +499,11 @@ export class SparePool {
     }
   }
 
-  /** Starts spares until the usable + starting ones reach the size (unless backing off after failures). */
+  /** Starts spares until the usable + starting ones of this generation reach the size (unless backing off after failures). */
   private fill(): void {
     if (this.closed || this.retryTimer || this.disabledReason) return;
     let live = 0;
-    for (const s of this.slots) if (s.state === 'parked' || s.state === 'bound' || s.state === 'starting') live++;
+    for (const s of this.slots) if ((s.state === 'parked' || s.state === 'bound' || s.state === 'starting') && s.generation === this.generation) live++;
     for (; live < this.size; live++) void this.startOne();
   }
 
@@ -482,6 +511,7 @@ export class SparePool {
     const slot = new Slot();
     const profile = this.profile;
     slot.profile = profileKey(profile);
+    slot.generation = this.generation;
     this.slots.add(slot);
     const options: Options = {
       abortController: slot.abort,
@@ -522,6 +552,13 @@ export class SparePool {
         return;
       }
       if ((slot.state as SlotState) === 'gone') throw new Error('exited while starting');
+      if (slot.generation !== this.generation) {
+        // Retired while it started: it may have read the old configuration. Its replacement is already starting.
+        if (slot.binding) slot.binding.query.close();
+        else spare.close();
+        this.forget(slot);
+        return;
+      }
       slot.state = slot.binding ? 'bound' : 'parked';
       this.failures = 0;
       slot.resolveReady(true);

@@ -63,9 +63,12 @@ function inputBlock(name: string, input: unknown): string {
 }
 
 /**
- * The OpenAI view of a request's events. Top-level assistant text streams as content; thinking as reasoning; each
- * tool step becomes one block-level <details> emitted when its result arrives (whole, so parallel tool calls never
- * interleave and fences always balance). Stream and non-stream both use this, so they cannot disagree.
+ * The OpenAI view of a request's events. Top-level assistant text streams as content; thinking as reasoning. Each
+ * tool step shows twice, as it happens: when it starts, a block with its title and input; when it ends, a block with
+ * its result. Both are whole, closed block-level <details>: OpenWebUI renders a <details> only once it is closed
+ * (an open one shows as raw markup), the text stays append-only so the final answer reads the same as the stream,
+ * and parallel or nested calls can never interleave inside a block. Stream and non-stream both use this, so they
+ * cannot disagree.
  */
 export class AnswerRenderer {
   private readonly toolUses = new Map<string, { name: string; input: unknown; parent: string | null }>();
@@ -86,12 +89,16 @@ export class AnswerRenderer {
       case 'thinking_delta':
         if (ev.parentToolUseId) return [];
         return [{ kind: 'reasoning', text: ev.text }];
-      case 'tool_use':
-        this.toolUses.set(ev.toolUseId, { name: ev.name, input: ev.input, parent: ev.parentToolUseId });
-        return [];
+      case 'tool_use': {
+        const use = { name: ev.name, input: ev.input, parent: ev.parentToolUseId };
+        this.toolUses.set(ev.toolUseId, use);
+        // An empty body would leave the summary unread as a title (OpenWebUI wants a line after it).
+        return [this.content(this.block(this.title(use), inputBlock(use.name, use.input) || '_no input_'))];
+      }
       case 'tool_result': {
         const use = this.toolUses.get(ev.toolUseId) ?? { name: 'Tool', input: {}, parent: ev.parentToolUseId };
-        return [this.content(this.toolBlock(use.name, use.input, ev.content, ev.isError, use.parent !== null))];
+        const out = truncateBytes(ev.content, this.maxToolOutputBytes);
+        return [this.content(this.block(`${this.title(use)} — ${ev.isError ? 'error' : 'result'}`, fenced(escapeTags(out.length ? out : '(no output)'), 'text')))];
       }
       case 'api_retry':
         // Claude Code waits and retries by itself: say so, or the client sees minutes of silence.
@@ -112,16 +119,12 @@ export class AnswerRenderer {
     return !this.started || this.tail.endsWith('\n\n') ? '' : this.tail.endsWith('\n') ? '\n' : '\n\n';
   }
 
-  private toolBlock(name: string, input: unknown, output: string, isError: boolean, nested: boolean): string {
-    const lead = this.lead();
-    // The summary is one line of plain text: markup is neutralised, never HTML-escaped (see escapeTags).
-    const summary = `${nested ? '↳ ' : ''}${escapeTags(toolSummary(name, input))}${isError ? ' (error)' : ''}`;
-    const parts = [`${lead}<details>`, `<summary>${summary}</summary>`, ''];
-    const inp = inputBlock(name, input);
-    if (inp) parts.push(inp, '');
-    const out = truncateBytes(output, this.maxToolOutputBytes);
-    parts.push(fenced(escapeTags(out.length ? out : '(no output)'), 'text'));
-    parts.push('</details>', '', '');
-    return parts.join('\n');
+  /** One line of plain text: markup is neutralised, never HTML-escaped (see escapeTags). */
+  private title(use: { name: string; input: unknown; parent: string | null }): string {
+    return `${use.parent !== null ? '↳ ' : ''}${escapeTags(toolSummary(use.name, use.input))}`;
+  }
+
+  private block(summary: string, body: string): string {
+    return `${this.lead()}<details>\n<summary>${summary}</summary>\n\n${body}\n</details>\n\n`;
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,9 +8,13 @@ import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import OpenAI from 'openai';
 import { resolveClaudeBinary } from '../../main/claude/binary.ts';
 import { createSdkRuntime } from '../../main/claude/local-runtime.ts';
+import { ProcessTracker } from '../../main/claude/orphans.ts';
 import type { ClaudeRuntime, RunSpec } from '../../main/claude/runtime.ts';
 import { SparePool, type SpareProfile } from '../../main/claude/spare-pool.ts';
-import { startScriptedAnthropic, type MessagesRequest, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
+import type { LoginEvent } from '../../main/oauth/login-driver.ts';
+import { localClaudeCli, McpServers } from '../../main/oauth/mcp-servers.ts';
+import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
+import { startScriptedAnthropic, toolResultText, type MessagesRequest, type Script, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { bashThenAnswer } from '../fixtures/scripts.ts';
 import { claudeTestEnv, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
@@ -308,6 +312,58 @@ describe('SparePool with an expected session: spares bound ahead of time', () =>
   });
 });
 
+describe('SparePool.retire(): spares started before a change are never used after it', () => {
+  let api: ScriptedAnthropic;
+  let home: string;
+  let pool: SparePool;
+  const started: number[] = [];
+
+  /** Every spare process the pool starts, in the order they are spawned. */
+  class Recorder extends ProcessTracker {
+    override track(child: ChildProcess): void {
+      if (child.pid) started.push(child.pid);
+    }
+  }
+
+  before(async () => {
+    api = await startScriptedAnthropic(bashThenAnswer());
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-spare-retire-'));
+    const cwd = path.join(home, 'workspace');
+    fs.mkdirSync(cwd);
+    const baseEnv = { ...process.env, ...claudeTestEnv(api.url, path.join(home, 'home')) };
+    pool = new SparePool({
+      size: 1, profile: PROFILE, baseEnv, binary: resolveClaudeBinary(), tracker: new Recorder(path.join(home, 'run')),
+      expect: { cwd, permissionMode: 'default', model: 'sonnet', systemPrompt: null },
+    });
+  });
+
+  after(async () => {
+    await pool.close();
+    await api.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('a spare still starting when retire() is called is dropped once ready, and only its replacement is kept', async () => {
+    pool.start();
+    pool.retire('test: a change right after start'); // the first spare is still starting: start() only spawns it
+    assert.equal(pool.stats().retired, 1);
+    await waitUntil(() => started.length === 2 && pool.stats().starting === 0 && sparePids(home).length === 1, 90_000, 'both spares to finish starting, one to be dropped');
+    assert.equal(pool.stats().bound, 1);
+    assert.deepEqual(sparePids(home), pool.parkedPids(), 'one spare is kept: the one started after the change');
+  });
+
+  it('retire() kills a waiting spare and starts its replacement at once', async () => {
+    const [old] = pool.parkedPids();
+    pool.retire('test: MCP sign-in');
+    assert.equal(pool.stats().bound, 0, 'the retired spare is no longer offered');
+    assert.equal(pool.stats().starting, 1, 'its replacement is starting');
+    await waitUntil(() => !groupAlive(old) && pool.stats().bound === 1, 60_000, 'the replacement to be bound');
+    const [fresh] = pool.parkedPids();
+    assert.notEqual(fresh, old);
+    assert.equal(pool.stats().retired, 2);
+  });
+});
+
 describe('warm start through the gateway (CLAUDE_SPARE_PROCESSES=1)', () => {
   let gw: TestGateway;
   before(async () => {
@@ -330,5 +386,78 @@ describe('warm start through the gateway (CLAUDE_SPARE_PROCESSES=1)', () => {
     assert.equal(parked.length, 1);
     await gw.services.stop({ graceMs: 0 });
     assert.ok(!groupAlive(parked[0]), 'Services.stop closes the pool');
+  });
+});
+
+describe('an in-app MCP sign-in retires the spares started before it (gateway, OAuth fixture, real Claude Code)', { timeout: 300_000 }, () => {
+  const SERVER = 'vault';
+  const TOOL = `mcp__${SERVER}__get_secret`;
+  const SECRET = 'coral-lynx-8086';
+  const callSecretTool: Script = (_req, info) => {
+    const result = info.lastToolResults[0];
+    if (result) return { blocks: [{ type: 'text', text: `The secret is: ${toolResultText(result)}` }] };
+    return { blocks: [{ type: 'text', text: 'Fetching the secret.' }, { type: 'tool_use', name: TOOL, input: {} }] };
+  };
+  let fx: OAuthMcpServer;
+  let api: ScriptedAnthropic;
+  let dataDir: string;
+  let gw: TestGateway;
+
+  before(async () => {
+    fx = await startOAuthMcpServer({ secret: SECRET, name: 'Vault' });
+    api = await startScriptedAnthropic(callSecretTool);
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-spare-login-'));
+    // The server is configured (its tools allowed) before the gateway starts, so its spare knows it — without a token.
+    const env = { ...process.env, ...claudeTestEnv(api.url, path.join(dataDir, 'home')) };
+    const servers = new McpServers({ cli: localClaudeCli({ claudePath: resolveClaudeBinary() as string, env, cwd: dataDir }), cwd: dataDir });
+    const added = await servers.add({ name: SERVER, url: fx.mcpUrl, transport: 'http' });
+    assert.ok(added.ok, JSON.stringify(added));
+    gw = await startTestGateway({ script: callSecretTool, api, dataDir, config: { CLAUDE_SPARE_PROCESSES: 1, CLAUDE_ALLOWED_TOOLS: `Bash,mcp__${SERVER}` } });
+    await waitUntil(() => (gw.services.runtime.spares?.()?.bound ?? 0) === 1, 60_000, 'the gateway spare to be bound');
+  });
+
+  after(async () => {
+    await gw?.close();
+    await api?.close();
+    await fx?.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the first request after the sign-in uses the MCP tool', async () => {
+    const [stale] = sparePids(dataDir);
+    assert.ok(stale, 'a spare waits, started before the sign-in');
+    const oauth = gw.services.oauth;
+    assert.ok(oauth);
+    // The in-app sign-in, with the browser's part done by fetch: consent approved, redirect to the gateway's listener.
+    const browser = (e: LoginEvent): void => {
+      if (e.step !== 'waiting_for_browser') return;
+      void (async () => {
+        const html = await (await fetch(e.authUrl)).text();
+        const consentId = /name="consent_id" value="([^"]+)"/.exec(html)?.[1] ?? '';
+        const post = await fetch(`${fx.origin}/consent`, { method: 'POST', body: new URLSearchParams({ consent_id: consentId, decision: 'approve' }), redirect: 'manual' });
+        await fetch(post.headers.get('location') ?? '');
+      })();
+    };
+    oauth.driver.on('event', browser);
+    const snap = await oauth.driver.start(SERVER).result;
+    oauth.driver.off('event', browser);
+    assert.equal(snap.step, 'connected', snap.reason ?? '');
+
+    const calls = fx.stats.toolCalls;
+    const client = new OpenAI({ baseURL: gw.v1, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
+    const r = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'What is the secret?' }] });
+    const content = r.choices[0].message.content ?? '';
+    assert.ok(content.includes(`The secret is: ${SECRET}`), content);
+    assert.equal(fx.stats.toolCalls, calls + 1, 'the tool really ran on the MCP server');
+    assert.ok(!groupAlive(stale), 'the spare started before the sign-in is gone');
+  });
+
+  it('a spare started after the sign-in serves the tool', async () => {
+    await waitUntil(() => (gw.services.runtime.spares?.()?.bound ?? 0) === 1, 60_000, 'a spare started after the sign-in');
+    const claims = gw.services.runtime.spares?.()?.claims ?? 0;
+    const client = new OpenAI({ baseURL: gw.v1, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
+    const r = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'The secret again?' }] });
+    assert.ok((r.choices[0].message.content ?? '').includes(`The secret is: ${SECRET}`), r.choices[0].message.content ?? '');
+    assert.equal(gw.services.runtime.spares?.()?.claims, claims + 1, 'served by the spare');
   });
 });

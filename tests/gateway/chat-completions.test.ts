@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -53,10 +55,10 @@ describe('POST /v1/chat/completions (openai SDK, real Claude Code)', () => {
     const r = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'compute' }] });
     const content = r.choices[0].message.content ?? '';
     const iText = content.indexOf("I'll run the command.");
-    const iDetails = content.indexOf('\n<details>\n<summary>Bash: echo fib-$((3+4))</summary>\n');
-    const iOutput = content.indexOf('```text\nfib-7\n```');
+    const iDetails = content.indexOf('\n<details>\n<summary>Bash: echo fib-$((3+4))</summary>\n\n```bash\necho fib-$((3+4))\n```\n</details>\n');
+    const iResult = content.indexOf('<details>\n<summary>Bash: echo fib-$((3+4)) — result</summary>\n\n```text\nfib-7\n```\n</details>\n');
     const iFinal = content.indexOf('The command printed fib-7. Done.');
-    assert.ok(iText === 0 && iDetails > iText && iOutput > iDetails && iFinal > iOutput, content);
+    assert.ok(iText === 0 && iDetails > iText && iResult > iDetails && iFinal > iResult, content);
     assert.ok(content.includes('</details>\n\n'));
     // The model really received the tool's output from Claude Code.
     const last = gw.api.mainRequests().at(-1)!;
@@ -80,13 +82,36 @@ describe('POST /v1/chat/completions (openai SDK, real Claude Code)', () => {
     assert.equal(finishIdx, chunks.length - 2);
   });
 
-  it('renders two tools of one turn as two balanced blocks', async () => {
+  it('shows a running step (title and input) before it ends, then its result', async () => {
+    // The command runs until the test releases it: what the client sees meanwhile is the point.
+    const release = path.join(gw.config.claudeCwd, 'release-step');
+    const command = 'for i in $(seq 300); do [ -f release-step ] && break; sleep 0.1; done; echo released-$((40+2))';
+    gw.api.setScript(bashThenAnswer(command));
+    const s = await client.chat.completions.create({ model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'wait for it' }] });
+    let text = '';
+    let whileRunning: string | null = null;
+    for await (const c of s) {
+      text += c.choices[0]?.delta?.content ?? '';
+      if (whileRunning === null && text.includes('</details>')) {
+        whileRunning = text;
+        fs.writeFileSync(release, '');
+      }
+    }
+    fs.rmSync(release, { force: true });
+    assert.ok(whileRunning !== null, text);
+    assert.ok(!whileRunning.includes('released-42') && !whileRunning.includes('— result'), `the step appeared only with its result:\n${whileRunning}`);
+    assert.ok(whileRunning.endsWith(`<details>\n<summary>Bash: ${command.slice(0, 79)}…</summary>\n\n\`\`\`bash\n${command}\n\`\`\`\n</details>\n\n`), whileRunning);
+    assert.ok(text.startsWith(whileRunning), 'the stream only appends');
+    assert.match(text.slice(whileRunning.length), /^<details>\n<summary>Bash: [^\n]* — result<\/summary>\n\n```text\nreleased-42\n```\n<\/details>\n\nThe command printed released-42\. Done\.$/);
+  });
+
+  it('renders two tools of one turn as two balanced blocks each (start, result)', async () => {
     gw.api.setScript((_req, info) => info.lastToolResults.length
       ? { blocks: [{ type: 'text', text: 'Both ran.' }] }
       : { blocks: [{ type: 'tool_use', name: 'Bash', input: { command: 'echo alpha-1' } }, { type: 'tool_use', name: 'Bash', input: { command: 'echo beta-2' } }] });
     const { text } = await streamAll('two tools');
-    assert.equal(text.match(/<details>/g)?.length, 2);
-    assert.equal(text.match(/<\/details>/g)?.length, 2);
+    assert.equal(text.match(/<details>/g)?.length, 4);
+    assert.equal(text.match(/<\/details>/g)?.length, 4);
     assert.ok(text.includes('alpha-1') && text.includes('beta-2'));
     assert.equal((text.match(/^```/gm)?.length ?? 0) % 2, 0, 'fences balanced');
     assert.ok(text.trimEnd().endsWith('Both ran.'));
@@ -98,7 +123,7 @@ describe('POST /v1/chat/completions (openai SDK, real Claude Code)', () => {
       : { blocks: [{ type: 'tool_use', name: 'Bash', input: { command: 'echo broken >&2; exit 3' } }] });
     const r = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'fail' }] });
     const content = r.choices[0].message.content ?? '';
-    assert.ok(content.includes('<summary>Bash: echo broken >&2; exit 3 (error)</summary>'), 'the summary reads as typed, no HTML entities');
+    assert.ok(content.includes('<summary>Bash: echo broken >&2; exit 3 — error</summary>'), 'the summary reads as typed, no HTML entities');
     assert.match(content, /broken/);
     assert.ok(content.endsWith('Exit noted: error'));
     const events = gw.services.store.events(r.id)!;
@@ -117,7 +142,7 @@ describe('POST /v1/chat/completions (openai SDK, real Claude Code)', () => {
     gw.api.setScript(manyTools(6));
     const r = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'many' }] });
     const content = r.choices[0].message.content ?? '';
-    assert.equal(content.match(/<details>/g)?.length, 6);
+    assert.equal(content.match(/<details>/g)?.length, 12);
     for (let i = 1; i <= 6; i++) assert.ok(content.includes(`Step ${i}.`), `step ${i}`);
     assert.ok(content.endsWith('All done: step-1, step-2, step-3, step-4, step-5, step-6'), content.slice(-200));
     const summary = gw.services.store.summary(r.id)!;

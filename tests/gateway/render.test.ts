@@ -28,53 +28,71 @@ describe('answer renderer', () => {
     assert.equal(toolSummary('mcp__github__search', { query: 'bug' }), 'github › search: bug');
   });
 
-  it('emits a tool block only when its result arrives, on its own line, paired by id', () => {
+  it('shows a step as it starts (title and input) and its result when it ends, each a closed block, paired by id', () => {
     const r = new AnswerRenderer(1000);
     assert.deepEqual(r.render(ev({ type: 'text_delta', text: 'Let me look', parentToolUseId: null })), [{ kind: 'content', text: 'Let me look' }]);
-    assert.deepEqual(r.render(ev({ type: 'tool_use', toolUseId: 'a', name: 'Bash', input: { command: 'echo A' }, parentToolUseId: null })), []);
-    assert.deepEqual(r.render(ev({ type: 'tool_use', toolUseId: 'b', name: 'Read', input: { file_path: 'x' }, parentToolUseId: null })), []);
-    const b = r.render(ev({ type: 'tool_result', toolUseId: 'b', content: 'file body', isError: false, parentToolUseId: null }));
-    assert.match(b[0].text, /^\n\n<details>\n<summary>Read: x<\/summary>\n/);
-    assert.match(b[0].text, /file body/);
-    const a = r.render(ev({ type: 'tool_result', toolUseId: 'a', content: 'A', isError: true, parentToolUseId: null }));
-    assert.match(a[0].text, /^<details>\n<summary>Bash: echo A \(error\)<\/summary>\n\n```bash\necho A\n```\n\n```text\nA\n```\n<\/details>\n\n$/);
+    // The start is complete markup on its own: OpenWebUI renders only closed <details>, and parallel calls never nest.
+    const [a0] = r.render(ev({ type: 'tool_use', toolUseId: 'a', name: 'Bash', input: { command: 'sleep 37' }, parentToolUseId: null }));
+    assert.equal(a0.text, '\n\n<details>\n<summary>Bash: sleep 37</summary>\n\n```bash\nsleep 37\n```\n</details>\n\n');
+    const [b0] = r.render(ev({ type: 'tool_use', toolUseId: 'b', name: 'Read', input: { file_path: 'x' }, parentToolUseId: null }));
+    assert.equal(b0.text, '<details>\n<summary>Read: x</summary>\n\n```json\n{\n  "file_path": "x"\n}\n```\n</details>\n\n');
+    const [b1] = r.render(ev({ type: 'tool_result', toolUseId: 'b', content: 'file body', isError: false, parentToolUseId: null }));
+    assert.equal(b1.text, '<details>\n<summary>Read: x — result</summary>\n\n```text\nfile body\n```\n</details>\n\n');
+    const [a1] = r.render(ev({ type: 'tool_result', toolUseId: 'a', content: 'A', isError: true, parentToolUseId: null }));
+    assert.equal(a1.text, '<details>\n<summary>Bash: sleep 37 — error</summary>\n\n```text\nA\n```\n</details>\n\n');
+  });
+
+  it('a step without input still has a body, so its summary line is read as the title', () => {
+    const r = new AnswerRenderer(1000);
+    const [s] = r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'mcp__vault__get_secret', input: {}, parentToolUseId: null }));
+    assert.match(s.text, /^<details>\n<summary>vault › get_secret<\/summary>\n\n\S[^\n]*\n<\/details>\n\n$/);
+    const [e] = r.render(ev({ type: 'tool_result', toolUseId: 't', content: '', isError: false, parentToolUseId: null }));
+    assert.match(e.text, /<summary>vault › get_secret — result<\/summary>\n\n```text\n\(no output\)\n```/);
+  });
+
+  it("a sub-agent's steps are marked as nested, at start and end", () => {
+    const r = new AnswerRenderer(1000);
+    const [s] = r.render(ev({ type: 'tool_use', toolUseId: 'n', name: 'Grep', input: { pattern: 'todo' }, parentToolUseId: 'task1' }));
+    assert.match(s.text, /<summary>↳ Grep: todo<\/summary>/);
+    const [e] = r.render(ev({ type: 'tool_result', toolUseId: 'n', content: 'a.ts', isError: false, parentToolUseId: 'task1' }));
+    assert.match(e.text, /<summary>↳ Grep: todo — result<\/summary>/);
   });
 
   it('a summary reads exactly as typed: no HTML entities for &, <, >, quotes', () => {
     const r = new AnswerRenderer(1000);
     const cmd = `echo a && exit 3 > out.txt 2>&1 "q" 'x' <in`;
-    r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: cmd }, parentToolUseId: null }));
+    const [s] = r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: cmd }, parentToolUseId: null }));
     const [b] = r.render(ev({ type: 'tool_result', toolUseId: 't', content: 'a', isError: true, parentToolUseId: null }));
-    assert.ok(b.text.includes(`<summary>Bash: ${cmd} (error)</summary>\n`), b.text);
-    assert.ok(!b.text.includes('&amp;') && !b.text.includes('&lt;') && !b.text.includes('&gt;'));
+    assert.ok(s.text.includes(`<summary>Bash: ${cmd}</summary>\n`), s.text);
+    assert.ok(b.text.includes(`<summary>Bash: ${cmd} — error</summary>\n`), b.text);
+    for (const t of [s.text, b.text]) assert.ok(!t.includes('&amp;') && !t.includes('&lt;') && !t.includes('&gt;'));
   });
 
   it('nothing in a summary or a result can close the block early or open another', () => {
     const r = new AnswerRenderer(1000);
     const evil = 'x</summary></details><details><summary>fake</SUMMARY>\r<think>';
-    r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: evil }, parentToolUseId: null }));
+    const [s] = r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: evil }, parentToolUseId: null }));
     const [b] = r.render(ev({ type: 'tool_result', toolUseId: 't', content: `${evil}\n\`\`\`\n</details>`, isError: false, parentToolUseId: null }));
-    // exactly one real opening and closing of each tag, in place
-    assert.equal(b.text.match(/<details/gi)?.length, 1);
-    assert.equal(b.text.match(/<\/details/gi)?.length, 1);
-    assert.equal(b.text.match(/<summary/gi)?.length, 1);
-    assert.equal(b.text.match(/<\/summary/gi)?.length, 1);
-    assert.doesNotMatch(b.text, /<think/i);
-    assert.match(b.text, /^<details>\n<summary>[^\n]*<\/summary>\n[\s\S]*\n<\/details>\n\n$/);
-    const summaryLine = b.text.split('\n')[1];
-    assert.doesNotMatch(summaryLine, /\r/, 'the summary stays one line');
+    for (const t of [s.text, b.text]) {
+      // exactly one real opening and closing of each tag, in place
+      assert.equal(t.match(/<details/gi)?.length, 1);
+      assert.equal(t.match(/<\/details/gi)?.length, 1);
+      assert.equal(t.match(/<summary/gi)?.length, 1);
+      assert.equal(t.match(/<\/summary/gi)?.length, 1);
+      assert.doesNotMatch(t, /<think/i);
+      assert.match(t, /^<details>\n<summary>[^\n]*<\/summary>\n[\s\S]*\n<\/details>\n\n$/);
+      assert.doesNotMatch(t.split('\n')[1], /\r/, 'the summary stays one line');
+    }
     // fences balance: the output's own ``` is inside a longer fence
     assert.match(b.text, /\n````text\n[\s\S]*\n````\n<\/details>/);
   });
 
   it('after text the client already shows (a continuation), a tool block still starts on its own line', () => {
     const r = new AnswerRenderer(1000, 'Partial answer without a newline');
-    r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: 'ls' }, parentToolUseId: null }));
-    const [b] = r.render(ev({ type: 'tool_result', toolUseId: 't', content: 'a', isError: false, parentToolUseId: null }));
-    assert.match(b.text, /^\n\n<details>\n/);
+    const [s] = r.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: 'ls' }, parentToolUseId: null }));
+    assert.match(s.text, /^\n\n<details>\n/);
     const r2 = new AnswerRenderer(1000, 'Ends a paragraph\n\n');
-    r2.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: 'ls' }, parentToolUseId: null }));
-    assert.match(r2.render(ev({ type: 'tool_result', toolUseId: 't', content: 'a', isError: false, parentToolUseId: null }))[0].text, /^<details>\n/);
+    assert.match(r2.render(ev({ type: 'tool_use', toolUseId: 't', name: 'Bash', input: { command: 'ls' }, parentToolUseId: null }))[0].text, /^<details>\n/);
   });
 
   it("a retry notice is one line of its own, saying the cause, the attempt and the wait", () => {

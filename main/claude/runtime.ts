@@ -1,4 +1,3 @@
-import type { SparePoolStats } from './spare-pool.ts';
 import type { SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
 
 /** What one gateway request asks Claude Code to do. */
@@ -60,3 +59,23 @@ export function readBaseEnv(env: BaseEnv | undefined): NodeJS.ProcessEnv {
 }
 
 export type SpawnHook = (options: SpawnOptions) => SpawnedProcess;
+
+export interface SparePoolStats {
+  size: number;
+  /** Started, not yet bound to a session: claimed per run. */
+  parked: number;
+  /** Bound to the expected session, waiting for a prompt. */
+  bound: number;
+  starting: number;
+  /** Runs served by a spare. */
+  claims: number;
+  /** Claims the process refused (project settings, dead spare…): those runs started cold. */
+  fallbacks: number;
+  /** Eligible runs that found no spare ready for them and started cold. */
+  misses: number;
+  /** Spares replaced because what they read at start-up changed (MCP servers, sign-ins): see retire(). */
+  retired: number;
+  lastError: string | null;
+  /** Set when the pool gave up (claims keep being refused): runs all start cold. */
+  disabled: string | null;
+}

@@ -12,7 +12,7 @@ import type { Config } from '../config/schema.ts';
 import { log, redact } from '../log.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { isAlive, killTree, spawnInOwnGroup } from './process-tree.ts';
-import { readBaseEnv, type BaseEnv, type RunSpec } from './runtime.ts';
+import { readBaseEnv, type BaseEnv, type RunSpec, type SparePoolStats } from './runtime.ts';
 
 /**
  * What a spare fixes for its whole life (Claude Code reads it at start-up): a run can claim a spare only when its
@@ -60,25 +60,6 @@ export interface SparePoolOptions {
   initializeTimeoutMs?: number;
 }
 
-export interface SparePoolStats {
-  size: number;
-  /** Started, not yet bound to a session: claimed per run. */
-  parked: number;
-  /** Bound to the expected session, waiting for a prompt. */
-  bound: number;
-  starting: number;
-  /** Runs served by a spare. */
-  claims: number;
-  /** Claims the process refused (project settings, dead spare…): those runs started cold. */
-  fallbacks: number;
-  /** Eligible runs that found no spare ready for them and started cold. */
-  misses: number;
-  /** Spares replaced because what they read at start-up changed (MCP servers, sign-ins): see retire(). */
-  retired: number;
-  lastError: string | null;
-  /** Set when the pool gave up (claims keep being refused): runs all start cold. */
-  disabled: string | null;
-}
 
 /** A cold run, started by the caller's own path (used when there is no spare or a claim is refused). */
 export type ColdStart = () => AsyncIterable<SDKMessage>;

@@ -29,6 +29,11 @@ export interface ControlError {
   error: { code: string; message: string; issues?: Array<{ key: string; message: string }> };
 }
 
+/** The one error body of every /api route (control API, /api/mcp, /api/docker, /api/claude-auth). */
+export function controlError(code: string, message: string): ControlError {
+  return { error: { code, message } };
+}
+
 // ---------------------------------------------------------------- info
 
 export type GatewayState = 'starting' | 'running' | 'stopped' | 'error';

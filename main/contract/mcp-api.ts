@@ -31,7 +31,8 @@ export interface McpServerInfo {
   oauth: { hasTokens: boolean; expiresAt: number | null; hasRefreshToken: boolean; scope: string | null } | null;
 }
 
-export type McpActionResult = { ok: true; message: string } | { ok: false; error: string };
+/** What add / remove / logout answer when they succeed; a failure is the /api error body (ControlError, HTTP 400). */
+export type McpActionResult = { ok: true; message: string };
 
 export interface AddMcpServerRequest {
   name: string;

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { ControlError } from '../contract/control-api.ts';
+import { controlError } from '../contract/control-api.ts';
 import { tokenMatches } from './admin-token.ts';
 
 /** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
@@ -42,8 +42,7 @@ export function isAllowedOrigin(origin: string, extra: readonly string[] = []): 
 }
 
 export function sendControlError(res: Response, status: number, code: string, message: string): void {
-  const body: ControlError = { error: { code, message } };
-  res.status(status).json(body);
+  res.status(status).json(controlError(code, message));
 }
 
 export interface GuardOptions {

@@ -108,4 +108,5 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
 
 export type { ListenerHealth } from './listener.ts';
 export type { LoginEvent, LoginSnapshot, LoginStep } from './login-driver.ts';
-export type { McpServerInfo, McpActionResult, AddMcpServer } from './mcp-servers.ts';
+export type { McpServerInfo, McpActionOutcome, AddMcpServer } from './mcp-servers.ts';
+export type { McpActionResult } from '../contract/mcp-api.ts';

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { LoginEvent } from './login-driver.ts';
+import type { McpActionResult } from '../contract/mcp-api.ts';
 
 export interface CliResult {
   code: number;
@@ -81,7 +82,8 @@ export interface McpServerInfo {
   oauth: { hasTokens: boolean; expiresAt: number | null; hasRefreshToken: boolean; scope: string | null } | null;
 }
 
-export type McpActionResult = { ok: true; message: string } | { ok: false; error: string };
+/** An add/remove/logout: the contract's success, or why it failed (answered as the /api error body). */
+export type McpActionOutcome = McpActionResult | { ok: false; error: string };
 
 export interface AddMcpServer {
   name: string;
@@ -249,7 +251,7 @@ export class McpServers extends EventEmitter<{ changed: [] }> {
     });
   }
 
-  async add(input: AddMcpServer): Promise<McpActionResult> {
+  async add(input: AddMcpServer): Promise<McpActionOutcome> {
     const parsed = addMcpServerSchema.safeParse(input);
     if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
     const a = parsed.data;
@@ -260,20 +262,20 @@ export class McpServers extends EventEmitter<{ changed: [] }> {
     return this.act(args, `added ${a.name}`);
   }
 
-  async remove(name: string): Promise<McpActionResult> {
+  async remove(name: string): Promise<McpActionOutcome> {
     const n = serverNameSchema.safeParse(name);
     if (!n.success) return { ok: false, error: `name: ${n.error.issues[0]?.message}` };
     return this.act(['mcp', 'remove', n.data], `removed ${n.data}`);
   }
 
   /** Forgets the stored tokens (Claude Code's `mcp logout`); the server then needs auth again. */
-  async logout(name: string): Promise<McpActionResult> {
+  async logout(name: string): Promise<McpActionOutcome> {
     const n = serverNameSchema.safeParse(name);
     if (!n.success) return { ok: false, error: `name: ${n.error.issues[0]?.message}` };
     return this.act(['mcp', 'logout', n.data], `logged out of ${n.data}`);
   }
 
-  private async act(args: string[], done: string): Promise<McpActionResult> {
+  private async act(args: string[], done: string): Promise<McpActionOutcome> {
     const r = await this.opts.cli.run(args);
     if (r.code !== 0) return { ok: false, error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ') || `claude ${args.join(' ')} exited ${r.code}` };
     this.emit('changed');

@@ -3,6 +3,7 @@
  * admin-guarded prefix, e.g. `services.mount('/api/mcp', guard, mcpRouter(oauth))`.
  *
  *   GET    /servers                  → { servers: McpServerInfo[] }   (status checked by Claude Code; takes seconds)
+ * Errors are the /api error body `{ error: { code, message } }` (ControlError), as on every /api route.
  *   POST   /servers                  { name, url, transport?, clientId?, callbackPort? } → 201 McpActionResult
  *   DELETE /servers/:name            → McpActionResult
  *   POST   /servers/:name/login      → 202 { login: LoginSnapshot } once the authorization URL is known (or failed)
@@ -12,10 +13,18 @@
  *   GET    /listener                 → ListenerHealth
  *   GET    /events                   → SSE: `login` (LoginEvent), `servers` ({}), `listener` (ListenerHealth)
  */
-import express, { type Router } from 'express';
+import express, { type Response, type Router } from 'express';
+import { controlError } from '../contract/control-api.ts';
+import type { McpActionOutcome } from './mcp-servers.ts';
 import type { OAuthServices } from './index.ts';
 import type { LoginEvent, LoginSnapshot } from './login-driver.ts';
 import { serverNameSchema } from './mcp-servers.ts';
+
+/** Failures in the /api error shape (one for every /api route); successes as they are. */
+function answer(res: Response, result: McpActionOutcome, okStatus: number): void {
+  if (result.ok) res.status(okStatus).json(result);
+  else res.status(400).json(controlError('mcp_action_failed', result.error));
+}
 
 export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: number } = {}): Router {
   const r = express.Router();
@@ -25,7 +34,7 @@ export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: n
     try {
       res.json({ servers: await oauth.servers.list() });
     } catch (err) {
-      res.status(502).json({ error: err instanceof Error ? err.message : String(err) });
+      res.status(502).json(controlError('mcp_list_failed', err instanceof Error ? err.message : String(err)));
     }
   });
 
@@ -39,27 +48,25 @@ export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: n
       ...(typeof b.clientId === 'string' && b.clientId ? { clientId: b.clientId } : {}),
       ...(typeof b.callbackPort === 'number' ? { callbackPort: b.callbackPort } : {}),
     });
-    res.status(result.ok ? 201 : 400).json(result);
+    answer(res, result, 201);
   });
 
   r.delete('/servers/:name', async (req, res) => {
-    const result = await oauth.servers.remove(req.params.name);
-    res.status(result.ok ? 200 : 400).json(result);
+    answer(res, await oauth.servers.remove(req.params.name), 200);
   });
 
   r.post('/servers/:name/logout', async (req, res) => {
-    const result = await oauth.servers.logout(req.params.name);
-    res.status(result.ok ? 200 : 400).json(result);
+    answer(res, await oauth.servers.logout(req.params.name), 200);
   });
 
   r.post('/servers/:name/login', async (req, res) => {
     const name = serverNameSchema.safeParse(req.params.name);
     if (!name.success) {
-      res.status(400).json({ error: 'invalid server name' });
+      res.status(400).json(controlError('invalid_server_name', 'invalid server name'));
       return;
     }
     if (!(await oauth.servers.names()).includes(name.data)) {
-      res.status(404).json({ error: `no MCP server named "${name.data}" is configured: add it first` });
+      res.status(404).json(controlError('unknown_server', `no MCP server named "${name.data}" is configured: add it first`));
       return;
     }
     const handle = oauth.driver.start(name.data);
@@ -87,7 +94,7 @@ export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: n
 
   r.get('/logins/:id', (req, res) => {
     const snap = oauth.driver.get(req.params.id);
-    if (!snap) res.status(404).json({ error: 'no such login' });
+    if (!snap) res.status(404).json(controlError('unknown_login', 'no such login'));
     else res.json(snap);
   });
 

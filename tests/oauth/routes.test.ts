@@ -70,8 +70,12 @@ describe('MCP control API (createOAuthServices + mcpRouter, real Claude Code)', 
   };
 
   test('add → login (URL in the answer, steps on SSE) → connected → logout → remove', async () => {
-    const bad = await json<{ ok: boolean }>('/servers', { method: 'POST', body: JSON.stringify({ name: 'x y', url: 'nope' }) });
+    const bad = await json<{ error: { code: string; message: string } }>('/servers', { method: 'POST', body: JSON.stringify({ name: 'x y', url: 'nope' }) });
     assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'mcp_action_failed', 'the /api error shape, like every /api route');
+    assert.equal(typeof bad.body.error.message, 'string');
+    const unknown = await json<{ error: { code: string } }>('/servers/nosuch/login', { method: 'POST' });
+    assert.deepEqual([unknown.status, unknown.body.error.code], [404, 'unknown_server']);
     const add = await json<{ ok: boolean }>('/servers', { method: 'POST', body: JSON.stringify({ name: 'apisrv', url: fx.mcpUrl }) });
     assert.equal(add.status, 201, JSON.stringify(add.body));
 

@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     else if (control.dashboardDir) console.log(`  Dashboard:        ${control.dashboardUrl()}`);
     else console.log(`  Dashboard:        not built — run \`npm run build\` (control API at ${services.url}/api, token in ${control.tokenFile})`);
     console.log(`  Claude Code:      ${services.claudeVersion ?? 'NOT FOUND'} (runtime ${config.CLAUDE_RUNTIME})`);
+    const account = services.claudeAccount.status();
+    console.log(`  Claude account:   ${account.summary}${account.fix ? ` — ${account.fix}` : ''}`);
     console.log(`  Data:             ${config.DATA_DIR}\n`);
   }
   let stopping = false;

@@ -1,12 +1,11 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { BRIDGE_GLOBAL, type BridgeHost } from '../../main/contract/bridge.ts';
 import { CLAUDE_AUTH_PATHS, type ClaudeAuthStatus } from '../../main/contract/claude-auth-api.ts';
 import type { InfoResponse } from '../../main/contract/control-api.ts';
 import { callApi } from './lib/feature-api.ts';
 import { ErrorBox, StatusBadge } from './components/common.tsx';
 import { ApiError, ControlClient } from './lib/api.ts';
 import { backoffMs } from './lib/backoff.ts';
-import { forgetToken, resolveControlTarget, saveToken, type ControlTarget } from './lib/control.ts';
+import { desktopBridge, forgetToken, resolveControlTarget, saveToken, type ControlTarget } from './lib/control.ts';
 import { ControlContext, type ControlContextValue } from './lib/control-context.tsx';
 import { href, useRoute, type Route } from './lib/router.ts';
 import { ClaudeAccountPage } from './views/ClaudeAccountPage.tsx';
@@ -61,7 +60,7 @@ function TokenGate({ target, refused, onToken }: { target: ControlTarget; refuse
 function ServerUnavailable({ problem }: { problem: NonNullable<ControlTarget['unavailable']> }): ReactNode {
   const [port, setPort] = useState(String(problem.port !== null ? problem.port + 1 : 8001));
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
-  const bridge = (window as unknown as BridgeHost)[BRIDGE_GLOBAL];
+  const bridge = desktopBridge();
   // Restarted from the tray with the port free again: pick the server up without a relaunch.
   useEffect(() => {
     if (!bridge) return;

@@ -1,4 +1,4 @@
-import { BRIDGE_GLOBAL, type BridgeHost, type ControlState } from '../../../main/contract/bridge.ts';
+import { BRIDGE_GLOBAL, type BridgeHost, type ControlState, type GatewayBridge } from '../../../main/contract/bridge.ts';
 
 const TOKEN_KEY = 'ccg.adminToken';
 const API_KEY = 'ccg.controlUrl';
@@ -20,7 +20,7 @@ export interface ControlTarget {
  * sessionStorage and stripped from the address bar at once. `api=` in the fragment points a dev server elsewhere.
  */
 export async function resolveControlTarget(): Promise<ControlTarget> {
-  const bridge = (window as unknown as BridgeHost)[BRIDGE_GLOBAL];
+  const bridge = desktopBridge();
   if (bridge) {
     // The bridge answers 'starting' until our own server listens: wait for it rather than guess a URL.
     let c = await bridge.getControl();
@@ -45,6 +45,11 @@ export async function resolveControlTarget(): Promise<ControlTarget> {
   const token = sessionStorage.getItem(TOKEN_KEY);
   const url = (sessionStorage.getItem(API_KEY) ?? window.location.origin).replace(/\/+$/, '');
   return { url, token, source: fromUrl ? 'url' : token ? 'session' : 'none' };
+}
+
+/** The preload bridge (Electron), or null in a plain browser. The one place the renderer reaches for it. */
+export function desktopBridge(): GatewayBridge | null {
+  return (window as unknown as BridgeHost)[BRIDGE_GLOBAL] ?? null;
 }
 
 export function saveToken(token: string): void {

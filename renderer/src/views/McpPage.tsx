@@ -1,12 +1,9 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { BRIDGE_GLOBAL, type BridgeHost } from '../../../main/contract/bridge.ts';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import {
-  LOGIN_STEPS,
   MCP_PATHS,
   type ListenerHealth,
   type LoginEvent,
   type LoginSnapshot,
-  type LoginStepName,
   type McpActionResult,
   type McpLoginResponse,
   type McpLoginsResponse,
@@ -14,7 +11,10 @@ import {
   type McpServersResponse,
   type McpStatus,
 } from '../../../main/contract/mcp-api.ts';
+import { AddMcpServerForm } from '../components/AddMcpServerForm.tsx';
 import { EmptyState, ErrorBox } from '../components/common.tsx';
+import { LoginSteps } from '../components/McpLoginSteps.tsx';
+import { applyLoginEvent, loginEnded, newestLogins } from '../lib/mcp-model.ts';
 import { useControl } from '../lib/control-context.tsx';
 import { callApi, errorMessage, openEventStream, type EventStreamState } from '../lib/feature-api.ts';
 import './feature-pages.css';
@@ -35,15 +35,6 @@ const STATUS_CLASS: Record<McpStatus, string> = {
   disabled: 'badge-stopped',
   unknown: 'badge-stopped',
 };
-const STEP_TITLE: Record<LoginStepName, string> = {
-  started: 'Started',
-  waiting_for_browser: 'Waiting for the browser',
-  code_received: 'Authorization code received',
-  tokens_stored: 'Tokens stored',
-  connected: 'Connected',
-  failed: 'Failed',
-};
-
 function McpStatusBadge({ s }: { s: McpServerInfo }): ReactNode {
   return (
     <span className={`badge ${STATUS_CLASS[s.status]}`} data-status={s.status} title={s.statusDetail ?? undefined}>
@@ -64,173 +55,6 @@ function tokenExpiry(s: McpServerInfo, now: number): string {
 }
 
 /** What each step means, with the detail the login reported. */
-function stepDetail(step: LoginStepName, ev: LoginEvent | undefined, snap: LoginSnapshot): ReactNode {
-  if (!ev) return null;
-  switch (ev.step) {
-    case 'started':
-      return <>Claude Code started the OAuth flow for <code>{snap.serverName}</code> (metadata discovery, client registration).</>;
-    case 'waiting_for_browser':
-      return (
-        <>
-          Approve access in the browser.{' '}
-          {ev.redirectUri ? (
-            <>
-              Redirect URI: <code>{ev.redirectUri}</code>
-            </>
-          ) : null}{' '}
-          <span className="muted">({ev.via === 'gateway-listener' ? "the gateway's callback listener receives it" : "Claude Code's own listener receives it"})</span>
-        </>
-      );
-    case 'code_received':
-      return <>The provider redirected back; the code was handed to Claude Code for the token exchange.</>;
-    case 'tokens_stored':
-      return <>Claude Code exchanged the code and stored the tokens.</>;
-    case 'connected':
-      return ev.tools.length ? <>Tools: {ev.tools.map((t) => <code key={t}>{t}</code>).reduce<ReactNode[]>((a, c, i) => (i ? [...a, ' ', c] : [c]), [])}</> : <>The server is connected.</>;
-    case 'failed':
-      return <span className="err-text">{ev.reason}</span>;
-  }
-  return step;
-}
-
-function AuthLink({ url }: { url: string }): ReactNode {
-  const bridge = (window as unknown as BridgeHost)[BRIDGE_GLOBAL];
-  if (bridge) {
-    // The app already opened it in the system browser (the login driver's openUrl); offer to do it again.
-    return (
-      <button type="button" className="btn" data-testid="open-auth" onClick={() => void bridge.openExternal(url)}>
-        Open the authorization page again
-      </button>
-    );
-  }
-  return (
-    <a className="btn primary" data-testid="auth-link" href={url} target="_blank" rel="noopener noreferrer">
-      Open the authorization page
-    </a>
-  );
-}
-
-/** The MCP-Inspector-style step view of one login. */
-export function LoginSteps({ snap, onCancel }: { snap: LoginSnapshot; onCancel?(): void }): ReactNode {
-  const byStep = new Map<LoginStepName, LoginEvent>();
-  for (const e of snap.events) byStep.set(e.step, e);
-  const failed = byStep.get('failed');
-  const reached = new Set(snap.events.map((e) => e.step));
-  const steps: LoginStepName[] = [...LOGIN_STEPS];
-  // A failure replaces the steps it never reached.
-  const shown = failed ? [...steps.filter((s) => reached.has(s)), 'failed' as const] : steps;
-  const t0 = snap.startedAt;
-  return (
-    <div className="card login-steps" data-testid={`login-${snap.serverName}`} data-step={snap.step}>
-      <header>
-        <h3>
-          Sign-in to <code>{snap.serverName}</code>
-        </h3>
-        <span className="muted small">started {new Date(snap.startedAt).toLocaleTimeString()}</span>
-        {!snap.done && onCancel ? (
-          <button type="button" className="btn ghost" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </header>
-      <ol className="steps">
-        {shown.map((s) => {
-          const ev = byStep.get(s);
-          const state = s === 'failed' ? 'failed' : ev ? (s === snap.step && !snap.done ? 'active' : 'done') : !snap.done && isNext(s, snap.step) ? 'active' : 'todo';
-          return (
-            <li key={s} className={`step step-${state}`} data-step={s} data-state={state}>
-              <span className="step-dot" aria-hidden>
-                {state === 'done' ? '✓' : state === 'failed' ? '✕' : state === 'active' ? '…' : ''}
-              </span>
-              <div>
-                <div className="step-title">
-                  {STEP_TITLE[s]}
-                  {ev ? <span className="muted small"> +{((ev.at - t0) / 1000).toFixed(1)} s</span> : null}
-                </div>
-                <div className="step-detail small">{stepDetail(s, ev, snap)}</div>
-                {s === 'waiting_for_browser' && snap.authUrl && !snap.done ? (
-                  <div className="step-action">
-                    <AuthLink url={snap.authUrl} />
-                    <div className="mono small auth-url" data-testid="auth-url">
-                      {snap.authUrl}
-                    </div>
-                  </div>
-                ) : null}
-              </div>
-            </li>
-          );
-        })}
-      </ol>
-    </div>
-  );
-}
-
-function isNext(s: LoginStepName, current: LoginStepName): boolean {
-  const i = LOGIN_STEPS.indexOf(current);
-  return i >= 0 && LOGIN_STEPS[i + 1] === s;
-}
-
-function AddServerForm({ onAdded }: { onAdded(name: string): void }): ReactNode {
-  const { client } = useControl();
-  const [name, setName] = useState('');
-  const [url, setUrl] = useState('');
-  const [transport, setTransport] = useState<'http' | 'sse'>('http');
-  const [clientId, setClientId] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await callApi<McpActionResult>(client, 'POST', MCP_PATHS.servers, { name: name.trim(), url: url.trim(), transport, ...(clientId.trim() ? { clientId: clientId.trim() } : {}) });
-      if (r.body && 'ok' in r.body && r.body.ok) {
-        onAdded(name.trim());
-        setName('');
-        setUrl('');
-        setClientId('');
-      } else setError(errorMessage(r.body, `HTTP ${r.status}`));
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <form className="card add-server" onSubmit={(e) => void submit(e)} data-testid="add-server">
-      <header>
-        <h3>Add a server</h3>
-        <span className="muted small">HTTP or SSE MCP server; OAuth servers then need “Log in”.</span>
-      </header>
-      <div className="add-row">
-        <label className="field">
-          <span>Name</span>
-          <input name="name" required value={name} onChange={(e) => setName(e.target.value)} placeholder="github" pattern="[A-Za-z0-9_-]{1,64}" />
-        </label>
-        <label className="field grow">
-          <span>URL</span>
-          <input name="url" required type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://example.com/mcp" />
-        </label>
-        <label className="field">
-          <span>Transport</span>
-          <select name="transport" value={transport} onChange={(e) => setTransport(e.target.value === 'sse' ? 'sse' : 'http')}>
-            <option value="http">HTTP</option>
-            <option value="sse">SSE</option>
-          </select>
-        </label>
-        <label className="field">
-          <span>OAuth client id (optional)</span>
-          <input name="clientId" value={clientId} onChange={(e) => setClientId(e.target.value)} placeholder="pre-registered id" />
-        </label>
-        <button type="submit" className="btn primary" disabled={busy}>
-          {busy ? 'Adding…' : 'Add'}
-        </button>
-      </div>
-      {error ? <div className="err-text" role="alert">{error}</div> : null}
-    </form>
-  );
-}
-
 export function McpPage(): ReactNode {
   const { client } = useControl();
   const [servers, setServers] = useState<McpServerInfo[] | null>(null);
@@ -276,10 +100,8 @@ export function McpPage(): ReactNode {
     void callApi<McpLoginsResponse>(client, 'GET', MCP_PATHS.logins)
       .then((r) => {
         if (r.status !== 200) return;
-        // Newest per server (the list is oldest first).
-        const m = new Map<string, LoginSnapshot>();
-        for (const l of r.body.logins) if (!m.has(l.serverName) || (m.get(l.serverName)?.startedAt ?? 0) < l.startedAt) m.set(l.serverName, l);
-        setLogins((cur) => new Map([...m, ...cur]));
+        const newest = newestLogins(r.body.logins);
+        setLogins((cur) => new Map([...newest, ...cur]));
       })
       .catch(() => undefined);
     const stop = openEventStream(
@@ -290,23 +112,9 @@ export function McpPage(): ReactNode {
         else if (event === 'listener') setListener(data as ListenerHealth);
         else if (event === 'login') {
           const e = data as LoginEvent;
-          setLogins((m) => {
-            const prev = m.get(e.serverName);
-            const base: LoginSnapshot =
-              prev && prev.loginId === e.loginId ? prev : { loginId: e.loginId, serverName: e.serverName, startedAt: e.at, step: 'started', authUrl: null, reason: null, done: false, events: [] };
-            if (base.events.some((x) => x.step === e.step && x.at === e.at)) return m;
-            const next: LoginSnapshot = {
-              ...base,
-              step: e.step,
-              events: [...base.events, e],
-              authUrl: e.step === 'waiting_for_browser' ? e.authUrl : base.authUrl,
-              reason: e.step === 'failed' ? e.reason : base.reason,
-              done: e.step === 'connected' || e.step === 'failed',
-            };
-            return new Map(m).set(e.serverName, next);
-          });
+          setLogins((m) => applyLoginEvent(m, e));
           // The end of a login changes the server's status: re-read it (Claude Code checks it; takes a moment).
-          if (e.step === 'connected' || e.step === 'failed') void load();
+          if (loginEnded(e)) void load();
         }
       },
       { onState: (s) => setStream(s) },
@@ -465,7 +273,7 @@ export function McpPage(): ReactNode {
         </section>
       ) : null}
 
-      <AddServerForm
+      <AddMcpServerForm
         onAdded={(name) => {
           setNotice({ kind: 'ok', text: `Added "${name}".` });
           void load();

@@ -90,8 +90,10 @@ export function dockerLoginLauncher(o: Omit<DockerExecOptions, 'onStderr'>): Log
     // with no display in the container it opens nothing; the printed link (code to paste) is the way.
     catchesBrowser: false,
     async launch(l) {
+      // Asked first so a container that is down fails the login with the compose manager's reason and fix alone.
+      const id = await o.container();
       // kill() below is the only way it is stopped: the SDK's signal is not used here.
-      const p = new DockerClaudeProcess({ command: 'claude', args: l.args, env: l.env, signal: new AbortController().signal }, o, { onStderr: (line) => l.onStderr(`${line}\n`) });
+      const p = new DockerClaudeProcess({ command: 'claude', args: l.args, env: l.env, signal: new AbortController().signal }, { ...o, container: async () => id }, { onStderr: (line) => l.onStderr(`${line}\n`) });
       p.stdout.setEncoding('utf8').on('data', l.onStdout);
       p.stdin.on('error', () => undefined);
       const exited = new Promise<LoginExit>((resolve) => p.once('exit', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal })));

@@ -43,7 +43,7 @@ export interface BuildOptions {
   runtime?: ClaudeRuntime;
   /** Environment of Claude processes (default process.env: ANTHROPIC_*, HOME… reach Claude). */
   claudeEnv?: NodeJS.ProcessEnv;
-  /** Electron: shell.openExternal for MCP logins; headless: the URL is logged and shown in the dashboard. */
+  /** Electron: shell.openExternal for MCP logins and the Claude subscription sign-in (helper-g); headless: the URL is logged and shown in the dashboard. */
   openUrl?: (url: string) => void | Promise<void>;
   /** Start the MCP OAuth callback listener (default true). */
   oauth?: boolean;

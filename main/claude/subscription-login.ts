@@ -85,6 +85,8 @@ export class SubscriptionLogin extends EventEmitter<{ change: [ClaudeLoginSnapsh
 
   constructor(private readonly opts: SubscriptionLoginOptions) {
     super();
+    // One listener per open dashboard stream.
+    this.setMaxListeners(50);
   }
 
   get runtime(): 'local' | 'docker' {

@@ -28,6 +28,7 @@ import { describeOwner, findPortOwner } from './oauth/port-owner.ts';
 import { mcpRouter } from './oauth/routes.ts';
 import { ClaudeAccount } from './claude/account.ts';
 import { dockerClaudeCommand, localClaudeCommand } from './claude/auth-status.ts';
+import { dockerLoginLauncher, localLoginLauncher } from './claude/login-process.ts'; // helper-g: subscription sign-in
 import type { SecretBox } from './claude/secret-box.ts';
 import { ModelApiMonitor } from './health/model-api.ts';
 import { HealthMonitor } from './health/monitor.ts';
@@ -42,7 +43,7 @@ export interface BuildOptions {
   runtime?: ClaudeRuntime;
   /** Environment of Claude processes (default process.env: ANTHROPIC_*, HOME… reach Claude). */
   claudeEnv?: NodeJS.ProcessEnv;
-  /** Electron: shell.openExternal for MCP logins; headless: the URL is logged and shown in the dashboard. */
+  /** Electron: shell.openExternal for MCP logins and the Claude subscription sign-in (helper-g); headless: the URL is logged and shown in the dashboard. */
   openUrl?: (url: string) => void | Promise<void>;
   /** Start the MCP OAuth callback listener (default true). */
   oauth?: boolean;
@@ -110,13 +111,20 @@ export class Services {
     const composeOps = compose ? new ComposeOperations(compose) : null;
     this.composeOps = composeOps;
     composeOps?.on('operation', () => this.monitor.notify());
+    // helper-g: built before the account, whose sign-in process it tracks too
+    this.processes = new ProcessTracker(path.join(config.DATA_DIR, 'run', 'claude'));
     this.claudeAccount = new ClaudeAccount({
       dataDir: config.DATA_DIR, baseEnv: claudeEnv, runtime: config.CLAUDE_RUNTIME, box: opts.secretBox, fromLoginShell: this.fromLoginShell, warn: (m) => log.warn(m),
       command: compose ? dockerClaudeCommand({ container: () => compose.runningContainer({ timeoutMs: 15_000 }) }) : localClaudeCommand(resolveClaudeBinary(config.CLAUDE_PATH)),
+      // helper-g: `claude auth login` where Claude runs; the sign-in page opens through the same opener as MCP logins
+      info: (m) => log.info(m),
+      login: {
+        launcher: compose ? dockerLoginLauncher({ container: () => compose.runningContainer({ timeoutMs: 15_000 }), hostWorkspace: config.claudeCwd, tracker: this.processes }) : localLoginLauncher({ binary: resolveClaudeBinary(config.CLAUDE_PATH), tracker: this.processes }),
+        ...(opts.openUrl ? { openUrl: opts.openUrl } : {}),
+      },
     });
     // Read at every Claude start, so a credential saved in the app reaches the next run.
     const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
-    this.processes = new ProcessTracker(path.join(config.DATA_DIR, 'run', 'claude'));
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (compose) {
@@ -394,6 +402,7 @@ export class Services {
     if (this.composeOps?.cancel()) await this.composeOps.idle();
     await this.stopGateway(opts.graceMs ?? 5_000, 'shutting down');
     await this.runtime.close?.();
+    await this.claudeAccount.login?.close(); // helper-g: a running sign-in's process is gone before the app is
     this.claudeAccount.stop();
     this.monitor.stop();
     await this.oauth?.stop();

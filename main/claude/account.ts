@@ -13,7 +13,9 @@ import { describeSignIn, expiryIso, signInFix } from './auth-summary.ts';
 import { checkCredential, hasCustomEndpoint, REPLACED_BY_STORED } from './credential-shape.ts';
 import { ClaudeCredentialStore } from './credential-store.ts';
 import { containerEnv } from './docker-spawn.ts';
+import type { LoginLauncher } from './login-process.ts';
 import { FILE_PERMISSIONS_BOX_KIND, type SecretBox } from './secret-box.ts';
+import { SubscriptionLogin } from './subscription-login.ts';
 
 export interface ClaudeAccountOptions {
   dataDir: string;
@@ -27,7 +29,16 @@ export interface ClaudeAccountOptions {
   fromLoginShell?: ReadonlySet<string>;
   /** Things worth a log line (never with a value). */
   warn?: (message: string) => void;
+  /** Progress of a subscription sign-in (never a code). */
+  info?: (message: string) => void;
   refreshMs?: number;
+  /** `claude auth login` where Claude runs (login-process.ts); without it there is no subscription sign-in. */
+  login?: {
+    launcher: LoginLauncher;
+    /** Opens the sign-in page (Electron: the safe openExternal); headless: none, the link is logged and shown. */
+    openUrl?: (url: string) => void | Promise<void>;
+    timeoutMs?: number;
+  };
 }
 
 /** A pasted value the shape check refused; the message never contains the value. */
@@ -41,11 +52,25 @@ export class CredentialRejected extends Error {
 export class ClaudeAccount {
   readonly credentials: ClaudeCredentialStore;
   readonly monitor: ClaudeAuthMonitor;
+  /** The subscription sign-in (`claude auth login` driven by the app); null when no launcher was given. */
+  readonly login: SubscriptionLogin | null;
   private readonly envListeners = new Set<() => void>();
 
   constructor(private readonly opts: ClaudeAccountOptions) {
     this.credentials = new ClaudeCredentialStore({ dataDir: opts.dataDir, ...(opts.box ? { box: opts.box } : {}), ...(opts.warn ? { onProblem: opts.warn } : {}) });
     this.monitor = new ClaudeAuthMonitor(() => readAuthStatus(opts.command, this.env()), opts.refreshMs);
+    const l = opts.login;
+    this.login = l
+      ? new SubscriptionLogin({
+          launcher: l.launcher,
+          env: () => this.env(),
+          // A login that went through changed Claude Code's credentials: spares started before must go, like a saved key.
+          finished: (ok) => (ok ? this.envChanged('a subscription sign-in finished') : this.refresh()),
+          ...(l.openUrl ? { openUrl: l.openUrl } : {}),
+          ...(l.timeoutMs ? { timeoutMs: l.timeoutMs } : {}),
+          log: { info: (m) => opts.info?.(m), warn: (m) => opts.warn?.(m) },
+        })
+      : null;
   }
 
   /** What Claude runs get: the base env, with a saved credential replacing the env's own credential variables. */
@@ -69,6 +94,7 @@ export class ClaudeAccount {
 
   stop(): void {
     this.monitor.stop();
+    void this.login?.close();
   }
 
   knownSignedOut(): boolean {

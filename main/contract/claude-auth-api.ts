@@ -1,7 +1,8 @@
 /**
  * The Claude account API (`/api/claude-auth`, main/control/claude-auth-router.ts): whether Claude Code can answer
  * (read from `claude auth status` itself), and the API key or long-lived OAuth token a user pasted into the app.
- * A secret goes in (PUT) and never comes out: answers carry a masked hint at most. Types and constants only.
+ * A secret goes in (PUT) and never comes out: answers carry a masked hint at most. Also the subscription sign-in
+ * (`claude auth login` driven by the app: main/claude/subscription-login.ts). Types and constants only.
  */
 
 export const CLAUDE_AUTH_PATHS = {
@@ -13,6 +14,15 @@ export const CLAUDE_AUTH_PATHS = {
   credential: '/api/claude-auth/credential',
   /** POST → ClaudeAuthStatus after `claude auth logout` where Claude runs (ends a subscription login). */
   logout: '/api/claude-auth/logout',
+  /** POST ClaudeLoginRequest → 202 ClaudeLoginResponse once the sign-in link is known (or the login failed);
+   *  409 login_in_progress while one runs. GET → ClaudeLoginResponse (the running or the last login, or null). */
+  login: '/api/claude-auth/login',
+  /** POST ClaudeLoginCodeRequest → 202 ClaudeLoginResponse (the code went to Claude Code); 409 no_login, 400 invalid_code. */
+  loginCode: '/api/claude-auth/login/code',
+  /** POST → ClaudeLoginCancelResponse (idempotent). */
+  loginCancel: '/api/claude-auth/login/cancel',
+  /** GET → SSE: `login` events carrying a ClaudeLoginSnapshot, the current one first (when there is one). */
+  loginEvents: '/api/claude-auth/login/events',
 } as const;
 
 /** signed_out only when Claude Code itself said so; unknown when it could not be asked (container down…). */
@@ -60,4 +70,67 @@ export interface ClaudeCredentialRequest {
   kind: ClaudeCredentialKind;
   /** `sk-ant-api…` for an API key (any key when ANTHROPIC_BASE_URL names a proxy), `sk-ant-oat…` from `claude setup-token`. */
   value: string;
+}
+
+/** `claude auth login --claudeai` (a Claude Pro/Max/Team subscription) or `--console` (Anthropic Console billing). */
+export type ClaudeLoginMethod = 'claudeai' | 'console';
+
+export interface ClaudeLoginRequest {
+  /** Default `claudeai`. */
+  method?: ClaudeLoginMethod;
+}
+
+export interface ClaudeLoginCodeRequest {
+  /** What the sign-in page shows after approval (`<code>#<state>`). Goes to Claude Code's stdin, never to a log or an answer. */
+  code: string;
+}
+
+/** The steps of a subscription sign-in, in order; `failed` can replace any step after `started`. */
+export const CLAUDE_LOGIN_STEPS = ['started', 'waiting_for_browser', 'code_received', 'signed_in'] as const;
+export type ClaudeLoginStepName = (typeof CLAUDE_LOGIN_STEPS)[number] | 'failed';
+
+export type ClaudeLoginStep =
+  | { step: 'started'; method: ClaudeLoginMethod; runtime: 'local' | 'docker' }
+  /** The sign-in link is known; `notice` is what Claude Code said about a code it could not use (then it waits for another). */
+  | { step: 'waiting_for_browser'; url: string; notice: string | null }
+  /** `pasted`: a code went to Claude Code's stdin; `browser`: the browser came back to Claude Code's own listener. */
+  | { step: 'code_received'; via: 'pasted' | 'browser' }
+  | { step: 'signed_in'; summary: string }
+  | { step: 'failed'; reason: string };
+
+export type ClaudeLoginEvent = ClaudeLoginStep & { loginId: string; at: number };
+
+export interface ClaudeLoginSnapshot {
+  loginId: string;
+  method: ClaudeLoginMethod;
+  runtime: 'local' | 'docker';
+  /** Epoch ms. */
+  startedAt: number;
+  /** Epoch ms after which the login is given up. */
+  deadline: number;
+  step: ClaudeLoginStepName;
+  /** The sign-in page to open. */
+  url: string | null;
+  /**
+   * True when `url` sends the browser back to Claude Code by itself (local runtime: Claude Code listens on this
+   * machine's loopback); false when the page ends by showing a code to paste here (always so for the container).
+   */
+  returnsByItself: boolean;
+  /** A link whose page shows the code to paste, when `url` is one that returns by itself (the fallback); else null. */
+  codeUrl: string | null;
+  /** What Claude Code last said about a pasted code it could not use. */
+  notice: string | null;
+  reason: string | null;
+  done: boolean;
+  events: ClaudeLoginEvent[];
+}
+
+export interface ClaudeLoginResponse {
+  login: ClaudeLoginSnapshot | null;
+}
+
+export interface ClaudeLoginCancelResponse {
+  /** Whether a login was running (and is now stopped, its process gone). */
+  cancelled: boolean;
+  login: ClaudeLoginSnapshot | null;
 }

@@ -7,16 +7,30 @@
  *   DELETE /credential   → ClaudeAuthStatus (the saved credential is gone; idempotent)
  *   POST   /logout       → ClaudeAuthStatus after `claude auth logout` where Claude runs, or 502 logout_failed
  *
- * The body carrying a secret is parsed here, not by the shared JSON parser, so no error message can quote it.
+ * The subscription sign-in (`claude auth login` where Claude runs, main/claude/subscription-login.ts):
+ *   POST   /login         { method?: 'claudeai' | 'console' } → 202 { login } once the link is shown (or it failed);
+ *                         409 login_in_progress; 404 login_unavailable when this gateway cannot run it
+ *   GET    /login         → { login } (the running or the last one, or null)
+ *   POST   /login/code    { code } → 202 { login }; 400 invalid_code, 409 not_waiting_for_code
+ *   POST   /login/cancel  → { cancelled, login } once its process is gone
+ *   GET    /login/events  → SSE `login` (ClaudeLoginSnapshot): the current one, then every step
+ *
+ * Bodies carrying a secret (a key, a sign-in code) are parsed here, not by the shared JSON parser, so no error
+ * message can quote them.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { CredentialRejected, type ClaudeAccount } from '../claude/account.ts';
-import type { ClaudeAuthStatus } from '../contract/claude-auth-api.ts';
+import { InvalidCode, LoginInProgress, NotWaitingForCode, type SubscriptionLogin } from '../claude/subscription-login.ts';
+import type { ClaudeAuthStatus, ClaudeLoginCancelResponse, ClaudeLoginResponse, ClaudeLoginSnapshot } from '../contract/claude-auth-api.ts';
 import { log } from '../log.ts';
 import { sendControlError } from './guard.ts';
 
 const credentialRequest = z.object({ kind: z.enum(['api_key', 'oauth_token']), value: z.string() });
+const loginRequest = z.object({ method: z.enum(['claudeai', 'console']).optional() }).strict();
+const codeRequest = z.object({ code: z.string() });
+/** Raw bodies for the routes that parse their own (small: a code is a few hundred characters). */
+const rawBody = express.raw({ type: () => true, limit: '16kb' });
 
 /** The request's JSON, or null; never an error that repeats the body. */
 function parseBody(req: Request): unknown {
@@ -65,5 +79,63 @@ export function claudeAuthRouter(account: ClaudeAccount): Router {
     send(res, out.status);
   });
 
+  const login = account.login;
+  if (login) mountLogin(r, login);
+  else r.use('/login', (_req, res) => sendControlError(res, 404, 'login_unavailable', 'This gateway cannot run `claude auth login`.'));
+
   return r;
+}
+
+function mountLogin(r: Router, login: SubscriptionLogin): void {
+  const answer = (res: Response, status: number, body: ClaudeLoginResponse): void => void res.status(status).json(body);
+
+  r.get('/login', (_req, res) => answer(res, 200, { login: login.snapshot() }));
+
+  r.post('/login', rawBody, async (req, res) => {
+    // No body at all: the default method.
+    const raw: unknown = req.body;
+    const empty = !Buffer.isBuffer(raw) || raw.length === 0;
+    const parsed = loginRequest.safeParse(empty ? {} : parseBody(req));
+    if (!parsed.success) return sendControlError(res, 400, 'invalid_request', 'Send JSON {"method": "claudeai" | "console"} or no body.');
+    try {
+      login.start(parsed.data.method ?? 'claudeai');
+    } catch (err) {
+      if (err instanceof LoginInProgress) return sendControlError(res, 409, 'login_in_progress', err.message);
+      throw err;
+    }
+    // Answer when there is something to show: the link, or why it failed.
+    answer(res, 202, { login: await login.whenShown() });
+  });
+
+  r.post('/login/code', rawBody, (req, res) => {
+    const parsed = codeRequest.safeParse(parseBody(req));
+    if (!parsed.success) return sendControlError(res, 400, 'invalid_request', 'Send JSON {"code": "<the code the sign-in page shows>"}.');
+    try {
+      answer(res, 202, { login: login.submitCode(parsed.data.code) });
+    } catch (err) {
+      if (err instanceof InvalidCode) return sendControlError(res, 400, 'invalid_code', err.message);
+      if (err instanceof NotWaitingForCode) return sendControlError(res, 409, 'not_waiting_for_code', err.message);
+      throw err;
+    }
+  });
+
+  r.post('/login/cancel', async (_req, res) => {
+    const cancelled = login.cancel();
+    // Answered once the process is gone, so "cancelled" means nothing of it is left.
+    const body: ClaudeLoginCancelResponse = { cancelled, login: await login.whenDone() };
+    res.json(body);
+  });
+
+  r.get('/login/events', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    const send = (snap: ClaudeLoginSnapshot): void => void res.write(`event: login\ndata: ${JSON.stringify(snap)}\n\n`);
+    const current = login.snapshot();
+    if (current) send(current);
+    login.on('change', send);
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    req.on('close', () => {
+      clearInterval(ping);
+      login.off('change', send);
+    });
+  });
 }

@@ -4,6 +4,7 @@ import { ErrorBox, StatusBadge, type BadgeStatus } from '../components/common.ts
 import { ApiError } from '../lib/api.ts';
 import { useControl } from '../lib/control-context.tsx';
 import { callApi, errorMessage } from '../lib/feature-api.ts';
+import { SubscriptionSignIn } from './SubscriptionSignIn.tsx';
 
 const STATE_BADGE: Record<ClaudeAuthStatus['state'], BadgeStatus> = { signed_in: 'ok', signed_out: 'error', unknown: 'stopped' };
 const STATE_LABEL: Record<ClaudeAuthStatus['state'], string> = { signed_in: 'Signed in', signed_out: 'Not signed in', unknown: 'Unknown' };
@@ -100,9 +101,8 @@ export function ClaudeAccountPage(): ReactNode {
         {status.fix ? (
           // The API's fix names this page; here the same advice points below.
           <p data-testid="claude-auth-fix">
-            Claude Code cannot answer requests until it has a credential: paste an API key or an OAuth token below — or set ANTHROPIC_API_KEY in the app’s environment, or run{' '}
-            <code>claude auth login</code>
-            {status.runtime === 'docker' ? ' inside the container' : ''}.
+            Claude Code cannot answer requests until it has a credential: sign in with your Claude subscription, or paste an API key or an OAuth token below — or set
+            ANTHROPIC_API_KEY in the app’s environment.
           </p>
         ) : null}
         <dl className="kv narrow">
@@ -121,6 +121,8 @@ export function ClaudeAccountPage(): ReactNode {
           </div>
         ) : null}
       </section>
+
+      <SubscriptionSignIn runtime={status.runtime} onFinished={() => void act('refresh', 'GET', CLAUDE_AUTH_PATHS.status)} />
 
       <section className="card wide-card" data-testid="claude-credential">
         <header>

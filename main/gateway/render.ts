@@ -1,4 +1,5 @@
 import type { TranscriptEvent } from '../contract/events.ts';
+import { callerToolName } from './client-tools/bridge.ts';
 
 /** One piece of the OpenAI answer: visible content or reasoning. */
 export type AnswerPiece = { kind: 'content'; text: string } | { kind: 'reasoning'; text: string };
@@ -91,6 +92,8 @@ export class AnswerRenderer {
         return [];
       case 'tool_result': {
         const use = this.toolUses.get(ev.toolUseId) ?? { name: 'Tool', input: {}, parent: ev.parentToolUseId };
+        // The caller's own functions reach it as tool_calls and their results come from it: no block for them.
+        if (callerToolName(use.name) !== null) return [];
         return [this.content(this.toolBlock(use.name, use.input, ev.content, ev.isError, use.parent !== null))];
       }
       case 'api_retry':

@@ -47,8 +47,8 @@ export type TranscriptEventBody =
    * the run waits, suspended, for the caller's results.
    */
   | { type: 'client_tool_wait'; calls: Array<{ toolUseId: string; name: string; arguments: string }> }
-  /** The caller's results arrived in request `requestId` after `waitedMs`: the run goes on, answering that request. */
-  | { type: 'client_tool_resume'; toolUseIds: string[]; waitedMs: number; requestId: string }
+  /** The caller's results arrived in request `followUpRequestId` after `waitedMs`: the run goes on, answering it. */
+  | { type: 'client_tool_resume'; toolUseIds: string[]; waitedMs: number; followUpRequestId: string }
   /** The model API failed with a retryable error; Claude Code retries after `delayMs` (status null: no response). */
   | { type: 'api_retry'; attempt: number; maxRetries: number; delayMs: number; status: number | null; error: string }
   | {

@@ -172,7 +172,7 @@ export class LiveRun implements Suspendable {
   resume(results: ReadonlyMap<string, string>, requestId: string): void {
     const waitedMs = this.suspendedAt === null ? 0 : Date.now() - this.suspendedAt;
     this.suspendedAt = null;
-    this.emit({ type: 'client_tool_resume', toolUseIds: [...results.keys()], waitedMs, requestId });
+    this.emit({ type: 'client_tool_resume', toolUseIds: [...results.keys()], waitedMs, followUpRequestId: requestId });
     this.bridge?.supply(results);
   }
 

@@ -1,4 +1,5 @@
 import { createSdkMcpServer, tool, type McpSdkServerConfigWithInstance, type SDKMessage, type SdkMcpToolDefinition } from '@anthropic-ai/claude-agent-sdk';
+import { z } from 'zod';
 import type { ClientToolSet } from './definitions.ts';
 
 /** The in-process MCP server holding a run's client tools: Claude sees them as mcp__client_tools__<name>. */
@@ -32,6 +33,8 @@ interface Use {
   complete: boolean;
   /** Claude Code has its result (handed over, or refused before it reached us). */
   answered: boolean;
+  /** Its arguments match the schema: else the SDK answers it with the validation error and the caller never sees it. */
+  valid: boolean;
 }
 
 function toolUseIdOf(extra: unknown): string | null {
@@ -54,11 +57,13 @@ export class ClientToolBridge {
   private readonly uses = new Map<string, Use>();
   private readonly waiting = new Map<string, (r: CallToolResult) => void>();
   private readonly results = new Map<string, string>();
+  private readonly schemas: ReadonlyMap<string, z.ZodObject>;
   private wake: () => void = () => undefined;
   private woken: Promise<void>;
 
   constructor(readonly set: ClientToolSet) {
     this.woken = this.armWake();
+    this.schemas = new Map(set.tools.map((t) => [t.name, z.object(t.shape)]));
     this.server = createSdkMcpServer({
       name: CLIENT_TOOL_SERVER,
       // Claude Code 2.1 defers MCP tools behind ToolSearch: the caller's tools must be in the model's first request.
@@ -75,7 +80,9 @@ export class ClientToolBridge {
       for (const b of m.message.content) {
         if (b.type !== 'tool_use') continue;
         const name = callerToolName(b.name);
-        if (name && !this.uses.has(b.id)) this.uses.set(b.id, { name, input: b.input, context: m.parent_tool_use_id, complete: false, answered: false });
+        if (!name || this.uses.has(b.id)) continue;
+        const valid = this.schemas.get(name)?.safeParse(b.input).success ?? false;
+        this.uses.set(b.id, { name, input: b.input, context: m.parent_tool_use_id, complete: false, answered: false, valid });
       }
     } else if (m.type === 'user' && typeof m.message.content !== 'string') {
       for (const b of m.message.content) {
@@ -98,11 +105,11 @@ export class ClientToolBridge {
     return true;
   }
 
-  /** The calls the caller must answer: complete, not answered by Claude Code, no result supplied yet. */
+  /** The calls the caller must answer: complete, valid, not answered by Claude Code, no result supplied yet. */
   outstanding(): ClientToolCall[] {
     const out: ClientToolCall[] = [];
     for (const [id, u] of this.uses) {
-      if (!u.complete || u.answered || this.results.has(id)) continue;
+      if (!u.complete || !u.valid || u.answered || this.results.has(id)) continue;
       out.push({ id, name: u.name, arguments: JSON.stringify(u.input ?? {}) });
     }
     return out;

@@ -9,7 +9,7 @@ export interface Suspendable {
 interface Parked<R> {
   run: R;
   ids: ReadonlySet<string>;
-  model: string;
+  key: string;
   timer: NodeJS.Timeout;
 }
 
@@ -28,7 +28,8 @@ export class SuspendedRuns<R extends Suspendable> {
     return this.parked.size;
   }
 
-  park(run: R, ids: readonly string[], model: string): void {
+  /** `key`: what a follow-up must match besides a call id (endpoint and model: a run answers where it began). */
+  park(run: R, ids: readonly string[], key: string): void {
     this.unpark(run);
     while (this.parked.size >= this.max) {
       const oldest = this.parked.keys().next().value;
@@ -40,13 +41,13 @@ export class SuspendedRuns<R extends Suspendable> {
       if (this.unpark(run)) void run.expire('client_tool_timeout');
     }, this.timeoutMs);
     timer.unref();
-    this.parked.set(run, { run, ids: new Set(ids), model, timer });
+    this.parked.set(run, { run, ids: new Set(ids), key, timer });
   }
 
-  /** The run waiting for any of these call ids with this model, removed from the waiting set; null when none. */
-  take(ids: readonly string[], model: string): R | null {
+  /** The run waiting for any of these call ids under this key, removed from the waiting set; null when none. */
+  take(ids: readonly string[], key: string): R | null {
     for (const p of this.parked.values()) {
-      if (p.model !== model || !ids.some((id) => p.ids.has(id))) continue;
+      if (p.key !== key || !ids.some((id) => p.ids.has(id))) continue;
       this.unpark(p.run);
       return p.run;
     }

@@ -205,9 +205,42 @@ describe('client tools on /v1/chat/completions (openai SDK, real Claude Code)', 
     const other = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'something else' }] });
     assert.equal(other.choices[0].message.content, 'Unblocked.');
     assert.equal(gw.services.executor.suspended.size, 1);
+    const health = (await (await fetch(`${gw.baseUrl}/health`)).json()) as { suspendedRuns: number; activeRuns: number };
+    assert.equal(health.suspendedRuns, 1);
+    assert.equal(health.activeRuns, 0);
     await gw.services.executor.suspended.closeAll();
     const end = await until(() => gw.services.store.events(first.id)?.find((e): e is Extract<TranscriptEvent, { type: 'end' }> => e.type === 'end'));
     assert.equal(end.status, 'interrupted');
+  });
+
+  it('a follow-up whose client leaves mid-answer cancels the run and kills its process', async () => {
+    gw.api.setScript((req, info) => {
+      const asked = offeredTool(req, 'get_weather') ?? 'missing';
+      if (!info.lastToolResults.length) return { blocks: [{ type: 'tool_use', name: asked, input: { city: 'Kyiv' } }] };
+      // The continuation's model turn starts, then stalls: the client gives up while Claude is still answering.
+      return { blocks: [{ type: 'text', text: 'never sent' }], stallAfterStart: true };
+    });
+    const question: ChatCompletionMessageParam = { role: 'user', content: 'Kyiv?' };
+    const first = await client.chat.completions.create({ model: 'sonnet', messages: [question], tools: [weatherTool] });
+    const calls = first.choices[0].message.tool_calls ?? [];
+    const pid = await until(() => gw.services.runtime.livePids()[0]);
+    const ac = new AbortController();
+    const follow = await client.chat.completions.create(
+      { model: 'sonnet', stream: true, tools: [weatherTool], messages: [question, { role: 'assistant', content: null, tool_calls: calls }, { role: 'tool', tool_call_id: calls[0].id, content: 'cold' }] },
+      { signal: ac.signal },
+    );
+    const seen: ChatCompletionChunk[] = [];
+    // openai-node ends the iteration quietly on its own abort.
+    for await (const c of follow) {
+      seen.push(c);
+      ac.abort();
+    }
+    assert.equal(seen[0]?.choices[0]?.delta?.role, 'assistant', 'the follow-up began answering');
+    const end = await until(() => gw.services.store.events(first.id)?.find((e): e is Extract<TranscriptEvent, { type: 'end' }> => e.type === 'end'));
+    assert.equal(end.status, 'cancelled');
+    await until(() => (gw.services.runtime.livePids().includes(pid) ? null : true));
+    assert.equal(gw.services.executor.suspended.size, 0);
+    assert.equal(gw.services.executor.activeCount, 0);
   });
 
   it("tool_choice 'none' exposes nothing; 'required' and a named choice are asked for in the system prompt", async () => {

@@ -216,13 +216,19 @@ export class LiveRun implements Suspendable {
   private async pump(): Promise<'ended' | 'suspended'> {
     const it = this.iterator;
     if (!it) return 'ended';
+    const bridge = this.bridge;
+    // A handler starting to wait does not end the stream: it is raced against the next message (one race promise
+    // per wake-up, not per message).
+    let woken = bridge?.wakeup().then(() => null) ?? null;
     for (;;) {
       if (this.abort.signal.aborted) return 'ended';
-      if (this.bridge?.readyToSuspend()) return 'suspended';
+      if (bridge?.readyToSuspend()) return 'suspended';
       const next = (this.pending ??= it.next());
-      // A handler starting to wait does not end the stream: race it against the next message.
-      const step = this.bridge ? await Promise.race([next, this.bridge.wakeup().then(() => null)]) : await next;
-      if (step === null) continue;
+      const step = bridge && woken ? await Promise.race([next, woken]) : await next;
+      if (step === null) {
+        woken = bridge?.wakeup().then(() => null) ?? null;
+        continue;
+      }
       this.pending = null;
       if (step.done) return 'ended';
       this.handle(step.value);

@@ -102,6 +102,9 @@ export async function runTurn(deps: TurnDeps, input: TurnInput, hooks: TurnHooks
   const results = trailingToolResults(input.messages);
   const suspended = results ? deps.executor.suspended.take([...results.keys()], suspendKey(input, model)) : null;
   if (suspended && results) return continueSuspended(deps, input, hooks, model, suspended, results);
+  if (results && !input.messages.some((m) => m.role === 'user')) {
+    throw badRequest(`No run waits for the tool call(s) ${[...results.keys()].map((id) => `'${id}'`).join(', ')} (it ended, or the gateway restarted): send the conversation with them, from its first user message.`, 'input', 'unknown_tool_call_id');
+  }
 
   // Validate before queueing: a malformed request must not wait for the conversation's lock.
   preparePrompt(input.messages);

@@ -340,3 +340,88 @@ describe('client tools: a run nobody answers', () => {
     assert.equal(gw.api.mainRequests().length - before, 1, 'a fresh run answered from the history');
   });
 });
+
+/** n8n's AI Agent on the Responses API (its default): a Calculator tool in the flat function shape, via openai-node. */
+describe('client tools on /v1/responses (openai SDK, real Claude Code)', () => {
+  let gw: TestGateway;
+  let client: OpenAI;
+  const calculator = {
+    type: 'function' as const,
+    name: 'calculator',
+    description: 'Useful for getting the result of a math expression.',
+    parameters: { type: 'object', properties: { input: { type: 'string', description: 'A math expression' } }, required: ['input'], additionalProperties: false },
+    strict: true,
+  };
+
+  before(async () => {
+    gw = await startTestGateway({ script: clientToolLoop({ tool: 'calculator', calls: [{ input: '6*7' }], bashFirst: 'echo pre-$((2+3))' }) });
+    client = new OpenAI({ baseURL: gw.v1, apiKey: 'unused', maxRetries: 0, timeout: 60_000 });
+  });
+  after(async () => gw.close());
+
+  it('non-stream: function_call output items, then function_call_output continues the same run', async () => {
+    gw.api.setScript(clientToolLoop({ tool: 'calculator', calls: [{ input: '6*7' }], bashFirst: 'echo pre-$((2+3))' }));
+    const before = gw.api.mainRequests().length;
+    const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'What is 6*7?' }];
+    // A hosted tool n8n may add beside the functions is left out, not refused.
+    const first = await client.responses.create({ model: 'sonnet', input, tools: [calculator, { type: 'web_search_preview' }] });
+    assert.ok(gw.api.mainRequests()[before].tools?.some((t) => t.name === 'mcp__client_tools__calculator'));
+    assert.equal(first.status, 'completed');
+    const calls = first.output.filter((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === 'function_call');
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0].name, 'calculator');
+    assert.match(calls[0].call_id, /^toolu_/);
+    assert.deepEqual(JSON.parse(calls[0].arguments), { input: '6*7' });
+    assert.ok(first.output_text.includes('pre-5') && first.output_text.includes('now asking the caller.'), first.output_text);
+    assert.equal(first.output.at(-1)?.type, 'function_call');
+
+    const second = await client.responses.create({
+      model: 'sonnet',
+      tools: [calculator],
+      input: [...input, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: calls[0].call_id, output: '42' }],
+    });
+    assert.equal(second.status, 'completed');
+    assert.equal(second.output_text, "Final answer from the caller's results: 42");
+    assert.ok(!second.output.some((o) => o.type === 'function_call'));
+    const events = gw.services.store.events(first.id) ?? [];
+    assert.equal(events.filter((e) => e.type === 'init').length, 1, 'one Claude start for both requests');
+    assert.equal(gw.api.mainRequests().length - before, 3);
+  });
+
+  it('stream: function_call item events, response.completed; the follow-up streams the rest', async () => {
+    gw.api.setScript(clientToolLoop({ tool: 'calculator', calls: [{ input: '2+2' }, { input: '3+3' }] }));
+    const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Two sums' }];
+    const s = await client.responses.create({ model: 'sonnet', input, tools: [calculator], stream: true });
+    const types: string[] = [];
+    let done: OpenAI.Responses.Response | null = null;
+    let argDeltas = '';
+    for await (const ev of s) {
+      types.push(ev.type);
+      if (ev.type === 'response.function_call_arguments.delta') argDeltas += ev.delta;
+      if (ev.type === 'response.completed') done = ev.response;
+    }
+    assert.ok(done);
+    const calls = done.output.filter((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === 'function_call');
+    assert.deepEqual(calls.map((c) => JSON.parse(c.arguments)), [{ input: '2+2' }, { input: '3+3' }]);
+    assert.equal(argDeltas, calls.map((c) => c.arguments).join(''));
+    assert.equal(types.filter((t) => t === 'response.function_call_arguments.done').length, 2);
+    assert.equal(types.at(-1), 'response.completed');
+
+    const follow = await client.responses.create({
+      model: 'sonnet',
+      stream: true,
+      tools: [calculator],
+      input: [...input, ...(done.output as OpenAI.Responses.ResponseInputItem[]), ...calls.map((c, i): OpenAI.Responses.ResponseInputItem => ({ type: 'function_call_output', call_id: c.call_id, output: String([4, 6][i]) }))],
+    });
+    let text = '';
+    for await (const ev of follow) if (ev.type === 'response.output_text.delta') text += ev.delta;
+    assert.equal(text, "Final answer from the caller's results: 4 | 6");
+  });
+
+  it('function_call_output alone (previous_response_id style) for a run that is gone: a 400 saying what to send', async () => {
+    await assert.rejects(
+      client.responses.create({ model: 'sonnet', input: [{ type: 'function_call_output', call_id: 'toolu_gone', output: '1' }] }),
+      (err: unknown) => err instanceof OpenAI.APIError && err.status === 400 && /No run waits for the tool call\(s\) 'toolu_gone'/.test(err.message),
+    );
+  });
+});

@@ -117,7 +117,7 @@ export class LiveRun implements Suspendable {
     this.recorder = recorder;
     this.renderer = new AnswerRenderer(deps.config.TOOL_OUTPUT_MAX_BYTES, req.continueAfter);
     this.guard = req.continueAfter ? new RepeatGuard(req.continueAfter) : null;
-    this.bridge = req.clientTools && !req.task ? new ClientToolBridge(req.clientTools) : null;
+    this.bridge = req.clientTools && !req.task ? new ClientToolBridge(req.clientTools, deps.config.CLIENT_TOOL_TIMEOUT_S * 1000) : null;
     this.emit({
       type: 'request', endpoint: req.endpoint, model: req.model, stream: req.stream, client: req.client,
       prompt: req.prompt.promptText, systemPrompt: req.prompt.systemPrompt, imageCount: req.prompt.imageCount, runtime: deps.runtime.kind,

@@ -341,6 +341,30 @@ describe('client tools: a run nobody answers', () => {
   });
 });
 
+describe('client tools: a slow caller', () => {
+  let gw: TestGateway;
+
+  before(async () => {
+    // A low MCP tool timeout in Claude's environment must not cut a call the gateway still lets wait.
+    gw = await startTestGateway({ script: clientToolLoop({ tool: 'get_weather', calls: [{ city: 'Quito' }] }), claudeEnv: { MCP_TOOL_TIMEOUT: '1000' } });
+  });
+  after(async () => gw.close());
+
+  it('answers after longer than MCP_TOOL_TIMEOUT: the run still waits for it (CLIENT_TOOL_TIMEOUT_S governs)', async () => {
+    const client = new OpenAI({ baseURL: gw.v1, apiKey: 'unused', maxRetries: 0, timeout: 60_000 });
+    const question: ChatCompletionMessageParam = { role: 'user', content: 'Quito?' };
+    const first = await client.chat.completions.create({ model: 'sonnet', messages: [question], tools: [weatherTool] });
+    const calls = first.choices[0].message.tool_calls ?? [];
+    await new Promise((r) => setTimeout(r, 2_500)); // the caller takes its time (a wait, not an assertion on time)
+    const second = await client.chat.completions.create({
+      model: 'sonnet',
+      tools: [weatherTool],
+      messages: [question, { role: 'assistant', content: null, tool_calls: calls }, { role: 'tool', tool_call_id: calls[0].id, content: '14°C, drizzle' }],
+    });
+    assert.equal(second.choices[0].message.content, "Final answer from the caller's results: 14°C, drizzle");
+  });
+});
+
 /** n8n's AI Agent on the Responses API (its default): a Calculator tool in the flat function shape, via openai-node. */
 describe('client tools on /v1/responses (openai SDK, real Claude Code)', () => {
   let gw: TestGateway;

@@ -61,13 +61,16 @@ export class ClientToolBridge {
   private wake: () => void = () => undefined;
   private woken: Promise<void>;
 
-  constructor(readonly set: ClientToolSet) {
+  /** `waitMs`: how long the gateway lets a call wait for the caller (CLIENT_TOOL_TIMEOUT_S). */
+  constructor(readonly set: ClientToolSet, waitMs: number) {
     this.woken = this.armWake();
     this.schemas = new Map(set.tools.map((t) => [t.name, z.object(t.shape)]));
     this.server = createSdkMcpServer({
       name: CLIENT_TOOL_SERVER,
       // Claude Code 2.1 defers MCP tools behind ToolSearch: the caller's tools must be in the model's first request.
       alwaysLoad: true,
+      // Claude Code must not give up on a call before the gateway does (MCP_TOOL_TIMEOUT may be set low for others).
+      timeout: waitMs + 60_000,
       tools: set.tools.map((t) => tool(t.name, t.description, t.shape, (_args, extra) => this.call(t.name, extra))),
     });
   }

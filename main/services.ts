@@ -266,6 +266,7 @@ export class Services {
       claudeCode: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth },
       activeRuns: this.executor.activeCount,
       queuedRuns: this.limiter.queuedCount,
+      suspendedRuns: this.executor.suspended.size,
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
       transcripts: store,
       components,

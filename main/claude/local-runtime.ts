@@ -95,6 +95,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         ...(spec.maxTurns > 0 ? { maxTurns: spec.maxTurns } : {}),
         ...(spec.resumeSessionId ? { resume: spec.resumeSessionId } : {}),
         ...(spec.tools ? { tools: spec.tools } : {}),
+        ...(spec.mcpServers ? { mcpServers: spec.mcpServers } : {}),
       };
       const q = query({ prompt: userTurns(spec.messages), options });
       return (async function* () {

@@ -1,4 +1,4 @@
-import type { SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
+import type { McpSdkServerConfigWithInstance, SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
 
 /** What one gateway request asks Claude Code to do. */
 export interface RunSpec {
@@ -15,6 +15,8 @@ export interface RunSpec {
   abortController: AbortController;
   /** Built-in tools offered to the model; `[]` disables them all (background tasks). Default: Claude Code's set. */
   tools?: string[];
+  /** In-process MCP servers for this run (the caller's own tools); such a run always starts its own process. */
+  mcpServers?: Record<string, McpSdkServerConfigWithInstance>;
   /** Resume an existing Claude Code session (conversation continuity). */
   resumeSessionId?: string;
   /** Extra env for the Claude process on top of the inherited environment. */

@@ -230,6 +230,8 @@ export class SparePool {
       !spec.resumeSessionId &&
       // A custom tool set (background tasks run with none) is a start-up flag too.
       (spec as { tools?: unknown }).tools === undefined &&
+      // In-process MCP servers are given at start-up, which a spare has already passed.
+      spec.mcpServers === undefined &&
       Object.keys(spec.env ?? {}).length === 0 &&
       !spec.abortController.signal.aborted
     );

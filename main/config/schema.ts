@@ -55,6 +55,10 @@ export const configSchema = z
     MAX_TASK_RUNS: int(1, 64).default(2),
     /** Pre-started Claude Code processes kept ready for the next request (each ~250 MB); 0 disables. */
     CLAUDE_SPARE_PROCESSES: int(0, 8).default(1),
+    /** How long a run suspended on a client tool call waits for the caller's result before it is ended. */
+    CLIENT_TOOL_TIMEOUT_S: int(1, 86_400).default(600),
+    /** Runs suspended on client tool calls at once (each keeps its Claude process); the oldest is ended beyond. */
+    MAX_SUSPENDED_RUNS: int(1, 1_000).default(16),
     MAX_BODY_MB: z.coerce.number().min(0.01).max(512).default(25),
     OAUTH_CALLBACK_HOST: z.string().min(1).default('127.0.0.1'),
     OAUTH_CALLBACK_PORT: int(0, 65535).default(8888),

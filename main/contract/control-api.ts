@@ -149,6 +149,8 @@ export interface HealthResponse {
   claudeCode: { version: string | null; runtime: string };
   activeRuns: number;
   queuedRuns: number;
+  /** Runs waiting for a caller's client tool results. */
+  suspendedRuns: number;
   uptimeS: number;
   components: ComponentHealth[];
   gateway: GatewayStatus;

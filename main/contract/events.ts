@@ -42,6 +42,13 @@ export type TranscriptEventBody =
       durationMs: number;
     }
   | { type: 'error'; message: string; code: string }
+  /**
+   * The run called the caller's own functions (client tools): the HTTP response ended with these tool_calls and
+   * the run waits, suspended, for the caller's results.
+   */
+  | { type: 'client_tool_wait'; calls: Array<{ toolUseId: string; name: string; arguments: string }> }
+  /** The caller's results arrived in request `followUpRequestId` after `waitedMs`: the run goes on, answering it. */
+  | { type: 'client_tool_resume'; toolUseIds: string[]; waitedMs: number; followUpRequestId: string }
   /** The model API failed with a retryable error; Claude Code retries after `delayMs` (status null: no response). */
   | { type: 'api_retry'; attempt: number; maxRetries: number; delayMs: number; status: number | null; error: string }
   | {

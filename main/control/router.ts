@@ -126,6 +126,7 @@ export function controlRouter(deps: ControlDeps): Router {
       claudeCode: h.claudeCode,
       activeRuns: h.activeRuns,
       queuedRuns: h.queuedRuns,
+      suspendedRuns: h.suspendedRuns,
       uptimeS: h.uptimeS,
       components: h.components,
       gateway: gatewayStatus(services),

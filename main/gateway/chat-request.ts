@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { badRequest, type GatewayError } from './openai-errors.ts';
 
 /**
- * The parts of an OpenAI chat request the gateway reads. Everything else (temperature, seed, tools, logit_bias,
+ * The parts of an OpenAI chat request the gateway reads. Everything else (temperature, seed, logit_bias,
  * OpenWebUI's custom params, `user` as an object…) passes through unvalidated and ignored: clients send them all.
  */
 const textPart = z.object({ type: z.enum(['text', 'input_text', 'output_text']), text: z.string() }).passthrough();
@@ -40,6 +40,10 @@ export const chatRequestSchema = z
     max_completion_tokens: z.number().int().nullable().optional(),
     n: z.number().int().min(1).max(1).nullable().optional(),
     session_id: z.string().max(256).nullable().optional(),
+    // The caller's functions: checked by client-tools/definitions.ts, which gives each mistake its own message.
+    tools: z.unknown().optional(),
+    tool_choice: z.unknown().optional(),
+    parallel_tool_calls: z.unknown().optional(),
   })
   .passthrough();
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
@@ -50,7 +54,18 @@ export function parseChatRequest(body: unknown): ChatRequest {
   if (!r.success) throw zodToBadRequest(r.error);
   const last = [...r.data.messages].reverse().find((m) => m.role === 'user');
   if (!last) throw badRequest('messages must contain at least one user message.', 'messages');
+  checkToolMessages(r.data.messages);
   return r.data;
+}
+
+/** As OpenAI does: a tool message answers a tool call an earlier assistant message made (else 400). */
+function checkToolMessages(messages: ChatMessage[]): void {
+  const calls = new Set<string>();
+  for (const [i, m] of messages.entries()) {
+    if (m.role === 'assistant') for (const c of m.tool_calls ?? []) if (c.id) calls.add(c.id);
+    if (m.role !== 'tool' || typeof m.tool_call_id !== 'string' || calls.has(m.tool_call_id)) continue;
+    throw badRequest(`Invalid 'messages[${i}].tool_call_id': '${m.tool_call_id}' answers no tool call of an earlier assistant message.`, `messages[${i}].tool_call_id`, 'unknown_tool_call_id');
+  }
 }
 
 export function zodToBadRequest(err: z.ZodError): GatewayError {

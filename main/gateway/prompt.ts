@@ -27,7 +27,7 @@ export function stripToolBlocks(text: string): string {
   return text.replace(TOOL_BLOCK_RE, '\n\n').replace(/\n{3,}/g, '\n\n').trim();
 }
 
-function partsToText(content: ChatMessage['content']): string {
+export function partsToText(content: ChatMessage['content']): string {
   if (content == null) return '';
   if (typeof content === 'string') return content;
   return content
@@ -112,6 +112,11 @@ export function preparePrompt(messages: ChatMessage[]): PreparedPrompt {
   if (earlier.length || after.length || continuation) sections.push(`Latest user message:\n\n${latestUserText}`);
   else sections.push(latestUserText);
   if (after.length) sections.push(`Turns after it:\n\n${after.join('\n\n')}`);
+  // A follow-up whose suspended run is gone: the calls and their results are history; the task goes on from them.
+  const lastTurn = convo.at(-1);
+  if (!continuation && lastTurn && lastTurn !== latest && (lastTurn.role === 'tool' || lastTurn.role === 'function')) {
+    sections.push('Your tool calls above have their results: continue from them.');
+  }
   if (continuation) sections.push(continueFromText(stripToolBlocks(continuation.shown)));
   const promptText = sections.join('\n\n');
   const content: UserBlocks = [{ type: 'text' as const, text: promptText }];

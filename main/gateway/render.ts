@@ -1,4 +1,5 @@
 import type { TranscriptEvent } from '../contract/events.ts';
+import { callerToolName } from './client-tools/bridge.ts';
 
 /** One piece of the OpenAI answer: visible content or reasoning. */
 export type AnswerPiece = { kind: 'content'; text: string } | { kind: 'reasoning'; text: string };
@@ -92,11 +93,14 @@ export class AnswerRenderer {
       case 'tool_use': {
         const use = { name: ev.name, input: ev.input, parent: ev.parentToolUseId };
         this.toolUses.set(ev.toolUseId, use);
+        // The caller's own functions reach it as tool_calls and their results come from it: no block for them.
+        if (callerToolName(use.name) !== null) return [];
         // An empty body would leave the summary unread as a title (OpenWebUI wants a line after it).
         return [this.content(this.block(this.title(use), inputBlock(use.name, use.input) || '_no input_'))];
       }
       case 'tool_result': {
         const use = this.toolUses.get(ev.toolUseId) ?? { name: 'Tool', input: {}, parent: ev.parentToolUseId };
+        if (callerToolName(use.name) !== null) return [];
         const out = truncateBytes(ev.content, this.maxToolOutputBytes);
         return [this.content(this.block(`${this.title(use)} — ${ev.isError ? 'error' : 'result'}`, fenced(escapeTags(out.length ? out : '(no output)'), 'text')))];
       }

@@ -1,11 +1,14 @@
 import crypto from 'node:crypto';
+import type { ClientToolCall } from './client-tools/bridge.ts';
 import type { AnswerPiece } from './render.ts';
 
 const hex = (): string => crypto.randomUUID().replace(/-/g, '');
 
 interface MessageItem { type: 'message'; id: string; status: 'in_progress' | 'completed'; role: 'assistant'; content: Array<{ type: 'output_text'; text: string; annotations: []; logprobs: [] }> }
 interface ReasoningItem { type: 'reasoning'; id: string; status?: 'in_progress' | 'completed'; summary: Array<{ type: 'summary_text'; text: string }> }
-export type OutputItem = MessageItem | ReasoningItem;
+/** A call of one of the caller's functions: the response ends with it and the run waits for its output. */
+interface FunctionCallItem { type: 'function_call'; id: string; call_id: string; name: string; arguments: string; status: 'in_progress' | 'completed' }
+export type OutputItem = MessageItem | ReasoningItem | FunctionCallItem;
 export type ResponsesEvent = { type: string; sequence_number: number } & Record<string, unknown>;
 
 /**
@@ -15,7 +18,8 @@ export type ResponsesEvent = { type: string; sequence_number: number } & Record<
  */
 export class ResponsesAssembler {
   readonly output: OutputItem[] = [];
-  private current: OutputItem | null = null;
+  /** The text item being written (function calls are whole when added). */
+  private current: MessageItem | ReasoningItem | null = null;
   private seq = 0;
 
   constructor(private readonly emit: (ev: ResponsesEvent) => void = () => {}) {}
@@ -30,7 +34,7 @@ export class ResponsesAssembler {
       this.close();
       this.open(want);
     }
-    const item = this.current as OutputItem;
+    const item = this.current as MessageItem | ReasoningItem;
     const outputIndex = this.output.length - 1;
     if (item.type === 'message') {
       item.content[0].text += piece.text;
@@ -38,6 +42,22 @@ export class ResponsesAssembler {
     } else {
       item.summary[0].text += piece.text;
       this.event('response.reasoning_summary_text.delta', { item_id: item.id, output_index: outputIndex, summary_index: 0, delta: piece.text });
+    }
+  }
+
+  /** The calls the response ends with, each a function_call item streamed as OpenAI does (arguments as one delta). */
+  functionCalls(calls: readonly ClientToolCall[]): void {
+    this.close();
+    for (const c of calls) {
+      const item: FunctionCallItem = { type: 'function_call', id: `fc_${hex()}`, call_id: c.id, name: c.name, arguments: '', status: 'in_progress' };
+      this.output.push(item);
+      const outputIndex = this.output.length - 1;
+      this.event('response.output_item.added', { output_index: outputIndex, item: structuredClone(item) });
+      this.event('response.function_call_arguments.delta', { item_id: item.id, output_index: outputIndex, delta: c.arguments });
+      item.arguments = c.arguments;
+      this.event('response.function_call_arguments.done', { item_id: item.id, output_index: outputIndex, name: c.name, arguments: c.arguments });
+      item.status = 'completed';
+      this.event('response.output_item.done', { output_index: outputIndex, item: structuredClone(item) });
     }
   }
 
@@ -65,7 +85,7 @@ export class ResponsesAssembler {
   }
 
   private open(kind: 'message' | 'reasoning'): void {
-    const item: OutputItem = kind === 'message'
+    const item: MessageItem | ReasoningItem = kind === 'message'
       ? { type: 'message', id: `msg_${hex()}`, status: 'in_progress', role: 'assistant', content: [] }
       : { type: 'reasoning', id: `rs_${hex()}`, status: 'in_progress', summary: [] };
     this.output.push(item);

@@ -79,6 +79,7 @@ export function responsesToMessages(req: ResponsesRequest): ChatMessage[] {
     else if (type === 'function_call_output') out.push({ role: 'tool', tool_call_id: item.call_id ?? null, content: typeof item.output === 'string' ? item.output : toParts(item.output) });
     // reasoning items and other server-side item types carry nothing Claude needs
   }
-  if (!out.some((m) => m.role === 'user')) throw badRequest("'input' must contain at least one user message.", 'input');
+  // Only function_call_output items (previous_response_id style) can still continue a run that waits for them.
+  if (!out.some((m) => m.role === 'user' || m.role === 'tool')) throw badRequest("'input' must contain at least one user message.", 'input');
   return out;
 }

@@ -11,6 +11,8 @@ export interface GatewayHealthBody {
   claudeCode: { version: string | null; runtime: string; authenticated: string | null };
   activeRuns: number;
   queuedRuns: number;
+  /** Runs waiting for a caller's client tool results (each keeps its Claude process). */
+  suspendedRuns: number;
   uptimeS: number;
   transcripts: StoreHealth;
   components: ComponentHealth[];

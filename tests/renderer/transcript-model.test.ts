@@ -126,4 +126,28 @@ describe('line diff (Edit widget)', () => {
     assert.equal(c.filter((l) => l !== null).length, 6);
     assert.equal(c[c.length - 1], null);
   });
+
+  test("a caller's function: waiting for the caller, then answered with the wait time", () => {
+    const m = new TranscriptModel();
+    m.applyAll(seqOf([
+      { type: 'request', endpoint: '/v1/chat/completions', model: 'sonnet', stream: false, client: 'x', prompt: 'go', systemPrompt: null, imageCount: 0, runtime: 'local' },
+      { type: 'tool_use', toolUseId: 'c1', name: 'mcp__client_tools__get_weather', input: { city: 'Paris' }, parentToolUseId: null },
+      { type: 'client_tool_wait', calls: [{ toolUseId: 'c1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+    ]));
+    const node = m.tool('c1');
+    assert.ok(node);
+    assert.deepEqual(node.caller, { waitedMs: null });
+    const rev = node.rev;
+    m.applyAll(seqOf([
+      { type: 'request', endpoint: '/v1/chat/completions', model: 'sonnet', stream: false, client: 'x', prompt: 'go', systemPrompt: null, imageCount: 0, runtime: 'local' },
+      { type: 'tool_use', toolUseId: 'c1', name: 'mcp__client_tools__get_weather', input: { city: 'Paris' }, parentToolUseId: null },
+      { type: 'client_tool_wait', calls: [{ toolUseId: 'c1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+      { type: 'client_tool_resume', toolUseIds: ['c1'], waitedMs: 4200, followUpRequestId: 'chatcmpl-2' },
+      { type: 'tool_result', toolUseId: 'c1', content: 'sunny', isError: false, parentToolUseId: null },
+    ]));
+    assert.deepEqual(node.caller, { waitedMs: 4200 });
+    assert.equal(node.result?.content, 'sunny');
+    assert.ok(node.rev > rev, 'the row re-renders');
+    assert.deepEqual(m.root.map((n) => n.kind), ['prompt', 'tool']);
+  });
 });

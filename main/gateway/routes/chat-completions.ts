@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { parseChatRequest } from '../chat-request.ts';
 import { clientLabel } from '../client-label.ts';
+import type { ClientToolCall } from '../client-tools/bridge.ts';
+import { parseClientTools, reservedToolNames } from '../client-tools/definitions.ts';
 import { GatewayError, sendError } from '../openai-errors.ts';
 import type { RunOutcome } from '../run.ts';
 import { SseWriter } from '../sse.ts';
@@ -27,8 +29,16 @@ export function conversationId(req: Request, bodySessionId: string | null | unde
   return v && v.trim() ? v.trim().slice(0, 256) : null;
 }
 
-/** POST /v1/chat/completions: the complete agentic run, streamed or in one body. */
+function toolCallsBody(calls: ClientToolCall[]): Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> {
+  return calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } }));
+}
+
+/**
+ * POST /v1/chat/completions: the complete agentic run, streamed or in one body. When Claude calls one of the
+ * caller's own functions the response ends with `finish_reason:"tool_calls"` while the run waits for the results.
+ */
 export function chatCompletionsHandler(deps: ChatDeps) {
+  const reserved = reservedToolNames([...deps.config.CLAUDE_ALLOWED_TOOLS, ...deps.config.CLAUDE_DISALLOWED_TOOLS]);
   return async (req: Request, res: Response): Promise<void> => {
     const id = (res.locals.requestId as string | undefined) ?? newCompletionId();
     const created = Math.floor(Date.now() / 1000);
@@ -36,6 +46,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     const detach = abortOnClose(req, res, ac);
     try {
       const body = parseChatRequest(req.body);
+      const clientTools = parseClientTools(body, reserved);
       const stream = body.stream === true;
       const includeUsage = stream && body.stream_options?.include_usage === true;
       const base = { id, object: 'chat.completion.chunk' as const, created, model: body.model };
@@ -43,7 +54,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
 
       const turn = await runTurn(
         deps,
-        { requestId: id, endpoint: '/v1/chat/completions', requestedModel: body.model, messages: body.messages, body, conversationId: conversationId(req, body.session_id), stream, client: clientLabel(req), abort: ac },
+        { requestId: id, endpoint: '/v1/chat/completions', requestedModel: body.model, messages: body.messages, body, conversationId: conversationId(req, body.session_id), stream, client: clientLabel(req), abort: ac, clientTools },
         {
           onStart: () => {
             if (!stream) return;
@@ -64,6 +75,11 @@ export function chatCompletionsHandler(deps: ChatDeps) {
         if (outcome.error) {
           writer.data(outcome.error.body());
         } else {
+          // Like OpenAI: each call opens with its id and name, then its arguments follow.
+          for (const [index, c] of outcome.toolCalls.entries()) {
+            writer.data({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] }, logprobs: null, finish_reason: null }] });
+            writer.data({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: c.arguments } }] }, logprobs: null, finish_reason: null }] });
+          }
           writer.data({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: outcome.finishReason }] });
           if (includeUsage) writer.data({ ...base, choices: [], usage: usageBody(outcome) });
         }
@@ -76,7 +92,19 @@ export function chatCompletionsHandler(deps: ChatDeps) {
         object: 'chat.completion',
         created,
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: outcome.content, refusal: null, ...(outcome.reasoning ? { reasoning_content: outcome.reasoning } : {}) }, logprobs: null, finish_reason: outcome.finishReason }],
+        choices: [{
+          index: 0,
+          message: {
+            role: 'assistant',
+            // OpenAI sends null content beside tool_calls when nothing was said before them.
+            content: outcome.toolCalls.length && !outcome.content ? null : outcome.content,
+            refusal: null,
+            ...(outcome.reasoning ? { reasoning_content: outcome.reasoning } : {}),
+            ...(outcome.toolCalls.length ? { tool_calls: toolCallsBody(outcome.toolCalls) } : {}),
+          },
+          logprobs: null,
+          finish_reason: outcome.finishReason,
+        }],
         usage: usageBody(outcome),
       });
     } catch (err) {

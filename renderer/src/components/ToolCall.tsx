@@ -1,4 +1,5 @@
 import { memo, useState, type ReactNode } from 'react';
+import { formatDuration } from '../lib/format.ts';
 import { countSteps, isTaskTool, type ToolNode } from '../lib/transcript-model.ts';
 import { ClippedPre } from './common.tsx';
 import { DiffView } from './DiffView.tsx';
@@ -31,7 +32,7 @@ function JsonBlock({ value }: { value: unknown }): ReactNode {
 }
 
 function Header({ icon, title, detail, node, extra }: { icon: string; title: string; detail?: string | null; node: ToolNode; extra?: ReactNode }): ReactNode {
-  const state = node.result ? (node.result.isError ? 'error' : 'ok') : 'running';
+  const state = node.result ? (node.result.isError ? 'error' : 'ok') : node.caller?.waitedMs === null ? 'waiting' : 'running';
   return (
     <div className="tool-head">
       <span className="tool-icon" aria-hidden>
@@ -40,7 +41,7 @@ function Header({ icon, title, detail, node, extra }: { icon: string; title: str
       <span className="tool-name">{title}</span>
       {detail ? <span className="tool-detail mono">{detail}</span> : null}
       {extra}
-      <span className={`tool-state tool-state-${state}`}>{state === 'running' ? 'running' : state === 'error' ? 'error' : '✓'}</span>
+      <span className={`tool-state tool-state-${state === 'waiting' ? 'running' : state}`}>{state === 'ok' ? '✓' : state === 'waiting' ? 'waiting for the caller' : state}</span>
     </div>
   );
 }
@@ -131,6 +132,25 @@ function McpTool({ node, mcp }: { node: ToolNode; mcp: { server: string; tool: s
   );
 }
 
+/** A caller's own function: the run asked the caller (tool_calls) and waited for its result. */
+function ClientTool({ node, tool }: { node: ToolNode; tool: string }): ReactNode {
+  const waited = node.caller?.waitedMs ?? null;
+  return (
+    <>
+      <Header icon="↗" title={`caller › ${tool}`} node={node} extra={<span className="chip">client tool</span>} />
+      <JsonBlock value={node.input} />
+      {node.result || waited !== null ? (
+        <>
+          {waited !== null ? <div className="muted" data-testid="caller-waited">the caller answered after {formatDuration(waited)}</div> : null}
+          <ResultBlock node={node} />
+        </>
+      ) : (
+        <div className="tool-pending">waiting for the caller…</div>
+      )}
+    </>
+  );
+}
+
 function TaskTool({ node, collapsed, onToggle }: { node: ToolNode; collapsed: boolean; onToggle(): void }): ReactNode {
   const i = obj(node.input);
   const [showPrompt, setShowPrompt] = useState(false);
@@ -170,7 +190,8 @@ function GenericTool({ node }: { node: ToolNode }): ReactNode {
 export const ToolCall = memo(function ToolCall({ node, collapsed, onToggle }: { node: ToolNode; rev: number; collapsed: boolean; onToggle(key: string): void }): ReactNode {
   const mcp = parseMcpName(node.name);
   let body: ReactNode;
-  if (mcp) body = <McpTool node={node} mcp={mcp} />;
+  if (mcp && node.caller) body = <ClientTool node={node} tool={mcp.tool} />;
+  else if (mcp) body = <McpTool node={node} mcp={mcp} />;
   else if (isTaskTool(node.name)) body = <TaskTool node={node} collapsed={collapsed} onToggle={() => onToggle(node.key)} />;
   else if (node.name === 'Bash') body = <BashTool node={node} />;
   else if (node.name === 'Read') body = <ReadTool node={node} />;
@@ -179,7 +200,7 @@ export const ToolCall = memo(function ToolCall({ node, collapsed, onToggle }: { 
   else if (node.name === 'Grep' || node.name === 'Glob' || node.name === 'LS') body = <SearchTool node={node} />;
   else if (node.name === 'TodoWrite') body = <TodoTool node={node} />;
   else body = <GenericTool node={node} />;
-  const state = node.result ? (node.result.isError ? 'error' : 'done') : 'running';
+  const state = node.result ? (node.result.isError ? 'error' : 'done') : node.caller?.waitedMs === null ? 'waiting' : 'running';
   return (
     <div className={`tool tool-${state}`} data-tool={node.name} data-tool-use-id={node.toolUseId} data-state={state}>
       {body}

@@ -37,6 +37,8 @@ export interface ToolNode extends Base {
   result: ToolResult | null;
   children: TNode[];
   parentToolUseId: string | null;
+  /** A caller's own function (client tool): the response ended with it and the run waited for the caller's result. */
+  caller?: { waitedMs: number | null };
 }
 
 export type Row =
@@ -129,6 +131,12 @@ export class TranscriptModel {
       case 'api_retry':
         this.root.push({ kind: 'retry', key, rev: 0, attempt: ev.attempt, maxRetries: ev.maxRetries, delayMs: ev.delayMs, status: ev.status, error: ev.error });
         break;
+      case 'client_tool_wait':
+        for (const c of ev.calls) this.markCaller(c.toolUseId, null);
+        break;
+      case 'client_tool_resume':
+        for (const id of ev.toolUseIds) this.markCaller(id, ev.waitedMs);
+        break;
       case 'end':
         this.status = ev.status;
         this.root.push({ kind: 'end', key, rev: 0, status: ev.status, reason: ev.reason, durationMs: ev.durationMs });
@@ -161,6 +169,14 @@ export class TranscriptModel {
     };
     walk(this.root, 0);
     return out;
+  }
+
+  private markCaller(toolUseId: string, waitedMs: number | null): void {
+    const node = this.tools.get(toolUseId);
+    if (!node) return;
+    node.caller = { waitedMs };
+    node.rev++;
+    this.touchParent(node.parentToolUseId);
   }
 
   private container(parentToolUseId: string | null): TNode[] {

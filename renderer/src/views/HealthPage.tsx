@@ -132,7 +132,7 @@ export function HealthPage(): ReactNode {
         <h1>Health</h1>
         <StatusBadge status={health.status === 'ok' ? 'ok' : 'error'} />
         <span className="muted">
-          v{health.version} · up {formatDuration(health.uptimeS * 1000)} · {health.activeRuns} running, {health.queuedRuns} queued
+          v{health.version} · up {formatDuration(health.uptimeS * 1000)} · {health.activeRuns} running, {health.queuedRuns} queued{health.suspendedRuns ? `, ${health.suspendedRuns} waiting for client tool results` : ''}
         </span>
         <span className="chip" data-testid="claude-version">
           Claude Code {health.claudeCode.version ? `version ${health.claudeCode.version}` : 'not found'} · {health.claudeCode.runtime} runtime

@@ -1,0 +1,156 @@
+import { createSdkMcpServer, tool, type McpSdkServerConfigWithInstance, type SDKMessage, type SdkMcpToolDefinition } from '@anthropic-ai/claude-agent-sdk';
+import { z } from 'zod';
+import type { ClientToolSet } from './definitions.ts';
+
+/** The in-process MCP server holding a run's client tools: Claude sees them as mcp__client_tools__<name>. */
+export const CLIENT_TOOL_SERVER = 'client_tools';
+const PREFIX = `mcp__${CLIENT_TOOL_SERVER}__`;
+
+/** The caller's own name of a client tool Claude called, or null for any other tool. */
+export function callerToolName(toolName: string): string | null {
+  return toolName.startsWith(PREFIX) ? toolName.slice(PREFIX.length) : null;
+}
+
+export function claudeToolName(callerName: string): string {
+  return `${PREFIX}${callerName}`;
+}
+
+type CallToolResult = Awaited<ReturnType<SdkMcpToolDefinition['handler']>>;
+
+/** A call the caller must run: OpenAI's tool_call (id = Claude's tool_use id, arguments as JSON text). */
+export interface ClientToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+interface Use {
+  name: string;
+  input: unknown;
+  /** The subagent that made it (parent_tool_use_id), null at the top level. */
+  context: string | null;
+  /** The model message holding it has ended: no further call of that turn is still being written. */
+  complete: boolean;
+  /** Claude Code has its result (handed over, or refused before it reached us). */
+  answered: boolean;
+  /** Its arguments match the schema: else the SDK answers it with the validation error and the caller never sees it. */
+  valid: boolean;
+}
+
+function toolUseIdOf(extra: unknown): string | null {
+  if (!extra || typeof extra !== 'object') return null;
+  const meta = (extra as { _meta?: unknown })._meta;
+  if (!meta || typeof meta !== 'object') return null;
+  const id = (meta as Record<string, unknown>)['claudecode/toolUseId'];
+  return typeof id === 'string' ? id : null;
+}
+
+/**
+ * Connects a run's client tools to the caller. Claude Code calls a tool's handler through the SDK's in-process MCP
+ * server; the handler's promise stays open until the caller's result arrives (a later HTTP request), which keeps
+ * the Claude run suspended and alive. The bridge watches the run's messages to know every client call of a model
+ * turn — Claude Code starts the first call while the model is still writing the next, and runs them one after the
+ * other — so the caller gets all of a turn's calls at once and answers them in one follow-up.
+ */
+export class ClientToolBridge {
+  readonly server: McpSdkServerConfigWithInstance;
+  private readonly uses = new Map<string, Use>();
+  private readonly waiting = new Map<string, (r: CallToolResult) => void>();
+  private readonly results = new Map<string, string>();
+  private readonly schemas: ReadonlyMap<string, z.ZodObject>;
+  private wake: () => void = () => undefined;
+  private woken: Promise<void>;
+
+  /** `waitMs`: how long the gateway lets a call wait for the caller (CLIENT_TOOL_TIMEOUT_S). */
+  constructor(readonly set: ClientToolSet, waitMs: number) {
+    this.woken = this.armWake();
+    this.schemas = new Map(set.tools.map((t) => [t.name, z.object(t.shape)]));
+    this.server = createSdkMcpServer({
+      name: CLIENT_TOOL_SERVER,
+      // Claude Code 2.1 defers MCP tools behind ToolSearch: the caller's tools must be in the model's first request.
+      alwaysLoad: true,
+      // Claude Code must not give up on a call before the gateway does (MCP_TOOL_TIMEOUT may be set low for others).
+      timeout: waitMs + 60_000,
+      tools: set.tools.map((t) => tool(t.name, t.description, t.shape, (_args, extra) => this.call(t.name, extra))),
+    });
+  }
+
+  /** Follows the run's messages: which client calls exist, which model turns ended, which calls got results. */
+  observe(m: SDKMessage): void {
+    if (m.type === 'stream_event' && m.event.type === 'message_stop') {
+      for (const u of this.uses.values()) if (u.context === m.parent_tool_use_id) u.complete = true;
+    } else if (m.type === 'assistant') {
+      for (const b of m.message.content) {
+        if (b.type !== 'tool_use') continue;
+        const name = callerToolName(b.name);
+        if (!name || this.uses.has(b.id)) continue;
+        const valid = this.schemas.get(name)?.safeParse(b.input).success ?? false;
+        this.uses.set(b.id, { name, input: b.input, context: m.parent_tool_use_id, complete: false, answered: false, valid });
+      }
+    } else if (m.type === 'user' && typeof m.message.content !== 'string') {
+      for (const b of m.message.content) {
+        if (b.type !== 'tool_result') continue;
+        const u = this.uses.get(b.tool_use_id);
+        if (u) u.answered = true;
+      }
+    }
+  }
+
+  /** Resolves when a handler starts waiting for the caller (then check readyToSuspend). */
+  wakeup(): Promise<void> {
+    return this.woken;
+  }
+
+  /** A client call waits for the caller and the model turns that made the waiting calls have ended. */
+  readyToSuspend(): boolean {
+    if (this.waiting.size === 0) return false;
+    for (const id of this.waiting.keys()) if (!this.uses.get(id)?.complete) return false;
+    return true;
+  }
+
+  /** The calls the caller must answer: complete, valid, not answered by Claude Code, no result supplied yet. */
+  outstanding(): ClientToolCall[] {
+    const out: ClientToolCall[] = [];
+    for (const [id, u] of this.uses) {
+      if (!u.complete || !u.valid || u.answered || this.results.has(id)) continue;
+      out.push({ id, name: u.name, arguments: JSON.stringify(u.input ?? {}) });
+    }
+    return out;
+  }
+
+  /** The caller's results by call id: waiting handlers return now, later ones as soon as Claude Code calls them. */
+  supply(results: ReadonlyMap<string, string>): void {
+    for (const [id, text] of results) {
+      this.results.set(id, text);
+      const resolve = this.waiting.get(id);
+      if (!resolve) continue;
+      this.waiting.delete(id);
+      resolve(textResult(text));
+    }
+  }
+
+  private armWake(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wake = () => {
+        this.woken = this.armWake();
+        resolve();
+      };
+    });
+  }
+
+  private call(name: string, extra: unknown): Promise<CallToolResult> {
+    // Claude Code names the tool_use in the call's _meta; without it, the oldest unanswered call of that tool.
+    const id = toolUseIdOf(extra) ?? [...this.uses].find(([k, u]) => u.name === name && !u.answered && !this.waiting.has(k))?.[0] ?? null;
+    if (!id) return Promise.resolve({ content: [{ type: 'text', text: 'The gateway could not match this call to the caller.' }], isError: true });
+    const ready = this.results.get(id);
+    if (ready !== undefined) return Promise.resolve(textResult(ready));
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.wake();
+    });
+  }
+}
+
+function textResult(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }] };
+}

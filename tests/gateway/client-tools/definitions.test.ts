@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { z } from 'zod';
+import { parseClientTools, reservedToolNames } from '../../../main/gateway/client-tools/definitions.ts';
+import { GatewayError } from '../../../main/gateway/openai-errors.ts';
+
+const reserved = reservedToolNames(['Bash', 'LS', 'Bash(git:*)', 'mcp__github']);
+const weather = { type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string', description: 'City name' }, unit: { type: 'string', enum: ['c', 'f'] } }, required: ['city'] } } };
+
+function rejects(body: Record<string, unknown>, message: RegExp, param?: string): void {
+  assert.throws(() => parseClientTools(body, reserved), (err: unknown) => {
+    assert.ok(err instanceof GatewayError);
+    assert.equal(err.status, 400);
+    assert.equal(err.type, 'invalid_request_error');
+    assert.match(err.message, message);
+    if (param) assert.equal(err.param, param);
+    return true;
+  });
+}
+
+describe('client tool definitions', () => {
+  it('reads chat completions tools: name, description, the schema as sent and as zod fields', () => {
+    const set = parseClientTools({ tools: [weather] }, reserved);
+    assert.ok(set);
+    assert.equal(set.tools.length, 1);
+    const t = set.tools[0];
+    assert.equal(t.name, 'get_weather');
+    assert.equal(t.description, 'Weather of a city');
+    assert.deepEqual(t.parameters, weather.function.parameters);
+    const json = z.toJSONSchema(z.object(t.shape)) as { properties: Record<string, unknown>; required?: string[] };
+    assert.deepEqual(Object.keys(json.properties), ['city', 'unit']);
+    assert.deepEqual(json.required, ['city']);
+    assert.deepEqual(set.choice, { kind: 'auto' });
+    assert.equal(set.parallel, true);
+  });
+
+  it('accepts the flat Responses shape and a function without parameters', () => {
+    const set = parseClientTools({ tools: [{ type: 'function', name: 'calculator', description: 'math', parameters: { type: 'object', properties: { input: { type: 'string' } } }, strict: false }, { type: 'function', function: { name: 'now' } }] }, reserved);
+    assert.deepEqual(set?.tools.map((t) => t.name), ['calculator', 'now']);
+    assert.deepEqual(Object.keys(set?.tools[1].shape ?? { x: 1 }), []);
+  });
+
+  it('exposes nothing without tools or with tool_choice "none"', () => {
+    assert.equal(parseClientTools({}, reserved), null);
+    assert.equal(parseClientTools({ tools: null }, reserved), null);
+    assert.equal(parseClientTools({ tools: [] }, reserved), null);
+    assert.equal(parseClientTools({ tools: [weather], tool_choice: 'none' }, reserved), null);
+  });
+
+  it('reads tool_choice and parallel_tool_calls', () => {
+    assert.deepEqual(parseClientTools({ tools: [weather], tool_choice: 'required' }, reserved)?.choice, { kind: 'required' });
+    assert.deepEqual(parseClientTools({ tools: [weather], tool_choice: { type: 'function', function: { name: 'get_weather' } } }, reserved)?.choice, { kind: 'named', name: 'get_weather' });
+    assert.deepEqual(parseClientTools({ tools: [weather], tool_choice: { type: 'function', name: 'get_weather' } }, reserved)?.choice, { kind: 'named', name: 'get_weather' });
+    assert.equal(parseClientTools({ tools: [weather], parallel_tool_calls: false }, reserved)?.parallel, false);
+  });
+
+  it('refuses malformed tools with a 400 naming the field', () => {
+    rejects({ tools: [{ type: 'function', function: { description: 'no name' } }] }, /Missing required parameter: 'tools\[0\]\.function\.name'/, 'tools[0].function.name');
+    rejects({ tools: [{ type: 'function', function: { name: 'get weather!' } }] }, /must be 1-64 letters/, 'tools[0].function.name');
+    rejects({ tools: [{ type: 'function', function: { name: 'x'.repeat(65) } }] }, /must be 1-64 letters/);
+    rejects({ tools: [weather, weather] }, /used twice/);
+    rejects({ tools: [{ type: 'function', function: { name: 'Bash' } }] }, /one of Claude Code's own tools/);
+    rejects({ tools: [{ type: 'function', function: { name: 'Read' } }] }, /one of Claude Code's own tools/);
+    rejects({ tools: [{ type: 'function', function: { name: 'LS' } }] }, /one of Claude Code's own tools/);
+    rejects({ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'string' } } }] }, /of type "object"/, 'tools[0].function.parameters');
+    rejects({ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'strng' } } } } }] }, /not a usable JSON Schema/);
+    rejects({ tools: [{ type: 'function', function: { name: 'f', parameters: [1] } }] }, /JSON Schema object is required/);
+    rejects({ tools: [{ type: 'custom', custom: { name: 'f' } }] }, /only "function" tools/);
+    rejects({ tools: 'get_weather' }, /Invalid 'tools'/, 'tools');
+    rejects({ tools: [weather], tool_choice: { type: 'function', function: { name: 'other' } } }, /no function named 'other'/, 'tool_choice');
+    rejects({ tools: [weather], tool_choice: 'always' }, /Invalid 'tool_choice'/, 'tool_choice');
+  });
+});

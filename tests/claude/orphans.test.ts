@@ -11,16 +11,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { processStartTime, ProcessTracker } from '../../main/claude/orphans.ts';
 import { descendants, isAlive } from '../../main/claude/process-tree.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const linux = process.platform === 'linux';
 
-async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (what: string, cond: () => boolean, ms = 10_000): Promise<void> => waitUntil(cond, { ms, what });
 
 /** Like Claude: the leader of its own group, with a "tool" that left for its own session (setsid). */
 function fakeClaude(): ChildProcess {

@@ -17,6 +17,7 @@ import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-
 import { startScriptedAnthropic, toolResultText, type MessagesRequest, type Script, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { bashThenAnswer } from '../fixtures/scripts.ts';
 import { claudeTestEnv, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { waitUntil as waitFor } from '../helpers/wait.ts';
 
 const PROFILE: SpareProfile = { allowedTools: ['Bash', 'Read'], disallowedTools: [], maxTurns: 0 };
 
@@ -33,13 +34,7 @@ function processesMatching(marker: string): string[] {
   return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(marker) && !l.includes('ps -eo'));
 }
 
-async function waitUntil(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitUntil = (cond: () => boolean, ms: number, what: string): Promise<void> => waitFor(cond, { ms, what, everyMs: 50 });
 
 /** PIDs of spares (started with --await-claim) whose environment mentions marker (their HOME is under it). */
 function sparePids(marker: string): number[] {

@@ -22,16 +22,11 @@ import {
   testCompose,
   uniqueProject,
 } from '../fixtures/docker-env.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const skip = dockerSkip();
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`not in time: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (cond: () => boolean, ms: number, what: string): Promise<void> => waitUntil(cond, { ms, what, everyMs: 50 });
 
 function record(ops: ComposeOperations): { ops: ComposeOperation[]; lines: ComposeProgressLine[] } {
   const seen = { ops: [] as ComposeOperation[], lines: [] as ComposeProgressLine[] };

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { ComposeError } from '../../main/compose/index.ts';
 import { streamCmd } from '../../main/compose/stream-cmd.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 /** Alive = exists and is not a zombie (a killed grandchild may wait for a reaper that never comes here). */
 function alive(pid: number): boolean {
@@ -15,13 +16,7 @@ function alive(pid: number): boolean {
   }
 }
 
-async function until(cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (cond: () => boolean, ms = 20_000): Promise<void> => waitUntil(cond, { ms, what: 'the condition' });
 
 describe('streamCmd', { skip: process.platform === 'win32' ? 'POSIX shell' : false }, () => {
   it('streams stdout and stderr lines (ANSI stripped, \\r, blank and unterminated lines handled) and resolves with the exit code', async () => {

@@ -14,6 +14,7 @@ import { buildServices, type Services } from '../../main/services.ts';
 import { dockerGatewayConfig, dockerSkip, makeWorkspace, repoRoot, testImage, uniqueProject } from '../fixtures/docker-env.ts';
 import { startScriptedAnthropic, toolResultText, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from '../helpers/gateway.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const skip = dockerSkip();
 
@@ -41,13 +42,7 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = (cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> => waitUntil(cond, { ms, what, everyMs: 200 });
 
 describe('fault: docker daemon gone mid-run (own daemon, real claude in the container)', { skip, timeout: 300_000 }, () => {
   const project = uniqueProject('daemon-gone');

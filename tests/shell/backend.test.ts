@@ -11,16 +11,11 @@ import { planQuit, runQuit } from '../../main/shell/quit-sequence.ts';
 import { trayModel } from '../../main/shell/tray-model.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { plainAnswer } from '../fixtures/scripts.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const shell = { startAtLogin: false, startAtLoginSupported: false, keepRunningInTray: true, quitting: false };
 
-async function until(cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (cond: () => boolean, ms = 20_000): Promise<void> => waitUntil(cond, { ms, what: 'the condition' });
 
 const chat = (url: string, content: string) => fetch(`${url}/v1/chat/completions`, {
   method: 'POST',

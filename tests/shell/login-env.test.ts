@@ -18,6 +18,7 @@ import {
   resolveLoginShellEnv,
   shouldResolveLoginEnv,
 } from '../../main/shell/login-env.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 describe('shouldResolveLoginEnv', () => {
   test('resolved on macOS and Linux when started outside a terminal', () => {
@@ -147,13 +148,7 @@ function running(pid: number): boolean {
   }
 }
 
-async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (what: string, cond: () => boolean, ms = 10_000): Promise<void> => waitUntil(cond, { ms, what });
 
 describe('resolveLoginShellEnv on real shells', { skip: posix ? false : 'POSIX shells' }, () => {
   let dir: string;

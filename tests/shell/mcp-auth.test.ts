@@ -15,19 +15,14 @@ import { createOAuthServices, type OAuthServices } from '../../main/oauth/index.
 import { mcpAuthFromOAuth, mcpTrayServers, type TrayMcpAuth } from '../../main/shell/mcp-auth.ts';
 import { findItem, trayModel, type ShellState } from '../../main/shell/tray-model.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const base: Omit<ShellState, 'mcpServers'> = {
   gateway: 'running', gatewayUrl: 'http://127.0.0.1:8000', oauthPort: 8888, activeRuns: 0, container: null,
   startAtLogin: false, startAtLoginSupported: false, keepRunningInTray: true, quitting: false,
 };
 
-async function until(cond: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (cond: () => boolean, ms = 60_000): Promise<void> => waitUntil(cond, { ms, what: 'the condition', everyMs: 50 });
 
 test('listed status and logins under way become tray entries', () => {
   assert.deepEqual(mcpTrayServers(

@@ -69,7 +69,7 @@ export async function startTestGateway(opts: {
     async close() {
       await services.stop({ graceMs: 0 });
       if (!opts.api) await api.close();
-      if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); // a just-killed Claude may still flush its session file
     },
   };
 }

@@ -22,6 +22,7 @@ import { ConfigUpdateError, type ConfigEditor } from './config-edit.ts';
 import { claudeAuthRouter } from './claude-auth-router.ts';
 import { adminAuth, localOnly, sendControlError, type GuardOptions } from './guard.ts';
 import { computeMetrics } from './metrics.ts';
+import { runsRouter } from './runs-router.ts';
 import { formatCursor, streamHandler } from './stream.ts';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'done', 'error', 'cancelled', 'interrupted']);
@@ -106,6 +107,8 @@ export function controlRouter(deps: ControlDeps): Router {
     const body: TranscriptListResponse = { ...page, cursor: at };
     res.json(body);
   });
+
+  router.use(runsRouter(services));
 
   router.get('/transcripts/:id', (req, res) => {
     const at = cursor();

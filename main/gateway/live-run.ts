@@ -53,13 +53,14 @@ export interface RunOutcome {
 export function abortReason(ac: AbortController): AbortReason | null {
   if (!ac.signal.aborted) return null;
   const r: unknown = ac.signal.reason;
-  return r === 'timeout' || r === 'shutdown' || r === 'client_tool_timeout' || r === 'evicted' ? r : 'cancelled';
+  return r === 'timeout' || r === 'shutdown' || r === 'client_tool_timeout' || r === 'evicted' || r === 'ended_by_user' ? r : 'cancelled';
 }
 
 const EXPIRY_TEXT: Record<ExpiryReason, string> = {
   client_tool_timeout: 'no result for its client tool calls within CLIENT_TOOL_TIMEOUT_S',
   evicted: 'ended to make room for newer runs waiting on client tools (MAX_SUSPENDED_RUNS)',
   shutdown: 'the gateway stopped while the run waited for client tool results',
+  ended_by_user: 'ended from the dashboard while it waited for client tool results',
 };
 
 const ZERO: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 };
@@ -317,7 +318,7 @@ export class LiveRun implements Suspendable {
     } else if (reason === 'shutdown' && this.suspendedAt === null) {
       status = 'error';
       error = new GatewayError(503, 'The gateway is shutting down; the Claude run was stopped.', 'server_error', 'shutting_down', null, headers);
-    } else if (reason === 'shutdown' || reason === 'client_tool_timeout' || reason === 'evicted') {
+    } else if (reason === 'shutdown' || reason === 'client_tool_timeout' || reason === 'evicted' || reason === 'ended_by_user') {
       // Nobody waits for an answer: the caller already has its tool_calls. A follow-up will start afresh.
       status = 'interrupted';
       endReason = EXPIRY_TEXT[reason];

@@ -36,6 +36,15 @@ export class RunExecutor {
     void this.suspended.closeAll();
   }
 
+  /**
+   * Ends the run of transcript `id` if it waits for a caller's client tool results (the dashboard's "End run"): its
+   * process tree is killed and the transcript ends `interrupted`. false when no such run waits.
+   */
+  endSuspended(id: string): Promise<boolean> {
+    const run = this.suspended.find((r) => r.transcriptId === id);
+    return run ? this.suspended.end(run, 'ended_by_user') : Promise.resolve(false);
+  }
+
   /** A new run; nothing starts until the caller drives it. */
   start(req: RunRequest): LiveRun {
     return new LiveRun(

@@ -150,4 +150,23 @@ describe('line diff (Edit widget)', () => {
     assert.ok(node.rev > rev, 'the row re-renders');
     assert.deepEqual(m.root.map((n) => n.kind), ['prompt', 'tool']);
   });
+
+  test('a run ended while waiting for the caller: no longer waiting, the call stays unanswered', () => {
+    const m = new TranscriptModel();
+    m.applyAll(seqOf([
+      { type: 'request', endpoint: '/v1/chat/completions', model: 'sonnet', stream: false, client: 'x', prompt: 'go', systemPrompt: null, imageCount: 0, runtime: 'local' },
+      { type: 'tool_use', toolUseId: 'c1', name: 'mcp__client_tools__get_weather', input: { city: 'Paris' }, parentToolUseId: null },
+      { type: 'client_tool_wait', calls: [{ toolUseId: 'c1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+    ]));
+    assert.equal(m.waiting?.calls[0], 'get_weather');
+    assert.ok(m.waiting?.since);
+    const node = m.tool('c1');
+    assert.ok(node);
+    const rev = node.rev;
+    m.apply({ type: 'end', status: 'interrupted', reason: 'ended from the dashboard', durationMs: 10, requestId: 'r', seq: 4, ts: new Date().toISOString() });
+    assert.equal(m.waiting, null);
+    assert.deepEqual(node.caller, { waitedMs: null, abandoned: true });
+    assert.equal(node.result, null);
+    assert.ok(node.rev > rev, 'the row re-renders');
+  });
 });

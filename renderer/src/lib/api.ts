@@ -14,6 +14,7 @@ import type {
   TranscriptResponse,
 } from '../../../main/contract/control-api.ts';
 import { CONTROL_PATHS } from '../../../main/contract/control-api.ts';
+import { RUN_PATHS, type EndWaitingRunResponse } from '../../../main/contract/runs-api.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -92,5 +93,9 @@ export class ControlClient {
   }
   revokeKey(id: string): Promise<void> {
     return this.request('DELETE', CONTROL_PATHS.key(id));
+  }
+  /** Ends a run that waits for the caller's client tool results. */
+  endWaitingRun(id: string): Promise<EndWaitingRunResponse> {
+    return this.request('POST', RUN_PATHS.endWaitingRun(id));
   }
 }

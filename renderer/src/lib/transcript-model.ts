@@ -38,7 +38,7 @@ export interface ToolNode extends Base {
   children: TNode[];
   parentToolUseId: string | null;
   /** A caller's own function (client tool): the response ended with it and the run waited for the caller's result. */
-  caller?: { waitedMs: number | null };
+  caller?: { waitedMs: number | null; abandoned?: boolean };
 }
 
 export type Row =
@@ -61,6 +61,8 @@ export class TranscriptModel {
   eventCount = 0;
   toolCount = 0;
   errorCount = 0;
+  /** The run waits, suspended, for the caller's client tool results: since when, for which functions. */
+  waiting: { since: string; calls: string[] } | null = null;
 
   /** Feeds one event; false when it was already applied (same seq). */
   apply(ev: TranscriptEvent): boolean {
@@ -133,12 +135,22 @@ export class TranscriptModel {
         break;
       case 'client_tool_wait':
         for (const c of ev.calls) this.markCaller(c.toolUseId, null);
+        this.waiting = { since: ev.ts, calls: ev.calls.map((c) => c.name) };
         break;
       case 'client_tool_resume':
         for (const id of ev.toolUseIds) this.markCaller(id, ev.waitedMs);
+        this.waiting = null;
         break;
       case 'end':
         this.status = ev.status;
+        this.waiting = null;
+        // Calls still waiting when the run ended (timeout, End run, shutdown) never got their result.
+        for (const node of this.tools.values()) {
+          if (node.caller && node.caller.waitedMs === null && !node.result) {
+            node.caller = { waitedMs: null, abandoned: true };
+            node.rev++;
+          }
+        }
         this.root.push({ kind: 'end', key, rev: 0, status: ev.status, reason: ev.reason, durationMs: ev.durationMs });
         break;
     }

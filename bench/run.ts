@@ -210,7 +210,7 @@ async function main(): Promise<void> {
     });
 
     // (b2) client tools: the caller's tool result → the next token, into the run that waits for it vs a fresh run
-    // given the same history (a spare claimed, as shipped; and started cold).
+    // given the same history (on the gateway as shipped, with a spare; and on one without: a client tool run starts cold either way).
     const ct = { suspended: [] as ResultTiming[], fresh: [] as ResultTiming[], freshCold: [] as ResultTiming[] };
     const logged = (t: ResultTiming, what: string): ResultTiming => {
       if (t.error) log(`error in ${what}: ${t.error}`);
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
       measured: fmtRatio(ctSuspended / ctFresh),
       target: '≤ 0.3',
       pass: ctErrors === 0 && ctSuspended / ctFresh <= 0.3,
-      detail: `median of ${REPS}: the result into the Claude run waiting for it ${fmtMs(ctSuspended)}; the same follow-up answered by a fresh run given the history (the fallback once the run is gone; a spare claimed, as shipped) ${fmtMs(ctFresh)}; ${ctErrors} error(s)`,
+      detail: `median of ${REPS}: the result into the Claude run waiting for it ${fmtMs(ctSuspended)}; the same follow-up answered by a fresh run given the history (the fallback once the run is gone), on the gateway as shipped with a spare — which a run with client tools cannot take (its in-process MCP server needs a process of its own), so it starts cold ${fmtMs(ctFresh)}; ${ctErrors} error(s)`,
     });
     rows.push({
       figure: 'client tool result → next token, suspended run ÷ fresh run started cold',

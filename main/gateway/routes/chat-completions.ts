@@ -58,7 +58,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
         {
           onStart: () => {
             if (!stream) return;
-            sse = new SseWriter(res, deps.config.SSE_KEEPALIVE_S * 1000);
+            sse = new SseWriter(res, { keepAliveMs: deps.config.SSE_KEEPALIVE_S * 1000 });
             sse.data({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
           },
           onPiece: (piece) => {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { flushAfterIo, persistNow } from '../loop-flush.ts';
 
 /** SSE_KEEPALIVE_S's default, for routers built without a config (tests); the composition root passes the config's. */
 export const DEFAULT_KEEPALIVE_MS = 5_000;
@@ -15,18 +16,22 @@ export interface SseOptions {
  * The one server-side SSE writer: every stream the gateway serves (/v1 answers, the control API's live views, docker
  * events, sign-in progress) goes through it. Frames are `field: value` lines ending in a blank line, as OpenAI clients
  * and EventSource parse them (`data: <one-line JSON>\n\n`, `: comment` ignored); no compression, no Content-Length.
- * Frames written in one tick leave in one socket write (cork until the next tick). When the client goes away the
+ * Frames written together (one tick, or every read of the I/O in hand) leave in one socket write, after their
+ * transcript lines (main/loop-flush.ts):
+ * one write of their concatenation costs a fraction of one write per frame. When the client goes away the
  * writer closes itself: later writes are dropped, the keep-alive stops and `onClose` callbacks run once.
  */
 export class SseWriter {
   private lastWrite = Date.now();
   private readonly timer: NodeJS.Timeout;
   private ended = false;
-  private corked = false;
+  /** Frames not yet handed to the socket. */
+  private pending = '';
   private readonly closeCallbacks: Array<() => void> = [];
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.res.uncork();
+  private readonly flush = (): void => {
+    const chunk = this.pending;
+    this.pending = '';
+    if (chunk && !this.closed) this.res.write(chunk);
   };
 
   constructor(private readonly res: ServerResponse, opts: SseOptions) {
@@ -63,6 +68,11 @@ export class SseWriter {
     this.write(`data: ${JSON.stringify(obj)}\n\n`);
   }
 
+  /** An unnamed event already serialised (one line of JSON). */
+  dataJson(json: string): void {
+    this.write(`data: ${json}\n\n`);
+  }
+
   /** A named event, optionally with an id (EventSource's Last-Event-ID). */
   event(name: string, obj: unknown, id: string | null = null): void {
     this.write(`${id !== null ? `id: ${id}\n` : ''}event: ${name}\ndata: ${JSON.stringify(obj)}\n\n`);
@@ -91,6 +101,8 @@ export class SseWriter {
 
   end(): void {
     if (this.ended) return;
+    persistNow(); // the transcript first, as in every flush
+    this.flush();
     if (!this.res.writableEnded) this.res.end();
     this.close();
   }
@@ -104,12 +116,10 @@ export class SseWriter {
 
   private write(chunk: string): void {
     if (this.closed) return;
-    this.lastWrite = Date.now();
-    if (!this.corked) {
-      this.corked = true;
-      this.res.cork();
-      process.nextTick(this.uncork);
+    if (this.pending === '') {
+      this.lastWrite = Date.now();
+      flushAfterIo('send', this.flush);
     }
-    this.res.write(chunk);
+    this.pending += chunk;
   }
 }

@@ -15,6 +15,7 @@ import { resolveClaudeBinary } from '../main/claude/binary.ts';
 import { startScriptedAnthropic, type Script } from '../tests/fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from '../tests/helpers/gateway.ts';
 import { compiledHeadless } from './build.ts';
+import { measureDeltaCpu } from './delta-cpu.ts';
 import { cliStartedStream, cliStream, gatewayStream, type Timing } from './clients.ts';
 import { askForToolCall, clientToolReply, goneCall, sendToolResult, type ResultTiming } from './client-tools.ts';
 import { claudeChildren, cpuMs, rssMb, spareRssMb, startGateway, waitSparesIdle, type GatewayProcess } from './proc.ts';
@@ -313,6 +314,9 @@ async function main(): Promise<void> {
     await api.close();
     fs.rmSync(root, { recursive: true, force: true });
   }
+  // (e) the streaming path's own CPU per delta, the gateway in this process (bench/delta-cpu.ts)
+  log('streaming path CPU per delta (in-process)');
+  rows.push(...(await measureDeltaCpu()));
 
   const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'cpu'}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}, Claude Code ${execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim()}`;

@@ -1,7 +1,5 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { Router, RequestHandler } from 'express';
 import { claudeVersion, resolveClaudeBinary } from './claude/binary.ts';
 import { createSdkRuntime } from './claude/local-runtime.ts';
@@ -15,6 +13,8 @@ import { RunLimiter } from './gateway/limiter.ts';
 import { ModelCatalog } from './gateway/models.ts';
 import { RunExecutor } from './gateway/run.ts';
 import type { ComponentHealth, GatewayHealthBody } from './health/gateway-health.ts';
+import { claudeComponent, dockerComponent, gatewayComponent, healthBody, transcriptsComponent } from './health/components.ts';
+import { GatewayServer, type GatewayState, type ListenFailure } from './gateway/server.ts';
 import { configureLog, log, redact } from './log.ts';
 import { createDockerRuntime, type DockerRuntime } from './claude/docker-runtime.ts';
 import { ComposeOperations, composeOptionsFromConfig, createComposeManager, type ComposeManager, type ComposeStatus } from './compose/index.ts';
@@ -24,7 +24,6 @@ import { dockerOffRouter } from './control/docker-off.ts';
 import { dockerRouter } from './control/docker-router.ts';
 import { dockerExec } from './oauth/docker-relay.ts';
 import { createOAuthServices, type OAuthServices } from './oauth/index.ts';
-import { describeOwner, findPortOwner } from './oauth/port-owner.ts';
 import { mcpRouter } from './oauth/routes.ts';
 import { ClaudeAccount } from './claude/account.ts';
 import { dockerClaudeCommand, localClaudeCommand } from './claude/auth-status.ts';
@@ -34,9 +33,8 @@ import { ModelApiMonitor } from './health/model-api.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { TranscriptStore } from './transcripts/store.ts';
-import { APP_VERSION } from './version.ts';
 
-export type GatewayState = 'starting' | 'running' | 'stopped' | 'error';
+export type { GatewayState } from './gateway/server.ts';
 
 export interface BuildOptions {
   /** Runtime override (tests). Default: local, or docker when CLAUDE_RUNTIME=docker. */
@@ -85,15 +83,9 @@ export class Services {
   claudeVersion: string | null = null;
   /** Claude's sign-in: the credential saved in the app, the env runs get, Claude Code's own status. */
   readonly claudeAccount: ClaudeAccount;
-  private server: http.Server | null = null;
-  /** Why the listener could not bind (the desktop window offers another port when it is EADDRINUSE). */
-  listenFailure: { port: number; code: string; holder: string | null } | null = null;
-  private state: GatewayState = 'stopped';
-  private stateReason: string | null = null;
-  /** /v1 accepts new requests. The listener outlives a gateway stop: the control API and dashboard live on it. */
-  private serving = false;
+  /** The HTTP listener and /v1's running/stopped state (main/gateway/server.ts). */
+  readonly server: GatewayServer;
   private readonly apiKeySources: Array<() => readonly string[]> = [];
-  private readonly listeners = new Set<() => void>();
   private readonly mounts: Array<{ path: string; router: Router | RequestHandler }> = [];
 
   constructor(readonly config: Config, opts: BuildOptions = {}) {
@@ -141,17 +133,17 @@ export class Services {
     this.dockerRuntime = dockerRuntime;
     this.claudeAccount.onEnvChange(() => this.runtime.envChanged?.());
     this.claudeAccount.monitor.onChange(() => this.monitor.notify());
+    this.server = new GatewayServer({ host: config.GATEWAY_HOST, port: config.GATEWAY_PORT, activeRuns: () => this.executor.activeCount, abortAll: (r) => this.executor.abortAll(r) });
+    this.server.onStateChange(() => this.monitor.notify());
     // built-in components first: the order is the Health page's
-    this.registerHealth('gateway', () => ({ name: 'gateway', status: this.state === 'running' ? 'ok' : this.state, reason: this.stateReason, since: new Date(this.startedAt).toISOString(), details: { url: this.url } }));
-    this.registerHealth('claude', () => ({ name: 'claude', status: this.claudeVersion ? 'ok' : 'error', reason: this.claudeVersion ? null : 'Claude Code binary not found or not runnable', since: new Date(this.startedAt).toISOString(), details: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth, spares: this.runtime.spares?.() ?? null } }));
+    const since = new Date(this.startedAt).toISOString();
+    this.registerHealth('gateway', () => gatewayComponent(this.server, since));
+    this.registerHealth('claude', () => claudeComponent(this.claudeVersion, this.runtime, this.claudeAuth, since));
     this.registerHealth('claude-auth', () => this.claudeAccount.health());
-    this.registerHealth('transcripts', () => {
-      const store = this.store.health();
-      return { name: 'transcripts', status: store.writable ? 'ok' : 'error', reason: store.lastWriteError, since: new Date(this.startedAt).toISOString(), details: { dir: store.dir, count: store.count } };
-    });
+    this.registerHealth('transcripts', () => transcriptsComponent(this.store, since));
     if (compose) {
       this.monitor.watchCompose(compose);
-      this.registerHealth('docker', () => this.dockerHealth(compose));
+      this.registerHealth('docker', () => dockerComponent(compose, this.composeOps, this.monitor, since));
     }
     const modelApi = new ModelApiMonitor();
     // a retry seen or an answer after an outage moves the model API's health at once, not at the next poll
@@ -182,12 +174,12 @@ export class Services {
       // Before the control API's own /api router, behind the same loopback + admin-token guard.
       this.mount('/api/mcp', localOnly({}));
       this.mount('/api/mcp', adminAuth(() => adminToken));
-      this.mount('/api/mcp', mcpRouter(oauth));
+      this.mount('/api/mcp', mcpRouter(oauth, { keepAliveMs: config.SSE_KEEPALIVE_S * 1000 }));
     }
     // Docker runtime controls (status, up/down/restart, logs): same guard, also before the /api router.
     this.mount('/api/docker', localOnly({}));
     this.mount('/api/docker', adminAuth(() => adminToken));
-    this.mount('/api/docker', compose && composeOps ? dockerRouter({ compose, operations: composeOps, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose(), watch: { current: () => this.monitor.composeStatus(), onChange: (cb) => void this.monitor.on('change', cb) } }) : dockerOffRouter(() => this.runtime.kind));
+    this.mount('/api/docker', compose && composeOps ? dockerRouter({ compose, operations: composeOps, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose(), watch: { current: () => this.monitor.composeStatus(), onChange: (cb) => void this.monitor.on('change', cb) }, keepAliveMs: config.SSE_KEEPALIVE_S * 1000 }) : dockerOffRouter(() => this.runtime.kind, config.SSE_KEEPALIVE_S * 1000));
     this.models = new ModelCatalog(config);
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
     this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);
@@ -226,63 +218,36 @@ export class Services {
   }
 
   get gatewayState(): GatewayState {
-    return this.state;
+    return this.server.state;
   }
 
   get gatewayStateReason(): string | null {
-    return this.stateReason;
+    return this.server.reason;
   }
 
   /** This process's own server is listening (its URL is real, not just the configured port). */
   get listening(): boolean {
-    return this.server !== null;
+    return this.server.listening;
+  }
+
+  /** Why the listener could not bind (the desktop window offers another port when it is EADDRINUSE). */
+  get listenFailure(): ListenFailure | null {
+    return this.server.listenFailure;
   }
 
   get url(): string {
-    const addr = this.server?.address() as AddressInfo | null | undefined;
-    const port = addr?.port ?? this.config.GATEWAY_PORT;
-    const host = this.config.GATEWAY_HOST.includes(':') ? `[${this.config.GATEWAY_HOST}]` : this.config.GATEWAY_HOST;
-    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    return this.server.url;
   }
 
   onStateChange(cb: () => void): () => void {
-    this.listeners.add(cb);
-    return () => this.listeners.delete(cb);
-  }
-
-  private setState(s: GatewayState, reason: string | null = null): void {
-    this.state = s;
-    this.stateReason = reason;
-    for (const cb of this.listeners) cb();
-    this.monitor.notify();
+    return this.server.onStateChange(cb);
   }
 
   health(): GatewayHealthBody {
-    const components = this.monitor.components();
-    const store = this.store.health();
-    return {
-      status: components.every((c) => c.status === 'ok' || c.status === 'stopped') ? 'ok' : 'degraded',
-      version: APP_VERSION,
-      claudeCode: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth },
-      activeRuns: this.executor.activeCount,
-      queuedRuns: this.limiter.queuedCount,
-      suspendedRuns: this.executor.suspended.size,
-      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
-      transcripts: store,
-      components,
-    };
-  }
-
-  private dockerHealth(compose: ComposeManager): ComponentHealth {
-    // while an operation (an image build takes minutes) is under way, say what it does, not "image missing"
-    const op = this.composeOps?.busy() ? this.composeOps.current() : null;
-    if (op) return { name: 'docker', status: 'starting', reason: `${op.action}: ${op.phase}`, since: op.startedAt, details: { operation: op.id } };
-    const st = this.monitor.composeStatus();
-    const since = st?.checkedAt ?? new Date(this.startedAt).toISOString();
-    if (!st) return { name: 'docker', status: 'starting', reason: 'checking the container…', since };
-    const status = st.overall === 'running' ? 'ok' : st.overall === 'starting' ? 'starting' : st.overall === 'stopped' ? 'stopped' : 'error';
-    const reason = st.problem ? `${st.problem.reason} Fix: ${st.problem.fix}` : st.overall === 'stopped' ? `container not running. Fix: ${compose.commandLine('up', '-d')}` : null;
-    return { name: 'docker', status, reason, since, details: { project: st.project, services: st.services, compose: st.compose } };
+    return healthBody({
+      monitor: this.monitor, store: this.store, runtime: this.runtime, account: this.claudeAccount, claudeVersion: this.claudeVersion,
+      activeRuns: this.executor.activeCount, queuedRuns: this.limiter.queuedCount, suspendedRuns: this.executor.suspended.size, startedAt: this.startedAt,
+    });
   }
 
   /** Re-reads the container's state (docker runtime); the health view shows the last reading. */
@@ -316,17 +281,9 @@ export class Services {
     await this.startGateway();
   }
 
-  async startGateway(): Promise<void> {
-    if (this.server) {
-      if (!this.serving) {
-        this.serving = true;
-        this.setState('running');
-        log.info(`gateway serving again on ${this.url}/v1`);
-      }
-      return;
-    }
-    this.setState('starting');
-    const app = createApp({
+  /** Listens (the express app is built once, on the first start), or serves /v1 again after a stop. */
+  startGateway(): Promise<void> {
+    return this.server.start(() => createApp({
       config: this.config,
       models: this.models,
       limiter: this.limiter,
@@ -336,60 +293,15 @@ export class Services {
       executor: this.executor,
       signIn: this.claudeAccount,
       getApiKeys: () => this.apiKeys(),
-      isServing: () => this.serving,
+      isServing: () => this.server.serving,
       health: () => this.health(),
       mounts: this.mounts,
-    });
-    const server = http.createServer(app);
-    server.keepAliveTimeout = 65_000;
-    server.requestTimeout = 0; // long agentic runs: REQUEST_TIMEOUT_S governs instead
-    // Requests Node's HTTP parser rejects (bad framing, invalid header characters, absurd lengths) still get a
-    // clear OpenAI-shaped 4xx instead of a bare "400 Bad Request".
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable) return socket.destroy();
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const body = JSON.stringify({ error: { message: `Malformed HTTP request (${err.code ?? 'parse error'}).`, type: 'invalid_request_error', param: null, code: 'malformed_http' } });
-      socket.end(`HTTP/1.1 ${status} Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-    });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.config.GATEWAY_PORT, this.config.GATEWAY_HOST, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      const port = this.config.GATEWAY_PORT;
-      const holder = e.code === 'EADDRINUSE' ? describeOwner(await findPortOwner(port)) : null;
-      this.listenFailure = { port, code: e.code ?? 'error', holder };
-      const reason = e.code === 'EADDRINUSE' ? `port ${port} is already in use by ${holder} (set GATEWAY_PORT)` : e.message;
-      this.setState('error', reason);
-      log.error(`gateway cannot listen: ${reason}`);
-      return;
-    }
-    this.server = server;
-    this.listenFailure = null;
-    this.serving = true;
-    this.setState('running');
-    log.info(`gateway listening on ${this.url} (OpenAI base URL ${this.url}/v1)`);
+    }));
   }
 
-  /**
-   * Stops serving /v1 (new requests get 503 gateway_stopped), lets running ones finish up to graceMs, then aborts
-   * the rest. The listener stays up so the control API and dashboard remain reachable; stop() closes it.
-   */
-  async stopGateway(graceMs = 5_000, reason = 'stopped from the control API'): Promise<void> {
-    if (!this.server || !this.serving) return;
-    this.serving = false;
-    const deadline = Date.now() + graceMs;
-    while (this.executor.activeCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    this.executor.abortAll('shutdown');
-    const waitAbort = Date.now() + 3_000;
-    while (this.executor.activeCount > 0 && Date.now() < waitAbort) await new Promise((r) => setTimeout(r, 50));
-    this.setState('stopped', reason);
-    log.info(`gateway stopped serving /v1 (${reason})`);
+  /** Stops serving /v1, running requests get graceMs to finish; the listener (control API, dashboard) stays up. */
+  stopGateway(graceMs = 5_000, reason = 'stopped from the control API'): Promise<void> {
+    return this.server.stop(graceMs, reason);
   }
 
   async restartGateway(graceMs = 5_000): Promise<void> {
@@ -407,13 +319,7 @@ export class Services {
     this.claudeAccount.stop();
     this.monitor.stop();
     await this.oauth?.stop();
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
-    this.setState('stopped', 'shut down');
+    await this.server.close();
   }
 }
 

@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { CredentialRejected, type ClaudeAccount } from '../claude/account.ts';
 import { InvalidCode, LoginInProgress, NotWaitingForCode, type SubscriptionLogin } from '../claude/subscription-login.ts';
 import type { ClaudeAuthStatus, ClaudeLoginCancelResponse, ClaudeLoginResponse, ClaudeLoginSnapshot } from '../contract/claude-auth-api.ts';
+import { DEFAULT_KEEPALIVE_MS, SseWriter } from '../gateway/sse.ts';
 import { log } from '../log.ts';
 import { sendControlError } from './guard.ts';
 
@@ -43,7 +44,7 @@ function parseBody(req: Request): unknown {
   }
 }
 
-export function claudeAuthRouter(account: ClaudeAccount): Router {
+export function claudeAuthRouter(account: ClaudeAccount, keepAliveMs = DEFAULT_KEEPALIVE_MS): Router {
   const r = express.Router();
   const send = (res: Response, body: ClaudeAuthStatus): void => void res.json(body);
 
@@ -80,13 +81,13 @@ export function claudeAuthRouter(account: ClaudeAccount): Router {
   });
 
   const login = account.login;
-  if (login) mountLogin(r, login);
+  if (login) mountLogin(r, login, keepAliveMs);
   else r.use('/login', (_req, res) => sendControlError(res, 404, 'login_unavailable', 'This gateway cannot run `claude auth login`.'));
 
   return r;
 }
 
-function mountLogin(r: Router, login: SubscriptionLogin): void {
+function mountLogin(r: Router, login: SubscriptionLogin, keepAliveMs: number): void {
   const answer = (res: Response, status: number, body: ClaudeLoginResponse): void => void res.status(status).json(body);
 
   r.get('/login', (_req, res) => answer(res, 200, { login: login.snapshot() }));
@@ -126,16 +127,12 @@ function mountLogin(r: Router, login: SubscriptionLogin): void {
     res.json(body);
   });
 
-  r.get('/login/events', (req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (snap: ClaudeLoginSnapshot): void => void res.write(`event: login\ndata: ${JSON.stringify(snap)}\n\n`);
+  r.get('/login/events', (_req, res) => {
+    const sse = new SseWriter(res, { keepAliveMs });
+    const send = (snap: ClaudeLoginSnapshot): void => sse.event('login', snap);
     const current = login.snapshot();
     if (current) send(current);
     login.on('change', send);
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    req.on('close', () => {
-      clearInterval(ping);
-      login.off('change', send);
-    });
+    sse.onClose(() => login.off('change', send));
   });
 }

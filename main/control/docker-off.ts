@@ -4,11 +4,12 @@
  */
 import express, { type Router } from 'express';
 import type { DockerStatusResponse } from '../contract/docker-api.ts';
+import { DEFAULT_KEEPALIVE_MS, SseWriter } from '../gateway/sse.ts';
 import { sendControlError } from './guard.ts';
 
 const RUNTIME_OFF = 'Claude Code runs locally (CLAUDE_RUNTIME=local): there is no container. Choose the docker runtime in Settings, then restart.';
 
-export function dockerOffRouter(runtime: () => string): Router {
+export function dockerOffRouter(runtime: () => string, keepAliveMs = DEFAULT_KEEPALIVE_MS): Router {
   const r = express.Router();
   const body = (): DockerStatusResponse => ({
     status: { overall: 'stopped', project: '', services: [], problem: null, compose: null, checkedAt: new Date().toISOString() },
@@ -17,10 +18,8 @@ export function dockerOffRouter(runtime: () => string): Router {
     commands: { up: '', down: '', logs: '', ps: '' },
   });
   r.get('/status', (_req, res) => void res.json(body()));
-  r.get('/events', (req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.write(`event: status\ndata: ${JSON.stringify(body())}\n\n`);
-    req.on('close', () => res.end());
+  r.get('/events', (_req, res) => {
+    new SseWriter(res, { keepAliveMs }).event('status', body());
   });
   r.use((_req, res) => sendControlError(res, 409, 'runtime_local', RUNTIME_OFF));
   return r;

@@ -6,9 +6,10 @@
  * SSE, one at a time with whatever the tray started, cancellable. A page that closes neither cancels nor leaks
  * anything: SSE subscribers and log streams end with their request.
  */
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Response, type Router } from 'express';
 import { ComposeBusyError, ComposeError, ComposeOperations, type ComposeManager, type ComposeProblem, type ComposeStatus } from '../compose/index.ts';
 import { DOCKER_ACTIONS, type DockerActionResponse, type DockerEventName, type DockerLogEnd, type DockerLogEventName, type DockerStatusResponse } from '../contract/docker-api.ts';
+import { DEFAULT_KEEPALIVE_MS, SseWriter } from '../gateway/sse.ts';
 import { sendControlError } from './guard.ts';
 
 export interface DockerRouterDeps {
@@ -26,6 +27,8 @@ export interface DockerRouterDeps {
    * instead of polling on its own.
    */
   watch?: { current(): ComposeStatus | null; onChange(cb: () => void): void };
+  /** Keep-alive interval of its streams (SSE_KEEPALIVE_S; default 5 s). */
+  keepAliveMs?: number;
   /** Deadline of a status read answered to GET /status (default 15 s). */
   statusTimeoutMs?: number;
 }
@@ -41,6 +44,7 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
   const statusTimeoutMs = deps.statusTimeoutMs ?? 15_000;
   const readStatus = deps.readStatus ?? (() => compose.status({ timeoutMs: statusTimeoutMs }));
   const pollMs = deps.pollMs ?? 5_000;
+  const keepAliveMs = deps.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
   const r = express.Router();
 
   let last: ComposeStatus | null = null;
@@ -127,20 +131,13 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
     res.json({ cancelled: ops.cancel() });
   });
 
-  const openSse = (req: Request, res: Response): ((event: DockerEventName | DockerLogEventName, data: unknown) => void) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.flushHeaders();
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    req.on('close', () => clearInterval(ping));
-    return (event, data) => {
-      if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-  };
+  const openSse = (res: Response): SseWriter => new SseWriter(res, { keepAliveMs });
 
-  r.get('/events', (req, res) => {
-    const send = openSse(req, res);
+  r.get('/events', (_req, res) => {
+    const sse = openSse(res);
+    const send = (event: DockerEventName, data: unknown): void => sse.event(event, data);
     subscribers.add(send);
-    req.on('close', () => {
+    sse.onClose(() => {
       subscribers.delete(send);
       if (!subscribers.size) schedulePoll();
     });
@@ -156,7 +153,8 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
   r.get('/logs', (req, res) => {
     const raw = typeof req.query.tail === 'string' ? req.query.tail : '';
     if (raw && !/^\d{1,5}$/.test(raw)) return sendControlError(res, 400, 'invalid_tail', 'tail must be a whole number (0–99999).');
-    const send = openSse(req, res);
+    const sse = openSse(res);
+    const send = (event: DockerLogEventName, data: unknown): void => sse.event(event, data);
     let ended = false;
     // compose's logs exits when no container exists: the page gets `end` with the reason, not a silent stream.
     const unsubscribe = compose.logs({
@@ -166,10 +164,10 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
         ended = true;
         const end: DockerLogEnd = { problem };
         send('end', end);
-        res.end();
+        sse.end();
       },
     });
-    req.on('close', () => {
+    sse.onClose(() => {
       if (!ended) unsubscribe();
     });
   });

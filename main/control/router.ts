@@ -14,6 +14,7 @@ import type {
 import type { RunStatus, TranscriptSummary } from '../contract/events.ts';
 import { isLoopbackHost } from '../config/load.ts';
 import type { Services } from '../services.ts';
+import { SseWriter } from '../gateway/sse.ts';
 import { log } from '../log.ts';
 import { APP_VERSION } from '../version.ts';
 import type { ApiKeyStore } from './api-keys.ts';
@@ -73,7 +74,7 @@ export function controlRouter(deps: ControlDeps): Router {
   router.use(localOnly(deps));
   router.use(adminAuth(deps.getToken));
   // Before the shared JSON parser: it parses its secret-carrying body itself (no error may quote it).
-  router.use('/claude-auth', claudeAuthRouter(services.claudeAccount));
+  router.use('/claude-auth', claudeAuthRouter(services.claudeAccount, services.config.SSE_KEEPALIVE_S * 1000));
   router.use(express.json({ limit: '256kb' }));
   const cursor = (): string => formatCursor(deps.bootId, services.bus.lastId);
 
@@ -201,30 +202,19 @@ export function controlRouter(deps: ControlDeps): Router {
   router.get('/logs/stream', (req, res) => {
     const n = intParam(req.query.tail, 200, 0, 5000);
     if (n === null) return sendControlError(res, 400, 'bad_tail', 'tail must be a whole number from 0 to 5000');
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (event: 'info' | 'line' | 'rotated', data: unknown): void => {
-      if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
+    const sse = new SseWriter(res, { keepAliveMs: services.config.SSE_KEEPALIVE_S * 1000 });
     const file = services.logFile;
     const { lines, size } = tailLog(file, n);
-    send('info', { file, sizeBytes: size } satisfies AppLogInfo);
-    res.cork();
-    for (const line of lines) send('line', line);
-    res.uncork();
+    sse.event('info', { file, sizeBytes: size } satisfies AppLogInfo);
+    for (const line of lines) sse.event('line', line);
     const stop = followLog(file, {
       from: size,
       onLines: (more) => {
-        res.cork();
-        for (const line of more) send('line', line);
-        res.uncork();
+        for (const line of more) sse.event('line', line);
       },
-      onRotate: (sizeBytes) => send('rotated', { file, sizeBytes } satisfies AppLogInfo),
+      onRotate: (sizeBytes) => sse.event('rotated', { file, sizeBytes } satisfies AppLogInfo),
     });
-    const ping = setInterval(() => res.write(': ping\n\n'), services.config.SSE_KEEPALIVE_S * 1000);
-    req.on('close', () => {
-      stop();
-      clearInterval(ping);
-    });
+    sse.onClose(stop);
   });
 
   router.use((req, res) => sendControlError(res, 404, 'not_found', `Unknown control API endpoint: ${req.method} /api${req.path}`));

@@ -15,6 +15,7 @@
  */
 import express, { type Response, type Router } from 'express';
 import { controlError } from '../contract/control-api.ts';
+import { DEFAULT_KEEPALIVE_MS, SseWriter } from '../gateway/sse.ts';
 import type { McpActionOutcome } from './mcp-servers.ts';
 import type { OAuthServices } from './index.ts';
 import type { LoginEvent, LoginSnapshot } from './login-driver.ts';
@@ -26,7 +27,7 @@ function answer(res: Response, result: McpActionOutcome, okStatus: number): void
   else res.status(400).json(controlError('mcp_action_failed', result.error));
 }
 
-export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: number } = {}): Router {
+export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: number; keepAliveMs?: number } = {}): Router {
   const r = express.Router();
   r.use(express.json({ limit: '64kb' }));
 
@@ -106,21 +107,16 @@ export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: n
     res.json(oauth.listener.health());
   });
 
-  r.get('/events', (req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (event: string, data: unknown): void => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-    const onLogin = (e: LoginEvent): void => send('login', e);
-    const onServers = (): void => send('servers', {});
-    const onListener = (): void => send('listener', oauth.listener.health());
+  r.get('/events', (_req, res) => {
+    const sse = new SseWriter(res, { keepAliveMs: opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS });
+    const onLogin = (e: LoginEvent): void => sse.event('login', e);
+    const onServers = (): void => sse.event('servers', {});
+    const onListener = (): void => sse.event('listener', oauth.listener.health());
     oauth.driver.on('event', onLogin);
     oauth.servers.on('changed', onServers);
     oauth.listener.on('status', onListener);
-    send('listener', oauth.listener.health());
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    req.on('close', () => {
-      clearInterval(ping);
+    onListener();
+    sse.onClose(() => {
       oauth.driver.off('event', onLogin);
       oauth.servers.off('changed', onServers);
       oauth.listener.off('status', onListener);

@@ -136,6 +136,7 @@ export class Services {
       baseEnv: runEnv,
       tracker: this.processes,
       spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config) },
+      live: { keepAliveS: config.CONVERSATION_KEEPALIVE_S, max: config.MAX_LIVE_CONVERSATIONS },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
     this.dockerRuntime = dockerRuntime;
@@ -267,6 +268,7 @@ export class Services {
       activeRuns: this.executor.activeCount,
       queuedRuns: this.limiter.queuedCount,
       suspendedRuns: this.executor.suspended.size,
+      liveConversations: this.runtime.liveConversations?.() ?? null,
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
       transcripts: store,
       components,
@@ -386,6 +388,7 @@ export class Services {
     const deadline = Date.now() + graceMs;
     while (this.executor.activeCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     this.executor.abortAll('shutdown');
+    this.runtime.closeLiveConversations?.(reason);
     const waitAbort = Date.now() + 3_000;
     while (this.executor.activeCount > 0 && Date.now() < waitAbort) await new Promise((r) => setTimeout(r, 50));
     this.setState('stopped', reason);

@@ -2,6 +2,8 @@ import type { PermissionMode, Query, SDKMessage } from '@anthropic-ai/claude-age
 import type { Config } from '../config/schema.ts';
 import { log, redact } from '../log.ts';
 import type { ProcessTracker } from './orphans.ts';
+import type { InputFeed } from './input-feed.ts';
+import type { LiveConversations } from './live-conversations.ts';
 import { isAlive } from './process-tree.ts';
 import { readBaseEnv, type BaseEnv, type RunSpec, type SparePoolStats } from './runtime.ts';
 import { profileKey, sessionKey, Slot, type ExpectedSession, type SlotState, type SpareProfile } from './spare-slot.ts';
@@ -27,6 +29,8 @@ export interface SparePoolOptions {
   claimWaitMs?: number;
   /** Limit on one spare's start-up (prewarm's initialize timeout). */
   initializeTimeoutMs?: number;
+  /** Where a claimed spare goes after a turn that may continue in it (its conversation's next turn). */
+  live?: LiveConversations;
 }
 
 
@@ -263,6 +267,10 @@ export class SparePool {
     spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
     slot.stderrSink = (line) => spec.onStderr?.(line);
     let query: Query | null = null;
+    let feed: InputFeed | null = null;
+    // A run that may be kept for its conversation's next turn leaves the pool with its process (live-conversations.ts).
+    const keep = this.opts.live?.accepts(spec) ?? false;
+    let handedOver = false;
     try {
       let held: SDKMessage[] = [];
       let it: AsyncIterator<SDKMessage>;
@@ -281,20 +289,22 @@ export class SparePool {
             return;
           }
         }
-        binding.release(spec.messages);
+        feed = binding.feed;
+        feed.push(spec.messages);
+        if (!keep) feed.end();
         it = query[Symbol.asyncIterator]();
         next = it.next();
       } else {
-        const claimed = slot.claim(spec, (err) => this.noteRefusal(slot, err));
+        const claimed = slot.claim(spec, (err) => this.noteRefusal(slot, err), keep);
         if (!claimed) {
           this.counters.fallbacks++;
           yield* cold();
           return;
         }
-        query = claimed;
-        const verdict = await slot.awaitVerdict(claimed, (err) => this.noteRefusal(slot, err));
+        ({ query, feed } = claimed);
+        const verdict = await slot.awaitVerdict(claimed.query, (err) => this.noteRefusal(slot, err));
         if (!verdict.ok) {
-          query.close();
+          claimed.query.close();
           slot.kill();
           if (spec.abortController.signal.aborted) return;
           this.counters.fallbacks++;
@@ -305,14 +315,41 @@ export class SparePool {
       }
       this.counters.claims++;
       this.refusals = 0;
+      const live = this.opts.live;
+      if (live && keep && feed) {
+        // From here the process belongs to its conversation: the pool neither counts nor kills it any more.
+        handedOver = true;
+        this.slots.delete(slot);
+        spec.abortController.signal.removeEventListener('abort', onAbort);
+        const input = feed;
+        const session = query;
+        yield* live.serve(
+          {
+            feed: input,
+            iterator: it,
+            child: () => slot.child,
+            setStderr: (sink) => { slot.stderrSink = sink; },
+            kill: () => {
+              input.end();
+              session.close();
+              slot.kill();
+            },
+          },
+          spec,
+          { held, next },
+        );
+        return;
+      }
       yield* held;
       for (let r = await next; !r.done; r = await it.next()) yield r.value;
     } finally {
       refill();
       spec.abortController.signal.removeEventListener('abort', onAbort);
-      // The caller stopped early or the run ended: the process is this request's and goes with it.
-      query?.close();
-      slot.stderrSink = null;
+      if (!handedOver) {
+        // The caller stopped early or the run ended: the process is this request's and goes with it.
+        query?.close();
+        slot.stderrSink = null;
+      }
     }
   }
 

@@ -5,10 +5,10 @@ import {
   type PermissionMode,
   type Query,
   type SDKMessage,
-  type SDKUserMessage,
   type SpareProcess,
 } from '@anthropic-ai/claude-agent-sdk';
 import { log, redact } from '../log.ts';
+import { InputFeed } from './input-feed.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { killTree, spawnInOwnGroup } from './process-tree.ts';
 import type { RunSpec } from './runtime.ts';
@@ -50,8 +50,8 @@ export interface Binding {
   /** The model in force ('' when Claude Code did not apply it: the run sets its own). */
   model: string;
   query: Query;
-  /** Sends the run's user turns: until then the bound session waits for its prompt. */
-  release(messages: RunSpec['messages']): void;
+  /** The session's input: the run's user turns go in here; until then the bound session waits for its prompt. */
+  feed: InputFeed;
 }
 
 /** How a slot starts its process: the pool's current profile, env and binary. */
@@ -76,10 +76,6 @@ export function profileKey(p: SpareProfile): string {
 
 export function sessionKey(s: { cwd: string; permissionMode: PermissionMode; systemPrompt: string | null }): string {
   return JSON.stringify([s.cwd, s.permissionMode, s.systemPrompt ?? null]);
-}
-
-async function* userTurns(messages: RunSpec['messages']): AsyncGenerator<SDKUserMessage> {
-  for (const message of messages) yield { type: 'user', message, parent_tool_use_id: null };
 }
 
 /** A claim Claude Code accepted without applying one option (the model): still in force. */
@@ -123,7 +119,7 @@ export class Slot {
 
   kill(): void {
     this.abort.abort();
-    this.binding?.release([]);
+    this.binding?.feed.end();
     if (this.child) killTree(this.child);
   }
 
@@ -176,11 +172,7 @@ export class Slot {
   async bind(session: ExpectedSession, onRefused: OnRefused, closed: () => boolean): Promise<boolean> {
     const spare = this.spare;
     if (!spare) return false;
-    let release!: (messages: RunSpec['messages']) => void;
-    const prompt = new Promise<RunSpec['messages']>((resolve) => { release = resolve; });
-    const feed = (async function* (): AsyncGenerator<SDKUserMessage> {
-      yield* userTurns(await prompt);
-    })();
+    const feed = new InputFeed();
     let query: Query;
     try {
       query = spare.claim({
@@ -193,7 +185,7 @@ export class Slot {
         },
       });
     } catch (err) {
-      release([]);
+      feed.end();
       onRefused(err);
       return false;
     }
@@ -205,27 +197,32 @@ export class Slot {
           model = ''; // not in force: the run sets its model itself
           return true;
         }
-        release([]);
+        feed.end();
         onRefused(err);
         return false;
       },
     );
     if (!ok || this.state === 'gone' || closed()) {
-      release([]);
+      feed.end();
       query.close();
       return false;
     }
-    this.binding = { key: sessionKey(session), model, query, release };
+    this.binding = { key: sessionKey(session), model, query, feed };
     return true;
   }
 
-  /** Claims a parked spare for this run (cwd, model, permission mode, system prompt sent with the claim). */
-  claim(spec: RunSpec, onRefused: OnRefused): Query | null {
+  /**
+   * Claims a parked spare for this run (cwd, model, permission mode, system prompt sent with the claim). Its input
+   * stays open when the process may be kept for the conversation's next turn (keepOpen), else it ends after them.
+   */
+  claim(spec: RunSpec, onRefused: OnRefused, keepOpen: boolean): { query: Query; feed: InputFeed } | null {
     const spare = this.spare;
     if (!spare) return null;
+    const feed = new InputFeed(spec.messages);
+    if (!keepOpen) feed.end();
     try {
-      return spare.claim({
-        prompt: userTurns(spec.messages),
+      const query = spare.claim({
+        prompt: feed,
         options: {
           cwd: spec.cwd,
           model: spec.model,
@@ -233,7 +230,9 @@ export class Slot {
           ...(spec.systemPrompt ? { appendSystemPrompt: spec.systemPrompt } : {}),
         },
       });
+      return { query, feed };
     } catch (err) {
+      feed.end();
       onRefused(err);
       return null;
     }

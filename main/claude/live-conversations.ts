@@ -155,7 +155,12 @@ export class LiveConversations {
     const child = proc.child();
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     this.running.add(proc);
-    child.once('exit', () => this.running.delete(proc));
+    // One listener per process for its whole life. A process that dies while it waits (killed from outside,
+    // crashed) is forgotten: the next turn resumes.
+    child.once('exit', () => {
+      this.running.delete(proc);
+      for (const [id, e] of this.idle) if (e.proc === proc) this.forget(id);
+    });
   }
 
   private keep(sessionId: string, spec: RunSpec, proc: LiveProcess): void {
@@ -178,10 +183,6 @@ export class LiveConversations {
     }, this.opts.keepAliveMs);
     timer.unref();
     this.idle.set(sessionId, { proc, model: spec.model, fingerprint: fingerprint(spec), since: Date.now(), timer });
-    // A process that dies while it waits (killed from outside, crashed) is forgotten: the next turn resumes.
-    proc.child()?.once('exit', () => {
-      if (this.idle.get(sessionId)?.proc === proc) this.forget(sessionId);
-    });
   }
 
   private forget(sessionId: string): void {

@@ -1,3 +1,4 @@
+import type { LiveConversationsHealth } from '../contract/control-api.ts';
 import type { McpSdkServerConfigWithInstance, SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
 
 /** What one gateway request asks Claude Code to do. */
@@ -51,6 +52,10 @@ export interface ClaudeRuntime {
   envChanged?(): void;
   /** Replaces the spares started before a change they read at start-up (MCP servers, sign-ins). */
   retireSpares?(reason: string): void;
+  /** Processes kept after a turn for the conversation's next one (CONVERSATION_KEEPALIVE_S), or null when none are. */
+  liveConversations?(): LiveConversationsHealth | null;
+  /** Closes the idle kept processes (their conversations' next turns resume in new ones). */
+  closeLiveConversations?(reason: string): void;
 }
 
 /** A fixed environment, or one read at every start (it follows the credential saved in the app). */

@@ -1,43 +1,14 @@
-import type { ChildProcess } from 'node:child_process';
-import {
-  prewarm,
-  type Options,
-  type PermissionMode,
-  type Query,
-  type SDKMessage,
-  type SDKUserMessage,
-  type SpareProcess,
-} from '@anthropic-ai/claude-agent-sdk';
+import type { PermissionMode, Query, SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { Config } from '../config/schema.ts';
 import { log, redact } from '../log.ts';
 import type { ProcessTracker } from './orphans.ts';
-import { isAlive, killTree, spawnInOwnGroup } from './process-tree.ts';
+import type { InputFeed } from './input-feed.ts';
+import type { LiveConversations } from './live-conversations.ts';
+import { isAlive } from './process-tree.ts';
 import { readBaseEnv, type BaseEnv, type RunSpec, type SparePoolStats } from './runtime.ts';
+import { profileKey, sessionKey, Slot, type ExpectedSession, type SlotState, type SpareProfile } from './spare-slot.ts';
 
-/**
- * What a spare fixes for its whole life (Claude Code reads it at start-up): a run can claim a spare only when its
- * own values are these. A run with other values starts cold and the pool starts its next spares with them (the
- * latest request wins: the tool list grows when an MCP server is added). The environment is the pool's base env;
- * a run with extra env always starts cold.
- */
-export interface SpareProfile {
-  allowedTools: string[];
-  disallowedTools: string[];
-  maxTurns: number;
-}
-
-/**
- * The session most runs ask for. Spares are claimed for it ahead of time (the folder is bound, settings, plugins
- * and hooks loaded) and then only wait for the prompt; a run asking for another cwd, permission mode or system
- * prompt starts cold, and the pool binds its next spares to that instead (the latest request wins). The model is
- * switched per run when it differs.
- */
-export interface ExpectedSession {
-  cwd: string;
-  permissionMode: PermissionMode;
-  model: string;
-  systemPrompt: string | null;
-}
+export type { ExpectedSession, SpareProfile } from './spare-slot.ts';
 
 export interface SparePoolOptions {
   /** Spares kept ready (CLAUDE_SPARE_PROCESSES); 0 disables the pool. Each holds 150–250 MB while it waits. */
@@ -58,54 +29,13 @@ export interface SparePoolOptions {
   claimWaitMs?: number;
   /** Limit on one spare's start-up (prewarm's initialize timeout). */
   initializeTimeoutMs?: number;
+  /** Where a claimed spare goes after a turn that may continue in it (its conversation's next turn). */
+  live?: LiveConversations;
 }
 
 
 /** A cold run, started by the caller's own path (used when there is no spare or a claim is refused). */
 export type ColdStart = () => AsyncIterable<SDKMessage>;
-
-type SlotState = 'starting' | 'parked' | 'bound' | 'claimed' | 'gone';
-
-interface Binding {
-  key: string;
-  model: string;
-  query: Query;
-  /** Sends the run's user turns: until then the bound session waits for its prompt. */
-  release(messages: RunSpec['messages']): void;
-}
-
-/** One pre-started Claude Code process and the plumbing a claim re-points at its request. */
-class Slot {
-  state: SlotState = 'starting';
-  spare: SpareProcess | null = null;
-  /** The profile it was started with (profileKey). */
-  profile = '';
-  /** The pool's generation when it started: an older one read a configuration that has changed since. */
-  generation = 0;
-  child: ChildProcess | null = null;
-  binding: Binding | null = null;
-  /** Promised to a waiting request: no other request takes it. */
-  reserved = false;
-  /** Started with an environment that has since changed (renewEnv): never claimed, replaced. */
-  retired = false;
-  /** The spare's own abort: kills its process group through our spawn. */
-  readonly abort = new AbortController();
-  /** Where stderr lines go: the claiming request's onStderr, else the debug log. */
-  stderrSink: ((line: string) => void) | null = null;
-  /** Settles once the slot is usable (parked or bound: true) or failed (false). */
-  readonly ready: Promise<boolean>;
-  resolveReady!: (ok: boolean) => void;
-
-  constructor() {
-    this.ready = new Promise((resolve) => { this.resolveReady = resolve; });
-  }
-
-  kill(): void {
-    this.abort.abort();
-    this.binding?.release([]);
-    if (this.child) killTree(this.child);
-  }
-}
 
 const BACKOFF_MAX_MS = 60_000;
 /** Consecutive refused claims after which the pool stops starting spares. */
@@ -115,18 +45,6 @@ const MAX_REFUSALS = 3;
  * starting beside a run would take CPU from its first token and its streaming on a small machine.
  */
 const REFILL_AFTER_MS = 5_000;
-
-function profileKey(p: SpareProfile): string {
-  return JSON.stringify([p.allowedTools, p.disallowedTools, p.maxTurns > 0 ? p.maxTurns : 0]);
-}
-
-function sessionKey(s: { cwd: string; permissionMode: PermissionMode; systemPrompt: string | null }): string {
-  return JSON.stringify([s.cwd, s.permissionMode, s.systemPrompt ?? null]);
-}
-
-async function* userTurns(messages: RunSpec['messages']): AsyncGenerator<SDKUserMessage> {
-  for (const message of messages) yield { type: 'user', message, parent_tool_use_id: null };
-}
 
 /** The profile every default-config run uses (RunExecutor builds its RunSpec from the same keys). */
 export function spareProfileFromConfig(config: Pick<Config, 'CLAUDE_ALLOWED_TOOLS' | 'CLAUDE_DISALLOWED_TOOLS' | 'CLAUDE_MAX_TURNS'>): SpareProfile {
@@ -197,8 +115,7 @@ export class SparePool {
     for (const s of [...this.slots]) {
       if (s.state !== 'parked' && s.state !== 'bound' && s.state !== 'starting') continue;
       s.retired = true;
-      if (s.binding) s.binding.query.close();
-      else if (s.spare && s.state === 'parked') s.spare.close();
+      s.closeGracefully();
       this.forget(s);
     }
     this.fill();
@@ -272,9 +189,8 @@ export class SparePool {
     this.generation++;
     let n = 0;
     for (const s of this.slots) {
-      if (s.state === 'parked' || s.state === 'bound') {
-        if (s.binding) s.binding.query.close();
-        else s.spare?.close();
+      if (s.waiting) {
+        s.closeGracefully();
         this.forget(s);
         n++;
       } else if (s.state === 'starting') n++;
@@ -299,7 +215,7 @@ export class SparePool {
 
   /** A waiting spare made for other values than the latest request's. */
   private isStale(s: Slot): boolean {
-    if (s.state !== 'parked' && s.state !== 'bound') return false;
+    if (!s.waiting) return false;
     if (s.profile !== profileKey(this.profile)) return true;
     return s.state === 'bound' && s.binding?.key !== (this.expected ? sessionKey(this.expected) : null);
   }
@@ -351,6 +267,10 @@ export class SparePool {
     spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
     slot.stderrSink = (line) => spec.onStderr?.(line);
     let query: Query | null = null;
+    let feed: InputFeed | null = null;
+    // A run that may be kept for its conversation's next turn leaves the pool with its process (live-conversations.ts).
+    const keep = this.opts.live?.accepts(spec) ?? false;
+    let handedOver = false;
     try {
       let held: SDKMessage[] = [];
       let it: AsyncIterator<SDKMessage>;
@@ -369,20 +289,22 @@ export class SparePool {
             return;
           }
         }
-        binding.release(spec.messages);
+        feed = binding.feed;
+        feed.push(spec.messages);
+        if (!keep) feed.end();
         it = query[Symbol.asyncIterator]();
         next = it.next();
       } else {
-        const claimed = this.claim(slot, spare, spec);
+        const claimed = slot.claim(spec, (err) => this.noteRefusal(slot, err), keep);
         if (!claimed) {
           this.counters.fallbacks++;
           yield* cold();
           return;
         }
-        query = claimed.query;
-        const verdict = await this.awaitVerdict(slot, spare, claimed.query);
+        ({ query, feed } = claimed);
+        const verdict = await slot.awaitVerdict(claimed.query, (err) => this.noteRefusal(slot, err));
         if (!verdict.ok) {
-          query.close();
+          claimed.query.close();
           slot.kill();
           if (spec.abortController.signal.aborted) return;
           this.counters.fallbacks++;
@@ -393,79 +315,42 @@ export class SparePool {
       }
       this.counters.claims++;
       this.refusals = 0;
+      const live = this.opts.live;
+      if (live && keep && feed) {
+        // From here the process belongs to its conversation: the pool neither counts nor kills it any more.
+        handedOver = true;
+        this.slots.delete(slot);
+        spec.abortController.signal.removeEventListener('abort', onAbort);
+        const input = feed;
+        const session = query;
+        yield* live.serve(
+          {
+            feed: input,
+            iterator: it,
+            child: () => slot.child,
+            setStderr: (sink) => { slot.stderrSink = sink; },
+            kill: () => {
+              input.end();
+              session.close();
+              slot.kill();
+            },
+          },
+          spec,
+          { held, next },
+        );
+        return;
+      }
       yield* held;
       for (let r = await next; !r.done; r = await it.next()) yield r.value;
     } finally {
       refill();
       spec.abortController.signal.removeEventListener('abort', onAbort);
-      // The caller stopped early or the run ended: the process is this request's and goes with it.
-      query?.close();
-      slot.stderrSink = null;
-    }
-  }
-
-  /** Claims a parked spare for this run (cwd, model, permission mode, system prompt sent with the claim). */
-  private claim(slot: Slot, spare: SpareProcess, spec: RunSpec): { query: Query } | null {
-    try {
-      const query = spare.claim({
-        prompt: userTurns(spec.messages),
-        options: {
-          cwd: spec.cwd,
-          model: spec.model,
-          permissionMode: spec.permissionMode,
-          ...(spec.systemPrompt ? { appendSystemPrompt: spec.systemPrompt } : {}),
-        },
-      });
-      return { query };
-    } catch (err) {
-      this.noteRefusal(slot, err);
-      return null;
-    }
-  }
-
-  /**
-   * Holds the claimed session's messages until the process accepted the claim: a refused claim answers with an
-   * error result (`not_claimed`) that must not reach the caller, who gets a cold run instead.
-   */
-  private async awaitVerdict(
-    slot: Slot,
-    spare: SpareProcess,
-    query: Query,
-  ): Promise<{ ok: true; it: AsyncIterator<SDKMessage>; next: Promise<IteratorResult<SDKMessage>>; held: SDKMessage[] } | { ok: false }> {
-    const verdict = this.verdictOf(slot, spare);
-    const it = query[Symbol.asyncIterator]();
-    const held: SDKMessage[] = [];
-    let next = it.next();
-    for (;;) {
-      const step = await Promise.race([next.then((r) => ({ kind: 'msg' as const, r })), verdict.then((ok) => ({ kind: 'verdict' as const, ok }))]);
-      let ok: boolean | null = null;
-      if (step.kind === 'verdict') ok = step.ok;
-      else if (step.r.done) ok = await Promise.race([verdict, new Promise<false>((r) => setTimeout(() => r(false), 2_000).unref())]);
-      else {
-        held.push(step.r.value);
-        next = it.next();
-      }
-      if (ok === true) return { ok, it, next, held };
-      if (ok === false) {
-        next.catch(() => undefined);
-        return { ok };
+      if (!handedOver) {
+        // The caller stopped early or the run ended: the process is this request's and goes with it.
+        query?.close();
+        slot.stderrSink = null;
       }
     }
-  }
-
-  /** true once the claim is in force (also when only the model was not applied), false when it was refused. */
-  private verdictOf(slot: Slot, spare: SpareProcess): Promise<boolean> {
-    return spare.claimed.then(
-      () => true,
-      (err: unknown) => {
-        if (err instanceof Error && err.message.startsWith('option_not_applied')) {
-          log.warn(`spare claim: ${redact(err.message)}`);
-          return true;
-        }
-        this.noteRefusal(slot, err);
-        return false;
-      },
-    );
   }
 
   private noteRefusal(slot: Slot, err: unknown): void {
@@ -476,7 +361,7 @@ export class SparePool {
     if (++this.refusals >= MAX_REFUSALS && !this.disabledReason) {
       this.disabledReason = `${MAX_REFUSALS} claims in a row were refused (last: ${this.lastError}); every run starts cold until restart`;
       log.warn(`spare processes disabled: ${this.disabledReason}`);
-      for (const s of this.slots) if (s.state === 'parked' || s.state === 'bound') s.kill();
+      for (const s of this.slots) if (s.waiting) s.kill();
     } else {
       log.warn(`spare claim refused, starting cold: ${this.lastError}`);
     }
@@ -496,39 +381,18 @@ export class SparePool {
     slot.profile = profileKey(profile);
     slot.generation = this.generation;
     this.slots.add(slot);
-    const options: Options = {
-      abortController: slot.abort,
-      env: { ...readBaseEnv(this.opts.baseEnv) },
-      includePartialMessages: true,
-      allowedTools: profile.allowedTools,
-      disallowedTools: profile.disallowedTools,
-      systemPrompt: { type: 'preset', preset: 'claude_code' },
-      spawnClaudeCodeProcess: (o) =>
-        spawnInOwnGroup(o, (child) => {
-          slot.child = child;
-          this.opts.tracker?.track(child);
-          // The SDK waits on a spare's exit from several places (parking-dir cleanup, claim, exited).
-          child.setMaxListeners(30);
-          child.once('exit', () => this.onExit(slot));
-          // A custom spawn drains stderr itself, or a chatty CLI blocks on a full pipe.
-          child.stderr?.setEncoding('utf8');
-          child.stderr?.on('data', (d: string) => {
-            for (const line of d.split('\n')) {
-              if (!line.trim()) continue;
-              if (slot.stderrSink) slot.stderrSink(line);
-              else log.debug(`spare stderr: ${redact(line)}`);
-            }
-          });
-          if (this.closed) slot.kill();
-        }),
-      ...(this.opts.binary ? { pathToClaudeCodeExecutable: this.opts.binary } : {}),
-      ...(profile.maxTurns > 0 ? { maxTurns: profile.maxTurns } : {}),
-    };
     try {
-      const spare = await prewarm({ options, initializeTimeoutMs: this.initializeTimeoutMs });
-      slot.spare = spare;
+      const spare = await slot.launch({
+        profile,
+        env: readBaseEnv(this.opts.baseEnv),
+        binary: this.opts.binary,
+        tracker: this.opts.tracker,
+        initializeTimeoutMs: this.initializeTimeoutMs,
+        closed: () => this.closed,
+        onExit: () => this.onExit(slot),
+      });
       if (this.closed || slot.state === 'gone') throw new Error('closed while starting');
-      if (this.expected && !(await this.bind(slot, spare, this.expected))) {
+      if (this.expected && !(await slot.bind(this.expected, (err) => this.noteRefusal(slot, err), () => this.closed))) {
         // Refused (already counted) or gone: replace it unless the pool gave up.
         this.forget(slot);
         if (!this.closed) this.fill();
@@ -563,54 +427,6 @@ export class SparePool {
     }
   }
 
-  /**
-   * Claims the spare for the expected session with a prompt that is held back: the folder is bound and its
-   * settings, plugins and hooks loaded now, so a matching run only sends its prompt.
-   */
-  private async bind(slot: Slot, spare: SpareProcess, session: ExpectedSession): Promise<boolean> {
-    let release!: (messages: RunSpec['messages']) => void;
-    const prompt = new Promise<RunSpec['messages']>((resolve) => { release = resolve; });
-    const feed = (async function* (): AsyncGenerator<SDKUserMessage> {
-      yield* userTurns(await prompt);
-    })();
-    let query: Query;
-    try {
-      query = spare.claim({
-        prompt: feed,
-        options: {
-          cwd: session.cwd,
-          model: session.model,
-          permissionMode: session.permissionMode,
-          ...(session.systemPrompt ? { appendSystemPrompt: session.systemPrompt } : {}),
-        },
-      });
-    } catch (err) {
-      release([]);
-      this.noteRefusal(slot, err);
-      return false;
-    }
-    let model = session.model;
-    const ok = await spare.claimed.then(
-      () => true,
-      (err: unknown) => {
-        if (err instanceof Error && err.message.startsWith('option_not_applied')) {
-          model = ''; // not in force: the run sets its model itself
-          return true;
-        }
-        release([]);
-        this.noteRefusal(slot, err);
-        return false;
-      },
-    );
-    if (!ok || slot.state === 'gone' || this.closed) {
-      release([]);
-      query.close();
-      return false;
-    }
-    slot.binding = { key: sessionKey(session), model, query, release };
-    return true;
-  }
-
   private forget(slot: Slot): void {
     slot.state = 'gone';
     slot.kill();
@@ -619,7 +435,7 @@ export class SparePool {
   }
 
   private onExit(slot: Slot): void {
-    const waiting = slot.state === 'parked' || slot.state === 'bound';
+    const waiting = slot.waiting;
     slot.state = 'gone';
     this.slots.delete(slot);
     slot.resolveReady(false);
@@ -634,8 +450,7 @@ export class SparePool {
     this.retryTimer = null;
     const waits: Array<Promise<unknown>> = [];
     for (const slot of this.slots) {
-      if (slot.binding) slot.binding.query.close();
-      else if (slot.spare && slot.state === 'parked') slot.spare.close();
+      slot.closeGracefully();
       slot.kill();
       const child = slot.child;
       if (child && child.exitCode === null && child.signalCode === null) waits.push(new Promise((r) => child.once('exit', r)));

@@ -131,6 +131,7 @@ export function controlRouter(deps: ControlDeps): Router {
       activeRuns: h.activeRuns,
       queuedRuns: h.queuedRuns,
       suspendedRuns: h.suspendedRuns,
+      liveConversations: h.liveConversations,
       uptimeS: h.uptimeS,
       components: h.components,
       gateway: gatewayStatus(services),

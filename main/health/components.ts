@@ -61,6 +61,7 @@ export function healthBody(p: HealthBodyParts): GatewayHealthBody {
     activeRuns: p.activeRuns,
     queuedRuns: p.queuedRuns,
     suspendedRuns: p.suspendedRuns,
+    liveConversations: p.runtime.liveConversations?.() ?? null,
     uptimeS: Math.round((Date.now() - p.startedAt) / 1000),
     transcripts: p.store.health(),
     components,

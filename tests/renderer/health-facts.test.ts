@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ComponentHealth } from '../../main/contract/control-api.ts';
-import { componentFacts, warmStart } from '../../renderer/src/lib/health-facts.ts';
+import { componentFacts, liveConversationsText, warmStart } from '../../renderer/src/lib/health-facts.ts';
 
 const since = '2026-12-01T10:00:00.000Z';
 const comp = (name: string, details: Record<string, unknown>): ComponentHealth => ({ name, status: 'ok', reason: null, since, details });
@@ -42,5 +42,19 @@ describe('componentFacts', () => {
     assert.equal(asText(comp('docker', { project: 'ccg', services: [{ service: 'claude', state: 'running', health: 'healthy' }] })), 'Project: ccg | Containers: claude: running (healthy)');
     assert.equal(asText(comp('model-api', { status: 529, error: 'overloaded', attempt: 2, maxRetries: 10 })), 'Last answer: HTTP 529 (overloaded) | Retry: 2 of 10');
     assert.equal(asText(comp('something-new', { note: 'plain', n: 3, nested: { a: 1 } })), 'note: plain | n: 3');
+  });
+});
+
+describe('liveConversationsText', () => {
+  test('count, limit, and per conversation its model and idle time (no prompt text exists to show)', () => {
+    assert.equal(
+      liveConversationsText({ count: 2, limit: 35, keepAliveS: 300, conversations: [{ model: 'opus', state: 'answering', idleS: 0 }, { model: 'sonnet', state: 'idle', idleS: 12 }] }),
+      '2 live conversations (limit 35): opus answering, sonnet idle 12 s',
+    );
+    assert.equal(liveConversationsText({ count: 0, limit: 4, keepAliveS: 300, conversations: [] }), '0 live conversations (limit 4)');
+  });
+  test('off: limit 0, or a runtime that keeps none', () => {
+    assert.equal(liveConversationsText({ count: 0, limit: 0, keepAliveS: 300, conversations: [] }), 'live conversations off');
+    assert.equal(liveConversationsText(null), 'live conversations off');
   });
 });

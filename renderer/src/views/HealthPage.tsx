@@ -6,7 +6,7 @@ import { ApiError } from '../lib/api.ts';
 import { backoffMs } from '../lib/backoff.ts';
 import { useControl } from '../lib/control-context.tsx';
 import { formatDuration } from '../lib/format.ts';
-import { componentFacts } from '../lib/health-facts.ts';
+import { componentFacts, liveConversationsText } from '../lib/health-facts.ts';
 
 const TITLES: Record<string, string> = {
   gateway: 'Gateway (OpenAI API)',
@@ -134,6 +134,7 @@ export function HealthPage(): ReactNode {
         <span className="muted">
           v{health.version} · up {formatDuration(health.uptimeS * 1000)} · {health.activeRuns} running, {health.queuedRuns} queued{health.suspendedRuns ? `, ${health.suspendedRuns} waiting for client tool results` : ''}
         </span>
+        <span className="chip" data-testid="live-conversations">{liveConversationsText(health.liveConversations)}</span>
         <span className="chip" data-testid="claude-version">
           Claude Code {health.claudeCode.version ? `version ${health.claudeCode.version}` : 'not found'} · {health.claudeCode.runtime} runtime
         </span>

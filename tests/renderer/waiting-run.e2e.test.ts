@@ -54,7 +54,9 @@ describe('dashboard: a run waiting for the caller', { skip: missing ?? false }, 
     assert.ok(pid);
 
     await page.goto(`${d.baseUrl}/#token=${d.token}`);
-    await page.goto(`${d.baseUrl}/#/transcripts/${encodeURIComponent(first.id)}`);
+    // Open it from the list once the app has taken the token (it rewrites the address to #/ when it does).
+    await page.locator(`tr[data-request-id="${first.id}"] a.preview`).click();
+    await page.waitForURL(/#\/transcripts\//);
     const banner = page.getByTestId('waiting-for-caller');
     await banner.waitFor();
     assert.match(await banner.innerText(), /Waiting for the caller — result of get_weather · for \d/);

@@ -96,6 +96,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         ...(spec.resumeSessionId ? { resume: spec.resumeSessionId } : {}),
         ...(spec.tools ? { tools: spec.tools } : {}),
         ...(spec.mcpServers ? { mcpServers: spec.mcpServers } : {}),
+        ...(spec.canUseTool ? { canUseTool: spec.canUseTool } : {}),
       };
       const q = query({ prompt: userTurns(spec.messages), options });
       return (async function* () {

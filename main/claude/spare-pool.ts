@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import {
   prewarm,
+  type CanUseTool,
   type Options,
   type PermissionMode,
   type Query,
@@ -90,6 +91,8 @@ class Slot {
   retired = false;
   /** The spare's own abort: kills its process group through our spawn. */
   readonly abort = new AbortController();
+  /** The claiming run's approval callback: canUseTool is fixed at prewarm, so the spare's forwards here. */
+  canUseTool: CanUseTool | null = null;
   /** Where stderr lines go: the claiming request's onStderr, else the debug log. */
   stderrSink: ((line: string) => void) | null = null;
   /** Settles once the slot is usable (parked or bound: true) or failed (false). */
@@ -350,6 +353,7 @@ export class SparePool {
     const onAbort = (): void => slot.kill();
     spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
     slot.stderrSink = (line) => spec.onStderr?.(line);
+    slot.canUseTool = spec.canUseTool ?? null;
     let query: Query | null = null;
     try {
       let held: SDKMessage[] = [];
@@ -401,6 +405,7 @@ export class SparePool {
       // The caller stopped early or the run ended: the process is this request's and goes with it.
       query?.close();
       slot.stderrSink = null;
+      slot.canUseTool = null;
     }
   }
 
@@ -503,6 +508,8 @@ export class SparePool {
       allowedTools: profile.allowedTools,
       disallowedTools: profile.disallowedTools,
       systemPrompt: { type: 'preset', preset: 'claude_code' },
+      // Fixed for the process's life: asks whichever run claimed it (nobody: refused, as without a callback).
+      canUseTool: (tool, input, o) => slot.canUseTool?.(tool, input, o) ?? Promise.resolve({ behavior: 'deny', message: 'No request owns this Claude process.' }),
       spawnClaudeCodeProcess: (o) =>
         spawnInOwnGroup(o, (child) => {
           slot.child = child;

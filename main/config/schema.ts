@@ -59,6 +59,8 @@ export const configSchema = z
     CLIENT_TOOL_TIMEOUT_S: int(1, 86_400).default(600),
     /** Runs suspended on client tool calls at once (each keeps its Claude process); the oldest is ended beyond. */
     MAX_SUSPENDED_RUNS: int(1, 1_000).default(16),
+    /** How long a tool call outside the allow-list waits for the user's approval in the app before it is denied. */
+    APPROVAL_TIMEOUT_S: int(1, 86_400).default(120),
     MAX_BODY_MB: z.coerce.number().min(0.01).max(512).default(25),
     OAUTH_CALLBACK_HOST: z.string().min(1).default('127.0.0.1'),
     OAUTH_CALLBACK_PORT: int(0, 65535).default(8888),

@@ -93,16 +93,16 @@ export class ApprovalCenter {
     }
     const { approval, ctx } = w;
     let rule: string | null = null;
-    if (decision === 'allow_project') {
-      rule = ruleFor(approval.tool, approval.input);
+    // A call no rule can name exactly is allowed once, whatever was asked: a grant never widens to the whole tool.
+    if (decision === 'allow_project' || decision === 'allow_conversation') rule = ruleFor(approval.tool, approval.input);
+    if (decision === 'allow_project' && rule) {
       try {
         await this.opts.rules.add(approval.project, rule);
       } catch (err) {
         throw new ApprovalError(500, 'rule_not_saved', `The rule could not be saved (${err instanceof Error ? err.message : String(err)}); the approval still waits.`);
       }
       if (!this.waiting.has(id)) throw new ApprovalError(409, 'approval_already_decided', `Approval ${id} ended while the rule was saved (${this.decided.get(id) ?? 'withdrawn'}).`);
-    } else if (decision === 'allow_conversation') {
-      rule = ruleFor(approval.tool, approval.input);
+    } else if (decision === 'allow_conversation' && rule) {
       const key = grantKey(ctx);
       const g = this.grants.get(key) ?? { rules: [], usedAt: 0 };
       if (!g.rules.includes(rule)) g.rules.push(rule);

@@ -33,13 +33,11 @@ export function anyRuleMatches(rules: readonly string[], tool: string, input: un
 }
 
 /**
- * The rule an "always allow" writes: a Bash call allows exactly that command (never every command); any other tool
- * is allowed as a whole (an MCP tool by its full name).
+ * The rule an "always allow" writes: a Bash call allows exactly that command (never every command; null when it has
+ * none to name); any other tool is allowed as a whole (an MCP tool by its full name).
  */
-export function ruleFor(tool: string, input: unknown): string {
-  if (tool === 'Bash') {
-    const cmd = mainArgument(input);
-    if (cmd !== null && !cmd.includes(')') && !/[\r\n]/.test(cmd)) return `Bash(${cmd})`;
-  }
-  return tool;
+export function ruleFor(tool: string, input: unknown): string | null {
+  if (tool !== 'Bash') return tool;
+  const cmd = mainArgument(input);
+  return cmd ? `Bash(${cmd})` : null;
 }

@@ -235,3 +235,50 @@ describe('live approvals: "Always allow in this project" survives a restart', ()
     }
   });
 });
+
+describe('live approvals: a run served by a pre-started spare process', () => {
+  let gw: TestGateway;
+  before(async () => { gw = await startTestGateway({ script: bashThenAnswer(RISKY), config: { CLAUDE_SPARE_PROCESSES: 1, CLAUDE_ALLOWED_TOOLS: 'Read' } }); });
+  after(async () => gw.close());
+
+  it('asks through the callback the spare registered when it started', async () => {
+    await waitUntil(() => (gw.services.runtime.spares?.()?.parked ?? 0) + (gw.services.runtime.spares?.()?.bound ?? 0) >= 1, { what: 'a spare ready', ms: 60_000 });
+    const s = openStream(gw);
+    const p = await onePending(gw);
+    await api(gw).decide(p.id, { decision: 'allow_once' });
+    await s.done;
+    assert.match(s.content(), /The command printed risky-step-ran\. Done\./);
+    assert.ok((gw.services.runtime.spares?.()?.claims ?? 0) >= 1, 'the run was served by a spare');
+  });
+});
+
+describe('live approvals: a run place narrows the allow-list', () => {
+  let gw: TestGateway;
+  // Bash is allowed by the config here: only the place's narrower allow-list makes it ask.
+  before(async () => { gw = await startTestGateway({ script: bashThenAnswer(RISKY), config: { CLAUDE_ALLOWED_TOOLS: 'Read,Bash' } }); });
+  after(async () => gw.close());
+
+  it('RunPlace.policy.allow narrows the allow-list; the pending approval names the project', async () => {
+    const { preparePrompt } = await import('../../main/gateway/prompt.ts');
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-place-'));
+    try {
+      const run = gw.services.executor.start({
+        requestId: 'chatcmpl-place-1', endpoint: '/v1/chat/completions', model: 'sonnet', stream: false, client: 'n8n',
+        prompt: preparePrompt([{ role: 'user', content: 'clean' }]), abort: new AbortController(),
+        place: { project: 'myrepo', folder, policy: { mode: 'full', allow: ['Read'], denyRead: [], allowedDomains: [] } },
+      });
+      const outcome = run.drive(() => undefined);
+      const p = await onePending(gw);
+      assert.equal(p.project, 'myrepo');
+      assert.equal(p.client, 'n8n');
+      await api(gw).decide(p.id, { decision: 'allow_once' });
+      const done = await outcome;
+      assert.match(done.content, /risky-step-ran/);
+      assert.ok(!fs.existsSync(path.join(folder, 'build')), 'the command ran in the place\'s folder (and removed build/)');
+      const init = gw.services.store.events('chatcmpl-place-1')?.find((e) => e.type === 'init');
+      assert.ok(init?.type === 'init' && fs.realpathSync(init.cwd) === fs.realpathSync(folder));
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});

@@ -77,6 +77,8 @@ export class ApprovalCenter {
   /** The canUseTool callback of one run. */
   gate(ctx: ApprovalContext): CanUseTool {
     return async (tool, input, options) => {
+      // Claude Code offers its question tool once a host answers prompts: the question belongs in the chat answer.
+      if (tool === 'AskUserQuestion') return { behavior: 'deny', message: 'No one can answer questions during this run: ask them in your reply instead.' };
       if (this.granted(ctx, tool, input)) return { behavior: 'allow', updatedInput: input };
       if (ctx.signal.aborted || options.signal.aborted) return { behavior: 'deny', message: 'The request was cancelled.', interrupt: true };
       return this.ask(ctx, tool, input, options.toolUseID, options.signal);

@@ -57,6 +57,12 @@ export interface SparePoolOptions {
    * is at least as far along as a cold start would be, so waiting for it never costs more than this.
    */
   claimWaitMs?: number;
+  /**
+   * Live approvals: spares register a canUseTool that forwards to the run that claims them (it is fixed at start-up,
+   * and it changes the tools Claude Code offers). Then only runs with a canUseTool are served; without it, only runs
+   * without one.
+   */
+  askHost?: boolean;
   /** Limit on one spare's start-up (prewarm's initialize timeout). */
   initializeTimeoutMs?: number;
 }
@@ -231,6 +237,7 @@ export class SparePool {
       !this.closed &&
       !this.disabledReason &&
       !spec.resumeSessionId &&
+      (spec.canUseTool !== undefined) === (this.opts.askHost === true) &&
       // A custom tool set (background tasks run with none) is a start-up flag too.
       (spec as { tools?: unknown }).tools === undefined &&
       // In-process MCP servers are given at start-up, which a spare has already passed.
@@ -509,7 +516,7 @@ export class SparePool {
       disallowedTools: profile.disallowedTools,
       systemPrompt: { type: 'preset', preset: 'claude_code' },
       // Fixed for the process's life: asks whichever run claimed it (nobody: refused, as without a callback).
-      canUseTool: (tool, input, o) => slot.canUseTool?.(tool, input, o) ?? Promise.resolve({ behavior: 'deny', message: 'No request owns this Claude process.' }),
+      ...(this.opts.askHost ? { canUseTool: ((tool, input, o) => slot.canUseTool?.(tool, input, o) ?? Promise.resolve({ behavior: 'deny', message: 'No request owns this Claude process.' })) satisfies CanUseTool } : {}),
       spawnClaudeCodeProcess: (o) =>
         spawnInOwnGroup(o, (child) => {
           slot.child = child;

@@ -73,4 +73,10 @@ describe('ApprovalCenter', () => {
     await waitUntil(() => changes === 2, { what: 'two changes (asked, withdrawn)' });
     assert.deepEqual(ctx.events.map((e) => e.type === 'approval_decision' ? e.outcome : e.type), ['approval_wait', 'withdrawn']);
   });
+  it("Claude Code's question tool is answered at once (the question belongs in the reply), never a pending card", async () => {
+    const center = new ApprovalCenter({ timeoutMs: 60_000, rules: new MemoryRules(), grantTtlMs: 60_000 });
+    const r = await center.gate(context())('AskUserQuestion', { questions: [] }, { signal: new AbortController().signal, toolUseID: 't', requestId: 'r' });
+    assert.equal(r?.behavior, 'deny');
+    assert.deepEqual(center.list(), []);
+  });
 });

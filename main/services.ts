@@ -33,6 +33,10 @@ import { ModelApiMonitor } from './health/model-api.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { TranscriptStore } from './transcripts/store.ts';
+import { ApprovalCenter } from './approvals/center.ts';
+import { FileRuleStore } from './approvals/rule-store.ts';
+import { silenceShadowedToolWarning } from './approvals/quiet-warning.ts';
+import { approvalsRouter } from './control/approvals-router.ts';
 
 export type { GatewayState } from './gateway/server.ts';
 
@@ -66,6 +70,8 @@ export class Services {
   readonly taskLimiter: RunLimiter;
   readonly executor: RunExecutor;
   readonly conversations: ConversationMap;
+  /** Tool calls outside the allow-list waiting for the user's decision (control API, dashboard, notification). */
+  readonly approvals: ApprovalCenter;
   /** Built only for the docker runtime: a local-runtime install needs no docker/ folder and no docker CLI. */
   readonly compose: ComposeManager | null;
   /** Up/down/restart/rebuild of the compose project, one at a time, shared by the tray and /api/docker. */
@@ -127,7 +133,8 @@ export class Services {
       claudePath: config.CLAUDE_PATH,
       baseEnv: runEnv,
       tracker: this.processes,
-      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config) },
+      // askHost: every gateway run asks through live approvals (main/approvals), so spares forward canUseTool
+      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config), askHost: true },
       live: { keepAliveS: config.CONVERSATION_KEEPALIVE_S, max: config.MAX_LIVE_CONVERSATIONS },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
@@ -181,6 +188,15 @@ export class Services {
     this.mount('/api/docker', localOnly({}));
     this.mount('/api/docker', adminAuth(() => adminToken));
     this.mount('/api/docker', compose && composeOps ? dockerRouter({ compose, operations: composeOps, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose(), watch: { current: () => this.monitor.composeStatus(), onChange: (cb) => void this.monitor.on('change', cb) }, keepAliveMs: config.SSE_KEEPALIVE_S * 1000 }) : dockerOffRouter(() => this.runtime.kind, config.SSE_KEEPALIVE_S * 1000));
+    silenceShadowedToolWarning();
+    this.approvals = new ApprovalCenter({
+      timeoutMs: config.APPROVAL_TIMEOUT_S * 1000,
+      rules: FileRuleStore.inDataDir(config.DATA_DIR, (m) => log.warn(m)),
+      grantTtlMs: config.SESSION_TTL_S * 1000,
+    });
+    this.mount('/api/approvals', localOnly({}));
+    this.mount('/api/approvals', adminAuth(() => adminToken));
+    this.mount('/api/approvals', approvalsRouter(this.approvals, config.SSE_KEEPALIVE_S * 1000));
     this.models = new ModelCatalog(config);
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
     this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);
@@ -190,7 +206,7 @@ export class Services {
     this.executor = new RunExecutor(config, this.runtime, this.store, oauthServers ? async () => (await oauthServers.names()).map((n) => `mcp__${n}`) : undefined, {
       onAuthFailure: (m) => this.claudeAccount.runFailedForAuth(m),
       onAnswered: () => this.claudeAccount.runAnswered(),
-    });
+    }, this.approvals);
   }
 
   /** How Claude Code will authenticate (saved in the app, env key/token, or a login's credentials file); null = none found. */
@@ -315,6 +331,7 @@ export class Services {
     // an image build runs for minutes: it is cancelled, not left running without its app (containers stay as they are)
     if (this.composeOps?.cancel()) await this.composeOps.idle();
     await this.stopGateway(opts.graceMs ?? 5_000, 'shutting down');
+    this.approvals.close();
     await this.runtime.close?.();
     await this.claudeAccount.login?.close(); // helper-g: a running sign-in's process is gone before the app is
     this.claudeAccount.stop();

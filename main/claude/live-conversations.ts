@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { CanUseTool, SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { LiveConversationsHealth } from '../contract/control-api.ts';
 import { log } from '../log.ts';
 import type { InputFeed } from './input-feed.ts';
@@ -13,6 +13,8 @@ export interface LiveProcess {
   child(): ChildProcess | null;
   /** Points the process's stderr lines at the request it serves now (null: dropped). */
   setStderr(sink: ((line: string) => void) | null): void;
+  /** Points the process's approval callback (registered at start-up) at the run it serves now (null: refuse). */
+  setCanUseTool(cb: CanUseTool | null): void;
   /** Ends the process and its tree at once. */
   kill(): void;
 }
@@ -48,7 +50,7 @@ interface Idle extends Meta {
  * difference falls back to resuming the session in a fresh process.
  */
 function fingerprint(spec: RunSpec): string {
-  return JSON.stringify([spec.cwd, spec.model, spec.permissionMode, spec.systemPrompt ?? null, spec.allowedTools, spec.disallowedTools, spec.maxTurns > 0 ? spec.maxTurns : 0]);
+  return JSON.stringify([spec.cwd, spec.model, spec.permissionMode, spec.systemPrompt ?? null, spec.allowedTools, spec.disallowedTools, spec.maxTurns > 0 ? spec.maxTurns : 0, spec.canUseTool !== undefined]);
 }
 
 function alive(proc: LiveProcess): boolean {
@@ -117,6 +119,7 @@ export class LiveConversations {
     this.busy.set(proc, { model: spec.model, fingerprint: fingerprint(spec) });
     this.watch(proc);
     proc.setStderr((line) => spec.onStderr?.(line));
+    proc.setCanUseTool(spec.canUseTool ?? null);
     const onAbort = (): void => proc.kill();
     spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
     let result: Extract<SDKMessage, { type: 'result' }> | null = null;
@@ -144,6 +147,7 @@ export class LiveConversations {
       spec.abortController.signal.removeEventListener('abort', onAbort);
       this.busy.delete(proc);
       proc.setStderr(null);
+      proc.setCanUseTool(null);
       const ok = result !== null && result.subtype === 'success' && !result.is_error && !spec.abortController.signal.aborted;
       if (ok && result && this.accepts(spec) && alive(proc)) this.keep(result.session_id, spec, proc);
       else proc.kill();

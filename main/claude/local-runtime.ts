@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { query, type Options, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
+import { query, type CanUseTool, type Options, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { resolveClaudeBinary } from './binary.ts';
 import { InputFeed } from './input-feed.ts';
 import { killOwn, LiveConversations, type LiveProcess } from './live-conversations.ts';
@@ -23,7 +23,7 @@ export interface SdkRuntimeOptions {
   /** Lists every local Claude process while it lives (crash recovery: see orphans.ts). */
   tracker?: ProcessTracker;
   /** Pre-started Claude processes for runs with this profile (CLAUDE_SPARE_PROCESSES; local spawn only). */
-  spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession };
+  spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession; askHost?: boolean };
   /** Keep a finished turn's process for the conversation's next turn (local spawn only; see live-conversations.ts). */
   live?: { keepAliveS: number; max: number };
 }
@@ -70,6 +70,9 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
       // Our own abort kills at once; the SDK's graceful close would wait ~2 s for the CLI first.
       let ownChild: ChildProcess | null = null;
       let stderrSink: ((line: string) => void) | null = (line) => spec.onStderr?.(line);
+      // canUseTool is registered at start-up: a kept process forwards to the turn it serves now.
+      let asker: CanUseTool | null = spec.canUseTool ?? null;
+      const forwardAsk: CanUseTool = (tool, input, o) => asker?.(tool, input, o) ?? Promise.resolve({ behavior: 'deny', message: 'No request owns this Claude process.' });
       const onAbort = (): void => { if (ownChild) killTree(ownChild); };
       if (!keepable) spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
 
@@ -104,6 +107,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         ...(spec.resumeSessionId ? { resume: spec.resumeSessionId } : {}),
         ...(spec.tools ? { tools: spec.tools } : {}),
         ...(spec.mcpServers ? { mcpServers: spec.mcpServers } : {}),
+        ...(spec.canUseTool ? { canUseTool: keepable ? forwardAsk : spec.canUseTool } : {}),
       };
       const feed = new InputFeed(spec.messages);
       // Input stays open only for a process that may be kept: otherwise it exits after its result, as always.
@@ -115,6 +119,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
           iterator: q[Symbol.asyncIterator](),
           child: () => ownChild,
           setStderr: (sink) => { stderrSink = sink; },
+          setCanUseTool: (cb) => { asker = cb; },
           kill: () => {
             feed.end();
             killOwn(abortController, ownChild);
@@ -142,7 +147,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     runtime.retireSpares = (reason) => live.closeIdle(reason);
   }
   if (!local || !binary || !opts.spares || opts.spares.count <= 0) return runtime;
-  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker, live: live ?? undefined });
+  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, askHost: opts.spares.askHost, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker, live: live ?? undefined });
   const coldRun = runtime.run.bind(runtime);
   return {
     ...runtime,

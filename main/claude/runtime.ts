@@ -1,5 +1,5 @@
 import type { LiveConversationsHealth } from '../contract/control-api.ts';
-import type { McpSdkServerConfigWithInstance, SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
+import type { CanUseTool, McpSdkServerConfigWithInstance, SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
 
 /** What one gateway request asks Claude Code to do. */
 export interface RunSpec {
@@ -18,6 +18,11 @@ export interface RunSpec {
   tools?: string[];
   /** In-process MCP servers for this run (the caller's own tools); such a run always starts its own process. */
   mcpServers?: Record<string, McpSdkServerConfigWithInstance>;
+  /**
+   * Asked for a tool call outside allowedTools (live approvals). A spare process registered its callback when it
+   * started: it forwards to the run that claimed it.
+   */
+  canUseTool?: CanUseTool;
   /** Resume an existing Claude Code session (conversation continuity). */
   resumeSessionId?: string;
   /** Extra env for the Claude process on top of the inherited environment. */

@@ -27,6 +27,12 @@ export interface SparePoolOptions {
    * is at least as far along as a cold start would be, so waiting for it never costs more than this.
    */
   claimWaitMs?: number;
+  /**
+   * Live approvals: spares register a canUseTool that forwards to the run that claims them (it is fixed at start-up,
+   * and it changes the tools Claude Code offers). Then only runs with a canUseTool are served; without it, only runs
+   * without one.
+   */
+  askHost?: boolean;
   /** Limit on one spare's start-up (prewarm's initialize timeout). */
   initializeTimeoutMs?: number;
   /** Where a claimed spare goes after a turn that may continue in it (its conversation's next turn). */
@@ -145,6 +151,7 @@ export class SparePool {
       !this.closed &&
       !this.disabledReason &&
       !spec.resumeSessionId &&
+      (spec.canUseTool !== undefined) === (this.opts.askHost === true) &&
       // A custom tool set (background tasks run with none) is a start-up flag too.
       (spec as { tools?: unknown }).tools === undefined &&
       // In-process MCP servers are given at start-up, which a spare has already passed.
@@ -266,6 +273,7 @@ export class SparePool {
     const onAbort = (): void => slot.kill();
     spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
     slot.stderrSink = (line) => spec.onStderr?.(line);
+    slot.canUseTool = spec.canUseTool ?? null;
     let query: Query | null = null;
     let feed: InputFeed | null = null;
     // A run that may be kept for its conversation's next turn leaves the pool with its process (live-conversations.ts).
@@ -329,6 +337,7 @@ export class SparePool {
             iterator: it,
             child: () => slot.child,
             setStderr: (sink) => { slot.stderrSink = sink; },
+            setCanUseTool: (cb) => { slot.canUseTool = cb; },
             kill: () => {
               input.end();
               session.close();
@@ -349,6 +358,7 @@ export class SparePool {
         // The caller stopped early or the run ended: the process is this request's and goes with it.
         query?.close();
         slot.stderrSink = null;
+        slot.canUseTool = null;
       }
     }
   }
@@ -388,6 +398,7 @@ export class SparePool {
         binary: this.opts.binary,
         tracker: this.opts.tracker,
         initializeTimeoutMs: this.initializeTimeoutMs,
+        askHost: this.opts.askHost,
         closed: () => this.closed,
         onExit: () => this.onExit(slot),
       });

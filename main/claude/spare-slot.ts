@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import {
   prewarm,
+  type CanUseTool,
   type Options,
   type PermissionMode,
   type Query,
@@ -61,6 +62,8 @@ export interface SlotLaunch {
   binary: string | null;
   tracker?: ProcessTracker;
   initializeTimeoutMs: number;
+  /** Live approvals: register a canUseTool that forwards to the claiming run (see SparePoolOptions.askHost). */
+  askHost?: boolean;
   /** The pool closed meanwhile: a process that appears now is killed at once. */
   closed(): boolean;
   /** The process exited (for any reason). */
@@ -104,6 +107,8 @@ export class Slot {
   readonly abort = new AbortController();
   /** Where stderr lines go: the claiming request's onStderr, else the debug log. */
   stderrSink: ((line: string) => void) | null = null;
+  /** The claiming run's approval callback: canUseTool is fixed at start-up, so the spare's forwards here. */
+  canUseTool: CanUseTool | null = null;
   /** Settles once the slot is usable (parked or bound: true) or failed (false). */
   readonly ready: Promise<boolean>;
   resolveReady!: (ok: boolean) => void;
@@ -139,6 +144,8 @@ export class Slot {
       allowedTools: profile.allowedTools,
       disallowedTools: profile.disallowedTools,
       systemPrompt: { type: 'preset', preset: 'claude_code' },
+      // Fixed for the process's life: asks whichever run claimed it (nobody: refused, as without a callback).
+      ...(l.askHost ? { canUseTool: ((tool, input, o) => this.canUseTool?.(tool, input, o) ?? Promise.resolve({ behavior: 'deny', message: 'No request owns this Claude process.' })) satisfies CanUseTool } : {}),
       spawnClaudeCodeProcess: (o) =>
         spawnInOwnGroup(o, (child) => {
           this.child = child;

@@ -71,6 +71,8 @@ export const configSchema = z
     CONVERSATION_KEEPALIVE_S: int(0, 86_400).default(300),
     /** Conversations kept live at once (≈300 MB each), the oldest closed beyond; 0 disables. Default: from free memory. */
     MAX_LIVE_CONVERSATIONS: int(0, 1_000).default(defaultLiveConversations),
+    /** How long a tool call outside the allow-list waits for the user's approval in the app before it is denied. */
+    APPROVAL_TIMEOUT_S: int(1, 86_400).default(120),
     MAX_BODY_MB: z.coerce.number().min(0.01).max(512).default(25),
     OAUTH_CALLBACK_HOST: z.string().min(1).default('127.0.0.1'),
     OAUTH_CALLBACK_PORT: int(0, 65535).default(8888),

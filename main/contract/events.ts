@@ -4,6 +4,8 @@
  * Shared by main, preload and renderer: types only, no runtime imports.
  */
 
+import type { ApprovalOutcome } from './approvals.ts';
+
 export type RunStatus = 'running' | 'done' | 'error' | 'cancelled' | 'interrupted';
 
 export interface TokenUsage {
@@ -49,6 +51,16 @@ export type TranscriptEventBody =
   | { type: 'client_tool_wait'; calls: Array<{ toolUseId: string; name: string; arguments: string }> }
   /** The caller's results arrived in request `followUpRequestId` after `waitedMs`: the run goes on, answering it. */
   | { type: 'client_tool_resume'; toolUseIds: string[]; waitedMs: number; followUpRequestId: string }
+  /**
+   * A tool call outside the run's allow-list waits for the user's decision in the app (live approvals); the
+   * client's stream shows that it waits.
+   */
+  | { type: 'approval_wait'; approvalId: string; toolUseId: string; tool: string; input: unknown; project: string | null; client: string; conversation: string | null; expiresAt: string }
+  /**
+   * How that approval ended: the user's decision, `timeout` (APPROVAL_TIMEOUT_S), `withdrawn` (the request went
+   * away). `message`: what Claude received as the tool's result on a denial; `rule`: the rule an "always" wrote.
+   */
+  | { type: 'approval_decision'; approvalId: string; toolUseId: string; tool: string; outcome: ApprovalOutcome; message: string | null; rule: string | null; waitedMs: number }
   /** The model API failed with a retryable error; Claude Code retries after `delayMs` (status null: no response). */
   | { type: 'api_retry'; attempt: number; maxRetries: number; delayMs: number; status: number | null; error: string }
   | {

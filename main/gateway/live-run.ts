@@ -14,6 +14,8 @@ import { GatewayError } from './openai-errors.ts';
 import type { PreparedPrompt } from './prompt.ts';
 import { AnswerRenderer, type AnswerPiece } from './render.ts';
 import type { ClientToolSet } from './client-tools/definitions.ts';
+import type { ApprovalCenter } from '../approvals/center.ts';
+import type { RunPlace } from '../contract/projects.ts';
 
 export type AbortReason = 'cancelled' | 'timeout' | 'shutdown' | ExpiryReason;
 
@@ -32,6 +34,10 @@ export interface RunRequest {
   continueAfter?: string;
   /** The caller's own functions, exposed to Claude for this run. */
   clientTools?: ClientToolSet | null;
+  /** Where the run works and what it may do without asking (projects); absent: the configured folder and tools. */
+  place?: RunPlace | null;
+  /** The conversation's key (for approvals "for this conversation"); null when none is known. */
+  conversation?: string | null;
 }
 
 export interface RunOutcome {
@@ -88,6 +94,8 @@ export interface LiveRunDeps {
   runtime: ClaudeRuntime;
   /** Tools allowed on top of CLAUDE_ALLOWED_TOOLS, read per run (the configured MCP servers' mcp__<name>). */
   extraAllowedTools?: () => Promise<string[]>;
+  /** Live approvals: tools outside the allow-list ask the user instead of being refused. */
+  approvals?: ApprovalCenter;
   /** Told when a run stops or starts being driven by a request (the executor's active count). */
   onDriving(run: LiveRun, driving: boolean): void;
 }
@@ -204,18 +212,27 @@ export class LiveRun implements Suspendable {
     const config = this.deps.config;
     const extra = req.task || !this.deps.extraAllowedTools ? [] : await this.deps.extraAllowedTools().catch(() => []);
     const clientAllowed = this.bridge ? [`mcp__${CLIENT_TOOL_SERVER}`] : [];
+    // A run's place narrows what runs without asking; the caller's own functions are always theirs to run.
+    const allowed = req.place ? req.place.policy.allow : [...config.CLAUDE_ALLOWED_TOOLS, ...extra];
+    const approvals = req.task ? undefined : this.deps.approvals;
     const messages = this.deps.runtime.run({
       messages: [req.prompt.message],
       systemPrompt: req.prompt.systemPrompt,
       model: req.model,
-      cwd: config.claudeCwd,
-      allowedTools: [...new Set([...config.CLAUDE_ALLOWED_TOOLS, ...extra, ...clientAllowed])],
+      cwd: req.place?.folder ?? config.claudeCwd,
+      allowedTools: [...new Set([...allowed, ...clientAllowed])],
       disallowedTools: config.CLAUDE_DISALLOWED_TOOLS,
       permissionMode: config.CLAUDE_PERMISSION_MODE as PermissionMode,
       maxTurns: req.task ? 1 : config.CLAUDE_MAX_TURNS,
       ...(req.task ? { tools: [] } : {}),
       ...(this.bridge ? { mcpServers: { [CLIENT_TOOL_SERVER]: this.bridge.server } } : {}),
       abortController: this.abort,
+      ...(approvals ? {
+        canUseTool: approvals.gate({
+          requestId: req.requestId, project: req.place?.project ?? null, client: req.client, conversation: req.conversation ?? null,
+          signal: this.abort.signal, record: (body) => this.emit(body),
+        }),
+      } : {}),
       resumeSessionId: req.resumeSessionId,
       onStderr: (line) => {
         this.stderrTail.push(redact(line));

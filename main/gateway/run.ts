@@ -1,6 +1,7 @@
 import type { ClaudeRuntime } from '../claude/runtime.ts';
 import type { Config } from '../config/schema.ts';
 import type { TranscriptStore } from '../transcripts/store.ts';
+import type { ApprovalCenter } from '../approvals/center.ts';
 import { SuspendedRuns } from './client-tools/suspended-runs.ts';
 import { LiveRun, type AbortReason, type RunHooks, type RunOutcome, type RunRequest } from './live-run.ts';
 import type { AnswerPiece } from './render.ts';
@@ -22,6 +23,8 @@ export class RunExecutor {
     /** Tools allowed on top of CLAUDE_ALLOWED_TOOLS, read per run (the configured MCP servers' mcp__<name>). */
     private readonly extraAllowedTools?: () => Promise<string[]>,
     private readonly hooks: RunHooks = {},
+    /** Live approvals for tools outside the allow-list (absent: they are refused, as Claude Code does by itself). */
+    private readonly approvals?: ApprovalCenter,
   ) {
     this.suspended = new SuspendedRuns(config.CLIENT_TOOL_TIMEOUT_S * 1000, config.MAX_SUSPENDED_RUNS);
   }
@@ -53,6 +56,7 @@ export class RunExecutor {
         runtime: this.runtime,
         extraAllowedTools: this.extraAllowedTools,
         hooks: this.hooks,
+        ...(this.approvals ? { approvals: this.approvals } : {}),
         onDriving: (run, driving) => {
           if (driving) this.active.add(run);
           else this.active.delete(run);

@@ -137,6 +137,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput, hooks: TurnHooks
       const run = deps.executor.start({
         requestId: input.requestId, endpoint: input.endpoint, model, stream: input.stream, client: input.client, prompt, abort: input.abort,
         ...(resume ? { resumeSessionId: resume } : {}), ...(continuation ? { continueAfter: continuation.shown } : {}), clientTools: input.clientTools ?? null,
+        conversation: input.conversationId,
       });
       const outcome = await run.drive(hooks.onPiece);
       if (outcome.status === 'done') plan.commit(outcome.sessionId, outcome.content);

@@ -169,4 +169,21 @@ describe('line diff (Edit widget)', () => {
     assert.equal(node.result, null);
     assert.ok(node.rev > rev, 'the row re-renders');
   });
+
+  test('an approval: waiting under its tool call, then how it was decided (the row re-renders)', () => {
+    const m = new TranscriptModel();
+    const head: TranscriptEventBody[] = [
+      { type: 'request', endpoint: '/v1/chat/completions', model: 'sonnet', stream: true, client: 'x', prompt: 'go', systemPrompt: null, imageCount: 0, runtime: 'local' },
+      { type: 'tool_use', toolUseId: 'b1', name: 'Bash', input: { command: 'rm -rf build/' }, parentToolUseId: null },
+      { type: 'approval_wait', approvalId: 'appr_1', toolUseId: 'b1', tool: 'Bash', input: { command: 'rm -rf build/' }, project: null, client: 'x', conversation: null, expiresAt: '2026-01-01T00:02:00.000Z' },
+    ];
+    m.applyAll(seqOf(head));
+    const node = m.tool('b1');
+    assert.equal(node?.approval?.outcome, null);
+    const rev = node?.rev ?? 0;
+    m.applyAll(seqOf([...head, { type: 'approval_decision', approvalId: 'appr_1', toolUseId: 'b1', tool: 'Bash', outcome: 'deny', message: 'not now', rule: null, waitedMs: 1500 }]));
+    assert.deepEqual(node?.approval, { id: 'appr_1', outcome: 'deny', message: 'not now', rule: null, waitedMs: 1500, expiresAt: '2026-01-01T00:02:00.000Z' });
+    assert.ok((node?.rev ?? 0) > rev);
+    assert.deepEqual(m.root.map((n) => n.kind), ['prompt', 'tool']);
+  });
 });

@@ -1,6 +1,8 @@
 import { memo, useState, type ReactNode } from 'react';
 import { formatDuration } from '../lib/format.ts';
-import { countSteps, isTaskTool, type ToolNode } from '../lib/transcript-model.ts';
+import type { ApprovalOutcome } from '../../../main/contract/approvals.ts';
+import { href } from '../lib/router.ts';
+import { countSteps, isTaskTool, type ToolApproval, type ToolNode } from '../lib/transcript-model.ts';
 import { ClippedPre } from './common.tsx';
 import { DiffView } from './DiffView.tsx';
 
@@ -212,9 +214,40 @@ export const ToolCall = memo(function ToolCall({ node, collapsed, onToggle }: { 
   return (
     <div className={`tool tool-${state}`} data-tool={node.name} data-tool-use-id={node.toolUseId} data-state={state}>
       {body}
+      {node.approval ? <ApprovalLine approval={node.approval} /> : null}
     </div>
   );
 });
+
+const OUTCOME_TEXT: Record<ApprovalOutcome, string> = {
+  allow_once: 'allowed once',
+  allow_conversation: 'allowed for this conversation',
+  allow_project: 'always allowed in this project',
+  deny: 'denied',
+  timeout: 'denied: no decision in time (APPROVAL_TIMEOUT_S)',
+  withdrawn: 'withdrawn: the request ended',
+};
+
+/** Live approvals: the call asked the user; while it waits the card (top of the page) decides it. */
+function ApprovalLine({ approval: a }: { approval: ToolApproval }): ReactNode {
+  const allowed = a.outcome === 'allow_once' || a.outcome === 'allow_conversation' || a.outcome === 'allow_project';
+  return (
+    <div className={`approval-line ${a.outcome === null ? 'waiting' : allowed ? 'allowed' : 'denied'}`} data-testid="approval-line" data-outcome={a.outcome ?? 'waiting'}>
+      {a.outcome === null ? (
+        <>
+          Waiting for approval — <a href={href({ page: 'approvals', id: a.id })}>decide</a>
+        </>
+      ) : (
+        <>
+          Approval: {OUTCOME_TEXT[a.outcome]}
+          {a.waitedMs !== null ? <span className="muted"> after {formatDuration(a.waitedMs)}</span> : null}
+          {a.rule ? <span className="mono small"> · rule {a.rule}</span> : null}
+          {a.outcome === 'deny' && a.message ? <div className="muted">Claude was told: {a.message}</div> : null}
+        </>
+      )}
+    </div>
+  );
+}
 
 /** The closing answer of a Task after its nested steps. */
 export function ToolEnd({ node }: { node: ToolNode }): ReactNode {

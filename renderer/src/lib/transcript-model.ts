@@ -1,3 +1,4 @@
+import type { ApprovalOutcome } from '../../../main/contract/approvals.ts';
 import type { RunStatus, TokenUsage, TranscriptEvent } from '../../../main/contract/events.ts';
 
 /**
@@ -39,6 +40,18 @@ export interface ToolNode extends Base {
   parentToolUseId: string | null;
   /** A caller's own function (client tool): the response ended with it and the run waited for the caller's result. */
   caller?: { waitedMs: number | null; abandoned?: boolean };
+  /** The call was outside the allow-list and asked the user (live approvals): waiting, or how it was decided. */
+  approval?: ToolApproval;
+}
+
+export interface ToolApproval {
+  id: string;
+  /** null while it waits. */
+  outcome: ApprovalOutcome | null;
+  message: string | null;
+  rule: string | null;
+  waitedMs: number | null;
+  expiresAt: string;
 }
 
 export type Row =
@@ -141,6 +154,14 @@ export class TranscriptModel {
         for (const id of ev.toolUseIds) this.markCaller(id, ev.waitedMs);
         this.waiting = null;
         break;
+      case 'approval_wait':
+        this.markApproval(ev.toolUseId, { id: ev.approvalId, outcome: null, message: null, rule: null, waitedMs: null, expiresAt: ev.expiresAt });
+        break;
+      case 'approval_decision': {
+        const was = this.tools.get(ev.toolUseId)?.approval;
+        this.markApproval(ev.toolUseId, { id: ev.approvalId, outcome: ev.outcome, message: ev.message, rule: ev.rule, waitedMs: ev.waitedMs, expiresAt: was?.expiresAt ?? '' });
+        break;
+      }
       case 'end':
         this.status = ev.status;
         this.waiting = null;
@@ -181,6 +202,14 @@ export class TranscriptModel {
     };
     walk(this.root, 0);
     return out;
+  }
+
+  private markApproval(toolUseId: string, approval: ToolApproval): void {
+    const node = this.tools.get(toolUseId);
+    if (!node) return;
+    node.approval = approval;
+    node.rev++;
+    this.touchParent(node.parentToolUseId);
   }
 
   private markCaller(toolUseId: string, waitedMs: number | null): void {

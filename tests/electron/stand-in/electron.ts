@@ -215,13 +215,26 @@ export const clipboard = {
   },
 };
 
-export class Notification {
+export class Notification extends EventEmitter {
+  /** Every notification shown since the last reset, so a test can click one. */
+  static shown: Notification[] = [];
+  closed = false;
   static isSupported(): boolean {
     return true;
   }
-  constructor(readonly opts: { title: string; body: string }) {}
+  constructor(readonly opts: { title: string; body: string }) {
+    super();
+  }
   show(): void {
     rec.record('Notification.show', this.opts.body);
+    Notification.shown.push(this);
+  }
+  close(): void {
+    this.closed = true;
+  }
+  /** What a click on the OS notification does. */
+  click(): void {
+    this.emit('click');
   }
 }
 
@@ -293,6 +306,7 @@ export const standIn = {
     app.singleInstance = true;
     BrowserWindow.all = [];
     Tray.all = [];
+    Notification.shown = [];
     ipcMain.handlers.clear();
     protocol.handlers.clear();
     dialog.nextResponse = 0;

@@ -33,6 +33,8 @@ import type { SecretBox } from './claude/secret-box.ts';
 import { ModelApiMonitor } from './health/model-api.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
+import { ProjectStore } from './projects/store.ts';
+import { ChatWorkspaces } from './projects/workspaces.ts';
 import { TranscriptStore } from './transcripts/store.ts';
 import { APP_VERSION } from './version.ts';
 
@@ -68,6 +70,10 @@ export class Services {
   readonly taskLimiter: RunLimiter;
   readonly executor: RunExecutor;
   readonly conversations: ConversationMap;
+  /** Projects (PROJECTS + those added in the dashboard) and each conversation's own workspace folder. */
+  readonly projects: ProjectStore;
+  readonly workspaces: ChatWorkspaces;
+  private sweepTimer: NodeJS.Timeout | null = null;
   /** Built only for the docker runtime: a local-runtime install needs no docker/ folder and no docker CLI. */
   readonly compose: ComposeManager | null;
   /** Up/down/restart/rebuild of the compose project, one at a time, shared by the tray and /api/docker. */
@@ -123,6 +129,9 @@ export class Services {
         ...(opts.openUrl ? { openUrl: opts.openUrl } : {}),
       },
     });
+    // Under CLAUDE_CWD, so the docker runtime's /workspace mount holds them too.
+    this.workspaces = new ChatWorkspaces({ root: path.join(config.claudeCwd, 'chats'), file: path.join(config.DATA_DIR, 'workspaces.json'), ttlMs: config.SESSION_TTL_S * 1000 });
+    this.projects = new ProjectStore(path.join(config.DATA_DIR, 'projects.json'), config.PROJECTS, () => this.models.ids());
     // Read at every Claude start, so a credential saved in the app reaches the next run.
     const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
     let dockerRuntime: DockerRuntime | null = null;
@@ -135,7 +144,8 @@ export class Services {
       claudePath: config.CLAUDE_PATH,
       baseEnv: runEnv,
       tracker: this.processes,
-      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config) },
+      // each spare waits in a fresh chat workspace: the new conversation that takes it works there
+      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config), freshCwd: () => this.workspaces.allocate() },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
     this.dockerRuntime = dockerRuntime;
@@ -188,7 +198,7 @@ export class Services {
     this.mount('/api/docker', localOnly({}));
     this.mount('/api/docker', adminAuth(() => adminToken));
     this.mount('/api/docker', compose && composeOps ? dockerRouter({ compose, operations: composeOps, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose(), watch: { current: () => this.monitor.composeStatus(), onChange: (cb) => void this.monitor.on('change', cb) } }) : dockerOffRouter(() => this.runtime.kind));
-    this.models = new ModelCatalog(config);
+    this.models = new ModelCatalog(config, () => this.projects.list());
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
     this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);
     this.conversations = new ConversationMap(path.join(config.DATA_DIR, 'conversations.json'), config.SESSION_TTL_S * 1000);
@@ -290,6 +300,15 @@ export class Services {
     return this.monitor.refreshCompose();
   }
 
+  sweepWorkspaces(): string[] {
+    try {
+      return this.workspaces.sweep(new Set(this.runtime.spareFolders?.() ?? []));
+    } catch (err) {
+      log.warn(`chat workspace cleanup failed: ${redact(String(err))}`);
+      return [];
+    }
+  }
+
   /** Loads transcripts, probes Claude Code, starts the OAuth listener and the HTTP gateway. */
   async start(): Promise<void> {
     this.store.init();
@@ -305,6 +324,10 @@ export class Services {
     }
     // Claude Code's own sign-in status is read before serving, so a signed-out Claude is refused from the first request.
     [this.claudeVersion] = await Promise.all([claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH)), this.claudeAccount.start()]);
+    // Old chat workspaces go (SESSION_TTL_S, unless pinned) now and then; no spare's folder survives a restart.
+    this.sweepWorkspaces();
+    this.sweepTimer = setInterval(() => this.sweepWorkspaces(), Math.min(this.config.SESSION_TTL_S * 250, 600_000));
+    this.sweepTimer.unref();
     // Spare Claude processes start now, so the first request is already warm.
     this.runtime.start?.();
     if (this.compose) await this.refreshCompose().catch(() => null);
@@ -335,6 +358,7 @@ export class Services {
       runtime: this.runtime,
       executor: this.executor,
       signIn: this.claudeAccount,
+      places: { workspaces: this.workspaces, spareFolder: () => this.runtime.takeSpareFolder?.() ?? null },
       getApiKeys: () => this.apiKeys(),
       isServing: () => this.serving,
       health: () => this.health(),
@@ -402,6 +426,8 @@ export class Services {
     // an image build runs for minutes: it is cancelled, not left running without its app (containers stay as they are)
     if (this.composeOps?.cancel()) await this.composeOps.idle();
     await this.stopGateway(opts.graceMs ?? 5_000, 'shutting down');
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
     await this.runtime.close?.();
     await this.claudeAccount.login?.close(); // helper-g: a running sign-in's process is gone before the app is
     this.claudeAccount.stop();

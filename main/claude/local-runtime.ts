@@ -21,7 +21,7 @@ export interface SdkRuntimeOptions {
   /** Lists every local Claude process while it lives (crash recovery: see orphans.ts). */
   tracker?: ProcessTracker;
   /** Pre-started Claude processes for runs with this profile (CLAUDE_SPARE_PROCESSES; local spawn only). */
-  spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession };
+  spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession; freshCwd?: () => string };
 }
 
 async function* userTurns(messages: RunSpec['messages']): AsyncGenerator<SDKUserMessage> {
@@ -109,7 +109,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
   };
 
   if (opts.kind !== 'local' || opts.spawnHook || !binary || !opts.spares || opts.spares.count <= 0) return runtime;
-  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker });
+  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, freshCwd: opts.spares.freshCwd, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker });
   const coldRun = runtime.run.bind(runtime);
   return {
     ...runtime,
@@ -121,5 +121,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     spares: () => pool.stats(),
     envChanged: () => pool.renewEnv(),
     retireSpares: (reason) => pool.retire(reason),
+    takeSpareFolder: () => pool.takeFreshCwd(),
+    spareFolders: () => pool.freshFolders(),
   };
 }

@@ -51,6 +51,10 @@ export interface ClaudeRuntime {
   envChanged?(): void;
   /** Replaces the spares started before a change they read at start-up (MCP servers, sign-ins). */
   retireSpares?(reason: string): void;
+  /** A waiting spare's own fresh folder, handed to a new conversation as its workspace (null: none waits). */
+  takeSpareFolder?(): string | null;
+  /** Fresh folders spares wait in (not a conversation's yet): the workspace cleanup keeps them. */
+  spareFolders?(): string[];
 }
 
 /** A fixed environment, or one read at every start (it follows the credential saved in the app). */

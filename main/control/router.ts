@@ -22,6 +22,7 @@ import { ConfigUpdateError, type ConfigEditor } from './config-edit.ts';
 import { claudeAuthRouter } from './claude-auth-router.ts';
 import { adminAuth, localOnly, sendControlError, type GuardOptions } from './guard.ts';
 import { computeMetrics } from './metrics.ts';
+import { projectsRouter, workspacesRouter } from './projects-router.ts';
 import { formatCursor, streamHandler } from './stream.ts';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'done', 'error', 'cancelled', 'interrupted']);
@@ -75,6 +76,8 @@ export function controlRouter(deps: ControlDeps): Router {
   router.use('/claude-auth', claudeAuthRouter(services.claudeAccount));
   router.use(express.json({ limit: '256kb' }));
   const cursor = (): string => formatCursor(deps.bootId, services.bus.lastId);
+  router.use('/projects', projectsRouter(services.projects));
+  router.use('/workspaces', workspacesRouter(services.workspaces, services.config.SESSION_TTL_S));
 
   router.get('/info', (_req, res) => {
     const body: InfoResponse = {

@@ -14,6 +14,7 @@ import { GatewayError } from './openai-errors.ts';
 import type { PreparedPrompt } from './prompt.ts';
 import { AnswerRenderer, type AnswerPiece } from './render.ts';
 import type { ClientToolSet } from './client-tools/definitions.ts';
+import type { RunPlace } from '../contract/projects.ts';
 
 export type AbortReason = 'cancelled' | 'timeout' | 'shutdown' | ExpiryReason;
 
@@ -32,6 +33,8 @@ export interface RunRequest {
   continueAfter?: string;
   /** The caller's own functions, exposed to Claude for this run. */
   clientTools?: ClientToolSet | null;
+  /** Where the run works (a project's folder or the conversation's workspace); default CLAUDE_CWD. */
+  place?: RunPlace;
 }
 
 export interface RunOutcome {
@@ -133,6 +136,7 @@ export class LiveRun implements Suspendable {
     this.emit({
       type: 'request', endpoint: req.endpoint, model: req.model, stream: req.stream, client: req.client,
       prompt: req.prompt.promptText, systemPrompt: req.prompt.systemPrompt, imageCount: req.prompt.imageCount, runtime: deps.runtime.kind,
+      ...(req.place ? { project: req.place.project, folder: req.place.folder } : {}),
     });
   }
 
@@ -207,7 +211,7 @@ export class LiveRun implements Suspendable {
       messages: [req.prompt.message],
       systemPrompt: req.prompt.systemPrompt,
       model: req.model,
-      cwd: config.claudeCwd,
+      cwd: req.place?.folder ?? config.claudeCwd,
       allowedTools: [...new Set([...config.CLAUDE_ALLOWED_TOOLS, ...extra, ...clientAllowed])],
       disallowedTools: config.CLAUDE_DISALLOWED_TOOLS,
       permissionMode: config.CLAUDE_PERMISSION_MODE as PermissionMode,

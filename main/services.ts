@@ -35,6 +35,7 @@ import { HealthMonitor } from './health/monitor.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { ProjectStore } from './projects/store.ts';
 import { ChatWorkspaces } from './projects/workspaces.ts';
+import { projectCwdMapper, writeProjectsOverride } from './projects/docker-mounts.ts';
 import { TranscriptStore } from './transcripts/store.ts';
 import { APP_VERSION } from './version.ts';
 
@@ -112,7 +113,16 @@ export class Services {
     const claudeEnv = config.CLAUDE_API_RETRIES === '' ? inherited : { ...inherited, CLAUDE_CODE_MAX_RETRIES: String(config.CLAUDE_API_RETRIES) };
     this.claudeEnv = claudeEnv;
     this.fromLoginShell = opts.fromLoginShell ?? new Set();
-    const compose = config.CLAUDE_RUNTIME === 'docker' ? createComposeManager(composeOptionsFromConfig(config)) : null;
+    this.projects = new ProjectStore(path.join(config.DATA_DIR, 'projects.json'), config.PROJECTS, () => this.models.ids());
+    // Docker: one bind mount per project (/projects/<name>) in a generated override after the configured files.
+    const composeOptions = config.CLAUDE_RUNTIME === 'docker' ? composeOptionsFromConfig(config) : null;
+    const projectsOverrideFile = path.join(config.DATA_DIR, 'compose.projects.yaml');
+    if (composeOptions) {
+      const writeOverride = (): void => writeProjectsOverride(projectsOverrideFile, composeOptions.service, this.projects.list());
+      writeOverride();
+      this.projects.onChange(writeOverride);
+    }
+    const compose = composeOptions ? createComposeManager({ ...composeOptions, files: [...composeOptions.files, projectsOverrideFile] }) : null;
     this.compose = compose;
     const composeOps = compose ? new ComposeOperations(compose) : null;
     this.composeOps = composeOps;
@@ -131,13 +141,12 @@ export class Services {
     });
     // Under CLAUDE_CWD, so the docker runtime's /workspace mount holds them too.
     this.workspaces = new ChatWorkspaces({ root: path.join(config.claudeCwd, 'chats'), file: path.join(config.DATA_DIR, 'workspaces.json'), ttlMs: config.SESSION_TTL_S * 1000 });
-    this.projects = new ProjectStore(path.join(config.DATA_DIR, 'projects.json'), config.PROJECTS, () => this.models.ids());
     // Read at every Claude start, so a credential saved in the app reaches the next run.
     const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (compose) {
-      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
+      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, mapCwd: projectCwdMapper(() => this.projects.list()), baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
       this.runtime = dockerRuntime;
     } else this.runtime = createSdkRuntime({
       kind: 'local',

@@ -108,7 +108,8 @@ export class ConversationMap {
     const answered = (continuation ? messages.slice(0, -1) : messages).map(normalize);
     return {
       lockKey,
-      resumeSessionId: usable?.sessionId ?? null,
+      // A session saved before chat workspaces ran in CLAUDE_CWD: Claude Code finds it only there, so it starts fresh.
+      resumeSessionId: usable?.workspace ? usable.sessionId : null,
       workspaceKey,
       commit: (sessionId, answer) => {
         if (!sessionId) return;

@@ -19,6 +19,8 @@ const storedSchema = z.object({ projects: z.array(z.unknown()).default([]) });
 
 export class ProjectStore {
   private app: Project[] = [];
+  /** Saved entries that are not valid now (their folder is gone): kept in the file, so nothing is lost. */
+  private skipped: unknown[] = [];
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly file: string, private readonly configured: readonly Project[], private readonly modelIds: () => string[]) {
@@ -92,19 +94,27 @@ export class ProjectStore {
     const stored = storedSchema.safeParse(raw);
     for (const item of stored.success ? stored.data.projects : []) {
       const p = projectSchema.safeParse(item);
-      // A folder removed since is not fatal: that project is left out, with a warning.
+      // A folder removed since is not fatal: that project is left out, with a warning, until it is valid again.
       if (p.success && !this.get(p.data.name)) this.app.push(p.data);
-      else log.warn(`project ${JSON.stringify((item as { name?: unknown } | null)?.name ?? '?')} in ${this.file} skipped: ${p.success ? 'its name is taken by a PROJECTS entry' : p.error.issues[0]?.message}`);
+      else {
+        this.skipped.push(item);
+        log.warn(`project ${JSON.stringify(nameOf(item))} in ${this.file} skipped: ${p.success ? 'its name is taken by a PROJECTS entry' : p.error.issues[0]?.message}`);
+      }
     }
   }
 
   private save(): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify({ projects: this.app }, null, 2)}\n`, { mode: 0o600 });
+    fs.writeFileSync(tmp, `${JSON.stringify({ projects: [...this.app, ...this.skipped] }, null, 2)}\n`, { mode: 0o600 });
     fs.renameSync(tmp, this.file);
     for (const cb of this.listeners) cb();
   }
+}
+
+function nameOf(item: unknown): string {
+  const r = z.object({ name: z.string() }).safeParse(item);
+  return r.success ? r.data.name : '?';
 }
 
 function parse(input: unknown): Project {

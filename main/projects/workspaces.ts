@@ -41,11 +41,25 @@ export class ChatWorkspaces {
   private readonly now: () => number;
   /** Folders in use by a run right now: never swept under it. */
   private readonly busy = new Map<string, number>();
+  /**
+   * CLAUDE_CWD's permissions: the docker runtime's container user (uid 1000) must be able to write where CLAUDE_CWD
+   * lets it, and chats are not separated by permissions anyway (they all run as the same user).
+   */
+  private readonly mode: number;
 
   constructor(private readonly opts: ChatWorkspacesOptions) {
     this.now = opts.now ?? Date.now;
-    fs.mkdirSync(opts.root, { recursive: true, mode: 0o700 });
+    const parent = path.dirname(opts.root);
+    fs.mkdirSync(parent, { recursive: true });
+    this.mode = fs.statSync(parent).mode & 0o777;
+    this.makeDir(opts.root);
     this.load();
+  }
+
+  /** mkdir then chmod: the umask would narrow mkdir's own mode. */
+  private makeDir(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.chmodSync(dir, this.mode);
   }
 
   get root(): string {
@@ -148,7 +162,7 @@ export class ChatWorkspaces {
 
   private create(conversation: string | null): Entry {
     const id = `${new Date(this.now()).toISOString().slice(0, 10)}-${crypto.randomBytes(6).toString('hex')}`;
-    fs.mkdirSync(this.folderOf(id), { recursive: true, mode: 0o700 });
+    this.makeDir(this.folderOf(id));
     const e: Entry = { id, conversation, createdAt: this.now(), lastUsed: this.now(), pinned: false };
     this.byId.set(id, e);
     this.save();

@@ -67,6 +67,17 @@ describe('chat workspaces', () => {
     assert.deepEqual(ws.list().map((w) => w.folder), [ahead]);
   });
 
+  it("chat workspaces get CLAUDE_CWD's permissions (the docker runtime's container user writes into them)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-ws-mode-'));
+    const cwd = path.join(dir, 'workspace');
+    fs.mkdirSync(cwd);
+    fs.chmodSync(cwd, 0o777);
+    const ws = new ChatWorkspaces({ root: path.join(cwd, 'chats'), file: path.join(dir, 'workspaces.json'), ttlMs: HOUR });
+    assert.equal(fs.statSync(ws.root).mode & 0o777, 0o777);
+    assert.equal(fs.statSync(ws.forConversation('chat:a')).mode & 0o777, 0o777);
+    assert.equal(fs.statSync(ws.allocate()).mode & 0o777, 0o777);
+  });
+
   it('pinning an unknown id is an error', () => {
     const ws = setup().make();
     assert.throws(() => ws.setPinned('nope-nope-nope', true), /No chat workspace/);

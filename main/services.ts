@@ -32,6 +32,9 @@ import type { SecretBox } from './claude/secret-box.ts';
 import { ModelApiMonitor } from './health/model-api.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
+import { ProjectStore } from './projects/store.ts';
+import { ChatWorkspaces } from './projects/workspaces.ts';
+import { projectCwdMapper, writeProjectsOverride } from './projects/docker-mounts.ts';
 import { TranscriptStore } from './transcripts/store.ts';
 import { ApprovalCenter } from './approvals/center.ts';
 import { FileRuleStore } from './approvals/rule-store.ts';
@@ -72,6 +75,10 @@ export class Services {
   readonly conversations: ConversationMap;
   /** Tool calls outside the allow-list waiting for the user's decision (control API, dashboard, notification). */
   readonly approvals: ApprovalCenter;
+  /** Projects (PROJECTS + those added in the dashboard) and each conversation's own workspace folder. */
+  readonly projects: ProjectStore;
+  readonly workspaces: ChatWorkspaces;
+  private sweepTimer: NodeJS.Timeout | null = null;
   /** Built only for the docker runtime: a local-runtime install needs no docker/ folder and no docker CLI. */
   readonly compose: ComposeManager | null;
   /** Up/down/restart/rebuild of the compose project, one at a time, shared by the tray and /api/docker. */
@@ -104,7 +111,16 @@ export class Services {
     const claudeEnv = config.CLAUDE_API_RETRIES === '' ? inherited : { ...inherited, CLAUDE_CODE_MAX_RETRIES: String(config.CLAUDE_API_RETRIES) };
     this.claudeEnv = claudeEnv;
     this.fromLoginShell = opts.fromLoginShell ?? new Set();
-    const compose = config.CLAUDE_RUNTIME === 'docker' ? createComposeManager(composeOptionsFromConfig(config)) : null;
+    this.projects = new ProjectStore(path.join(config.DATA_DIR, 'projects.json'), config.PROJECTS, () => this.models.ids());
+    // Docker: one bind mount per project (/projects/<name>) in a generated override after the configured files.
+    const composeOptions = config.CLAUDE_RUNTIME === 'docker' ? composeOptionsFromConfig(config) : null;
+    const projectsOverrideFile = path.join(config.DATA_DIR, 'compose.projects.yaml');
+    if (composeOptions) {
+      const writeOverride = (): void => writeProjectsOverride(projectsOverrideFile, composeOptions.service, this.projects.list());
+      writeOverride();
+      this.projects.onChange(writeOverride);
+    }
+    const compose = composeOptions ? createComposeManager({ ...composeOptions, files: [...composeOptions.files, projectsOverrideFile] }) : null;
     this.compose = compose;
     const composeOps = compose ? new ComposeOperations(compose) : null;
     this.composeOps = composeOps;
@@ -121,20 +137,22 @@ export class Services {
         ...(opts.openUrl ? { openUrl: opts.openUrl } : {}),
       },
     });
+    // Under CLAUDE_CWD, so the docker runtime's /workspace mount holds them too.
+    this.workspaces = new ChatWorkspaces({ root: path.join(config.claudeCwd, 'chats'), file: path.join(config.DATA_DIR, 'workspaces.json'), ttlMs: config.SESSION_TTL_S * 1000 });
     // Read at every Claude start, so a credential saved in the app reaches the next run.
     const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (compose) {
-      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
+      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, mapCwd: projectCwdMapper(() => this.projects.list()), baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
       this.runtime = dockerRuntime;
     } else this.runtime = createSdkRuntime({
       kind: 'local',
       claudePath: config.CLAUDE_PATH,
       baseEnv: runEnv,
       tracker: this.processes,
-      // askHost: every gateway run asks through live approvals (main/approvals), so spares forward canUseTool
-      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config), askHost: true },
+      // each spare waits in a fresh chat workspace (the new conversation that takes it works there); askHost: every gateway run asks through live approvals (main/approvals), so spares forward canUseTool
+      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config), askHost: true, freshCwd: () => this.workspaces.allocate() },
       live: { keepAliveS: config.CONVERSATION_KEEPALIVE_S, max: config.MAX_LIVE_CONVERSATIONS },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
@@ -197,7 +215,7 @@ export class Services {
     this.mount('/api/approvals', localOnly({}));
     this.mount('/api/approvals', adminAuth(() => adminToken));
     this.mount('/api/approvals', approvalsRouter(this.approvals, config.SSE_KEEPALIVE_S * 1000));
-    this.models = new ModelCatalog(config);
+    this.models = new ModelCatalog(config, () => this.projects.list());
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
     this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);
     this.conversations = new ConversationMap(path.join(config.DATA_DIR, 'conversations.json'), config.SESSION_TTL_S * 1000);
@@ -272,6 +290,15 @@ export class Services {
     return this.monitor.refreshCompose();
   }
 
+  sweepWorkspaces(): string[] {
+    try {
+      return this.workspaces.sweep(new Set(this.runtime.spareFolders?.() ?? []));
+    } catch (err) {
+      log.warn(`chat workspace cleanup failed: ${redact(String(err))}`);
+      return [];
+    }
+  }
+
   /** Loads transcripts, probes Claude Code, starts the OAuth listener and the HTTP gateway. */
   async start(): Promise<void> {
     this.store.init();
@@ -287,6 +314,10 @@ export class Services {
     }
     // Claude Code's own sign-in status is read before serving, so a signed-out Claude is refused from the first request.
     [this.claudeVersion] = await Promise.all([claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH)), this.claudeAccount.start()]);
+    // Old chat workspaces go (SESSION_TTL_S, unless pinned) now and then; no spare's folder survives a restart.
+    this.sweepWorkspaces();
+    this.sweepTimer = setInterval(() => this.sweepWorkspaces(), Math.min(this.config.SESSION_TTL_S * 250, 600_000));
+    this.sweepTimer.unref();
     // Spare Claude processes start now, so the first request is already warm.
     this.runtime.start?.();
     if (this.compose) await this.refreshCompose().catch(() => null);
@@ -309,6 +340,7 @@ export class Services {
       runtime: this.runtime,
       executor: this.executor,
       signIn: this.claudeAccount,
+      places: { workspaces: this.workspaces, spareFolder: () => this.runtime.takeSpareFolder?.() ?? null },
       getApiKeys: () => this.apiKeys(),
       isServing: () => this.server.serving,
       health: () => this.health(),
@@ -332,6 +364,8 @@ export class Services {
     if (this.composeOps?.cancel()) await this.composeOps.idle();
     await this.stopGateway(opts.graceMs ?? 5_000, 'shutting down');
     this.approvals.close();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
     await this.runtime.close?.();
     await this.claudeAccount.login?.close(); // helper-g: a running sign-in's process is gone before the app is
     this.claudeAccount.stop();

@@ -23,7 +23,7 @@ export interface SdkRuntimeOptions {
   /** Lists every local Claude process while it lives (crash recovery: see orphans.ts). */
   tracker?: ProcessTracker;
   /** Pre-started Claude processes for runs with this profile (CLAUDE_SPARE_PROCESSES; local spawn only). */
-  spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession; askHost?: boolean };
+  spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession; askHost?: boolean; freshCwd?: () => string };
   /** Keep a finished turn's process for the conversation's next turn (local spawn only; see live-conversations.ts). */
   live?: { keepAliveS: number; max: number };
 }
@@ -147,7 +147,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     runtime.retireSpares = (reason) => live.closeIdle(reason);
   }
   if (!local || !binary || !opts.spares || opts.spares.count <= 0) return runtime;
-  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, askHost: opts.spares.askHost, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker, live: live ?? undefined });
+  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, askHost: opts.spares.askHost, freshCwd: opts.spares.freshCwd, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker, live: live ?? undefined });
   const coldRun = runtime.run.bind(runtime);
   return {
     ...runtime,
@@ -166,5 +166,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
       pool.retire(reason);
       runtime.retireSpares?.(reason);
     },
+    takeSpareFolder: () => pool.takeFreshCwd(),
+    spareFolders: () => pool.freshFolders(),
   };
 }

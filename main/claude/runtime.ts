@@ -61,6 +61,10 @@ export interface ClaudeRuntime {
   liveConversations?(): LiveConversationsHealth | null;
   /** Closes the idle kept processes (their conversations' next turns resume in new ones). */
   closeLiveConversations?(reason: string): void;
+  /** A waiting spare's own fresh folder, handed to a new conversation as its workspace (null: none waits). */
+  takeSpareFolder?(): string | null;
+  /** Fresh folders spares wait in (not a conversation's yet): the workspace cleanup keeps them. */
+  spareFolders?(): string[];
 }
 
 /** A fixed environment, or one read at every start (it follows the credential saved in the app). */

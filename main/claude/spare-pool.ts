@@ -35,6 +35,11 @@ export interface SparePoolOptions {
   askHost?: boolean;
   /** Limit on one spare's start-up (prewarm's initialize timeout). */
   initializeTimeoutMs?: number;
+  /**
+   * With `expect`: each spare is bound in a fresh folder from this (a chat workspace no conversation has yet)
+   * instead of `expect.cwd`; a new conversation takes one with takeFreshCwd() and its run then fits that spare.
+   */
+  freshCwd?: () => string;
   /** Where a claimed spare goes after a turn that may continue in it (its conversation's next turn). */
   live?: LiveConversations;
 }
@@ -44,6 +49,8 @@ export interface SparePoolOptions {
 export type ColdStart = () => AsyncIterable<SDKMessage>;
 
 const BACKOFF_MAX_MS = 60_000;
+/** A spare whose folder a conversation took but whose run never came (it failed before starting) is ended. */
+const PROMISE_TTL_MS = 60_000;
 /** Consecutive refused claims after which the pool stops starting spares. */
 const MAX_REFUSALS = 3;
 /**
@@ -172,8 +179,9 @@ export class SparePool {
     const key = sessionKey(spec);
     // Start (and bind) the next spares for what is asked now; spares made for the old values go once this run is over.
     if (profile !== profileKey(this.profile)) this.profile = { allowedTools: spec.allowedTools, disallowedTools: spec.disallowedTools, maxTurns: spec.maxTurns };
-    if (this.expected && sessionKey(this.expected) !== key) {
-      this.expected = { cwd: spec.cwd, permissionMode: spec.permissionMode, model: spec.model, systemPrompt: spec.systemPrompt };
+    const fresh = Boolean(this.opts.freshCwd);
+    if (this.expected && sessionKey({ ...this.expected, cwd: fresh ? spec.cwd : this.expected.cwd }) !== key) {
+      this.expected = { cwd: fresh ? this.expected.cwd : spec.cwd, permissionMode: spec.permissionMode, model: spec.model, systemPrompt: spec.systemPrompt };
     }
     const slot = this.take(profile, key);
     if (!slot) {
@@ -215,7 +223,8 @@ export class SparePool {
       pick.state = 'claimed';
       return pick;
     }
-    const starting = free.find((s) => s.state === 'starting');
+    // A spare starting in a fresh folder of its own fits no run yet: nobody knows its folder.
+    const starting = free.find((s) => s.state === 'starting' && !s.cwd);
     if (starting) starting.reserved = true;
     return starting ?? null;
   }
@@ -224,7 +233,31 @@ export class SparePool {
   private isStale(s: Slot): boolean {
     if (!s.waiting) return false;
     if (s.profile !== profileKey(this.profile)) return true;
-    return s.state === 'bound' && s.binding?.key !== (this.expected ? sessionKey(this.expected) : null);
+    return s.state === 'bound' && s.binding?.key !== this.expectedKey(s);
+  }
+
+  /** The session key a bound spare should have now: the expected session, in its own folder when it has one. */
+  private expectedKey(s: Slot): string | null {
+    return this.expected ? sessionKey({ ...this.expected, cwd: s.cwd ?? this.expected.cwd }) : null;
+  }
+
+  /**
+   * The folder of a spare bound in a fresh folder and ready for the expected session, now promised to the caller (a
+   * new conversation makes it its workspace, so its run claims this spare); null when none waits. Its replacement
+   * starts at once.
+   */
+  takeFreshCwd(): string | null {
+    const slot = [...this.slots].find((s) => s.state === 'bound' && s.cwd && !s.promised && !s.reserved && s.generation === this.generation && !this.isStale(s));
+    if (!slot?.cwd) return null;
+    slot.promised = true;
+    setTimeout(() => { if (slot.state === 'bound') slot.kill(); }, PROMISE_TTL_MS).unref();
+    this.fill();
+    return slot.cwd;
+  }
+
+  /** Fresh folders spares were started in (not yet a conversation's): kept by the workspace cleanup. */
+  freshFolders(): string[] {
+    return [...this.slots].flatMap((s) => (s.cwd && !s.promised ? [s.cwd] : []));
   }
 
   private hasStale(): boolean {
@@ -381,7 +414,7 @@ export class SparePool {
   private fill(): void {
     if (this.closed || this.retryTimer || this.disabledReason) return;
     let live = 0;
-    for (const s of this.slots) if ((s.state === 'parked' || s.state === 'bound' || s.state === 'starting') && s.generation === this.generation) live++;
+    for (const s of this.slots) if ((s.state === 'parked' || s.state === 'bound' || s.state === 'starting') && s.generation === this.generation && !s.promised) live++;
     for (; live < this.size; live++) void this.startOne();
   }
 
@@ -390,6 +423,7 @@ export class SparePool {
     const profile = this.profile;
     slot.profile = profileKey(profile);
     slot.generation = this.generation;
+    if (this.expected && this.opts.freshCwd) slot.cwd = this.opts.freshCwd();
     this.slots.add(slot);
     try {
       const spare = await slot.launch({
@@ -403,7 +437,7 @@ export class SparePool {
         onExit: () => this.onExit(slot),
       });
       if (this.closed || slot.state === 'gone') throw new Error('closed while starting');
-      if (this.expected && !(await slot.bind(this.expected, (err) => this.noteRefusal(slot, err), () => this.closed))) {
+      if (this.expected && !(await slot.bind({ ...this.expected, cwd: slot.cwd ?? this.expected.cwd }, (err) => this.noteRefusal(slot, err), () => this.closed))) {
         // Refused (already counted) or gone: replace it unless the pool gave up.
         this.forget(slot);
         if (!this.closed) this.fill();

@@ -103,6 +103,9 @@ export class Slot {
   reserved = false;
   /** Started with an environment that has since changed (renewEnv): never claimed, replaced. */
   retired = false;
+  /** Its own fresh folder (SparePoolOptions.freshCwd), and whether a conversation has taken it. */
+  cwd: string | null = null;
+  promised = false;
   /** The spare's own abort: kills its process group through our spawn. */
   readonly abort = new AbortController();
   /** Where stderr lines go: the claiming request's onStderr, else the debug log. */

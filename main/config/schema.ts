@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { projectListSchema } from '../projects/schema.ts';
 
 const csv = z
   .union([z.string(), z.array(z.string())])
@@ -81,6 +82,11 @@ export const configSchema = z
     COMPOSE_SERVICE: z.string().default('claude'),
     DOCKER_IMAGE: z.string().default('claude-code-gateway-runtime:latest'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'verbose', 'debug', 'silly']).default('info'),
+    /**
+     * Projects: a JSON array of {name, folder, policy?} (a JSON string of one in the environment). Each is listed by
+     * /v1/models as `<model>@<name>` and its runs work in its folder. More can be added in the dashboard.
+     */
+    PROJECTS: projectListSchema.default([]),
     /** Headless mode: serve the dashboard and print its URL. */
     DASHBOARD: bool.default(true),
   })

@@ -27,6 +27,10 @@ export type TranscriptEventBody =
       systemPrompt: string | null;
       imageCount: number;
       runtime: string;
+      /** The project the run works in (null: the conversation's own workspace); absent on older transcripts. */
+      project?: string | null;
+      /** The run's working folder on this machine. */
+      folder?: string;
     }
   | { type: 'init'; sessionId: string; model: string; cwd: string; tools: string[]; mcpServers: Array<{ name: string; status: string }>; claudeVersion: string | null }
   | { type: 'text_delta'; text: string; parentToolUseId: string | null }
@@ -104,4 +108,7 @@ export interface TranscriptSummary {
   /** First characters of the latest user turn, for the list and text filter. */
   preview: string;
   eventCount: number;
+  /** Where the run worked (request event): its project, or null for the conversation's own workspace. */
+  project?: string | null;
+  folder?: string | null;
 }

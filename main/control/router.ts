@@ -24,6 +24,7 @@ import { claudeAuthRouter } from './claude-auth-router.ts';
 import { adminAuth, localOnly, sendControlError, type GuardOptions } from './guard.ts';
 import { computeMetrics } from './metrics.ts';
 import { runsRouter } from './runs-router.ts';
+import { projectsRouter, workspacesRouter } from './projects-router.ts';
 import { formatCursor, streamHandler } from './stream.ts';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'done', 'error', 'cancelled', 'interrupted']);
@@ -77,6 +78,8 @@ export function controlRouter(deps: ControlDeps): Router {
   router.use('/claude-auth', claudeAuthRouter(services.claudeAccount, services.config.SSE_KEEPALIVE_S * 1000));
   router.use(express.json({ limit: '256kb' }));
   const cursor = (): string => formatCursor(deps.bootId, services.bus.lastId);
+  router.use('/projects', projectsRouter(services.projects));
+  router.use('/workspaces', workspacesRouter(services.workspaces, services.config.SESSION_TTL_S));
 
   router.get('/info', (_req, res) => {
     const body: InfoResponse = {

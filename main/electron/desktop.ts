@@ -252,6 +252,7 @@ export async function startDesktop(): Promise<void> {
       app.relaunch();
       void quitController.request();
     },
+    openableFolder: (folder) => built.services.projects.hasFolder(folder) || built.services.workspaces.has(folder),
   });
 
   if (trayHost.tray) {

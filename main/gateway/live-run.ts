@@ -142,6 +142,7 @@ export class LiveRun implements Suspendable {
     this.emit({
       type: 'request', endpoint: req.endpoint, model: req.model, stream: req.stream, client: req.client,
       prompt: req.prompt.promptText, systemPrompt: req.prompt.systemPrompt, imageCount: req.prompt.imageCount, runtime: deps.runtime.kind,
+      ...(req.place ? { project: req.place.project, folder: req.place.folder } : {}),
     });
   }
 
@@ -212,8 +213,9 @@ export class LiveRun implements Suspendable {
     const config = this.deps.config;
     const extra = req.task || !this.deps.extraAllowedTools ? [] : await this.deps.extraAllowedTools().catch(() => []);
     const clientAllowed = this.bridge ? [`mcp__${CLIENT_TOOL_SERVER}`] : [];
-    // A run's place narrows what runs without asking; the caller's own functions are always theirs to run.
-    const allowed = req.place ? req.place.policy.allow : [...config.CLAUDE_ALLOWED_TOOLS, ...extra];
+    // A place whose policy lists tools narrows what runs without asking (an empty list keeps CLAUDE_ALLOWED_TOOLS and
+    // the MCP servers' tools); the caller's own functions are always theirs to run.
+    const allowed = req.place?.policy.allow.length ? req.place.policy.allow : [...config.CLAUDE_ALLOWED_TOOLS, ...extra];
     const approvals = req.task ? undefined : this.deps.approvals;
     const messages = this.deps.runtime.run({
       messages: [req.prompt.message],

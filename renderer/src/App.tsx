@@ -15,6 +15,7 @@ import { DockerPage } from './views/DockerPage.tsx';
 import { HealthPage } from './views/HealthPage.tsx';
 import { LogsPage } from './views/LogsPage.tsx';
 import { McpPage } from './views/McpPage.tsx';
+import { ProjectsPage } from './views/ProjectsPage.tsx';
 import { SettingsPage } from './views/SettingsPage.tsx';
 import { SetupPage } from './views/SetupPage.tsx';
 import { TranscriptDetail } from './views/TranscriptDetail.tsx';
@@ -23,6 +24,7 @@ import { TranscriptsPage } from './views/TranscriptsPage.tsx';
 /** Navigation; MCP servers and Docker are filled in by their own areas (see views/McpPage.tsx, views/DockerPage.tsx). */
 const NAV: Array<{ page: Route['page']; label: string; route: Route }> = [
   { page: 'transcripts', label: 'Transcripts', route: { page: 'transcripts' } },
+  { page: 'projects', label: 'Projects', route: { page: 'projects' } },
   { page: 'health', label: 'Health', route: { page: 'health' } },
   { page: 'claude', label: 'Claude account', route: { page: 'claude' } },
   { page: 'settings', label: 'Settings', route: { page: 'settings' } },
@@ -236,6 +238,7 @@ function Connected({ target, token, onUnauthorized }: { target: ControlTarget; t
           {route.page === 'transcripts' ? <TranscriptsPage /> : null}
           {route.page === 'transcript' ? <TranscriptDetail key={route.id} id={route.id} /> : null}
           {route.page === 'health' ? <HealthPage /> : null}
+          {route.page === 'projects' ? <ProjectsPage /> : null}
           {route.page === 'claude' ? <ClaudeAccountPage /> : null}
           {route.page === 'setup' ? <SetupPage /> : null}
           {route.page === 'settings' ? <SettingsPage /> : null}

@@ -20,7 +20,7 @@ import { buildRenderer } from '../renderer/chromium.ts';
 
 // loaded after the hook is registered, so their `electron` is the stand-in
 const electron = await import('./stand-in/electron.ts');
-const { standIn, BrowserWindow, Tray, app, protocol, shell } = electron;
+const { standIn, BrowserWindow, Tray, app, protocol, shell, dialog } = electron;
 const { startDesktop, controlState } = await import('../../main/electron/desktop.ts');
 const { openExternal } = await import('../../main/electron/open-external.ts');
 
@@ -135,6 +135,21 @@ describe('desktop app wiring (stand-in electron)', () => {
     assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openExternal, APP_PAGE, 'javascript:alert(1)'), false);
     assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openExternal, APP_PAGE, 'file:///etc/passwd'), false);
     assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openExternal, APP_PAGE, 'https://docs.example.test/'), true);
+    // folders open with shell.openPath, and only a project's (or a chat workspace's)
+    const projectDir = fs.mkdtempSync(path.join(dataDir, 'proj-'));
+    const added = await fetch(`${control.url}/api/projects`, { method: 'POST', headers: { origin: 'ccg-app://dashboard', authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'desk', folder: projectDir }) });
+    assert.equal(added.status, 201);
+    assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openFolder, APP_PAGE, '/etc'), false);
+    assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openFolder, APP_PAGE, `${projectDir}/../..`), false);
+    assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openFolder, APP_PAGE, projectDir), true);
+    assert.deepEqual(standIn.rec.named('shell.openPath').map((c) => c.args[0]), [projectDir]);
+    assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openFolder, FOREIGN, projectDir), false, 'a foreign page opens nothing');
+    // the folder picker (adding a project): the chosen folder, or null when cancelled
+    dialog.nextFolder = projectDir;
+    assert.equal(await standIn.invoke(BRIDGE_CHANNELS.pickFolder, APP_PAGE), projectDir);
+    dialog.nextFolder = null;
+    assert.equal(await standIn.invoke(BRIDGE_CHANNELS.pickFolder, APP_PAGE), null);
+    await assert.rejects(standIn.invoke(BRIDGE_CHANNELS.pickFolder, FOREIGN), /not allowed/);
     assert.equal(win.webContents.windowOpenHandler?.({ url: 'vscode://evil' }).action, 'deny');
     assert.equal(win.webContents.windowOpenHandler?.({ url: 'https://example.test/x' }).action, 'deny');
     let prevented = false;

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 
-/** Hash routes: `#/`, `#/transcripts/<id>`, `#/health`, `#/claude`, `#/setup` (first run), `#/settings`, `#/mcp`, `#/docker`, `#/logs`, `#/approvals[/<id>]`. */
+/** Hash routes: `#/`, `#/transcripts/<id>`, `#/health`, `#/projects`, `#/claude`, `#/setup` (first run), `#/settings`, `#/mcp`, `#/docker`, `#/logs`, `#/approvals[/<id>]`. */
 export type Route =
   | { page: 'transcripts' }
   | { page: 'transcript'; id: string }
   | { page: 'health' }
+  | { page: 'projects' }
   | { page: 'claude' }
   | { page: 'setup' }
   | { page: 'settings' }
@@ -21,6 +22,8 @@ export function parseRoute(hash: string): Route {
       return parts[1] ? { page: 'transcript', id: parts[1] } : { page: 'transcripts' };
     case 'health':
       return { page: 'health' };
+    case 'projects':
+      return { page: 'projects' };
     case 'claude':
       return { page: 'claude' };
     case 'setup':

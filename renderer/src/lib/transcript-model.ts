@@ -20,7 +20,7 @@ interface Base {
 }
 
 export type TNode =
-  | (Base & { kind: 'prompt'; prompt: string; systemPrompt: string | null; model: string; client: string; imageCount: number; ts: string })
+  | (Base & { kind: 'prompt'; prompt: string; systemPrompt: string | null; model: string; client: string; imageCount: number; ts: string; project: string | null; folder: string | null })
   | (Base & { kind: 'init'; model: string; tools: string[]; mcpServers: Array<{ name: string; status: string }>; cwd: string; claudeVersion: string | null })
   | (Base & { kind: 'text'; text: string })
   | (Base & { kind: 'thinking'; text: string })
@@ -87,7 +87,7 @@ export class TranscriptModel {
     const key = `e${ev.seq}`;
     switch (ev.type) {
       case 'request':
-        this.root.push({ kind: 'prompt', key, rev: 0, prompt: ev.prompt, systemPrompt: ev.systemPrompt, model: ev.model, client: ev.client, imageCount: ev.imageCount, ts: ev.ts });
+        this.root.push({ kind: 'prompt', key, rev: 0, prompt: ev.prompt, systemPrompt: ev.systemPrompt, model: ev.model, client: ev.client, imageCount: ev.imageCount, ts: ev.ts, project: ev.project ?? null, folder: ev.folder ?? null });
         break;
       case 'init':
         this.root.push({ kind: 'init', key, rev: 0, model: ev.model, tools: ev.tools, mcpServers: ev.mcpServers, cwd: ev.cwd, claudeVersion: ev.claudeVersion });

@@ -1,4 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
+import { FolderLink } from '../components/FolderLink.tsx';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { EventRow } from '../components/EventRow.tsx';
 import { WaitingForCaller } from '../components/WaitingForCaller.tsx';
@@ -177,6 +178,14 @@ export function TranscriptDetail({ id }: { id: string }): ReactNode {
             <dt>Client</dt>
             <dd>{prompt?.client ?? '—'}</dd>
           </div>
+          {prompt?.folder ? (
+            <div data-testid="detail-place">
+              <dt>{prompt.project ? `Project ${prompt.project}` : 'Chat workspace'}</dt>
+              <dd>
+                <FolderLink folder={prompt.folder} />
+              </dd>
+            </div>
+          ) : null}
           <div>
             <dt>Started</dt>
             <dd>{prompt ? formatTime(prompt.ts) : '—'}</dd>

@@ -98,6 +98,9 @@ class WebContents extends EventEmitter {
 
 export class BrowserWindow extends EventEmitter {
   static all: BrowserWindow[] = [];
+  static fromWebContents(wc: unknown): BrowserWindow | null {
+    return BrowserWindow.all.find((w) => w.webContents === wc) ?? null;
+  }
   readonly webContents = new WebContents();
   visible = false;
   destroyed = false;
@@ -205,6 +208,12 @@ export const dialog = {
   async showMessageBox(opts: unknown): Promise<{ response: number }> {
     rec.record('dialog.showMessageBox', opts);
     return { response: this.nextResponse };
+  },
+  /** What the next folder picker returns (null: cancelled). */
+  nextFolder: null as string | null,
+  async showOpenDialog(...args: unknown[]): Promise<{ canceled: boolean; filePaths: string[] }> {
+    rec.record('dialog.showOpenDialog', args.at(-1));
+    return this.nextFolder === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [this.nextFolder] };
   },
 };
 

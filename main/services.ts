@@ -32,6 +32,7 @@ import { dockerLoginLauncher, localLoginLauncher } from './claude/login-process.
 import type { SecretBox } from './claude/secret-box.ts';
 import { ModelApiMonitor } from './health/model-api.ts';
 import { HealthMonitor } from './health/monitor.ts';
+import { RunPolicy } from './policy/run-policy.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { TranscriptStore } from './transcripts/store.ts';
 import { APP_VERSION } from './version.ts';
@@ -85,6 +86,8 @@ export class Services {
   claudeVersion: string | null = null;
   /** Claude's sign-in: the credential saved in the app, the env runs get, Claude Code's own status. */
   readonly claudeAccount: ClaudeAccount;
+  /** What runs may touch: the sandbox check, DEFAULT_POLICY, each run's confinement. */
+  readonly policy: RunPolicy;
   private server: http.Server | null = null;
   /** Why the listener could not bind (the desktop window offers another port when it is EADDRINUSE). */
   listenFailure: { port: number; code: string; holder: string | null } | null = null;
@@ -125,6 +128,9 @@ export class Services {
     });
     // Read at every Claude start, so a credential saved in the app reaches the next run.
     const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
+    this.policy = new RunPolicy({ config, claudeEnv: runEnv });
+    // Spares start with the default place's policy settings, so default runs can claim them.
+    const defaultSettings = this.policy.confine(this.policy.placeFor(undefined)).settings;
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (compose) {
@@ -135,7 +141,7 @@ export class Services {
       claudePath: config.CLAUDE_PATH,
       baseEnv: runEnv,
       tracker: this.processes,
-      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config) },
+      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: { ...spareProfileFromConfig(config), ...(defaultSettings ? { settings: defaultSettings } : {}) }, expect: expectedSessionFromConfig(config) },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
     this.dockerRuntime = dockerRuntime;
@@ -160,6 +166,7 @@ export class Services {
       if (e.event.type === 'api_retry' || e.event.type === 'end') this.monitor.notify();
     });
     this.registerHealth('model-api', () => modelApi.health());
+    this.registerHealth('sandbox', () => this.policy.health());
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
     // The OAuth driver runs Claude where the runtime does: in docker it needs the container's exec + spawn hook.
@@ -197,7 +204,7 @@ export class Services {
     this.executor = new RunExecutor(config, this.runtime, this.store, oauthServers ? async () => (await oauthServers.names()).map((n) => `mcp__${n}`) : undefined, {
       onAuthFailure: (m) => this.claudeAccount.runFailedForAuth(m),
       onAnswered: () => this.claudeAccount.runAnswered(),
-    });
+    }, this.policy);
   }
 
   /** How Claude Code will authenticate (saved in the app, env key/token, or a login's credentials file); null = none found. */

@@ -96,6 +96,8 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         ...(spec.resumeSessionId ? { resume: spec.resumeSessionId } : {}),
         ...(spec.tools ? { tools: spec.tools } : {}),
         ...(spec.mcpServers ? { mcpServers: spec.mcpServers } : {}),
+        ...(spec.settings ? { settings: spec.settings } : {}),
+        ...(spec.extraArgs ? { extraArgs: spec.extraArgs } : {}),
       };
       const q = query({ prompt: userTurns(spec.messages), options });
       return (async function* () {

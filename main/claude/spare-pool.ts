@@ -6,6 +6,7 @@ import {
   type Query,
   type SDKMessage,
   type SDKUserMessage,
+  type Settings,
   type SpareProcess,
 } from '@anthropic-ai/claude-agent-sdk';
 import type { Config } from '../config/schema.ts';
@@ -24,6 +25,8 @@ export interface SpareProfile {
   allowedTools: string[];
   disallowedTools: string[];
   maxTurns: number;
+  /** The run policy's settings (sandbox, permissions: main/policy), read at start-up like the tools. */
+  settings?: Settings;
 }
 
 /**
@@ -117,7 +120,7 @@ const MAX_REFUSALS = 3;
 const REFILL_AFTER_MS = 5_000;
 
 function profileKey(p: SpareProfile): string {
-  return JSON.stringify([p.allowedTools, p.disallowedTools, p.maxTurns > 0 ? p.maxTurns : 0]);
+  return JSON.stringify([p.allowedTools, p.disallowedTools, p.maxTurns > 0 ? p.maxTurns : 0, p.settings ?? null]);
 }
 
 function sessionKey(s: { cwd: string; permissionMode: PermissionMode; systemPrompt: string | null }): string {
@@ -232,6 +235,8 @@ export class SparePool {
       (spec as { tools?: unknown }).tools === undefined &&
       // In-process MCP servers are given at start-up, which a spare has already passed.
       spec.mcpServers === undefined &&
+      // A policy's flags (--restricted) are start-up flags too; its settings are part of the profile.
+      spec.extraArgs === undefined &&
       Object.keys(spec.env ?? {}).length === 0 &&
       !spec.abortController.signal.aborted
     );
@@ -247,7 +252,7 @@ export class SparePool {
     const profile = profileKey(spec);
     const key = sessionKey(spec);
     // Start (and bind) the next spares for what is asked now; spares made for the old values go once this run is over.
-    if (profile !== profileKey(this.profile)) this.profile = { allowedTools: spec.allowedTools, disallowedTools: spec.disallowedTools, maxTurns: spec.maxTurns };
+    if (profile !== profileKey(this.profile)) this.profile = { allowedTools: spec.allowedTools, disallowedTools: spec.disallowedTools, maxTurns: spec.maxTurns, ...(spec.settings ? { settings: spec.settings } : {}) };
     if (this.expected && sessionKey(this.expected) !== key) {
       this.expected = { cwd: spec.cwd, permissionMode: spec.permissionMode, model: spec.model, systemPrompt: spec.systemPrompt };
     }
@@ -502,6 +507,7 @@ export class SparePool {
       includePartialMessages: true,
       allowedTools: profile.allowedTools,
       disallowedTools: profile.disallowedTools,
+      ...(profile.settings ? { settings: profile.settings } : {}),
       systemPrompt: { type: 'preset', preset: 'claude_code' },
       spawnClaudeCodeProcess: (o) =>
         spawnInOwnGroup(o, (child) => {

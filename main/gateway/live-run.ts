@@ -14,6 +14,8 @@ import { GatewayError } from './openai-errors.ts';
 import type { PreparedPrompt } from './prompt.ts';
 import { AnswerRenderer, type AnswerPiece } from './render.ts';
 import type { ClientToolSet } from './client-tools/definitions.ts';
+import type { RunPlace } from '../contract/projects.ts';
+import type { RunPolicy } from '../policy/run-policy.ts';
 
 export type AbortReason = 'cancelled' | 'timeout' | 'shutdown' | ExpiryReason;
 
@@ -32,6 +34,8 @@ export interface RunRequest {
   continueAfter?: string;
   /** The caller's own functions, exposed to Claude for this run. */
   clientTools?: ClientToolSet | null;
+  /** Where the run works and what it may touch; default: the configured working folder under DEFAULT_POLICY. */
+  place?: RunPlace;
 }
 
 export interface RunOutcome {
@@ -89,6 +93,8 @@ export interface LiveRunDeps {
   extraAllowedTools?: () => Promise<string[]>;
   /** Told when a run stops or starts being driven by a request (the executor's active count). */
   onDriving(run: LiveRun, driving: boolean): void;
+  /** The run's confinement (main/policy); without it runs are unconfined (full). */
+  policy?: RunPolicy;
 }
 
 /**
@@ -116,6 +122,8 @@ export class LiveRun implements Suspendable {
   /** Claude Code's own message when it flagged the failure as an authentication one. */
   private authError: string | null = null;
   private maxTurnsHit = false;
+  /** The policy refused to start the run (sandboxed where no sandbox can run). */
+  private refused: GatewayError | null = null;
   private segment = { content: '', reasoning: '' };
   private onPiece: (p: AnswerPiece) => void = () => undefined;
   /** Usage seen in the model's stream so far, and the part earlier responses already reported. */
@@ -203,16 +211,27 @@ export class LiveRun implements Suspendable {
     const config = this.deps.config;
     const extra = req.task || !this.deps.extraAllowedTools ? [] : await this.deps.extraAllowedTools().catch(() => []);
     const clientAllowed = this.bridge ? [`mcp__${CLIENT_TOOL_SERVER}`] : [];
+    const place = this.deps.policy?.placeFor(req.place) ?? null;
+    // A background task has no tools: nothing to confine, and a title must not fail for want of a sandbox.
+    const confined = place && this.deps.policy && !req.task ? this.deps.policy.confine(place) : null;
+    if (confined?.refusal) {
+      this.refused = new GatewayError(503, confined.refusal, 'server_error', 'sandbox_unavailable', null, { 'x-should-retry': 'false' });
+      return;
+    }
+    // A background task keeps its empty tool set; a read-only run gets only the read tools.
+    const tools = req.task ? [] : confined?.tools;
     const messages = this.deps.runtime.run({
       messages: [req.prompt.message],
       systemPrompt: req.prompt.systemPrompt,
       model: req.model,
-      cwd: config.claudeCwd,
+      cwd: place?.folder ?? config.claudeCwd,
       allowedTools: [...new Set([...config.CLAUDE_ALLOWED_TOOLS, ...extra, ...clientAllowed])],
-      disallowedTools: config.CLAUDE_DISALLOWED_TOOLS,
+      disallowedTools: [...new Set([...config.CLAUDE_DISALLOWED_TOOLS, ...(confined?.disallowedTools ?? [])])],
       permissionMode: config.CLAUDE_PERMISSION_MODE as PermissionMode,
       maxTurns: req.task ? 1 : config.CLAUDE_MAX_TURNS,
-      ...(req.task ? { tools: [] } : {}),
+      ...(tools ? { tools } : {}),
+      ...(confined?.settings ? { settings: confined.settings } : {}),
+      ...(confined && Object.keys(confined.extraArgs).length ? { extraArgs: confined.extraArgs } : {}),
       ...(this.bridge ? { mcpServers: { [CLIENT_TOOL_SERVER]: this.bridge.server } } : {}),
       abortController: this.abort,
       resumeSessionId: req.resumeSessionId,
@@ -308,7 +327,10 @@ export class LiveRun implements Suspendable {
     let error: GatewayError | null = null;
     let endReason: string | null = null;
     const headers: Record<string, string> = this.mapper.toolUses > 0 ? { 'x-should-retry': 'false' } : {};
-    if (reason === 'cancelled') {
+    if (this.refused && !reason) {
+      status = 'error';
+      error = this.refused;
+    } else if (reason === 'cancelled') {
       status = 'cancelled';
       endReason = 'the client closed the connection';
     } else if (reason === 'timeout') {

@@ -1,6 +1,7 @@
 import type { ClaudeRuntime } from '../claude/runtime.ts';
 import type { Config } from '../config/schema.ts';
 import type { TranscriptStore } from '../transcripts/store.ts';
+import type { RunPolicy } from '../policy/run-policy.ts';
 import { SuspendedRuns } from './client-tools/suspended-runs.ts';
 import { LiveRun, type AbortReason, type RunHooks, type RunOutcome, type RunRequest } from './live-run.ts';
 import type { AnswerPiece } from './render.ts';
@@ -22,6 +23,8 @@ export class RunExecutor {
     /** Tools allowed on top of CLAUDE_ALLOWED_TOOLS, read per run (the configured MCP servers' mcp__<name>). */
     private readonly extraAllowedTools?: () => Promise<string[]>,
     private readonly hooks: RunHooks = {},
+    /** Each run's confinement (DEFAULT_POLICY, a project's policy); none: unconfined. */
+    private readonly policy?: RunPolicy,
   ) {
     this.suspended = new SuspendedRuns(config.CLIENT_TOOL_TIMEOUT_S * 1000, config.MAX_SUSPENDED_RUNS);
   }
@@ -44,6 +47,7 @@ export class RunExecutor {
         runtime: this.runtime,
         extraAllowedTools: this.extraAllowedTools,
         hooks: this.hooks,
+        policy: this.policy,
         onDriving: (run, driving) => {
           if (driving) this.active.add(run);
           else this.active.delete(run);

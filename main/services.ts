@@ -31,6 +31,7 @@ import { dockerLoginLauncher, localLoginLauncher } from './claude/login-process.
 import type { SecretBox } from './claude/secret-box.ts';
 import { ModelApiMonitor } from './health/model-api.ts';
 import { HealthMonitor } from './health/monitor.ts';
+import { RunPolicy } from './policy/run-policy.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { ProjectStore } from './projects/store.ts';
 import { ChatWorkspaces } from './projects/workspaces.ts';
@@ -98,6 +99,8 @@ export class Services {
   readonly claudeAccount: ClaudeAccount;
   /** The HTTP listener and /v1's running/stopped state (main/gateway/server.ts). */
   readonly server: GatewayServer;
+  /** What runs may touch: the sandbox check, DEFAULT_POLICY, each run's confinement. */
+  readonly policy: RunPolicy;
   private readonly apiKeySources: Array<() => readonly string[]> = [];
   private readonly mounts: Array<{ path: string; router: Router | RequestHandler }> = [];
 
@@ -141,6 +144,9 @@ export class Services {
     this.workspaces = new ChatWorkspaces({ root: path.join(config.claudeCwd, 'chats'), file: path.join(config.DATA_DIR, 'workspaces.json'), ttlMs: config.SESSION_TTL_S * 1000 });
     // Read at every Claude start, so a credential saved in the app reaches the next run.
     const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
+    this.policy = new RunPolicy({ config, claudeEnv: runEnv });
+    // Spares start with the default place's policy settings, so default runs can claim them.
+    const defaultSettings = this.policy.confine(this.policy.placeFor(undefined)).settings;
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (compose) {
@@ -152,7 +158,7 @@ export class Services {
       baseEnv: runEnv,
       tracker: this.processes,
       // each spare waits in a fresh chat workspace (the new conversation that takes it works there); askHost: every gateway run asks through live approvals (main/approvals), so spares forward canUseTool
-      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config), askHost: true, freshCwd: () => this.workspaces.allocate() },
+      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: { ...spareProfileFromConfig(config), ...(defaultSettings ? { settings: defaultSettings } : {}) }, expect: expectedSessionFromConfig(config), askHost: true, freshCwd: () => this.workspaces.allocate() },
       live: { keepAliveS: config.CONVERSATION_KEEPALIVE_S, max: config.MAX_LIVE_CONVERSATIONS },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
@@ -178,6 +184,7 @@ export class Services {
       if (e.event.type === 'api_retry' || e.event.type === 'end') this.monitor.notify();
     });
     this.registerHealth('model-api', () => modelApi.health());
+    this.registerHealth('sandbox', () => this.policy.health());
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
     // The OAuth driver runs Claude where the runtime does: in docker it needs the container's exec + spawn hook.
@@ -224,7 +231,7 @@ export class Services {
     this.executor = new RunExecutor(config, this.runtime, this.store, oauthServers ? async () => (await oauthServers.names()).map((n) => `mcp__${n}`) : undefined, {
       onAuthFailure: (m) => this.claudeAccount.runFailedForAuth(m),
       onAnswered: () => this.claudeAccount.runAnswered(),
-    }, this.approvals);
+    }, this.approvals, this.policy);
   }
 
   /** How Claude Code will authenticate (saved in the app, env key/token, or a login's credentials file); null = none found. */
@@ -340,7 +347,7 @@ export class Services {
       runtime: this.runtime,
       executor: this.executor,
       signIn: this.claudeAccount,
-      places: { workspaces: this.workspaces, spareFolder: () => this.runtime.takeSpareFolder?.() ?? null },
+      places: { workspaces: this.workspaces, spareFolder: () => this.runtime.takeSpareFolder?.() ?? null, defaultPolicy: () => this.policy.defaults.policy },
       getApiKeys: () => this.apiKeys(),
       isServing: () => this.server.serving,
       health: () => this.health(),

@@ -50,7 +50,7 @@ interface Idle extends Meta {
  * difference falls back to resuming the session in a fresh process.
  */
 function fingerprint(spec: RunSpec): string {
-  return JSON.stringify([spec.cwd, spec.model, spec.permissionMode, spec.systemPrompt ?? null, spec.allowedTools, spec.disallowedTools, spec.maxTurns > 0 ? spec.maxTurns : 0, spec.canUseTool !== undefined]);
+  return JSON.stringify([spec.cwd, spec.model, spec.permissionMode, spec.systemPrompt ?? null, spec.allowedTools, spec.disallowedTools, spec.maxTurns > 0 ? spec.maxTurns : 0, spec.canUseTool !== undefined, spec.settings ?? null, spec.extraArgs ?? null]);
 }
 
 function alive(proc: LiveProcess): boolean {

@@ -108,6 +108,8 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         ...(spec.tools ? { tools: spec.tools } : {}),
         ...(spec.mcpServers ? { mcpServers: spec.mcpServers } : {}),
         ...(spec.canUseTool ? { canUseTool: keepable ? forwardAsk : spec.canUseTool } : {}),
+        ...(spec.settings ? { settings: spec.settings } : {}),
+        ...(spec.extraArgs ? { extraArgs: spec.extraArgs } : {}),
       };
       const feed = new InputFeed(spec.messages);
       // Input stays open only for a process that may be kept: otherwise it exits after its result, as always.

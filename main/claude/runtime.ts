@@ -1,5 +1,5 @@
 import type { LiveConversationsHealth } from '../contract/control-api.ts';
-import type { CanUseTool, McpSdkServerConfigWithInstance, SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
+import type { CanUseTool, McpSdkServerConfigWithInstance, SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode, Settings } from '@anthropic-ai/claude-agent-sdk';
 
 /** What one gateway request asks Claude Code to do. */
 export interface RunSpec {
@@ -27,6 +27,10 @@ export interface RunSpec {
   resumeSessionId?: string;
   /** Extra env for the Claude process on top of the inherited environment. */
   env?: Record<string, string>;
+  /** The run's policy as Claude Code settings (`--settings`: permissions, sandbox); see main/policy/confine.ts. */
+  settings?: Settings;
+  /** Extra CLI flags of the run's policy (`restricted` for read-only). */
+  extraArgs?: Record<string, string | null>;
   /** Claude Code's stderr lines, for logs and error messages. */
   onStderr?: (line: string) => void;
 }

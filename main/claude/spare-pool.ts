@@ -163,6 +163,8 @@ export class SparePool {
       (spec as { tools?: unknown }).tools === undefined &&
       // In-process MCP servers are given at start-up, which a spare has already passed.
       spec.mcpServers === undefined &&
+      // A policy's flags (--restricted) are start-up flags too; its settings are part of the profile.
+      spec.extraArgs === undefined &&
       Object.keys(spec.env ?? {}).length === 0 &&
       !spec.abortController.signal.aborted
     );
@@ -178,7 +180,7 @@ export class SparePool {
     const profile = profileKey(spec);
     const key = sessionKey(spec);
     // Start (and bind) the next spares for what is asked now; spares made for the old values go once this run is over.
-    if (profile !== profileKey(this.profile)) this.profile = { allowedTools: spec.allowedTools, disallowedTools: spec.disallowedTools, maxTurns: spec.maxTurns };
+    if (profile !== profileKey(this.profile)) this.profile = { allowedTools: spec.allowedTools, disallowedTools: spec.disallowedTools, maxTurns: spec.maxTurns, ...(spec.settings ? { settings: spec.settings } : {}) };
     const fresh = Boolean(this.opts.freshCwd);
     if (this.expected && sessionKey({ ...this.expected, cwd: fresh ? spec.cwd : this.expected.cwd }) !== key) {
       this.expected = { cwd: fresh ? this.expected.cwd : spec.cwd, permissionMode: spec.permissionMode, model: spec.model, systemPrompt: spec.systemPrompt };

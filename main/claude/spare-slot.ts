@@ -6,6 +6,7 @@ import {
   type PermissionMode,
   type Query,
   type SDKMessage,
+  type Settings,
   type SpareProcess,
 } from '@anthropic-ai/claude-agent-sdk';
 import { log, redact } from '../log.ts';
@@ -24,6 +25,8 @@ export interface SpareProfile {
   allowedTools: string[];
   disallowedTools: string[];
   maxTurns: number;
+  /** The run policy's settings (sandbox, permissions: main/policy), read at start-up like the tools. */
+  settings?: Settings;
 }
 
 /**
@@ -74,7 +77,7 @@ export interface SlotLaunch {
 export type OnRefused = (err: unknown) => void;
 
 export function profileKey(p: SpareProfile): string {
-  return JSON.stringify([p.allowedTools, p.disallowedTools, p.maxTurns > 0 ? p.maxTurns : 0]);
+  return JSON.stringify([p.allowedTools, p.disallowedTools, p.maxTurns > 0 ? p.maxTurns : 0, p.settings ?? null]);
 }
 
 export function sessionKey(s: { cwd: string; permissionMode: PermissionMode; systemPrompt: string | null }): string {
@@ -146,6 +149,7 @@ export class Slot {
       includePartialMessages: true,
       allowedTools: profile.allowedTools,
       disallowedTools: profile.disallowedTools,
+      ...(profile.settings ? { settings: profile.settings } : {}),
       systemPrompt: { type: 'preset', preset: 'claude_code' },
       // Fixed for the process's life: asks whichever run claimed it (nobody: refused, as without a callback).
       ...(l.askHost ? { canUseTool: ((tool, input, o) => this.canUseTool?.(tool, input, o) ?? Promise.resolve({ behavior: 'deny', message: 'No request owns this Claude process.' })) satisfies CanUseTool } : {}),

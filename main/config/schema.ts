@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { projectListSchema } from '../projects/schema.ts';
+import { DEFAULT_POLICY_SETTINGS } from '../policy/default-policy.ts';
 
 const csv = z
   .union([z.string(), z.array(z.string())])
@@ -44,6 +45,15 @@ export const configSchema = z
     CLAUDE_PATH: z.string().default(''),
     CLAUDE_MAX_TURNS: int(0, 10_000).default(0),
     CLAUDE_RUNTIME: z.enum(['local', 'docker']).default('local'),
+    /**
+     * What commands in chat workspaces may reach: auto (sandboxed where Claude Code's sandbox can run here, else full
+     * with a Health warning), read-only, sandboxed (never falls back: runs fail while the sandbox is unavailable), full.
+     */
+    DEFAULT_POLICY: z.enum(DEFAULT_POLICY_SETTINGS).default('auto'),
+    /** Paths sandboxed and read-only runs may not read, beside ~/.ssh, ~/.aws, Claude's credentials and DATA_DIR. */
+    DEFAULT_POLICY_DENY_READ: csv.pipe(z.array(z.string().regex(/^(~\/|\/)/, 'each path must be absolute or start with ~/'))).default([]),
+    /** Domains sandboxed commands may reach (wildcards like *.npmjs.org); the model API is always reachable. */
+    DEFAULT_POLICY_ALLOWED_DOMAINS: csv.default([]),
     /** Retries of a failed model API call inside Claude Code (CLAUDE_CODE_MAX_RETRIES); '' = Claude Code's own (10). */
     CLAUDE_API_RETRIES: z.union([z.literal(''), int(0, 100)]).default(''),
     REQUEST_TIMEOUT_S: int(1, 86_400).default(300),

@@ -16,6 +16,7 @@ import { AnswerRenderer, type AnswerPiece } from './render.ts';
 import type { ClientToolSet } from './client-tools/definitions.ts';
 import type { ApprovalCenter } from '../approvals/center.ts';
 import type { RunPlace } from '../contract/projects.ts';
+import type { RunPolicy } from '../policy/run-policy.ts';
 
 export type AbortReason = 'cancelled' | 'timeout' | 'shutdown' | ExpiryReason;
 
@@ -98,6 +99,8 @@ export interface LiveRunDeps {
   approvals?: ApprovalCenter;
   /** Told when a run stops or starts being driven by a request (the executor's active count). */
   onDriving(run: LiveRun, driving: boolean): void;
+  /** The run's confinement (main/policy); without it runs are unconfined (full). */
+  policy?: RunPolicy;
 }
 
 /**
@@ -125,6 +128,8 @@ export class LiveRun implements Suspendable {
   /** Claude Code's own message when it flagged the failure as an authentication one. */
   private authError: string | null = null;
   private maxTurnsHit = false;
+  /** The policy refused to start the run (sandboxed where no sandbox can run). */
+  private refused: GatewayError | null = null;
   private segment = { content: '', reasoning: '' };
   private onPiece: (p: AnswerPiece) => void = () => undefined;
   /** Usage seen in the model's stream so far, and the part earlier responses already reported. */
@@ -213,20 +218,31 @@ export class LiveRun implements Suspendable {
     const config = this.deps.config;
     const extra = req.task || !this.deps.extraAllowedTools ? [] : await this.deps.extraAllowedTools().catch(() => []);
     const clientAllowed = this.bridge ? [`mcp__${CLIENT_TOOL_SERVER}`] : [];
+    const place = this.deps.policy?.placeFor(req.place ?? undefined) ?? req.place ?? null;
+    // A background task has no tools: nothing to confine, and a title must not fail for want of a sandbox.
+    const confined = place && this.deps.policy && !req.task ? this.deps.policy.confine(place) : null;
+    if (confined?.refusal) {
+      this.refused = new GatewayError(503, confined.refusal, 'server_error', 'sandbox_unavailable', null, { 'x-should-retry': 'false' });
+      return;
+    }
+    // A background task keeps its empty tool set; a read-only run gets only the read tools.
+    const tools = req.task ? [] : confined?.tools;
     // A place whose policy lists tools narrows what runs without asking (an empty list keeps CLAUDE_ALLOWED_TOOLS and
     // the MCP servers' tools); the caller's own functions are always theirs to run.
-    const allowed = req.place?.policy.allow.length ? req.place.policy.allow : [...config.CLAUDE_ALLOWED_TOOLS, ...extra];
+    const allowed = place?.policy.allow.length ? place.policy.allow : [...config.CLAUDE_ALLOWED_TOOLS, ...extra];
     const approvals = req.task ? undefined : this.deps.approvals;
     const messages = this.deps.runtime.run({
       messages: [req.prompt.message],
       systemPrompt: req.prompt.systemPrompt,
       model: req.model,
-      cwd: req.place?.folder ?? config.claudeCwd,
+      cwd: place?.folder ?? config.claudeCwd,
       allowedTools: [...new Set([...allowed, ...clientAllowed])],
-      disallowedTools: config.CLAUDE_DISALLOWED_TOOLS,
+      disallowedTools: [...new Set([...config.CLAUDE_DISALLOWED_TOOLS, ...(confined?.disallowedTools ?? [])])],
       permissionMode: config.CLAUDE_PERMISSION_MODE as PermissionMode,
       maxTurns: req.task ? 1 : config.CLAUDE_MAX_TURNS,
-      ...(req.task ? { tools: [] } : {}),
+      ...(tools ? { tools } : {}),
+      ...(confined?.settings ? { settings: confined.settings } : {}),
+      ...(confined && Object.keys(confined.extraArgs).length ? { extraArgs: confined.extraArgs } : {}),
       ...(this.bridge ? { mcpServers: { [CLIENT_TOOL_SERVER]: this.bridge.server } } : {}),
       abortController: this.abort,
       ...(approvals ? {
@@ -328,7 +344,10 @@ export class LiveRun implements Suspendable {
     let error: GatewayError | null = null;
     let endReason: string | null = null;
     const headers: Record<string, string> = this.mapper.toolUses > 0 ? { 'x-should-retry': 'false' } : {};
-    if (reason === 'cancelled') {
+    if (this.refused && !reason) {
+      status = 'error';
+      error = this.refused;
+    } else if (reason === 'cancelled') {
       status = 'cancelled';
       endReason = 'the client closed the connection';
     } else if (reason === 'timeout') {

@@ -2,6 +2,7 @@ import type { ClaudeRuntime } from '../claude/runtime.ts';
 import type { Config } from '../config/schema.ts';
 import type { TranscriptStore } from '../transcripts/store.ts';
 import type { ApprovalCenter } from '../approvals/center.ts';
+import type { RunPolicy } from '../policy/run-policy.ts';
 import { SuspendedRuns } from './client-tools/suspended-runs.ts';
 import { LiveRun, type AbortReason, type RunHooks, type RunOutcome, type RunRequest } from './live-run.ts';
 import type { AnswerPiece } from './render.ts';
@@ -25,6 +26,8 @@ export class RunExecutor {
     private readonly hooks: RunHooks = {},
     /** Live approvals for tools outside the allow-list (absent: they are refused, as Claude Code does by itself). */
     private readonly approvals?: ApprovalCenter,
+    /** Each run's confinement (DEFAULT_POLICY, a project's policy); none: unconfined. */
+    private readonly policy?: RunPolicy,
   ) {
     this.suspended = new SuspendedRuns(config.CLIENT_TOOL_TIMEOUT_S * 1000, config.MAX_SUSPENDED_RUNS);
   }
@@ -57,6 +60,7 @@ export class RunExecutor {
         extraAllowedTools: this.extraAllowedTools,
         hooks: this.hooks,
         ...(this.approvals ? { approvals: this.approvals } : {}),
+        policy: this.policy,
         onDriving: (run, driving) => {
           if (driving) this.active.add(run);
           else this.active.delete(run);

@@ -43,6 +43,14 @@ describe('componentFacts', () => {
     assert.equal(asText(comp('model-api', { status: 529, error: 'overloaded', attempt: 2, maxRetries: 10 })), 'Last answer: HTTP 529 (overloaded) | Retry: 2 of 10');
     assert.equal(asText(comp('something-new', { note: 'plain', n: 3, nested: { a: 1 } })), 'note: plain | n: 3');
   });
+
+  test('sandbox: the chat workspaces\' policy and the sandbox tools in words', () => {
+    assert.equal(
+      asText(comp('sandbox', { defaultPolicy: 'sandboxed', setting: 'auto', full: false, policy: 'sandboxed (…)', dependencies: 'bwrap: /usr/bin/bwrap, socat: missing', allowedDomains: 'the model API only' })),
+      'Chat workspaces: sandboxed (…) | Setting: DEFAULT_POLICY=auto | Sandbox tools: bwrap: /usr/bin/bwrap, socat: missing | Commands may reach: the model API only',
+    );
+    assert.ok(!asText(comp('sandbox', { defaultPolicy: 'full', setting: 'full', full: true, policy: 'full (unconfined)', dependencies: 'x' })).includes('Commands may reach'));
+  });
 });
 
 describe('liveConversationsText', () => {

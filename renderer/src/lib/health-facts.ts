@@ -123,6 +123,13 @@ export function componentFacts(c: ComponentHealth): Fact[] {
       });
       return facts([['Project', str(d.project)], ['Containers', containers ? (containers.join(', ') || 'none') : null]]);
     }
+    case 'sandbox':
+      return facts([
+        ['Chat workspaces', str(d.policy)],
+        ['Setting', str(d.setting) ? `DEFAULT_POLICY=${str(d.setting)}` : null],
+        ['Sandbox tools', str(d.dependencies)],
+        ['Commands may reach', d.defaultPolicy === 'sandboxed' ? str(d.allowedDomains) : null],
+      ]);
     default:
       return facts(Object.entries(d).map(([k, v]): [string, string | null] => [k, typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : null]));
   }

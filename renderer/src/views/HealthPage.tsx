@@ -17,6 +17,7 @@ const TITLES: Record<string, string> = {
   'oauth-listener': 'OAuth callback listener',
   docker: 'Docker engine',
   container: 'Runtime container',
+  sandbox: 'Command sandbox (policy)',
 };
 
 export function GatewayControls({ onDone }: { onDone?(): void }): ReactNode {
@@ -62,6 +63,7 @@ function ComponentCard({ c, now }: { c: ComponentHealth; now: number }): ReactNo
       <header>
         <h3>{TITLES[c.name] ?? c.name}</h3>
         <StatusBadge status={c.status} />
+        {c.details?.full === true ? <span className="badge badge-warn" data-badge="full" title="Commands run unconfined with your rights">full: unconfined</span> : null}
       </header>
       {c.reason ? <p className={c.status === 'error' ? 'err-text' : 'muted'}>{c.reason}</p> : null}
       <dl className="kv">

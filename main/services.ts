@@ -35,8 +35,7 @@ import { HealthMonitor } from './health/monitor.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { TranscriptStore } from './transcripts/store.ts';
 import { APP_VERSION } from './version.ts';
-
-export type GatewayState = 'starting' | 'running' | 'stopped' | 'error';
+import type { GatewayState } from './contract/control-api.ts';
 
 export interface BuildOptions {
   /** Runtime override (tests). Default: local, or docker when CLAUDE_RUNTIME=docker. */

@@ -11,7 +11,7 @@ import { createSdkRuntime } from '../../main/claude/local-runtime.ts';
 import { ProcessTracker } from '../../main/claude/orphans.ts';
 import type { ClaudeRuntime, RunSpec } from '../../main/claude/runtime.ts';
 import { SparePool, type SpareProfile } from '../../main/claude/spare-pool.ts';
-import type { LoginEvent } from '../../main/oauth/login-driver.ts';
+import type { LoginEvent } from '../../main/contract/mcp-api.ts';
 import { localClaudeCli, McpServers } from '../../main/oauth/mcp-servers.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
 import { startScriptedAnthropic, toolResultText, type MessagesRequest, type Script, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';

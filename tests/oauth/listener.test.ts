@@ -4,7 +4,8 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { OAuthCallbackListener, type CallbackEvent, type ListenerHealth } from '../../main/oauth/listener.ts';
+import type { ListenerHealth } from '../../main/contract/mcp-api.ts';
+import { OAuthCallbackListener, type CallbackEvent } from '../../main/oauth/listener.ts';
 import { parseLsof, parseSs } from '../../main/oauth/port-owner.ts';
 import type { CallbackRelay, RelayResult } from '../../main/oauth/relay.ts';
 

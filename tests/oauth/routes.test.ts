@@ -14,9 +14,7 @@ import express from 'express';
 import { resolveClaudeBinary } from '../../main/claude/binary.ts';
 import { loadConfig } from '../../main/config/load.ts';
 import { createOAuthServices, type OAuthServices } from '../../main/oauth/index.ts';
-import type { ListenerHealth } from '../../main/oauth/listener.ts';
-import type { LoginEvent, LoginSnapshot } from '../../main/oauth/login-driver.ts';
-import type { McpServerInfo } from '../../main/oauth/mcp-servers.ts';
+import type { ListenerHealth, LoginEvent, LoginSnapshot, McpServerInfo } from '../../main/contract/mcp-api.ts';
 import { mcpRouter } from '../../main/oauth/routes.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
 

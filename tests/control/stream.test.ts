@@ -5,7 +5,7 @@ import type { StreamMessage } from '../../main/contract/control-api.ts';
 import type { TranscriptEvent } from '../../main/contract/events.ts';
 import type { Script } from '../fixtures/scripted-anthropic.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
-import { SseReader } from './sse-reader.ts';
+import { SseReader } from '../helpers/sse-reader.ts';
 
 /** Two Bash turns, text streamed slowly, so a reader can be cut while the run is still going. */
 const slowAgent: Script = (_req, info) => {

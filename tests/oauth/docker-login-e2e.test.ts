@@ -20,6 +20,7 @@ import { dockerCli, dockerGatewayConfig, dockerSkip, forceRemoveProject, makeWor
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
 import { startScriptedAnthropic, toolResultText, type Script, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from '../helpers/gateway.ts';
+import { waitFor, waitUntil } from '../helpers/wait.ts';
 
 const skip = dockerSkip();
 
@@ -52,16 +53,6 @@ function claudeProcesses(containerId: string): string[] {
   const ps = dockerCli(['exec', containerId, 'ps', '-o', 'pid,args']);
   assert.equal(ps.status, 0, ps.stderr);
   return ps.stdout.split('\n').slice(1).filter((l) => /claude/.test(l) && !/--version|ps -o/.test(l)).map((l) => l.trim());
-}
-
-async function waitFor<T>(probe: () => Promise<T | null> | T | null, ms: number, what: string | (() => string)): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('docker runtime: in-app MCP OAuth login relayed into the container, then the tool through the gateway (real engine, real claude)', { skip, timeout: 300_000 }, () => {
@@ -161,7 +152,7 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
     const done = await waitFor(async () => {
       const r = await control<LoginSnapshot>('GET', `${MCP_PATHS.logins}/${login.loginId}`);
       return r.body.done ? r.body : null;
-    }, 90_000, 'the login to finish');
+    }, { ms: 90_000, everyMs: 250, what: 'the login to finish' });
     assert.equal(done.step, 'connected', done.reason ?? '');
     assert.deepEqual(done.events.map((e) => e.step), ['started', 'waiting_for_browser', 'code_received', 'tokens_stored', 'connected']);
 
@@ -184,7 +175,7 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
     assert.equal(row?.status, 'connected', JSON.stringify(row));
     assert.equal(row?.oauth?.hasTokens, true);
     // The login's control session (docker exec -i claude …) ended with the login.
-    await waitFor(() => (claudeProcesses(containerId).length === 0 ? true : null), 20_000, () => `no claude left in the container (${claudeProcesses(containerId).join(' | ')})`);
+    await waitUntil(() => claudeProcesses(containerId).length === 0, { ms: 20_000, everyMs: 250, what: () => `no claude left in the container (${claudeProcesses(containerId).join(' | ')})` });
   });
 
   test('an OpenAI request through the gateway calls the MCP tool from Claude Code in the container', async () => {

@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import type { Page } from 'playwright-core';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
-import { toolResultText, type Script } from '../fixtures/scripted-anthropic.ts';
+import { callSecretTool } from '../fixtures/oauth-setup.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
 import { buildRenderer, chromiumMissing, launchChromium, SCREENSHOT_DIR, type Browser } from './chromium.ts';
 
@@ -24,13 +24,8 @@ if (missing) console.log(`# mcp-login e2e skipped: ${missing}`);
 
 const SERVER = 'vault';
 const SECRET = 'amber-heron-2718';
-const TOOL = `mcp__${SERVER}__get_secret`;
 
-const script: Script = (_req, info) => {
-  const result = info.lastToolResults[0];
-  if (result) return { blocks: [{ type: 'text', text: `The secret is: ${toolResultText(result)}` }] };
-  return { blocks: [{ type: 'text', text: 'Fetching the secret.' }, { type: 'tool_use', name: TOOL, input: {} }] };
-};
+const script = callSecretTool(SERVER);
 
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -1,9 +1,8 @@
 import type { StreamMessage } from '../../main/contract/control-api.ts';
 
 /**
- * The tests' one SSE reader, independent of the dashboard's own client: a frame parser for whole bodies
- * (`parseSse`, e.g. a finished /v1 stream) and `SseReader`, a live reader over fetch that collects frames, tracks
- * the last id like EventSource does (an id-only frame moves it too), can be cut mid-stream, and wakes its waiters
+ * The tests' one SSE reader, independent of the dashboard's own client: a frame parser and `SseReader`, a live
+ * reader over fetch that collects frames, tracks the last id like EventSource does (an id-only frame moves it too), can be cut mid-stream, and wakes its waiters
  * on each frame instead of polling.
  */
 
@@ -39,16 +38,6 @@ export class SseFrameParser {
     }
     return out;
   }
-}
-
-/** The frames of a whole SSE body. */
-export function parseSse(text: string): SseFrame[] {
-  return new SseFrameParser().push(text.endsWith('\n\n') ? text : `${text}\n\n`);
-}
-
-/** The data of each frame that has some, in order (a /v1 stream: JSON chunks, then `[DONE]`). */
-export function sseData(frames: SseFrame[]): string[] {
-  return frames.flatMap((f) => (f.data === null ? [] : [f.data]));
 }
 
 export class SseReader {

@@ -2,8 +2,8 @@ import type { StreamMessage } from '../../main/contract/control-api.ts';
 
 /**
  * The tests' one SSE reader, independent of the dashboard's own client: a frame parser and `SseReader`, a live
- * reader over fetch that collects frames, tracks the last id like EventSource does (an id-only frame moves it too), can be cut mid-stream, and wakes its waiters
- * on each frame instead of polling.
+ * reader over fetch that collects frames, tracks the last id like EventSource does (an id-only frame moves it too),
+ * can be cut mid-stream, and wakes its waiters on each frame instead of polling.
  */
 
 export interface SseFrame {

@@ -3,7 +3,6 @@
  * admin-guarded prefix, e.g. `services.mount('/api/mcp', guard, mcpRouter(oauth))`.
  *
  *   GET    /servers                  → { servers: McpServerInfo[] }   (status checked by Claude Code; takes seconds)
- * Errors are the /api error body `{ error: { code, message } }` (ControlError), as on every /api route.
  *   POST   /servers                  { name, url, transport?, clientId?, callbackPort? } → 201 McpActionResult
  *   DELETE /servers/:name            → McpActionResult
  *   POST   /servers/:name/login      → 202 { login: LoginSnapshot } once the authorization URL is known (or failed)
@@ -12,13 +11,15 @@
  *   POST   /logins/:id/cancel        → { cancelled: boolean }
  *   GET    /listener                 → ListenerHealth
  *   GET    /events                   → SSE: `login` (LoginEvent), `servers` ({}), `listener` (ListenerHealth)
+ * Errors are the /api error body `{ error: { code, message } }` (ControlError), as on every /api route.
+ * The types are the contract's (main/contract/mcp-api.ts).
  */
 import express, { type Response, type Router } from 'express';
 import { controlError } from '../contract/control-api.ts';
 import { DEFAULT_KEEPALIVE_MS, SseWriter } from '../gateway/sse.ts';
+import type { LoginEvent, LoginSnapshot } from '../contract/mcp-api.ts';
 import type { McpActionOutcome } from './mcp-servers.ts';
 import type { OAuthServices } from './index.ts';
-import type { LoginEvent, LoginSnapshot } from './login-driver.ts';
 import { serverNameSchema } from './mcp-servers.ts';
 
 /** Failures in the /api error shape (one for every /api route); successes as they are. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { TranscriptListQuery } from '../contract/control-api.ts';
 import type { RunStatus, TranscriptEvent, TranscriptEventBody, TranscriptSummary } from '../contract/events.ts';
 import type { TranscriptBus } from './bus.ts';
 import { flushAfterIo, persistNow } from '../loop-flush.ts';
@@ -22,14 +23,6 @@ function isoNow(): string {
 /** Request ids become file names: only this shape may reach the file system (no traversal). */
 export function isValidTranscriptId(id: string): boolean {
   return ID_RE.test(id);
-}
-
-export interface ListQuery {
-  status?: RunStatus;
-  model?: string;
-  q?: string;
-  limit?: number;
-  offset?: number;
 }
 
 export interface StoreHealth {
@@ -142,7 +135,7 @@ export class TranscriptStore {
     };
   }
 
-  list(query: ListQuery = {}): { items: TranscriptSummary[]; total: number } {
+  list(query: TranscriptListQuery = {}): { items: TranscriptSummary[]; total: number } {
     const q = query.q?.toLowerCase();
     const all = [...this.index.values()]
       .filter((s) => (!query.status || s.status === query.status) && (!query.model || s.model === query.model))

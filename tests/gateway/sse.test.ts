@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SseWriter } from '../../main/gateway/sse.ts';
-import { SseReader } from '../control/sse-reader.ts';
+import { SseReader } from '../helpers/sse-reader.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
 /** A loopback server whose one route hands each request's writer to the test. */

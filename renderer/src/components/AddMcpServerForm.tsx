@@ -17,7 +17,7 @@ export function AddMcpServerForm({ onAdded }: { onAdded(name: string): void }): 
     setError(null);
     try {
       const r = await callApi<McpActionResult>(client, 'POST', MCP_PATHS.servers, { name: name.trim(), url: url.trim(), transport, ...(clientId.trim() ? { clientId: clientId.trim() } : {}) });
-      if (r.body && 'ok' in r.body && r.body.ok) {
+      if (r.status === 201) {
         onAdded(name.trim());
         setName('');
         setUrl('');

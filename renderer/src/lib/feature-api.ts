@@ -3,9 +3,9 @@ import { backoffMs } from './backoff.ts';
 import { SseParser } from './sse.ts';
 
 /**
- * Calls to the feature APIs mounted next to the control API (/api/mcp, /api/docker) with the same base URL and admin
- * token. Their error bodies vary ({ error: string } or the control API's { error: { code, message } }), so any
- * non-2xx answer that carries a body is returned with its status for the page to read, and only network failures throw.
+ * Calls to the feature APIs mounted next to the control API (/api/mcp, /api/docker, /api/claude-auth) with the same
+ * base URL and admin token. Any non-2xx answer that carries a body (the /api error body, `{ error: { code, message } }`)
+ * is returned with its status for the page to read; only network failures and a refused token throw.
  */
 export async function callApi<T>(client: ControlClient, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   let res: Response;
@@ -30,12 +30,11 @@ export async function callApi<T>(client: ControlClient, method: string, path: st
   return { status: res.status, body: parsed as T };
 }
 
-/** The message of an error body of either shape. */
+/** The message of the /api error body (`{ error: { code, message } }`), or `fallback` for any other body. */
 export function errorMessage(body: unknown, fallback: string): string {
-  const e = (body as { error?: unknown } | null)?.error;
-  if (typeof e === 'string') return e;
-  if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
-  return fallback;
+  if (!body || typeof body !== 'object' || !('error' in body)) return fallback;
+  const e: unknown = body.error;
+  return e && typeof e === 'object' && 'message' in e && typeof e.message === 'string' ? e.message : fallback;
 }
 
 export type EventStreamState = 'connecting' | 'live' | 'retrying' | 'ended';

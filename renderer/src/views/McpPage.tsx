@@ -150,7 +150,7 @@ export function McpPage(): ReactNode {
   const simple = (name: string, what: 'logout' | 'remove'): Promise<void> =>
     act(name, what, async () => {
       const r = await callApi<McpActionResult>(client, what === 'remove' ? 'DELETE' : 'POST', what === 'remove' ? MCP_PATHS.server(name) : MCP_PATHS.logout(name));
-      if (!r.body || !('ok' in r.body) || !r.body.ok) throw new Error(errorMessage(r.body, `${what} failed (HTTP ${r.status})`));
+      if (r.status !== 200) throw new Error(errorMessage(r.body, `${what} failed (HTTP ${r.status})`));
       setNotice({ kind: 'ok', text: r.body.message });
       if (what === 'remove') setLogins((m) => { const n = new Map(m); n.delete(name); return n; });
       await load();

@@ -75,7 +75,7 @@ export async function startTestDashboard(opts: {
     async close() {
       await services.stop({ graceMs: 0 });
       await api.close();
-      if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); // a just-killed Claude may still flush its session file
+      if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 25, retryDelay: 100 }); // a just-killed Claude (and its sandbox helpers) may still flush its session file: retried for up to ~30 s
     },
   };
 }

@@ -39,6 +39,7 @@ import { projectCwdMapper, writeProjectsOverride } from './projects/docker-mount
 import { TranscriptStore } from './transcripts/store.ts';
 import { ApprovalCenter } from './approvals/center.ts';
 import { FileRuleStore } from './approvals/rule-store.ts';
+import { PolicyRuleStore } from './approvals/policy-rule-store.ts';
 import { silenceShadowedToolWarning } from './approvals/quiet-warning.ts';
 import { approvalsRouter } from './control/approvals-router.ts';
 
@@ -214,21 +215,22 @@ export class Services {
     this.mount('/api/docker', adminAuth(() => adminToken));
     this.mount('/api/docker', compose && composeOps ? dockerRouter({ compose, operations: composeOps, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose(), watch: { current: () => this.monitor.composeStatus(), onChange: (cb) => void this.monitor.on('change', cb) }, keepAliveMs: config.SSE_KEEPALIVE_S * 1000 }) : dockerOffRouter(() => this.runtime.kind, config.SSE_KEEPALIVE_S * 1000));
     silenceShadowedToolWarning();
-    this.approvals = new ApprovalCenter({
-      timeoutMs: config.APPROVAL_TIMEOUT_S * 1000,
-      rules: FileRuleStore.inDataDir(config.DATA_DIR, (m) => log.warn(m)),
-      grantTtlMs: config.SESSION_TTL_S * 1000,
-    });
+    // A logged-in MCP server's tools are usable from requests: allow mcp__<server> for every configured server.
+    const oauthServers = this.oauth?.servers;
+    const mcpAllowed = oauthServers ? async (): Promise<string[]> => (await oauthServers.names()).map((n) => `mcp__${n}`) : undefined;
+    // "Always allow": into an app project's own policy (seeded with what its empty list meant), else the rule file.
+    const rules = new PolicyRuleStore(this.projects, FileRuleStore.inDataDir(config.DATA_DIR, (m) => log.warn(m)), async () => [
+      ...config.CLAUDE_ALLOWED_TOOLS, ...(mcpAllowed ? await mcpAllowed().catch(() => []) : []),
+    ]);
+    this.approvals = new ApprovalCenter({ timeoutMs: config.APPROVAL_TIMEOUT_S * 1000, rules, grantTtlMs: config.SESSION_TTL_S * 1000 });
     this.mount('/api/approvals', localOnly({}));
     this.mount('/api/approvals', adminAuth(() => adminToken));
-    this.mount('/api/approvals', approvalsRouter(this.approvals, config.SSE_KEEPALIVE_S * 1000));
+    this.mount('/api/approvals', approvalsRouter(this.approvals, config.SSE_KEEPALIVE_S * 1000, rules));
     this.models = new ModelCatalog(config, () => this.projects.list());
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
     this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);
     this.conversations = new ConversationMap(path.join(config.DATA_DIR, 'conversations.json'), config.SESSION_TTL_S * 1000);
-    // A logged-in MCP server's tools are usable from requests: allow mcp__<server> for every configured server.
-    const oauthServers = this.oauth?.servers;
-    this.executor = new RunExecutor(config, this.runtime, this.store, oauthServers ? async () => (await oauthServers.names()).map((n) => `mcp__${n}`) : undefined, {
+    this.executor = new RunExecutor(config, this.runtime, this.store, mcpAllowed, {
       onAuthFailure: (m) => this.claudeAccount.runFailedForAuth(m),
       onAnswered: () => this.claudeAccount.runAnswered(),
     }, this.approvals, this.policy);

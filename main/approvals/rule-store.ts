@@ -3,8 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 
 /**
- * Where "Always allow in this project" rules live. Behind this interface so the projects store can take it over
- * (the rules then show in the project's policy); until then a small file under DATA_DIR keyed by project name.
+ * Where "Always allow in this project" rules live. A project added in the app keeps them in its own policy
+ * (PolicyRuleStore); a config-file project and the chat workspaces keep them here, in a small file under DATA_DIR.
  */
 export interface ProjectRuleStore {
   /** The rules granted in the app for a project (null: the chat workspaces). */
@@ -34,11 +34,30 @@ export class FileRuleStore implements ProjectRuleStore {
     return [...(this.data[project ?? CHATS] ?? [])];
   }
 
+  /** Every place with rules here: project name, or null for the chat workspaces. */
+  places(): Array<{ project: string | null; rules: string[] }> {
+    return Object.entries(this.data).filter(([, r]) => r.length > 0).map(([k, r]) => ({ project: k === CHATS ? null : k, rules: [...r] }));
+  }
+
   async add(project: string | null, rule: string): Promise<void> {
     const key = project ?? CHATS;
     const list = this.data[key] ?? [];
     if (list.includes(rule)) return;
-    this.data = { ...this.data, [key]: [...list, rule] };
+    await this.write({ ...this.data, [key]: [...list, rule] });
+  }
+
+  /** Removes a rule; false when it was not there. */
+  async remove(project: string | null, rule: string): Promise<boolean> {
+    const key = project ?? CHATS;
+    const list = this.data[key] ?? [];
+    if (!list.includes(rule)) return false;
+    const rest = Object.fromEntries(Object.entries(this.data).filter(([k]) => k !== key));
+    await this.write(list.length > 1 ? { ...rest, [key]: list.filter((r) => r !== rule) } : rest);
+    return true;
+  }
+
+  private async write(data: Record<string, string[]>): Promise<void> {
+    this.data = data;
     const tmp = `${this.file}.${process.pid}.tmp`;
     await fs.promises.writeFile(tmp, `${JSON.stringify({ version: 1, projects: this.data }, null, 2)}\n`, { mode: 0o600 });
     await fs.promises.rename(tmp, this.file);

@@ -34,10 +34,11 @@ export function anyRuleMatches(rules: readonly string[], tool: string, input: un
 
 /**
  * The rule an "always allow" writes: a Bash call allows exactly that command (never every command; null when it has
- * none to name); any other tool is allowed as a whole (an MCP tool by its full name).
+ * none to name); any other tool is allowed as a whole (an MCP tool by its full name). A command holding `*` gets
+ * none either: the rule can land in a project's policy, where Claude Code reads `*` (and `:*`) as a wildcard.
  */
 export function ruleFor(tool: string, input: unknown): string | null {
   if (tool !== 'Bash') return tool;
   const cmd = mainArgument(input);
-  return cmd ? `Bash(${cmd})` : null;
+  return cmd && !cmd.includes('*') ? `Bash(${cmd})` : null;
 }

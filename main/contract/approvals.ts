@@ -52,3 +52,23 @@ export interface ApprovalDecideResponse {
 export interface ApprovalStreamMessage {
   pending: PendingApproval[];
 }
+
+/**
+ * "Always allow" grants kept beside a policy: those of config-file projects (null: the chat workspaces). A project
+ * added in the app keeps its grants in its own `policy.allow` instead (GET /api/projects).
+ */
+export interface AllowRulePlace {
+  project: string | null;
+  rules: string[];
+}
+
+/** GET /api/approvals/rules */
+export interface AllowRuleListResponse {
+  places: AllowRulePlace[];
+}
+
+/** DELETE /api/approvals/rules — one grant to remove (answers 204, or 404 `rule_not_found`). */
+export interface AllowRuleRemoveRequest {
+  project: string | null;
+  rule: string;
+}

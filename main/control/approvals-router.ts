@@ -4,7 +4,7 @@
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { APPROVAL_DECISIONS, type ApprovalListResponse, type ApprovalStreamMessage } from '../contract/approvals.ts';
+import { APPROVAL_DECISIONS, type AllowRuleListResponse, type AllowRulePlace, type ApprovalListResponse, type ApprovalStreamMessage } from '../contract/approvals.ts';
 import { ApprovalError, type ApprovalCenter } from '../approvals/center.ts';
 import { sendControlError } from './guard.ts';
 
@@ -14,9 +14,31 @@ const decideSchema = z.object({
   message: z.string().max(2_000).optional(),
 }).strict();
 
-export function approvalsRouter(center: ApprovalCenter, keepAliveMs: number): Router {
+const removeRuleSchema = z.object({ project: z.string().min(1).nullable(), rule: z.string().min(1).max(10_000) }).strict();
+
+/** The "always allow" grants kept beside the policies (config-file projects, chat workspaces). */
+export interface GrantedRules {
+  places(): AllowRulePlace[];
+  removeGranted(project: string | null, rule: string): Promise<boolean>;
+}
+
+export function approvalsRouter(center: ApprovalCenter, keepAliveMs: number, granted?: GrantedRules): Router {
   const r = express.Router();
   r.use(express.json({ limit: '16kb' }));
+
+  if (granted) {
+    r.get('/rules', (_req, res) => {
+      const body: AllowRuleListResponse = { places: granted.places() };
+      res.json(body);
+    });
+    r.delete('/rules', async (req, res) => {
+      const parsed = removeRuleSchema.safeParse(req.body);
+      if (!parsed.success) return sendControlError(res, 400, 'invalid_rule', 'The body must be {"project": <name or null for chat workspaces>, "rule": "<rule>"}.');
+      const { project, rule } = parsed.data;
+      if (!(await granted.removeGranted(project, rule))) return sendControlError(res, 404, 'rule_not_found', `No "always allow" rule ${JSON.stringify(rule)} for ${project ?? 'chat workspaces'}.`);
+      res.status(204).end();
+    });
+  }
 
   r.get('/', (_req, res) => {
     const body: ApprovalListResponse = { pending: center.list() };

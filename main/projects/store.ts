@@ -66,6 +66,39 @@ export class ProjectStore {
     return this.entry(p, 'app');
   }
 
+  /**
+   * "Always allow in this project" for a dashboard project: the rule is appended to its policy's allow list. An empty
+   * list means the configured default (`seed`), so it first takes that list: one rule never narrows the project.
+   */
+  addAllowRule(name: string, rule: string, seed: readonly string[]): ProjectEntry {
+    const i = this.indexOfApp(name);
+    const p = this.app[i];
+    const base = p.policy.allow.length ? p.policy.allow : [...new Set(seed)];
+    if (base.includes(rule) && p.policy.allow.length) return this.entry(p, 'app');
+    return this.replaceAllow(i, [...base.filter((r) => r !== rule), rule]);
+  }
+
+  /** Removes one allow rule of a dashboard project; an emptied list means the configured default again. */
+  removeAllowRule(name: string, rule: string): ProjectEntry {
+    const i = this.indexOfApp(name);
+    const p = this.app[i];
+    if (!p.policy.allow.includes(rule)) throw new ProjectError(404, 'rule_not_found', `Project "${name}" has no allow rule ${JSON.stringify(rule)}.`);
+    return this.replaceAllow(i, p.policy.allow.filter((r) => r !== rule));
+  }
+
+  /** Whether a project's policy belongs to the app (dashboard) rather than the config file. */
+  isAppProject(name: string): boolean {
+    return this.app.some((p) => p.name === name) && !this.configured.some((p) => p.name === name);
+  }
+
+  private replaceAllow(i: number, allow: string[]): ProjectEntry {
+    const p = this.app[i];
+    const next = parse({ ...p, policy: { ...p.policy, allow } });
+    this.app[i] = next;
+    this.save();
+    return this.entry(next, 'app');
+  }
+
   remove(name: string): void {
     this.app.splice(this.indexOfApp(name), 1);
     this.save();

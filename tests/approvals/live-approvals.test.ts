@@ -34,7 +34,7 @@ function api(gw: TestGateway) {
 }
 
 /** A raw streaming chat completion: the text as it arrives (keep-alive comments included), and its end. */
-function openStream(gw: TestGateway, opts: { chatId?: string; content?: string } = {}) {
+function openStream(gw: TestGateway, opts: { chatId?: string; content?: string; model?: string } = {}) {
   const ac = new AbortController();
   let raw = '';
   let requestId = '';
@@ -42,7 +42,7 @@ function openStream(gw: TestGateway, opts: { chatId?: string; content?: string }
     const res = await fetch(`${gw.v1}/chat/completions`, {
       method: 'POST', signal: ac.signal,
       headers: { 'content-type': 'application/json', ...(opts.chatId ? { 'x-openwebui-chat-id': opts.chatId } : {}) },
-      body: JSON.stringify({ model: 'sonnet', stream: true, messages: [{ role: 'user', content: opts.content ?? 'clean the build folder' }] }),
+      body: JSON.stringify({ model: opts.model ?? 'sonnet', stream: true, messages: [{ role: 'user', content: opts.content ?? 'clean the build folder' }] }),
     });
     requestId = res.headers.get('x-request-id') ?? '';
     const decoder = new TextDecoder();
@@ -230,6 +230,68 @@ describe('live approvals: "Always allow in this project" survives a restart', ()
       assert.match(s.content(), /The command printed risky-step-ran\. Done\./);
       assert.equal(asked, 0);
       assert.deepEqual(approvalEvents(gw2, s.requestId()), []);
+      // The dashboard lists the chat workspaces' grant and removes it: the next call asks again.
+      const { headers } = api(gw2);
+      const listed = await fetch(`${gw2.baseUrl}/api/approvals/rules`, { headers });
+      assert.deepEqual(await listed.json(), { places: [{ project: null, rules: [`Bash(${RISKY})`] }] });
+      const rm = (body: string) => fetch(`${gw2.baseUrl}/api/approvals/rules`, { method: 'DELETE', headers, body });
+      assert.equal((await rm('{"rule":"x"}')).status, 400);
+      assert.equal((await rm(JSON.stringify({ project: null, rule: `Bash(${RISKY})` }))).status, 204);
+      const again = await rm(JSON.stringify({ project: null, rule: `Bash(${RISKY})` }));
+      assert.equal(again.status, 404);
+      assert.equal(((await again.json()) as { error: { code: string } }).error.code, 'rule_not_found');
+      const s2 = openStream(gw2);
+      const p2 = await onePending(gw2);
+      await api(gw2).decide(p2.id, { decision: 'deny' });
+      await s2.done;
+    } finally {
+      await gw2.close();
+    }
+  });
+});
+
+describe('live approvals: "Always allow in this project" for a project added in the app', () => {
+  let model: ScriptedAnthropic;
+  let dataDir: string;
+  let folder: string;
+  before(async () => {
+    model = await startScriptedAnthropic(bashThenAnswer(RISKY));
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-approvals-app-'));
+    folder = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-approvals-web-')));
+  });
+  after(async () => {
+    await model.close();
+    for (const d of [dataDir, folder]) fs.rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  });
+
+  it('is written to its policy.allow (after the configured default) in projects.json, and holds after a restart', async () => {
+    const gw1 = await startTestGateway({ script: bashThenAnswer(RISKY), api: model, dataDir, config: ALLOW_READ_ONLY });
+    try {
+      gw1.services.projects.add({ name: 'web', folder, policy: { mode: 'full' } });
+      const s = openStream(gw1, { model: 'sonnet@web' });
+      const p = await onePending(gw1);
+      assert.equal(p.project, 'web');
+      const res = await api(gw1).decide(p.id, { decision: 'allow_project' });
+      assert.deepEqual(await res.json(), { id: p.id, outcome: 'allow_project', rule: `Bash(${RISKY})` });
+      await s.done;
+      assert.match(s.content(), /risky-step-ran/);
+    } finally {
+      await gw1.close();
+    }
+    const stored = JSON.parse(fs.readFileSync(path.join(dataDir, 'projects.json'), 'utf8')) as { projects: Array<{ name: string; policy: { allow: string[] } }> };
+    // CLAUDE_ALLOWED_TOOLS (Read) first, so the one rule did not narrow the project to itself.
+    assert.deepEqual(stored.projects.map((x) => [x.name, x.policy.allow]), [['web', ['Read', `Bash(${RISKY})`]]]);
+    assert.equal(fs.existsSync(path.join(dataDir, 'approval-rules.json')), false);
+
+    const gw2 = await startTestGateway({ script: bashThenAnswer(RISKY), api: model, dataDir, config: ALLOW_READ_ONLY });
+    try {
+      let asked = 0;
+      gw2.services.approvals.onAsk(() => { asked++; });
+      const s = openStream(gw2, { model: 'sonnet@web' });
+      await s.done;
+      assert.match(s.content(), /The command printed risky-step-ran\. Done\./);
+      assert.equal(asked, 0);
+      assert.deepEqual(gw2.services.projects.get('web')?.policy.allow, ['Read', `Bash(${RISKY})`]);
     } finally {
       await gw2.close();
     }

@@ -37,4 +37,9 @@ describe('approval rules (Claude Code rule syntax)', () => {
     // No command to name: no rule at all (the call is allowed once), never the whole tool.
     assert.equal(ruleFor('Bash', {}), null);
   });
+
+  it('a command with a wildcard character gets no rule: in a project policy Claude Code would read "*" as a wildcard', () => {
+    assert.equal(ruleFor('Bash', { command: 'rm -rf build/*' }), null);
+    assert.equal(ruleFor('Bash', { command: 'npm test:*' }), null);
+  });
 });

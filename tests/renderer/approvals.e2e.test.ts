@@ -95,7 +95,7 @@ describe('approval card in Chromium', { skip: missing ?? false }, () => {
     const line = page.locator('[data-testid="approval-line"]');
     await line.waitFor();
     assert.equal(await line.getAttribute('data-outcome'), 'allow_once');
-    assert.match(await line.innerText(), /Approval: allowed once/);
+    assert.match(await line.innerText(), /Approval: allowed once \(chat workspace\)/, "the line names where it asked");
     await shot(page, 'approval-transcript-detail');
   });
 });

@@ -1,6 +1,7 @@
 import { memo, useState, type ReactNode } from 'react';
 import { formatDuration } from '../lib/format.ts';
 import type { ApprovalOutcome } from '../../../main/contract/approvals.ts';
+import { placeLabel } from '../lib/approvals.ts';
 import { href } from '../lib/router.ts';
 import { countSteps, isTaskTool, type ToolApproval, type ToolNode } from '../lib/transcript-model.ts';
 import { ClippedPre } from './common.tsx';
@@ -222,7 +223,7 @@ export const ToolCall = memo(function ToolCall({ node, collapsed, onToggle }: { 
 const OUTCOME_TEXT: Record<ApprovalOutcome, string> = {
   allow_once: 'allowed once',
   allow_conversation: 'allowed for this conversation',
-  allow_project: 'always allowed in this project',
+  allow_project: 'always allowed in',
   deny: 'denied',
   timeout: 'denied: no decision in time (APPROVAL_TIMEOUT_S)',
   withdrawn: 'withdrawn: the request ended',
@@ -235,11 +236,12 @@ function ApprovalLine({ approval: a }: { approval: ToolApproval }): ReactNode {
     <div className={`approval-line ${a.outcome === null ? 'waiting' : allowed ? 'allowed' : 'denied'}`} data-testid="approval-line" data-outcome={a.outcome ?? 'waiting'}>
       {a.outcome === null ? (
         <>
-          Waiting for approval — <a href={href({ page: 'approvals', id: a.id })}>decide</a>
+          Waiting for approval in {placeLabel(a.project)} — <a href={href({ page: 'approvals', id: a.id })}>decide</a>
         </>
       ) : (
         <>
           Approval: {OUTCOME_TEXT[a.outcome]}
+          {a.outcome === 'allow_project' ? ` ${a.project ?? 'chat workspaces'}` : ` (${placeLabel(a.project)})`}
           {a.waitedMs !== null ? <span className="muted"> after {formatDuration(a.waitedMs)}</span> : null}
           {a.rule ? <span className="mono small"> · rule {a.rule}</span> : null}
           {a.outcome === 'deny' && a.message ? <div className="muted">Claude was told: {a.message}</div> : null}

@@ -46,6 +46,8 @@ export interface ToolNode extends Base {
 
 export interface ToolApproval {
   id: string;
+  /** Where it asked: the project's name, or null for the chat's own workspace. */
+  project: string | null;
   /** null while it waits. */
   outcome: ApprovalOutcome | null;
   message: string | null;
@@ -155,11 +157,11 @@ export class TranscriptModel {
         this.waiting = null;
         break;
       case 'approval_wait':
-        this.markApproval(ev.toolUseId, { id: ev.approvalId, outcome: null, message: null, rule: null, waitedMs: null, expiresAt: ev.expiresAt });
+        this.markApproval(ev.toolUseId, { id: ev.approvalId, project: ev.project, outcome: null, message: null, rule: null, waitedMs: null, expiresAt: ev.expiresAt });
         break;
       case 'approval_decision': {
         const was = this.tools.get(ev.toolUseId)?.approval;
-        this.markApproval(ev.toolUseId, { id: ev.approvalId, outcome: ev.outcome, message: ev.message, rule: ev.rule, waitedMs: ev.waitedMs, expiresAt: was?.expiresAt ?? '' });
+        this.markApproval(ev.toolUseId, { id: ev.approvalId, project: was?.project ?? null, outcome: ev.outcome, message: ev.message, rule: ev.rule, waitedMs: ev.waitedMs, expiresAt: was?.expiresAt ?? '' });
         break;
       }
       case 'end':

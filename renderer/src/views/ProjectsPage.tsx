@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { Fragment, useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import type { AllowRuleListResponse, AllowRulePlace } from '../../../main/contract/approvals.ts';
 import { POLICY_MODES, type ChatWorkspace, type PolicyMode, type ProjectEntry, type ProjectListResponse, type WorkspaceListResponse } from '../../../main/contract/projects.ts';
 import { ErrorBox } from '../components/common.tsx';
 import { FolderLink } from '../components/FolderLink.tsx';
@@ -104,21 +105,74 @@ function suggestName(folder: string): string {
   return base.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63);
 }
 
+/** One rule as a chip, with a remove button when the app may change it. */
+function RuleChip({ rule, onRemove }: { rule: string; onRemove?: () => void }): ReactNode {
+  return (
+    <span className="rule-chip" data-rule={rule}>
+      <code>{rule}</code>
+      {onRemove ? (
+        <button type="button" className="rule-remove" aria-label={`Remove rule ${rule}`} title="Remove this rule" onClick={onRemove}>
+          ×
+        </button>
+      ) : null}
+    </span>
+  );
+}
+
+/**
+ * What runs without asking in one place: the policy's allow list (empty = the configured CLAUDE_ALLOWED_TOOLS) and
+ * the "always allow" grants kept beside it (config-file projects, chat workspaces).
+ */
+function AllowRules({ allow, editable, granted, onRemoveAllow, onRemoveGranted }: {
+  allow: string[] | null;
+  editable: boolean;
+  granted: string[];
+  onRemoveAllow(rule: string): void;
+  onRemoveGranted(rule: string): void;
+}): ReactNode {
+  return (
+    <div className="allow-rules">
+      {allow !== null ? (
+        <div data-testid="policy-allow">
+          <span className="muted small">Runs without asking: </span>
+          {allow.length === 0 ? (
+            <span className="muted small">the configured default (CLAUDE_ALLOWED_TOOLS and the MCP servers’ tools)</span>
+          ) : (
+            allow.map((r) => <RuleChip key={r} rule={r} {...(editable ? { onRemove: () => onRemoveAllow(r) } : {})} />)
+          )}
+        </div>
+      ) : null}
+      {granted.length ? (
+        <div data-testid="granted-rules">
+          <span className="muted small">Always allowed from approvals: </span>
+          {granted.map((r) => <RuleChip key={r} rule={r} onRemove={() => onRemoveGranted(r)} />)}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
 /** Projects (a name, a folder, a policy; listed as `<model>@<name>` models) and the chats' own workspaces. */
 export function ProjectsPage(): ReactNode {
   const { client } = useControl();
   const [projects, setProjects] = useState<ProjectEntry[] | null>(null);
   const [workspaces, setWorkspaces] = useState<WorkspaceListResponse | null>(null);
+  const [granted, setGranted] = useState<AllowRulePlace[]>([]);
   const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const now = Date.now();
 
   const load = useCallback(async (): Promise<void> => {
     try {
-      const [p, w] = await Promise.all([callApi<ProjectListResponse>(client, 'GET', '/api/projects'), callApi<WorkspaceListResponse>(client, 'GET', '/api/workspaces')]);
+      const [p, w, g] = await Promise.all([
+        callApi<ProjectListResponse>(client, 'GET', '/api/projects'),
+        callApi<WorkspaceListResponse>(client, 'GET', '/api/workspaces'),
+        callApi<AllowRuleListResponse>(client, 'GET', '/api/approvals/rules'),
+      ]);
       if (p.status !== 200) throw new Error(errorMessage(p.body, `HTTP ${p.status}`));
       setProjects(p.body.projects);
       if (w.status === 200) setWorkspaces(w.body);
+      if (g.status === 200) setGranted(g.body.places);
       setError(null);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
@@ -134,6 +188,19 @@ export function ProjectsPage(): ReactNode {
     if (r.status !== 204) setError(errorMessage(r.body, `HTTP ${r.status}`));
     await load();
   };
+  // An app project's own rule: the policy is saved without it (an emptied list means the configured default again).
+  const removeAllow = async (p: ProjectEntry, rule: string): Promise<void> => {
+    const body = { name: p.name, folder: p.folder, policy: { ...p.policy, allow: p.policy.allow.filter((r) => r !== rule) } };
+    const r = await callApi<unknown>(client, 'PUT', `/api/projects/${encodeURIComponent(p.name)}`, body);
+    if (r.status !== 200) setError(errorMessage(r.body, `HTTP ${r.status}`));
+    await load();
+  };
+  const removeGranted = async (project: string | null, rule: string): Promise<void> => {
+    const r = await callApi<unknown>(client, 'DELETE', '/api/approvals/rules', { project, rule });
+    if (r.status !== 204) setError(errorMessage(r.body, `HTTP ${r.status}`));
+    await load();
+  };
+  const grantedFor = (project: string | null): string[] => granted.find((g) => g.project === project)?.rules ?? [];
   const pin = async (w: ChatWorkspace): Promise<void> => {
     const r = await callApi<ChatWorkspace>(client, w.pinned ? 'DELETE' : 'PUT', `/api/workspaces/${encodeURIComponent(w.id)}/pin`);
     if (r.status !== 200) setError(errorMessage(r.body, `HTTP ${r.status}`));
@@ -172,7 +239,8 @@ export function ProjectsPage(): ReactNode {
                   </td>
                 </tr>
               ) : (
-                <tr key={p.name} data-project={p.name}>
+                <Fragment key={p.name}>
+                <tr data-project={p.name}>
                   <td>
                     <strong>{p.name}</strong>
                     {p.source === 'config' ? <div className="muted small">config file</div> : null}
@@ -201,6 +269,18 @@ export function ProjectsPage(): ReactNode {
                     )}
                   </td>
                 </tr>
+                <tr className="rules-row" data-project-rules={p.name}>
+                  <td colSpan={5}>
+                    <AllowRules
+                      allow={p.policy.allow}
+                      editable={p.source === 'app'}
+                      granted={grantedFor(p.name)}
+                      onRemoveAllow={(r) => void removeAllow(p, r)}
+                      onRemoveGranted={(r) => void removeGranted(p.name, r)}
+                    />
+                  </td>
+                </tr>
+                </Fragment>
               ),
             )}
           </tbody>
@@ -211,6 +291,9 @@ export function ProjectsPage(): ReactNode {
         <p className="muted small">
           Without a project, each chat works in a folder of its own. Folders unused for {workspaces ? `${Math.round(workspaces.ttlS / 3600)} h` : 'SESSION_TTL_S'} (SESSION_TTL_S) are removed unless pinned.
         </p>
+        <div data-project-rules="(chat workspaces)">
+          <AllowRules allow={null} editable={false} granted={grantedFor(null)} onRemoveAllow={() => undefined} onRemoveGranted={(r) => void removeGranted(null, r)} />
+        </div>
       </section>
       {workspaces && workspaces.workspaces.length > 0 ? (
         <table className="list compact" data-testid="workspaces">

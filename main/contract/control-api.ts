@@ -146,7 +146,8 @@ export interface Metrics {
 export interface HealthResponse {
   status: 'ok' | 'degraded';
   version: string;
-  claudeCode: { version: string | null; runtime: string };
+  /** `authenticated`: the credential Claude Code found, in words (null when none). */
+  claudeCode: { version: string | null; runtime: string; authenticated: string | null };
   activeRuns: number;
   queuedRuns: number;
   /** Runs waiting for a caller's client tool results. */

@@ -4,7 +4,9 @@
  */
 import express, { type Router } from 'express';
 import type { DockerStatusResponse } from '../contract/docker-api.ts';
+import { DOCKER_ROUTES, DOCKER_STREAMS } from '../contract/docker-routes.ts';
 import { sendControlError } from './guard.ts';
+import { routesAt } from './typed-routes.ts';
 
 const RUNTIME_OFF = 'Claude Code runs locally (CLAUDE_RUNTIME=local): there is no container. Choose the docker runtime in Settings, then restart.';
 
@@ -16,8 +18,9 @@ export function dockerOffRouter(runtime: () => string): Router {
     operation: null,
     commands: { up: '', down: '', logs: '', ps: '' },
   });
-  r.get('/status', (_req, res) => void res.json(body()));
-  r.get('/events', (req, res) => {
+  const api = routesAt(r, '/api/docker');
+  api.handle(DOCKER_ROUTES.status, (_req, res) => void res.json(body()));
+  api.stream(DOCKER_STREAMS.events, (req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(`event: status\ndata: ${JSON.stringify(body())}\n\n`);
     req.on('close', () => res.end());

@@ -8,8 +8,14 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { ComposeBusyError, ComposeError, ComposeOperations, type ComposeManager, type ComposeProblem, type ComposeStatus } from '../compose/index.ts';
-import { DOCKER_ACTIONS, type DockerActionResponse, type DockerEventName, type DockerLogEnd, type DockerLogEventName, type DockerStatusResponse } from '../contract/docker-api.ts';
+import { DOCKER_ACTIONS, type DockerAction, type DockerStatusResponse } from '../contract/docker-api.ts';
+import { DOCKER_ROUTES, DOCKER_STREAMS } from '../contract/docker-routes.ts';
+import type { EventMap, SendEvent } from '../contract/route.ts';
 import { sendControlError } from './guard.ts';
+import { routesAt } from './typed-routes.ts';
+
+type DockerEvents = typeof DOCKER_STREAMS.events.events;
+const isAction = (a: string): a is DockerAction => DOCKER_ACTIONS.some((x) => x === a);
 
 export interface DockerRouterDeps {
   compose: ComposeManager;
@@ -42,10 +48,11 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
   const readStatus = deps.readStatus ?? (() => compose.status({ timeoutMs: statusTimeoutMs }));
   const pollMs = deps.pollMs ?? 5_000;
   const r = express.Router();
+  const api = routesAt(r, '/api/docker');
 
   let last: ComposeStatus | null = null;
   let reading: Promise<ComposeStatus> | null = null;
-  const subscribers = new Set<(event: DockerEventName, data: unknown) => void>();
+  const subscribers = new Set<SendEvent<DockerEvents>>();
   let poller: NodeJS.Timeout | null = null;
 
   const commands = (): DockerStatusResponse['commands'] => ({
@@ -55,7 +62,7 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
     ps: compose.commandLine('ps'),
   });
   const body = (status: ComposeStatus): DockerStatusResponse => ({ status, runtime: deps.runtime(), operation: ops.current(), commands: commands() });
-  const broadcast = (event: DockerEventName, data: unknown): void => {
+  const broadcast: SendEvent<DockerEvents> = (event, data) => {
     for (const s of subscribers) s(event, data);
   };
 
@@ -100,7 +107,7 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
   });
   ops.on('progress', (line) => broadcast('progress', line));
 
-  r.get('/status', async (_req, res) => {
+  api.handle(DOCKER_ROUTES.status, async (_req, res) => {
     try {
       res.json(body(await refresh()));
     } catch (err) {
@@ -110,24 +117,23 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
     }
   });
 
-  for (const action of DOCKER_ACTIONS) {
-    r.post(`/${action}`, (_req, res) => {
-      try {
-        const answer: DockerActionResponse = { operation: ops.start(action, 'control') };
-        res.status(202).json(answer);
-      } catch (err) {
-        if (!(err instanceof ComposeBusyError)) throw err;
-        const busy: DockerActionResponse = { operation: err.operation };
-        res.status(409).json(busy);
-      }
-    });
-  }
-
-  r.post('/cancel', (_req, res) => {
+  // Before /:action, which would take "cancel" for an action.
+  api.handle(DOCKER_ROUTES.cancel, (_req, res) => {
     res.json({ cancelled: ops.cancel() });
   });
 
-  const openSse = (req: Request, res: Response): ((event: DockerEventName | DockerLogEventName, data: unknown) => void) => {
+  api.handle(DOCKER_ROUTES.action, (req, res, next) => {
+    const action = req.params.action;
+    if (!isAction(action)) return next();
+    try {
+      res.status(202).json({ operation: ops.start(action, 'control') });
+    } catch (err) {
+      if (!(err instanceof ComposeBusyError)) throw err;
+      res.status(409).json({ operation: err.operation });
+    }
+  });
+
+  const openSse = <E extends EventMap>(req: Request, res: Response): SendEvent<E> => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.flushHeaders();
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
@@ -137,8 +143,8 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
     };
   };
 
-  r.get('/events', (req, res) => {
-    const send = openSse(req, res);
+  api.stream(DOCKER_STREAMS.events, (req, res) => {
+    const send = openSse<DockerEvents>(req, res);
     subscribers.add(send);
     req.on('close', () => {
       subscribers.delete(send);
@@ -153,10 +159,10 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
     schedulePoll();
   });
 
-  r.get('/logs', (req, res) => {
+  api.stream(DOCKER_STREAMS.logs, (req, res) => {
     const raw = typeof req.query.tail === 'string' ? req.query.tail : '';
     if (raw && !/^\d{1,5}$/.test(raw)) return sendControlError(res, 400, 'invalid_tail', 'tail must be a whole number (0–99999).');
-    const send = openSse(req, res);
+    const send = openSse<typeof DOCKER_STREAMS.logs.events>(req, res);
     let ended = false;
     // compose's logs exits when no container exists: the page gets `end` with the reason, not a silent stream.
     const unsubscribe = compose.logs({
@@ -164,8 +170,7 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
       onLine: (line) => send('line', line),
       onEnd: (problem) => {
         ended = true;
-        const end: DockerLogEnd = { problem };
-        send('end', end);
+        send('end', { problem });
         res.end();
       },
     });

@@ -15,7 +15,9 @@ import { resolveClaudeBinary } from '../main/claude/binary.ts';
 import { startScriptedAnthropic, type Script } from '../tests/fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from '../tests/helpers/gateway.ts';
 import { compiledHeadless } from './build.ts';
+import { measureDeltaCpu } from './delta-cpu.ts';
 import { cliStartedStream, cliStream, gatewayStream, type Timing } from './clients.ts';
+import { askForToolCall, clientToolReply, goneCall, sendToolResult, type ResultTiming } from './client-tools.ts';
 import { claudeChildren, cpuMs, rssMb, spareRssMb, startGateway, waitSparesIdle, type GatewayProcess } from './proc.ts';
 import { fmtMs, fmtRatio, markdownTable, median, percentile, textTable, type Row } from './stats.ts';
 
@@ -38,7 +40,9 @@ const LONG_TEXT = Array.from({ length: LONG_DELTAS }, (_, i) => `w${String(i).pa
 let nonce = 0;
 const prompt = (kind: 'SHORT' | 'LONG'): string => `bench ${kind} answer please (#${++nonce})`;
 
-const script: Script = (_req, info) => {
+const script: Script = (req, info) => {
+  const clientTool = clientToolReply(req, info);
+  if (clientTool) return clientTool;
   // Claude Code adds its own environment turn after the prompt: look at every user text.
   if (info.userTexts.some((t) => t.includes('bench LONG'))) return { blocks: [{ type: 'text', text: LONG_TEXT, chunks: LONG_DELTAS }] };
   return { blocks: [{ type: 'text', text: SHORT_TEXT, chunks: 6 }] };
@@ -206,6 +210,41 @@ async function main(): Promise<void> {
       detail: `median of ${LONG_REPS}: both start Claude cold, so this is the streaming path's own cost: ${fmtMs(coldTtlb)} vs ${fmtMs(cliTtlb)}; the gateway process spends ${fmtMs(median(gatewayCpu))} of CPU per answer (${(median(gatewayCpu) / LONG_DELTAS).toFixed(2)} ms per delta) beside Claude on ${cores} cores`,
     });
 
+    // (b2) client tools: the caller's tool result → the next token, into the run that waits for it vs a fresh run
+    // given the same history (on the gateway as shipped, with a spare; and on one without: a client tool run starts cold either way).
+    const ct = { suspended: [] as ResultTiming[], fresh: [] as ResultTiming[], freshCold: [] as ResultTiming[] };
+    const logged = (t: ResultTiming, what: string): ResultTiming => {
+      if (t.error) log(`error in ${what}: ${t.error}`);
+      return t;
+    };
+    for (let i = 0; i < REPS; i++) {
+      const question = `bench client tool question (#${++nonce})`;
+      await ready();
+      const call = await askForToolCall(warm.v1, question);
+      ct.suspended.push(logged(await sendToolResult(warm.v1, question, call), 'suspended run'));
+      await ready();
+      ct.fresh.push(logged(await sendToolResult(warm.v1, question, goneCall(call, nonce)), 'fresh run (spare)'));
+      ct.freshCold.push(logged(await sendToolResult(cold.v1, question, goneCall(call, nonce)), 'fresh run (cold)'));
+      log(`client tool rep ${i + 1}/${REPS}: result → token, suspended ${fmtMs(ct.suspended[i].ttft)}, fresh with a spare ${fmtMs(ct.fresh[i].ttft)}, fresh cold ${fmtMs(ct.freshCold[i].ttft)}`);
+    }
+    const resultTtft = (ts: ResultTiming[]): number => median(ts.filter((t) => !t.error).map((t) => t.ttft));
+    const [ctSuspended, ctFresh, ctCold] = [resultTtft(ct.suspended), resultTtft(ct.fresh), resultTtft(ct.freshCold)];
+    const ctErrors = [...ct.suspended, ...ct.fresh, ...ct.freshCold].filter((t) => t.error).length;
+    rows.push({
+      figure: 'client tool result → next token, suspended run ÷ fresh run with the history',
+      measured: fmtRatio(ctSuspended / ctFresh),
+      target: '≤ 0.3',
+      pass: ctErrors === 0 && ctSuspended / ctFresh <= 0.3,
+      detail: `median of ${REPS}: the result into the Claude run waiting for it ${fmtMs(ctSuspended)}; the same follow-up answered by a fresh run given the history (the fallback once the run is gone), on the gateway as shipped with a spare — which a run with client tools cannot take (its in-process MCP server needs a process of its own), so it starts cold ${fmtMs(ctFresh)}; ${ctErrors} error(s)`,
+    });
+    rows.push({
+      figure: 'client tool result → next token, suspended run ÷ fresh run started cold',
+      measured: fmtRatio(ctSuspended / ctCold),
+      target: '—',
+      pass: null,
+      detail: `median of ${REPS}: the fresh run with no spare ${fmtMs(ctCold)}`,
+    });
+
     // (c) 8 concurrent streams against the warm gateway, as shipped (one spare; the rest start cold).
     const concurrent = async (gw: GatewayProcess, spares: number, rounds: number): Promise<Timing[]> => {
       const all: Timing[] = [];
@@ -275,6 +314,9 @@ async function main(): Promise<void> {
     await api.close();
     fs.rmSync(root, { recursive: true, force: true });
   }
+  // (e) the streaming path's own CPU per delta, the gateway in this process (bench/delta-cpu.ts)
+  log('streaming path CPU per delta (in-process)');
+  rows.push(...(await measureDeltaCpu()));
 
   const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'cpu'}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}, Claude Code ${execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim()}`;

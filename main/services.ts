@@ -1,7 +1,5 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { Router, RequestHandler } from 'express';
 import { claudeVersion, resolveClaudeBinary } from './claude/binary.ts';
 import { createSdkRuntime } from './claude/local-runtime.ts';
@@ -15,6 +13,8 @@ import { RunLimiter } from './gateway/limiter.ts';
 import { ModelCatalog } from './gateway/models.ts';
 import { RunExecutor } from './gateway/run.ts';
 import type { ComponentHealth, GatewayHealthBody } from './health/gateway-health.ts';
+import { claudeComponent, dockerComponent, gatewayComponent, healthBody, transcriptsComponent } from './health/components.ts';
+import { GatewayServer, type GatewayState, type ListenFailure } from './gateway/server.ts';
 import { configureLog, log, redact } from './log.ts';
 import { createDockerRuntime, type DockerRuntime } from './claude/docker-runtime.ts';
 import { ComposeOperations, composeOptionsFromConfig, createComposeManager, type ComposeManager, type ComposeStatus } from './compose/index.ts';
@@ -24,7 +24,6 @@ import { dockerOffRouter } from './control/docker-off.ts';
 import { dockerRouter } from './control/docker-router.ts';
 import { dockerExec } from './oauth/docker-relay.ts';
 import { createOAuthServices, type OAuthServices } from './oauth/index.ts';
-import { describeOwner, findPortOwner } from './oauth/port-owner.ts';
 import { mcpRouter } from './oauth/routes.ts';
 import { ClaudeAccount } from './claude/account.ts';
 import { dockerClaudeCommand, localClaudeCommand } from './claude/auth-status.ts';
@@ -32,11 +31,18 @@ import { dockerLoginLauncher, localLoginLauncher } from './claude/login-process.
 import type { SecretBox } from './claude/secret-box.ts';
 import { ModelApiMonitor } from './health/model-api.ts';
 import { HealthMonitor } from './health/monitor.ts';
+import { RunPolicy } from './policy/run-policy.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
+import { ProjectStore } from './projects/store.ts';
+import { ChatWorkspaces } from './projects/workspaces.ts';
+import { projectCwdMapper, writeProjectsOverride } from './projects/docker-mounts.ts';
 import { TranscriptStore } from './transcripts/store.ts';
-import { APP_VERSION } from './version.ts';
+import { ApprovalCenter } from './approvals/center.ts';
+import { FileRuleStore } from './approvals/rule-store.ts';
+import { silenceShadowedToolWarning } from './approvals/quiet-warning.ts';
+import { approvalsRouter } from './control/approvals-router.ts';
 
-export type GatewayState = 'starting' | 'running' | 'stopped' | 'error';
+export type { GatewayState } from './gateway/server.ts';
 
 export interface BuildOptions {
   /** Runtime override (tests). Default: local, or docker when CLAUDE_RUNTIME=docker. */
@@ -68,6 +74,12 @@ export class Services {
   readonly taskLimiter: RunLimiter;
   readonly executor: RunExecutor;
   readonly conversations: ConversationMap;
+  /** Tool calls outside the allow-list waiting for the user's decision (control API, dashboard, notification). */
+  readonly approvals: ApprovalCenter;
+  /** Projects (PROJECTS + those added in the dashboard) and each conversation's own workspace folder. */
+  readonly projects: ProjectStore;
+  readonly workspaces: ChatWorkspaces;
+  private sweepTimer: NodeJS.Timeout | null = null;
   /** Built only for the docker runtime: a local-runtime install needs no docker/ folder and no docker CLI. */
   readonly compose: ComposeManager | null;
   /** Up/down/restart/rebuild of the compose project, one at a time, shared by the tray and /api/docker. */
@@ -85,15 +97,11 @@ export class Services {
   claudeVersion: string | null = null;
   /** Claude's sign-in: the credential saved in the app, the env runs get, Claude Code's own status. */
   readonly claudeAccount: ClaudeAccount;
-  private server: http.Server | null = null;
-  /** Why the listener could not bind (the desktop window offers another port when it is EADDRINUSE). */
-  listenFailure: { port: number; code: string; holder: string | null } | null = null;
-  private state: GatewayState = 'stopped';
-  private stateReason: string | null = null;
-  /** /v1 accepts new requests. The listener outlives a gateway stop: the control API and dashboard live on it. */
-  private serving = false;
+  /** The HTTP listener and /v1's running/stopped state (main/gateway/server.ts). */
+  readonly server: GatewayServer;
+  /** What runs may touch: the sandbox check, DEFAULT_POLICY, each run's confinement. */
+  readonly policy: RunPolicy;
   private readonly apiKeySources: Array<() => readonly string[]> = [];
-  private readonly listeners = new Set<() => void>();
   private readonly mounts: Array<{ path: string; router: Router | RequestHandler }> = [];
 
   constructor(readonly config: Config, opts: BuildOptions = {}) {
@@ -106,7 +114,16 @@ export class Services {
     const claudeEnv = config.CLAUDE_API_RETRIES === '' ? inherited : { ...inherited, CLAUDE_CODE_MAX_RETRIES: String(config.CLAUDE_API_RETRIES) };
     this.claudeEnv = claudeEnv;
     this.fromLoginShell = opts.fromLoginShell ?? new Set();
-    const compose = config.CLAUDE_RUNTIME === 'docker' ? createComposeManager(composeOptionsFromConfig(config)) : null;
+    this.projects = new ProjectStore(path.join(config.DATA_DIR, 'projects.json'), config.PROJECTS, () => this.models.ids());
+    // Docker: one bind mount per project (/projects/<name>) in a generated override after the configured files.
+    const composeOptions = config.CLAUDE_RUNTIME === 'docker' ? composeOptionsFromConfig(config) : null;
+    const projectsOverrideFile = path.join(config.DATA_DIR, 'compose.projects.yaml');
+    if (composeOptions) {
+      const writeOverride = (): void => writeProjectsOverride(projectsOverrideFile, composeOptions.service, this.projects.list());
+      writeOverride();
+      this.projects.onChange(writeOverride);
+    }
+    const compose = composeOptions ? createComposeManager({ ...composeOptions, files: [...composeOptions.files, projectsOverrideFile] }) : null;
     this.compose = compose;
     const composeOps = compose ? new ComposeOperations(compose) : null;
     this.composeOps = composeOps;
@@ -123,35 +140,42 @@ export class Services {
         ...(opts.openUrl ? { openUrl: opts.openUrl } : {}),
       },
     });
+    // Under CLAUDE_CWD, so the docker runtime's /workspace mount holds them too.
+    this.workspaces = new ChatWorkspaces({ root: path.join(config.claudeCwd, 'chats'), file: path.join(config.DATA_DIR, 'workspaces.json'), ttlMs: config.SESSION_TTL_S * 1000 });
     // Read at every Claude start, so a credential saved in the app reaches the next run.
     const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
+    this.policy = new RunPolicy({ config, claudeEnv: runEnv });
+    // Spares start with the default place's policy settings, so default runs can claim them.
+    const defaultSettings = this.policy.confine(this.policy.placeFor(undefined)).settings;
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (compose) {
-      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
+      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, mapCwd: projectCwdMapper(() => this.projects.list()), baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
       this.runtime = dockerRuntime;
     } else this.runtime = createSdkRuntime({
       kind: 'local',
       claudePath: config.CLAUDE_PATH,
       baseEnv: runEnv,
       tracker: this.processes,
-      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: spareProfileFromConfig(config), expect: expectedSessionFromConfig(config) },
+      // each spare waits in a fresh chat workspace (the new conversation that takes it works there); askHost: every gateway run asks through live approvals (main/approvals), so spares forward canUseTool
+      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: { ...spareProfileFromConfig(config), ...(defaultSettings ? { settings: defaultSettings } : {}) }, expect: expectedSessionFromConfig(config), askHost: true, freshCwd: () => this.workspaces.allocate() },
+      live: { keepAliveS: config.CONVERSATION_KEEPALIVE_S, max: config.MAX_LIVE_CONVERSATIONS },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;
     this.dockerRuntime = dockerRuntime;
     this.claudeAccount.onEnvChange(() => this.runtime.envChanged?.());
     this.claudeAccount.monitor.onChange(() => this.monitor.notify());
+    this.server = new GatewayServer({ host: config.GATEWAY_HOST, port: config.GATEWAY_PORT, activeRuns: () => this.executor.activeCount, abortAll: (r) => this.executor.abortAll(r) });
+    this.server.onStateChange(() => this.monitor.notify());
     // built-in components first: the order is the Health page's
-    this.registerHealth('gateway', () => ({ name: 'gateway', status: this.state === 'running' ? 'ok' : this.state, reason: this.stateReason, since: new Date(this.startedAt).toISOString(), details: { url: this.url } }));
-    this.registerHealth('claude', () => ({ name: 'claude', status: this.claudeVersion ? 'ok' : 'error', reason: this.claudeVersion ? null : 'Claude Code binary not found or not runnable', since: new Date(this.startedAt).toISOString(), details: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth, spares: this.runtime.spares?.() ?? null } }));
+    const since = new Date(this.startedAt).toISOString();
+    this.registerHealth('gateway', () => gatewayComponent(this.server, since));
+    this.registerHealth('claude', () => claudeComponent(this.claudeVersion, this.runtime, this.claudeAuth, since));
     this.registerHealth('claude-auth', () => this.claudeAccount.health());
-    this.registerHealth('transcripts', () => {
-      const store = this.store.health();
-      return { name: 'transcripts', status: store.writable ? 'ok' : 'error', reason: store.lastWriteError, since: new Date(this.startedAt).toISOString(), details: { dir: store.dir, count: store.count } };
-    });
+    this.registerHealth('transcripts', () => transcriptsComponent(this.store, since));
     if (compose) {
       this.monitor.watchCompose(compose);
-      this.registerHealth('docker', () => this.dockerHealth(compose));
+      this.registerHealth('docker', () => dockerComponent(compose, this.composeOps, this.monitor, since));
     }
     const modelApi = new ModelApiMonitor();
     // a retry seen or an answer after an outage moves the model API's health at once, not at the next poll
@@ -160,6 +184,7 @@ export class Services {
       if (e.event.type === 'api_retry' || e.event.type === 'end') this.monitor.notify();
     });
     this.registerHealth('model-api', () => modelApi.health());
+    this.registerHealth('sandbox', () => this.policy.health());
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
     // The OAuth driver runs Claude where the runtime does: in docker it needs the container's exec + spawn hook.
@@ -182,13 +207,22 @@ export class Services {
       // Before the control API's own /api router, behind the same loopback + admin-token guard.
       this.mount('/api/mcp', localOnly({}));
       this.mount('/api/mcp', adminAuth(() => adminToken));
-      this.mount('/api/mcp', mcpRouter(oauth));
+      this.mount('/api/mcp', mcpRouter(oauth, { keepAliveMs: config.SSE_KEEPALIVE_S * 1000 }));
     }
     // Docker runtime controls (status, up/down/restart, logs): same guard, also before the /api router.
     this.mount('/api/docker', localOnly({}));
     this.mount('/api/docker', adminAuth(() => adminToken));
-    this.mount('/api/docker', compose && composeOps ? dockerRouter({ compose, operations: composeOps, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose(), watch: { current: () => this.monitor.composeStatus(), onChange: (cb) => void this.monitor.on('change', cb) } }) : dockerOffRouter(() => this.runtime.kind));
-    this.models = new ModelCatalog(config);
+    this.mount('/api/docker', compose && composeOps ? dockerRouter({ compose, operations: composeOps, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose(), watch: { current: () => this.monitor.composeStatus(), onChange: (cb) => void this.monitor.on('change', cb) }, keepAliveMs: config.SSE_KEEPALIVE_S * 1000 }) : dockerOffRouter(() => this.runtime.kind, config.SSE_KEEPALIVE_S * 1000));
+    silenceShadowedToolWarning();
+    this.approvals = new ApprovalCenter({
+      timeoutMs: config.APPROVAL_TIMEOUT_S * 1000,
+      rules: FileRuleStore.inDataDir(config.DATA_DIR, (m) => log.warn(m)),
+      grantTtlMs: config.SESSION_TTL_S * 1000,
+    });
+    this.mount('/api/approvals', localOnly({}));
+    this.mount('/api/approvals', adminAuth(() => adminToken));
+    this.mount('/api/approvals', approvalsRouter(this.approvals, config.SSE_KEEPALIVE_S * 1000));
+    this.models = new ModelCatalog(config, () => this.projects.list());
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
     this.taskLimiter = new RunLimiter(config.MAX_TASK_RUNS, config.MAX_QUEUED_RUNS);
     this.conversations = new ConversationMap(path.join(config.DATA_DIR, 'conversations.json'), config.SESSION_TTL_S * 1000);
@@ -197,7 +231,7 @@ export class Services {
     this.executor = new RunExecutor(config, this.runtime, this.store, oauthServers ? async () => (await oauthServers.names()).map((n) => `mcp__${n}`) : undefined, {
       onAuthFailure: (m) => this.claudeAccount.runFailedForAuth(m),
       onAnswered: () => this.claudeAccount.runAnswered(),
-    });
+    }, this.approvals, this.policy);
   }
 
   /** How Claude Code will authenticate (saved in the app, env key/token, or a login's credentials file); null = none found. */
@@ -226,68 +260,50 @@ export class Services {
   }
 
   get gatewayState(): GatewayState {
-    return this.state;
+    return this.server.state;
   }
 
   get gatewayStateReason(): string | null {
-    return this.stateReason;
+    return this.server.reason;
   }
 
   /** This process's own server is listening (its URL is real, not just the configured port). */
   get listening(): boolean {
-    return this.server !== null;
+    return this.server.listening;
+  }
+
+  /** Why the listener could not bind (the desktop window offers another port when it is EADDRINUSE). */
+  get listenFailure(): ListenFailure | null {
+    return this.server.listenFailure;
   }
 
   get url(): string {
-    const addr = this.server?.address() as AddressInfo | null | undefined;
-    const port = addr?.port ?? this.config.GATEWAY_PORT;
-    const host = this.config.GATEWAY_HOST.includes(':') ? `[${this.config.GATEWAY_HOST}]` : this.config.GATEWAY_HOST;
-    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    return this.server.url;
   }
 
   onStateChange(cb: () => void): () => void {
-    this.listeners.add(cb);
-    return () => this.listeners.delete(cb);
-  }
-
-  private setState(s: GatewayState, reason: string | null = null): void {
-    this.state = s;
-    this.stateReason = reason;
-    for (const cb of this.listeners) cb();
-    this.monitor.notify();
+    return this.server.onStateChange(cb);
   }
 
   health(): GatewayHealthBody {
-    const components = this.monitor.components();
-    const store = this.store.health();
-    return {
-      status: components.every((c) => c.status === 'ok' || c.status === 'stopped') ? 'ok' : 'degraded',
-      version: APP_VERSION,
-      claudeCode: { version: this.claudeVersion, runtime: this.runtime.kind, authenticated: this.claudeAuth },
-      activeRuns: this.executor.activeCount,
-      queuedRuns: this.limiter.queuedCount,
-      suspendedRuns: this.executor.suspended.size,
-      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
-      transcripts: store,
-      components,
-    };
-  }
-
-  private dockerHealth(compose: ComposeManager): ComponentHealth {
-    // while an operation (an image build takes minutes) is under way, say what it does, not "image missing"
-    const op = this.composeOps?.busy() ? this.composeOps.current() : null;
-    if (op) return { name: 'docker', status: 'starting', reason: `${op.action}: ${op.phase}`, since: op.startedAt, details: { operation: op.id } };
-    const st = this.monitor.composeStatus();
-    const since = st?.checkedAt ?? new Date(this.startedAt).toISOString();
-    if (!st) return { name: 'docker', status: 'starting', reason: 'checking the container…', since };
-    const status = st.overall === 'running' ? 'ok' : st.overall === 'starting' ? 'starting' : st.overall === 'stopped' ? 'stopped' : 'error';
-    const reason = st.problem ? `${st.problem.reason} Fix: ${st.problem.fix}` : st.overall === 'stopped' ? `container not running. Fix: ${compose.commandLine('up', '-d')}` : null;
-    return { name: 'docker', status, reason, since, details: { project: st.project, services: st.services, compose: st.compose } };
+    return healthBody({
+      monitor: this.monitor, store: this.store, runtime: this.runtime, account: this.claudeAccount, claudeVersion: this.claudeVersion,
+      activeRuns: this.executor.activeCount, queuedRuns: this.limiter.queuedCount, suspendedRuns: this.executor.suspended.size, startedAt: this.startedAt,
+    });
   }
 
   /** Re-reads the container's state (docker runtime); the health view shows the last reading. */
   refreshCompose(): Promise<ComposeStatus> {
     return this.monitor.refreshCompose();
+  }
+
+  sweepWorkspaces(): string[] {
+    try {
+      return this.workspaces.sweep(new Set(this.runtime.spareFolders?.() ?? []));
+    } catch (err) {
+      log.warn(`chat workspace cleanup failed: ${redact(String(err))}`);
+      return [];
+    }
   }
 
   /** Loads transcripts, probes Claude Code, starts the OAuth listener and the HTTP gateway. */
@@ -305,6 +321,10 @@ export class Services {
     }
     // Claude Code's own sign-in status is read before serving, so a signed-out Claude is refused from the first request.
     [this.claudeVersion] = await Promise.all([claudeVersion(resolveClaudeBinary(this.config.CLAUDE_PATH)), this.claudeAccount.start()]);
+    // Old chat workspaces go (SESSION_TTL_S, unless pinned) now and then; no spare's folder survives a restart.
+    this.sweepWorkspaces();
+    this.sweepTimer = setInterval(() => this.sweepWorkspaces(), Math.min(this.config.SESSION_TTL_S * 250, 600_000));
+    this.sweepTimer.unref();
     // Spare Claude processes start now, so the first request is already warm.
     this.runtime.start?.();
     if (this.compose) await this.refreshCompose().catch(() => null);
@@ -316,17 +336,9 @@ export class Services {
     await this.startGateway();
   }
 
-  async startGateway(): Promise<void> {
-    if (this.server) {
-      if (!this.serving) {
-        this.serving = true;
-        this.setState('running');
-        log.info(`gateway serving again on ${this.url}/v1`);
-      }
-      return;
-    }
-    this.setState('starting');
-    const app = createApp({
+  /** Listens (the express app is built once, on the first start), or serves /v1 again after a stop. */
+  startGateway(): Promise<void> {
+    return this.server.start(() => createApp({
       config: this.config,
       models: this.models,
       limiter: this.limiter,
@@ -335,61 +347,17 @@ export class Services {
       runtime: this.runtime,
       executor: this.executor,
       signIn: this.claudeAccount,
+      places: { workspaces: this.workspaces, spareFolder: () => this.runtime.takeSpareFolder?.() ?? null, defaultPolicy: () => this.policy.defaults.policy },
       getApiKeys: () => this.apiKeys(),
-      isServing: () => this.serving,
+      isServing: () => this.server.serving,
       health: () => this.health(),
       mounts: this.mounts,
-    });
-    const server = http.createServer(app);
-    server.keepAliveTimeout = 65_000;
-    server.requestTimeout = 0; // long agentic runs: REQUEST_TIMEOUT_S governs instead
-    // Requests Node's HTTP parser rejects (bad framing, invalid header characters, absurd lengths) still get a
-    // clear OpenAI-shaped 4xx instead of a bare "400 Bad Request".
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable) return socket.destroy();
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const body = JSON.stringify({ error: { message: `Malformed HTTP request (${err.code ?? 'parse error'}).`, type: 'invalid_request_error', param: null, code: 'malformed_http' } });
-      socket.end(`HTTP/1.1 ${status} Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-    });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.config.GATEWAY_PORT, this.config.GATEWAY_HOST, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      const port = this.config.GATEWAY_PORT;
-      const holder = e.code === 'EADDRINUSE' ? describeOwner(await findPortOwner(port)) : null;
-      this.listenFailure = { port, code: e.code ?? 'error', holder };
-      const reason = e.code === 'EADDRINUSE' ? `port ${port} is already in use by ${holder} (set GATEWAY_PORT)` : e.message;
-      this.setState('error', reason);
-      log.error(`gateway cannot listen: ${reason}`);
-      return;
-    }
-    this.server = server;
-    this.listenFailure = null;
-    this.serving = true;
-    this.setState('running');
-    log.info(`gateway listening on ${this.url} (OpenAI base URL ${this.url}/v1)`);
+    }));
   }
 
-  /**
-   * Stops serving /v1 (new requests get 503 gateway_stopped), lets running ones finish up to graceMs, then aborts
-   * the rest. The listener stays up so the control API and dashboard remain reachable; stop() closes it.
-   */
-  async stopGateway(graceMs = 5_000, reason = 'stopped from the control API'): Promise<void> {
-    if (!this.server || !this.serving) return;
-    this.serving = false;
-    const deadline = Date.now() + graceMs;
-    while (this.executor.activeCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    this.executor.abortAll('shutdown');
-    const waitAbort = Date.now() + 3_000;
-    while (this.executor.activeCount > 0 && Date.now() < waitAbort) await new Promise((r) => setTimeout(r, 50));
-    this.setState('stopped', reason);
-    log.info(`gateway stopped serving /v1 (${reason})`);
+  /** Stops serving /v1, running requests get graceMs to finish; the listener (control API, dashboard) stays up. */
+  stopGateway(graceMs = 5_000, reason = 'stopped from the control API'): Promise<void> {
+    return this.server.stop(graceMs, reason);
   }
 
   async restartGateway(graceMs = 5_000): Promise<void> {
@@ -402,18 +370,15 @@ export class Services {
     // an image build runs for minutes: it is cancelled, not left running without its app (containers stay as they are)
     if (this.composeOps?.cancel()) await this.composeOps.idle();
     await this.stopGateway(opts.graceMs ?? 5_000, 'shutting down');
+    this.approvals.close();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
     await this.runtime.close?.();
     await this.claudeAccount.login?.close(); // helper-g: a running sign-in's process is gone before the app is
     this.claudeAccount.stop();
     this.monitor.stop();
     await this.oauth?.stop();
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
-    this.setState('stopped', 'shut down');
+    await this.server.close();
   }
 }
 

@@ -12,6 +12,8 @@ const CHANNELS: typeof BRIDGE_CHANNELS = {
   appInfo: 'ccg:app-info',
   setGatewayPort: 'ccg:set-gateway-port',
   relaunch: 'ccg:relaunch',
+  pickFolder: 'ccg:pick-folder',
+  openFolder: 'ccg:open-folder',
 };
 const GLOBAL: typeof BRIDGE_GLOBAL = 'ccg';
 
@@ -21,6 +23,8 @@ const bridge: GatewayBridge = {
   getAppInfo: () => ipcRenderer.invoke(CHANNELS.appInfo) as Promise<AppInfo>,
   setGatewayPort: (port: number) => ipcRenderer.invoke(CHANNELS.setGatewayPort, Number(port)) as Promise<SetPortResult>,
   relaunch: () => ipcRenderer.invoke(CHANNELS.relaunch) as Promise<void>,
+  pickFolder: () => ipcRenderer.invoke(CHANNELS.pickFolder) as Promise<string | null>,
+  openFolder: (folder: string) => ipcRenderer.invoke(CHANNELS.openFolder, String(folder)) as Promise<boolean>,
 };
 
 contextBridge.exposeInMainWorld(GLOBAL, Object.freeze(bridge));

@@ -9,6 +9,8 @@ export interface DockerRuntimeOptions {
   /** Host folder mounted as the container's workspace (the compose manager's workspace = config.claudeCwd). */
   hostWorkspace: string;
   containerWorkspace?: string;
+  /** Host cwds mounted elsewhere than the workspace (projects): their container path, else null. */
+  mapCwd?: (cwd: string) => string | null;
   /** Base env for Claude (default process.env; a function is read per run); only Claude's own variables enter the container. */
   baseEnv?: BaseEnv;
   /** Env of the docker CLI (DOCKER_HOST…), on top of process.env. */
@@ -50,6 +52,7 @@ export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
     container,
     hostWorkspace: o.hostWorkspace,
     ...(o.containerWorkspace ? { containerWorkspace: o.containerWorkspace } : {}),
+    ...(o.mapCwd ? { mapCwd: o.mapCwd } : {}),
     ...(o.dockerBin ? { dockerBin: o.dockerBin } : {}),
     ...(o.dockerEnv ? { dockerEnv: o.dockerEnv } : {}),
     ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),

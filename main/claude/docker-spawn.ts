@@ -77,6 +77,8 @@ export interface DockerExecOptions {
   /** Host folder mounted at `containerWorkspace`. */
   hostWorkspace: string;
   containerWorkspace?: string;
+  /** Host cwds mounted elsewhere (projects at /projects/<name>): their container path, else null. */
+  mapCwd?: (cwd: string) => string | null;
   containerClaude?: string;
   dockerBin?: string;
   /** Env of the docker CLI itself (DOCKER_HOST…); the host env is the base. */
@@ -178,7 +180,8 @@ export class DockerClaudeProcess extends EventEmitter implements SpawnedProcess 
     this.o.tracker?.trackContainerRun(this.runId, id, this);
     const env = containerEnv(this.spawnOptions.env);
     env[RUN_MARKER] = this.runId;
-    const cwd = containerCwd(this.spawnOptions.cwd, this.o.hostWorkspace, this.o.containerWorkspace);
+    const hostCwd = this.spawnOptions.cwd;
+    const cwd = (hostCwd ? this.o.mapCwd?.(hostCwd) : null) ?? containerCwd(hostCwd, this.o.hostWorkspace, this.o.containerWorkspace);
     // `-e NAME` without a value: docker reads it from its own env, so secrets never show in `ps` on the host.
     const args = ['exec', '-i', '-w', cwd, ...Object.keys(env).flatMap((k) => ['-e', k]), id, ...containerCommand(this.spawnOptions.command, this.spawnOptions.args, this.o.containerClaude)];
     const child = spawn(this.o.dockerBin ?? 'docker', args, { env: { ...process.env, ...this.o.dockerEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });

@@ -2,8 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { query, type Options, type SDKMessage, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import { query, type CanUseTool, type Options, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { resolveClaudeBinary } from './binary.ts';
+import { InputFeed } from './input-feed.ts';
+import { killOwn, LiveConversations, type LiveProcess } from './live-conversations.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { isAlive, killTree, spawnInOwnGroup } from './process-tree.ts';
 import { SparePool, type ExpectedSession, type SpareProfile } from './spare-pool.ts';
@@ -21,11 +23,9 @@ export interface SdkRuntimeOptions {
   /** Lists every local Claude process while it lives (crash recovery: see orphans.ts). */
   tracker?: ProcessTracker;
   /** Pre-started Claude processes for runs with this profile (CLAUDE_SPARE_PROCESSES; local spawn only). */
-  spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession };
-}
-
-async function* userTurns(messages: RunSpec['messages']): AsyncGenerator<SDKUserMessage> {
-  for (const message of messages) yield { type: 'user', message, parent_tool_use_id: null };
+  spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession; askHost?: boolean; freshCwd?: () => string };
+  /** Keep a finished turn's process for the conversation's next turn (local spawn only; see live-conversations.ts). */
+  live?: { keepAliveS: number; max: number };
 }
 
 /**
@@ -35,6 +35,8 @@ async function* userTurns(messages: RunSpec['messages']): AsyncGenerator<SDKUser
 export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
   const children = new Set<ChildProcess>();
   const binary = resolveClaudeBinary(opts.claudePath ?? '');
+  const local = opts.kind === 'local' && !opts.spawnHook;
+  const live = local && opts.live ? new LiveConversations({ keepAliveMs: opts.live.keepAliveS * 1000, max: opts.live.max }) : null;
 
   const runtime: ClaudeRuntime = {
     kind: opts.kind,
@@ -59,11 +61,20 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
       return [...children].map((c) => c.pid).filter((p): p is number => typeof p === 'number' && isAlive(p));
     },
     run(spec: RunSpec): AsyncIterable<SDKMessage> {
+      const kept = live?.take(spec);
+      if (live && kept) return live.serve(kept, spec);
       const env: Record<string, string | undefined> = { ...readBaseEnv(opts.baseEnv), ...spec.env };
+      // A process that may outlive this request has its own abort: the request's ends the turn, not the process.
+      const keepable = live !== null && live.accepts(spec);
+      const abortController = keepable ? new AbortController() : spec.abortController;
       // Our own abort kills at once; the SDK's graceful close would wait ~2 s for the CLI first.
       let ownChild: ChildProcess | null = null;
+      let stderrSink: ((line: string) => void) | null = (line) => spec.onStderr?.(line);
+      // canUseTool is registered at start-up: a kept process forwards to the turn it serves now.
+      let asker: CanUseTool | null = spec.canUseTool ?? null;
+      const forwardAsk: CanUseTool = (tool, input, o) => asker?.(tool, input, o) ?? Promise.resolve({ behavior: 'deny', message: 'No request owns this Claude process.' });
       const onAbort = (): void => { if (ownChild) killTree(ownChild); };
-      spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
+      if (!keepable) spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
 
       const spawnLocal: SpawnHook = (o) =>
         spawnInOwnGroup(o, (child) => {
@@ -74,13 +85,13 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
           // A custom spawn must drain stderr itself, or a chatty CLI blocks on a full pipe.
           child.stderr?.setEncoding('utf8');
           child.stderr?.on('data', (d: string) => {
-            for (const line of d.split('\n')) if (line.trim()) spec.onStderr?.(line);
+            for (const line of d.split('\n')) if (line.trim()) stderrSink?.(line);
           });
-          if (spec.abortController.signal.aborted) killTree(child);
+          if (abortController.signal.aborted || spec.abortController.signal.aborted) killTree(child);
         });
 
       const options: Options = {
-        abortController: spec.abortController,
+        abortController,
         cwd: spec.cwd,
         model: spec.model,
         includePartialMessages: true,
@@ -96,8 +107,28 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         ...(spec.resumeSessionId ? { resume: spec.resumeSessionId } : {}),
         ...(spec.tools ? { tools: spec.tools } : {}),
         ...(spec.mcpServers ? { mcpServers: spec.mcpServers } : {}),
+        ...(spec.canUseTool ? { canUseTool: keepable ? forwardAsk : spec.canUseTool } : {}),
+        ...(spec.settings ? { settings: spec.settings } : {}),
+        ...(spec.extraArgs ? { extraArgs: spec.extraArgs } : {}),
       };
-      const q = query({ prompt: userTurns(spec.messages), options });
+      const feed = new InputFeed(spec.messages);
+      // Input stays open only for a process that may be kept: otherwise it exits after its result, as always.
+      if (!keepable) feed.end();
+      const q = query({ prompt: feed, options });
+      if (live && keepable) {
+        const proc: LiveProcess = {
+          feed,
+          iterator: q[Symbol.asyncIterator](),
+          child: () => ownChild,
+          setStderr: (sink) => { stderrSink = sink; },
+          setCanUseTool: (cb) => { asker = cb; },
+          kill: () => {
+            feed.end();
+            killOwn(abortController, ownChild);
+          },
+        };
+        return live.serve(proc, spec, { held: [], next: null });
+      }
       return (async function* () {
         try {
           for await (const m of q) yield m;
@@ -108,18 +139,36 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     },
   };
 
-  if (opts.kind !== 'local' || opts.spawnHook || !binary || !opts.spares || opts.spares.count <= 0) return runtime;
-  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker });
+  if (live) {
+    runtime.livePids = () => [...new Set([...[...children].map((c) => c.pid).filter((p): p is number => typeof p === 'number' && isAlive(p)), ...live.pids()])];
+    runtime.close = () => live.close();
+    runtime.liveConversations = () => live.health();
+    runtime.closeLiveConversations = (reason) => live.closeIdle(reason);
+    // Claude Code reads its environment, MCP servers and their sign-ins at start-up: kept processes would miss a change.
+    runtime.envChanged = () => live.closeIdle('the Claude credential changed');
+    runtime.retireSpares = (reason) => live.closeIdle(reason);
+  }
+  if (!local || !binary || !opts.spares || opts.spares.count <= 0) return runtime;
+  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, askHost: opts.spares.askHost, freshCwd: opts.spares.freshCwd, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker, live: live ?? undefined });
   const coldRun = runtime.run.bind(runtime);
   return {
     ...runtime,
-    // A spare when one fits the run; a refused claim falls back to coldRun by itself.
+    // A spare when one fits the run (new conversations); a refused claim falls back to coldRun by itself, which also
+    // serves a resumed conversation from its kept process.
     run: (spec) => pool.tryClaim(spec, () => coldRun(spec)) ?? coldRun(spec),
-    livePids: () => [...runtime.livePids(), ...pool.activePids()],
+    livePids: () => [...new Set([...runtime.livePids(), ...pool.activePids()])],
     start: () => pool.start(),
-    close: () => pool.close(),
+    close: async () => { await Promise.all([pool.close(), runtime.close?.()]); },
     spares: () => pool.stats(),
-    envChanged: () => pool.renewEnv(),
-    retireSpares: (reason) => pool.retire(reason),
+    envChanged: () => {
+      pool.renewEnv();
+      runtime.envChanged?.();
+    },
+    retireSpares: (reason) => {
+      pool.retire(reason);
+      runtime.retireSpares?.(reason);
+    },
+    takeSpareFolder: () => pool.takeFreshCwd(),
+    spareFolders: () => pool.freshFolders(),
   };
 }

@@ -1,4 +1,5 @@
-import type { McpSdkServerConfigWithInstance, SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
+import type { LiveConversationsHealth } from '../contract/control-api.ts';
+import type { CanUseTool, McpSdkServerConfigWithInstance, SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode, Settings } from '@anthropic-ai/claude-agent-sdk';
 
 /** What one gateway request asks Claude Code to do. */
 export interface RunSpec {
@@ -17,10 +18,19 @@ export interface RunSpec {
   tools?: string[];
   /** In-process MCP servers for this run (the caller's own tools); such a run always starts its own process. */
   mcpServers?: Record<string, McpSdkServerConfigWithInstance>;
+  /**
+   * Asked for a tool call outside allowedTools (live approvals). A spare process registered its callback when it
+   * started: it forwards to the run that claimed it.
+   */
+  canUseTool?: CanUseTool;
   /** Resume an existing Claude Code session (conversation continuity). */
   resumeSessionId?: string;
   /** Extra env for the Claude process on top of the inherited environment. */
   env?: Record<string, string>;
+  /** The run's policy as Claude Code settings (`--settings`: permissions, sandbox); see main/policy/confine.ts. */
+  settings?: Settings;
+  /** Extra CLI flags of the run's policy (`restricted` for read-only). */
+  extraArgs?: Record<string, string | null>;
   /** Claude Code's stderr lines, for logs and error messages. */
   onStderr?: (line: string) => void;
 }
@@ -51,6 +61,14 @@ export interface ClaudeRuntime {
   envChanged?(): void;
   /** Replaces the spares started before a change they read at start-up (MCP servers, sign-ins). */
   retireSpares?(reason: string): void;
+  /** Processes kept after a turn for the conversation's next one (CONVERSATION_KEEPALIVE_S), or null when none are. */
+  liveConversations?(): LiveConversationsHealth | null;
+  /** Closes the idle kept processes (their conversations' next turns resume in new ones). */
+  closeLiveConversations?(reason: string): void;
+  /** A waiting spare's own fresh folder, handed to a new conversation as its workspace (null: none waits). */
+  takeSpareFolder?(): string | null;
+  /** Fresh folders spares wait in (not a conversation's yet): the workspace cleanup keeps them. */
+  spareFolders?(): string[];
 }
 
 /** A fixed environment, or one read at every start (it follows the credential saved in the app). */

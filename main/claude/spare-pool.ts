@@ -1,43 +1,14 @@
-import type { ChildProcess } from 'node:child_process';
-import {
-  prewarm,
-  type Options,
-  type PermissionMode,
-  type Query,
-  type SDKMessage,
-  type SDKUserMessage,
-  type SpareProcess,
-} from '@anthropic-ai/claude-agent-sdk';
+import type { PermissionMode, Query, SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { Config } from '../config/schema.ts';
 import { log, redact } from '../log.ts';
 import type { ProcessTracker } from './orphans.ts';
-import { isAlive, killTree, spawnInOwnGroup } from './process-tree.ts';
+import type { InputFeed } from './input-feed.ts';
+import type { LiveConversations } from './live-conversations.ts';
+import { isAlive } from './process-tree.ts';
 import { readBaseEnv, type BaseEnv, type RunSpec, type SparePoolStats } from './runtime.ts';
+import { profileKey, sessionKey, Slot, type ExpectedSession, type SlotState, type SpareProfile } from './spare-slot.ts';
 
-/**
- * What a spare fixes for its whole life (Claude Code reads it at start-up): a run can claim a spare only when its
- * own values are these. A run with other values starts cold and the pool starts its next spares with them (the
- * latest request wins: the tool list grows when an MCP server is added). The environment is the pool's base env;
- * a run with extra env always starts cold.
- */
-export interface SpareProfile {
-  allowedTools: string[];
-  disallowedTools: string[];
-  maxTurns: number;
-}
-
-/**
- * The session most runs ask for. Spares are claimed for it ahead of time (the folder is bound, settings, plugins
- * and hooks loaded) and then only wait for the prompt; a run asking for another cwd, permission mode or system
- * prompt starts cold, and the pool binds its next spares to that instead (the latest request wins). The model is
- * switched per run when it differs.
- */
-export interface ExpectedSession {
-  cwd: string;
-  permissionMode: PermissionMode;
-  model: string;
-  systemPrompt: string | null;
-}
+export type { ExpectedSession, SpareProfile } from './spare-slot.ts';
 
 export interface SparePoolOptions {
   /** Spares kept ready (CLAUDE_SPARE_PROCESSES); 0 disables the pool. Each holds 150–250 MB while it waits. */
@@ -56,58 +27,30 @@ export interface SparePoolOptions {
    * is at least as far along as a cold start would be, so waiting for it never costs more than this.
    */
   claimWaitMs?: number;
+  /**
+   * Live approvals: spares register a canUseTool that forwards to the run that claims them (it is fixed at start-up,
+   * and it changes the tools Claude Code offers). Then only runs with a canUseTool are served; without it, only runs
+   * without one.
+   */
+  askHost?: boolean;
   /** Limit on one spare's start-up (prewarm's initialize timeout). */
   initializeTimeoutMs?: number;
+  /**
+   * With `expect`: each spare is bound in a fresh folder from this (a chat workspace no conversation has yet)
+   * instead of `expect.cwd`; a new conversation takes one with takeFreshCwd() and its run then fits that spare.
+   */
+  freshCwd?: () => string;
+  /** Where a claimed spare goes after a turn that may continue in it (its conversation's next turn). */
+  live?: LiveConversations;
 }
 
 
 /** A cold run, started by the caller's own path (used when there is no spare or a claim is refused). */
 export type ColdStart = () => AsyncIterable<SDKMessage>;
 
-type SlotState = 'starting' | 'parked' | 'bound' | 'claimed' | 'gone';
-
-interface Binding {
-  key: string;
-  model: string;
-  query: Query;
-  /** Sends the run's user turns: until then the bound session waits for its prompt. */
-  release(messages: RunSpec['messages']): void;
-}
-
-/** One pre-started Claude Code process and the plumbing a claim re-points at its request. */
-class Slot {
-  state: SlotState = 'starting';
-  spare: SpareProcess | null = null;
-  /** The profile it was started with (profileKey). */
-  profile = '';
-  /** The pool's generation when it started: an older one read a configuration that has changed since. */
-  generation = 0;
-  child: ChildProcess | null = null;
-  binding: Binding | null = null;
-  /** Promised to a waiting request: no other request takes it. */
-  reserved = false;
-  /** Started with an environment that has since changed (renewEnv): never claimed, replaced. */
-  retired = false;
-  /** The spare's own abort: kills its process group through our spawn. */
-  readonly abort = new AbortController();
-  /** Where stderr lines go: the claiming request's onStderr, else the debug log. */
-  stderrSink: ((line: string) => void) | null = null;
-  /** Settles once the slot is usable (parked or bound: true) or failed (false). */
-  readonly ready: Promise<boolean>;
-  resolveReady!: (ok: boolean) => void;
-
-  constructor() {
-    this.ready = new Promise((resolve) => { this.resolveReady = resolve; });
-  }
-
-  kill(): void {
-    this.abort.abort();
-    this.binding?.release([]);
-    if (this.child) killTree(this.child);
-  }
-}
-
 const BACKOFF_MAX_MS = 60_000;
+/** A spare whose folder a conversation took but whose run never came (it failed before starting) is ended. */
+const PROMISE_TTL_MS = 60_000;
 /** Consecutive refused claims after which the pool stops starting spares. */
 const MAX_REFUSALS = 3;
 /**
@@ -115,18 +58,6 @@ const MAX_REFUSALS = 3;
  * starting beside a run would take CPU from its first token and its streaming on a small machine.
  */
 const REFILL_AFTER_MS = 5_000;
-
-function profileKey(p: SpareProfile): string {
-  return JSON.stringify([p.allowedTools, p.disallowedTools, p.maxTurns > 0 ? p.maxTurns : 0]);
-}
-
-function sessionKey(s: { cwd: string; permissionMode: PermissionMode; systemPrompt: string | null }): string {
-  return JSON.stringify([s.cwd, s.permissionMode, s.systemPrompt ?? null]);
-}
-
-async function* userTurns(messages: RunSpec['messages']): AsyncGenerator<SDKUserMessage> {
-  for (const message of messages) yield { type: 'user', message, parent_tool_use_id: null };
-}
 
 /** The profile every default-config run uses (RunExecutor builds its RunSpec from the same keys). */
 export function spareProfileFromConfig(config: Pick<Config, 'CLAUDE_ALLOWED_TOOLS' | 'CLAUDE_DISALLOWED_TOOLS' | 'CLAUDE_MAX_TURNS'>): SpareProfile {
@@ -197,8 +128,7 @@ export class SparePool {
     for (const s of [...this.slots]) {
       if (s.state !== 'parked' && s.state !== 'bound' && s.state !== 'starting') continue;
       s.retired = true;
-      if (s.binding) s.binding.query.close();
-      else if (s.spare && s.state === 'parked') s.spare.close();
+      s.closeGracefully();
       this.forget(s);
     }
     this.fill();
@@ -228,10 +158,13 @@ export class SparePool {
       !this.closed &&
       !this.disabledReason &&
       !spec.resumeSessionId &&
+      (spec.canUseTool !== undefined) === (this.opts.askHost === true) &&
       // A custom tool set (background tasks run with none) is a start-up flag too.
       (spec as { tools?: unknown }).tools === undefined &&
       // In-process MCP servers are given at start-up, which a spare has already passed.
       spec.mcpServers === undefined &&
+      // A policy's flags (--restricted) are start-up flags too; its settings are part of the profile.
+      spec.extraArgs === undefined &&
       Object.keys(spec.env ?? {}).length === 0 &&
       !spec.abortController.signal.aborted
     );
@@ -247,9 +180,10 @@ export class SparePool {
     const profile = profileKey(spec);
     const key = sessionKey(spec);
     // Start (and bind) the next spares for what is asked now; spares made for the old values go once this run is over.
-    if (profile !== profileKey(this.profile)) this.profile = { allowedTools: spec.allowedTools, disallowedTools: spec.disallowedTools, maxTurns: spec.maxTurns };
-    if (this.expected && sessionKey(this.expected) !== key) {
-      this.expected = { cwd: spec.cwd, permissionMode: spec.permissionMode, model: spec.model, systemPrompt: spec.systemPrompt };
+    if (profile !== profileKey(this.profile)) this.profile = { allowedTools: spec.allowedTools, disallowedTools: spec.disallowedTools, maxTurns: spec.maxTurns, ...(spec.settings ? { settings: spec.settings } : {}) };
+    const fresh = Boolean(this.opts.freshCwd);
+    if (this.expected && sessionKey({ ...this.expected, cwd: fresh ? spec.cwd : this.expected.cwd }) !== key) {
+      this.expected = { cwd: fresh ? this.expected.cwd : spec.cwd, permissionMode: spec.permissionMode, model: spec.model, systemPrompt: spec.systemPrompt };
     }
     const slot = this.take(profile, key);
     if (!slot) {
@@ -272,9 +206,8 @@ export class SparePool {
     this.generation++;
     let n = 0;
     for (const s of this.slots) {
-      if (s.state === 'parked' || s.state === 'bound') {
-        if (s.binding) s.binding.query.close();
-        else s.spare?.close();
+      if (s.waiting) {
+        s.closeGracefully();
         this.forget(s);
         n++;
       } else if (s.state === 'starting') n++;
@@ -292,16 +225,41 @@ export class SparePool {
       pick.state = 'claimed';
       return pick;
     }
-    const starting = free.find((s) => s.state === 'starting');
+    // A spare starting in a fresh folder of its own fits no run yet: nobody knows its folder.
+    const starting = free.find((s) => s.state === 'starting' && !s.cwd);
     if (starting) starting.reserved = true;
     return starting ?? null;
   }
 
   /** A waiting spare made for other values than the latest request's. */
   private isStale(s: Slot): boolean {
-    if (s.state !== 'parked' && s.state !== 'bound') return false;
+    if (!s.waiting) return false;
     if (s.profile !== profileKey(this.profile)) return true;
-    return s.state === 'bound' && s.binding?.key !== (this.expected ? sessionKey(this.expected) : null);
+    return s.state === 'bound' && s.binding?.key !== this.expectedKey(s);
+  }
+
+  /** The session key a bound spare should have now: the expected session, in its own folder when it has one. */
+  private expectedKey(s: Slot): string | null {
+    return this.expected ? sessionKey({ ...this.expected, cwd: s.cwd ?? this.expected.cwd }) : null;
+  }
+
+  /**
+   * The folder of a spare bound in a fresh folder and ready for the expected session, now promised to the caller (a
+   * new conversation makes it its workspace, so its run claims this spare); null when none waits. Its replacement
+   * starts at once.
+   */
+  takeFreshCwd(): string | null {
+    const slot = [...this.slots].find((s) => s.state === 'bound' && s.cwd && !s.promised && !s.reserved && s.generation === this.generation && !this.isStale(s));
+    if (!slot?.cwd) return null;
+    slot.promised = true;
+    setTimeout(() => { if (slot.state === 'bound') slot.kill(); }, PROMISE_TTL_MS).unref();
+    this.fill();
+    return slot.cwd;
+  }
+
+  /** Fresh folders spares were started in (not yet a conversation's): kept by the workspace cleanup. */
+  freshFolders(): string[] {
+    return [...this.slots].flatMap((s) => (s.cwd && !s.promised ? [s.cwd] : []));
   }
 
   private hasStale(): boolean {
@@ -350,7 +308,12 @@ export class SparePool {
     const onAbort = (): void => slot.kill();
     spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
     slot.stderrSink = (line) => spec.onStderr?.(line);
+    slot.canUseTool = spec.canUseTool ?? null;
     let query: Query | null = null;
+    let feed: InputFeed | null = null;
+    // A run that may be kept for its conversation's next turn leaves the pool with its process (live-conversations.ts).
+    const keep = this.opts.live?.accepts(spec) ?? false;
+    let handedOver = false;
     try {
       let held: SDKMessage[] = [];
       let it: AsyncIterator<SDKMessage>;
@@ -369,20 +332,22 @@ export class SparePool {
             return;
           }
         }
-        binding.release(spec.messages);
+        feed = binding.feed;
+        feed.push(spec.messages);
+        if (!keep) feed.end();
         it = query[Symbol.asyncIterator]();
         next = it.next();
       } else {
-        const claimed = this.claim(slot, spare, spec);
+        const claimed = slot.claim(spec, (err) => this.noteRefusal(slot, err), keep);
         if (!claimed) {
           this.counters.fallbacks++;
           yield* cold();
           return;
         }
-        query = claimed.query;
-        const verdict = await this.awaitVerdict(slot, spare, claimed.query);
+        ({ query, feed } = claimed);
+        const verdict = await slot.awaitVerdict(claimed.query, (err) => this.noteRefusal(slot, err));
         if (!verdict.ok) {
-          query.close();
+          claimed.query.close();
           slot.kill();
           if (spec.abortController.signal.aborted) return;
           this.counters.fallbacks++;
@@ -393,79 +358,44 @@ export class SparePool {
       }
       this.counters.claims++;
       this.refusals = 0;
+      const live = this.opts.live;
+      if (live && keep && feed) {
+        // From here the process belongs to its conversation: the pool neither counts nor kills it any more.
+        handedOver = true;
+        this.slots.delete(slot);
+        spec.abortController.signal.removeEventListener('abort', onAbort);
+        const input = feed;
+        const session = query;
+        yield* live.serve(
+          {
+            feed: input,
+            iterator: it,
+            child: () => slot.child,
+            setStderr: (sink) => { slot.stderrSink = sink; },
+            setCanUseTool: (cb) => { slot.canUseTool = cb; },
+            kill: () => {
+              input.end();
+              session.close();
+              slot.kill();
+            },
+          },
+          spec,
+          { held, next },
+        );
+        return;
+      }
       yield* held;
       for (let r = await next; !r.done; r = await it.next()) yield r.value;
     } finally {
       refill();
       spec.abortController.signal.removeEventListener('abort', onAbort);
-      // The caller stopped early or the run ended: the process is this request's and goes with it.
-      query?.close();
-      slot.stderrSink = null;
-    }
-  }
-
-  /** Claims a parked spare for this run (cwd, model, permission mode, system prompt sent with the claim). */
-  private claim(slot: Slot, spare: SpareProcess, spec: RunSpec): { query: Query } | null {
-    try {
-      const query = spare.claim({
-        prompt: userTurns(spec.messages),
-        options: {
-          cwd: spec.cwd,
-          model: spec.model,
-          permissionMode: spec.permissionMode,
-          ...(spec.systemPrompt ? { appendSystemPrompt: spec.systemPrompt } : {}),
-        },
-      });
-      return { query };
-    } catch (err) {
-      this.noteRefusal(slot, err);
-      return null;
-    }
-  }
-
-  /**
-   * Holds the claimed session's messages until the process accepted the claim: a refused claim answers with an
-   * error result (`not_claimed`) that must not reach the caller, who gets a cold run instead.
-   */
-  private async awaitVerdict(
-    slot: Slot,
-    spare: SpareProcess,
-    query: Query,
-  ): Promise<{ ok: true; it: AsyncIterator<SDKMessage>; next: Promise<IteratorResult<SDKMessage>>; held: SDKMessage[] } | { ok: false }> {
-    const verdict = this.verdictOf(slot, spare);
-    const it = query[Symbol.asyncIterator]();
-    const held: SDKMessage[] = [];
-    let next = it.next();
-    for (;;) {
-      const step = await Promise.race([next.then((r) => ({ kind: 'msg' as const, r })), verdict.then((ok) => ({ kind: 'verdict' as const, ok }))]);
-      let ok: boolean | null = null;
-      if (step.kind === 'verdict') ok = step.ok;
-      else if (step.r.done) ok = await Promise.race([verdict, new Promise<false>((r) => setTimeout(() => r(false), 2_000).unref())]);
-      else {
-        held.push(step.r.value);
-        next = it.next();
-      }
-      if (ok === true) return { ok, it, next, held };
-      if (ok === false) {
-        next.catch(() => undefined);
-        return { ok };
+      if (!handedOver) {
+        // The caller stopped early or the run ended: the process is this request's and goes with it.
+        query?.close();
+        slot.stderrSink = null;
+        slot.canUseTool = null;
       }
     }
-  }
-
-  /** true once the claim is in force (also when only the model was not applied), false when it was refused. */
-  private verdictOf(slot: Slot, spare: SpareProcess): Promise<boolean> {
-    return spare.claimed.then(
-      () => true,
-      (err: unknown) => {
-        if (err instanceof Error && err.message.startsWith('option_not_applied')) {
-          log.warn(`spare claim: ${redact(err.message)}`);
-          return true;
-        }
-        this.noteRefusal(slot, err);
-        return false;
-      },
-    );
   }
 
   private noteRefusal(slot: Slot, err: unknown): void {
@@ -476,7 +406,7 @@ export class SparePool {
     if (++this.refusals >= MAX_REFUSALS && !this.disabledReason) {
       this.disabledReason = `${MAX_REFUSALS} claims in a row were refused (last: ${this.lastError}); every run starts cold until restart`;
       log.warn(`spare processes disabled: ${this.disabledReason}`);
-      for (const s of this.slots) if (s.state === 'parked' || s.state === 'bound') s.kill();
+      for (const s of this.slots) if (s.waiting) s.kill();
     } else {
       log.warn(`spare claim refused, starting cold: ${this.lastError}`);
     }
@@ -486,7 +416,7 @@ export class SparePool {
   private fill(): void {
     if (this.closed || this.retryTimer || this.disabledReason) return;
     let live = 0;
-    for (const s of this.slots) if ((s.state === 'parked' || s.state === 'bound' || s.state === 'starting') && s.generation === this.generation) live++;
+    for (const s of this.slots) if ((s.state === 'parked' || s.state === 'bound' || s.state === 'starting') && s.generation === this.generation && !s.promised) live++;
     for (; live < this.size; live++) void this.startOne();
   }
 
@@ -495,40 +425,21 @@ export class SparePool {
     const profile = this.profile;
     slot.profile = profileKey(profile);
     slot.generation = this.generation;
+    if (this.expected && this.opts.freshCwd) slot.cwd = this.opts.freshCwd();
     this.slots.add(slot);
-    const options: Options = {
-      abortController: slot.abort,
-      env: { ...readBaseEnv(this.opts.baseEnv) },
-      includePartialMessages: true,
-      allowedTools: profile.allowedTools,
-      disallowedTools: profile.disallowedTools,
-      systemPrompt: { type: 'preset', preset: 'claude_code' },
-      spawnClaudeCodeProcess: (o) =>
-        spawnInOwnGroup(o, (child) => {
-          slot.child = child;
-          this.opts.tracker?.track(child);
-          // The SDK waits on a spare's exit from several places (parking-dir cleanup, claim, exited).
-          child.setMaxListeners(30);
-          child.once('exit', () => this.onExit(slot));
-          // A custom spawn drains stderr itself, or a chatty CLI blocks on a full pipe.
-          child.stderr?.setEncoding('utf8');
-          child.stderr?.on('data', (d: string) => {
-            for (const line of d.split('\n')) {
-              if (!line.trim()) continue;
-              if (slot.stderrSink) slot.stderrSink(line);
-              else log.debug(`spare stderr: ${redact(line)}`);
-            }
-          });
-          if (this.closed) slot.kill();
-        }),
-      ...(this.opts.binary ? { pathToClaudeCodeExecutable: this.opts.binary } : {}),
-      ...(profile.maxTurns > 0 ? { maxTurns: profile.maxTurns } : {}),
-    };
     try {
-      const spare = await prewarm({ options, initializeTimeoutMs: this.initializeTimeoutMs });
-      slot.spare = spare;
+      const spare = await slot.launch({
+        profile,
+        env: readBaseEnv(this.opts.baseEnv),
+        binary: this.opts.binary,
+        tracker: this.opts.tracker,
+        initializeTimeoutMs: this.initializeTimeoutMs,
+        askHost: this.opts.askHost,
+        closed: () => this.closed,
+        onExit: () => this.onExit(slot),
+      });
       if (this.closed || slot.state === 'gone') throw new Error('closed while starting');
-      if (this.expected && !(await this.bind(slot, spare, this.expected))) {
+      if (this.expected && !(await slot.bind({ ...this.expected, cwd: slot.cwd ?? this.expected.cwd }, (err) => this.noteRefusal(slot, err), () => this.closed))) {
         // Refused (already counted) or gone: replace it unless the pool gave up.
         this.forget(slot);
         if (!this.closed) this.fill();
@@ -563,54 +474,6 @@ export class SparePool {
     }
   }
 
-  /**
-   * Claims the spare for the expected session with a prompt that is held back: the folder is bound and its
-   * settings, plugins and hooks loaded now, so a matching run only sends its prompt.
-   */
-  private async bind(slot: Slot, spare: SpareProcess, session: ExpectedSession): Promise<boolean> {
-    let release!: (messages: RunSpec['messages']) => void;
-    const prompt = new Promise<RunSpec['messages']>((resolve) => { release = resolve; });
-    const feed = (async function* (): AsyncGenerator<SDKUserMessage> {
-      yield* userTurns(await prompt);
-    })();
-    let query: Query;
-    try {
-      query = spare.claim({
-        prompt: feed,
-        options: {
-          cwd: session.cwd,
-          model: session.model,
-          permissionMode: session.permissionMode,
-          ...(session.systemPrompt ? { appendSystemPrompt: session.systemPrompt } : {}),
-        },
-      });
-    } catch (err) {
-      release([]);
-      this.noteRefusal(slot, err);
-      return false;
-    }
-    let model = session.model;
-    const ok = await spare.claimed.then(
-      () => true,
-      (err: unknown) => {
-        if (err instanceof Error && err.message.startsWith('option_not_applied')) {
-          model = ''; // not in force: the run sets its model itself
-          return true;
-        }
-        release([]);
-        this.noteRefusal(slot, err);
-        return false;
-      },
-    );
-    if (!ok || slot.state === 'gone' || this.closed) {
-      release([]);
-      query.close();
-      return false;
-    }
-    slot.binding = { key: sessionKey(session), model, query, release };
-    return true;
-  }
-
   private forget(slot: Slot): void {
     slot.state = 'gone';
     slot.kill();
@@ -619,7 +482,7 @@ export class SparePool {
   }
 
   private onExit(slot: Slot): void {
-    const waiting = slot.state === 'parked' || slot.state === 'bound';
+    const waiting = slot.waiting;
     slot.state = 'gone';
     this.slots.delete(slot);
     slot.resolveReady(false);
@@ -634,8 +497,7 @@ export class SparePool {
     this.retryTimer = null;
     const waits: Array<Promise<unknown>> = [];
     for (const slot of this.slots) {
-      if (slot.binding) slot.binding.query.close();
-      else if (slot.spare && slot.state === 'parked') slot.spare.close();
+      slot.closeGracefully();
       slot.kill();
       const child = slot.child;
       if (child && child.exitCode === null && child.signalCode === null) waits.push(new Promise((r) => child.once('exit', r)));

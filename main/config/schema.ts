@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { projectListSchema } from '../projects/schema.ts';
+import { DEFAULT_POLICY_SETTINGS } from '../policy/default-policy.ts';
 
 const csv = z
   .union([z.string(), z.array(z.string())])
@@ -9,6 +11,11 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk'] as const;
+
+/** MAX_LIVE_CONVERSATIONS by default: half the memory free at start, ≈300 MB per kept Claude process, at least 1. */
+export function defaultLiveConversations(): number {
+  return Math.min(1_000, Math.max(1, Math.floor(os.freemem() / 2 / (300 * 1024 * 1024))));
+}
 
 export function defaultDataDir(): string {
   const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
@@ -38,6 +45,15 @@ export const configSchema = z
     CLAUDE_PATH: z.string().default(''),
     CLAUDE_MAX_TURNS: int(0, 10_000).default(0),
     CLAUDE_RUNTIME: z.enum(['local', 'docker']).default('local'),
+    /**
+     * What commands in chat workspaces may reach: auto (sandboxed where Claude Code's sandbox can run here, else full
+     * with a Health warning), read-only, sandboxed (never falls back: runs fail while the sandbox is unavailable), full.
+     */
+    DEFAULT_POLICY: z.enum(DEFAULT_POLICY_SETTINGS).default('auto'),
+    /** Paths sandboxed and read-only runs may not read, beside ~/.ssh, ~/.aws, Claude's credentials and DATA_DIR. */
+    DEFAULT_POLICY_DENY_READ: csv.pipe(z.array(z.string().regex(/^(~\/|\/)/, 'each path must be absolute or start with ~/'))).default([]),
+    /** Domains sandboxed commands may reach (wildcards like *.npmjs.org); the model API is always reachable. */
+    DEFAULT_POLICY_ALLOWED_DOMAINS: csv.default([]),
     /** Retries of a failed model API call inside Claude Code (CLAUDE_CODE_MAX_RETRIES); '' = Claude Code's own (10). */
     CLAUDE_API_RETRIES: z.union([z.literal(''), int(0, 100)]).default(''),
     REQUEST_TIMEOUT_S: int(1, 86_400).default(300),
@@ -59,6 +75,15 @@ export const configSchema = z
     CLIENT_TOOL_TIMEOUT_S: int(1, 86_400).default(600),
     /** Runs suspended on client tool calls at once (each keeps its Claude process); the oldest is ended beyond. */
     MAX_SUSPENDED_RUNS: int(1, 1_000).default(16),
+    /**
+     * Seconds a finished turn's Claude process is kept for the conversation's next turn, which is then written into
+     * it (≈40 ms to first token) instead of resuming the session in a new process (≈0.7 s); 0 disables.
+     */
+    CONVERSATION_KEEPALIVE_S: int(0, 86_400).default(300),
+    /** Conversations kept live at once (≈300 MB each), the oldest closed beyond; 0 disables. Default: from free memory. */
+    MAX_LIVE_CONVERSATIONS: int(0, 1_000).default(defaultLiveConversations),
+    /** How long a tool call outside the allow-list waits for the user's approval in the app before it is denied. */
+    APPROVAL_TIMEOUT_S: int(1, 86_400).default(120),
     MAX_BODY_MB: z.coerce.number().min(0.01).max(512).default(25),
     OAUTH_CALLBACK_HOST: z.string().min(1).default('127.0.0.1'),
     OAUTH_CALLBACK_PORT: int(0, 65535).default(8888),
@@ -67,6 +92,11 @@ export const configSchema = z
     COMPOSE_SERVICE: z.string().default('claude'),
     DOCKER_IMAGE: z.string().default('claude-code-gateway-runtime:latest'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'verbose', 'debug', 'silly']).default('info'),
+    /**
+     * Projects: a JSON array of {name, folder, policy?} (a JSON string of one in the environment). Each is listed by
+     * /v1/models as `<model>@<name>` and its runs work in its folder. More can be added in the dashboard.
+     */
+    PROJECTS: projectListSchema.default([]),
     /** Headless mode: serve the dashboard and print its URL. */
     DASHBOARD: bool.default(true),
   })

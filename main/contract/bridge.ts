@@ -17,6 +17,8 @@ export const BRIDGE_CHANNELS = {
   appInfo: 'ccg:app-info',
   setGatewayPort: 'ccg:set-gateway-port',
   relaunch: 'ccg:relaunch',
+  pickFolder: 'ccg:pick-folder',
+  openFolder: 'ccg:open-folder',
 } as const;
 
 export interface ControlEndpoint {
@@ -64,6 +66,10 @@ export interface GatewayBridge {
   setGatewayPort(port: number): Promise<SetPortResult>;
   /** Restarts the app (after a saved port change). */
   relaunch(): Promise<void>;
+  /** The system's folder picker (adding a project); null when cancelled. */
+  pickFolder(): Promise<string | null>;
+  /** Opens a project's folder or a chat workspace in the file manager; false for any other path. */
+  openFolder(folder: string): Promise<boolean>;
 }
 
 /** What the renderer can read off `window` (absent in a plain browser, i.e. headless mode). */

@@ -128,6 +128,19 @@ export interface Metrics {
   total: { requests: number; errors: number; p50Ms: number | null; p95Ms: number | null; perMinute: number };
 }
 
+/**
+ * Claude processes kept after a turn for their conversation's next one (CONVERSATION_KEEPALIVE_S,
+ * MAX_LIVE_CONVERSATIONS). Only the model and timing: never any prompt text.
+ */
+export interface LiveConversationsHealth {
+  /** Conversations holding a process now (idle ones and those answering a turn in their kept process). */
+  count: number;
+  /** MAX_LIVE_CONVERSATIONS: idle ones kept at most (the oldest is closed beyond); 0 = off. */
+  limit: number;
+  keepAliveS: number;
+  conversations: Array<{ model: string; state: 'idle' | 'answering'; idleS: number }>;
+}
+
 export interface HealthResponse {
   status: 'ok' | 'degraded';
   version: string;
@@ -137,6 +150,8 @@ export interface HealthResponse {
   queuedRuns: number;
   /** Runs waiting for a caller's client tool results. */
   suspendedRuns: number;
+  /** Null when the runtime keeps no conversation live (docker runtime). */
+  liveConversations: LiveConversationsHealth | null;
   uptimeS: number;
   components: ComponentHealth[];
   gateway: GatewayStatus;

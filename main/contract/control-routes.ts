@@ -22,6 +22,7 @@ import type {
   GatewayStatus,
   HealthResponse,
   InfoResponse,
+  LiveConversationsHealth,
   Metrics,
   StreamMessage,
   StreamView,
@@ -30,8 +31,10 @@ import type {
   TranscriptResponse,
 } from './control-api.ts';
 import { EDITABLE_CONFIG_KEYS } from './control-api.ts';
+import { approvalOutcomeSchema } from './approvals-routes.ts';
 import type { TokenUsage, TranscriptEvent, TranscriptSummary } from './events.ts';
 import { route, shape, stream } from './route.ts';
+import type { EndWaitingRunResponse } from './runs-api.ts';
 
 const nullable = <T extends z.ZodType>(s: T) => s.nullable();
 
@@ -63,6 +66,8 @@ export const transcriptEventSchema: z.ZodType<TranscriptEvent> = z.discriminated
     systemPrompt: nullable(z.string()),
     imageCount: z.number(),
     runtime: z.string(),
+    project: nullable(z.string()).optional(),
+    folder: z.string().optional(),
   }),
   z.object({
     ...eventMeta,
@@ -92,6 +97,29 @@ export const transcriptEventSchema: z.ZodType<TranscriptEvent> = z.discriminated
   z.object({ ...eventMeta, type: z.literal('error'), message: z.string(), code: z.string() }),
   z.object({ ...eventMeta, type: z.literal('client_tool_wait'), calls: z.array(z.object({ toolUseId: z.string(), name: z.string(), arguments: z.string() })) }),
   z.object({ ...eventMeta, type: z.literal('client_tool_resume'), toolUseIds: z.array(z.string()), waitedMs: z.number(), followUpRequestId: z.string() }),
+  z.object({
+    ...eventMeta,
+    type: z.literal('approval_wait'),
+    approvalId: z.string(),
+    toolUseId: z.string(),
+    tool: z.string(),
+    input: z.unknown(),
+    project: nullable(z.string()),
+    client: z.string(),
+    conversation: nullable(z.string()),
+    expiresAt: z.string(),
+  }),
+  z.object({
+    ...eventMeta,
+    type: z.literal('approval_decision'),
+    approvalId: z.string(),
+    toolUseId: z.string(),
+    tool: z.string(),
+    outcome: approvalOutcomeSchema,
+    message: nullable(z.string()),
+    rule: nullable(z.string()),
+    waitedMs: z.number(),
+  }),
   z.object({
     ...eventMeta,
     type: z.literal('api_retry'),
@@ -130,6 +158,8 @@ export const transcriptSummarySchema: z.ZodType<TranscriptSummary> = z.object({
   error: nullable(z.string()),
   preview: z.string(),
   eventCount: z.number(),
+  project: nullable(z.string()).optional(),
+  folder: nullable(z.string()).optional(),
 });
 
 const gatewayStatus: z.ZodType<GatewayStatus> = z.object({
@@ -151,6 +181,7 @@ const infoResponse: z.ZodType<InfoResponse> = z.object({
 });
 
 const transcriptListResponse: z.ZodType<TranscriptListResponse> = z.object({ items: z.array(transcriptSummarySchema), total: z.number(), cursor: z.string() });
+const endWaitingRunResponse: z.ZodType<EndWaitingRunResponse> = z.object({ requestId: z.string(), status: runStatus });
 const transcriptResponse: z.ZodType<TranscriptResponse> = z.object({ summary: transcriptSummarySchema, events: z.array(transcriptEventSchema), cursor: z.string() });
 
 const componentHealth: z.ZodType<ComponentHealth> = z.object({
@@ -167,6 +198,12 @@ const metrics: z.ZodType<Metrics> = z.object({
   ),
   total: z.object({ requests: z.number(), errors: z.number(), p50Ms: nullable(z.number()), p95Ms: nullable(z.number()), perMinute: z.number() }),
 });
+const liveConversations: z.ZodType<LiveConversationsHealth> = z.object({
+  count: z.number(),
+  limit: z.number(),
+  keepAliveS: z.number(),
+  conversations: z.array(z.object({ model: z.string(), state: z.enum(['idle', 'answering']), idleS: z.number() })),
+});
 const healthResponse: z.ZodType<HealthResponse> = z.object({
   status: z.enum(['ok', 'degraded']),
   version: z.string(),
@@ -174,6 +211,7 @@ const healthResponse: z.ZodType<HealthResponse> = z.object({
   activeRuns: z.number(),
   queuedRuns: z.number(),
   suspendedRuns: z.number(),
+  liveConversations: nullable(liveConversations),
   uptimeS: z.number(),
   components: z.array(componentHealth),
   gateway: gatewayStatus,
@@ -207,6 +245,8 @@ export const CONTROL_ROUTES = {
   info: route({ method: 'GET', path: '/api/info', response: infoResponse }),
   transcripts: route({ method: 'GET', path: '/api/transcripts', response: transcriptListResponse, query: shape<TranscriptListQuery | undefined>() }),
   transcript: route({ method: 'GET', path: '/api/transcripts/:id', response: transcriptResponse }),
+  /** Ends a run suspended on the caller's client tools: 404 `not_found`, 409 `not_waiting` (driven by a request, or ended). */
+  endWaitingRun: route({ method: 'POST', path: '/api/transcripts/:id/end', response: endWaitingRunResponse }),
   health: route({ method: 'GET', path: '/api/health', response: healthResponse }),
   gateway: route({ method: 'POST', path: '/api/gateway/:action', response: gatewayStatus, params: shape<{ action: GatewayAction }>() }),
   config: route({ method: 'GET', path: '/api/config', response: configResponse }),

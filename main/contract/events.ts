@@ -4,6 +4,8 @@
  * Shared by main, preload and renderer: types only, no runtime imports.
  */
 
+import type { ApprovalOutcome } from './approvals.ts';
+
 export type RunStatus = 'running' | 'done' | 'error' | 'cancelled' | 'interrupted';
 
 export interface TokenUsage {
@@ -25,6 +27,10 @@ export type TranscriptEventBody =
       systemPrompt: string | null;
       imageCount: number;
       runtime: string;
+      /** The project the run works in (null: the conversation's own workspace); absent on older transcripts. */
+      project?: string | null;
+      /** The run's working folder on this machine. */
+      folder?: string;
     }
   | { type: 'init'; sessionId: string; model: string; cwd: string; tools: string[]; mcpServers: Array<{ name: string; status: string }>; claudeVersion: string | null }
   | { type: 'text_delta'; text: string; parentToolUseId: string | null }
@@ -49,6 +55,16 @@ export type TranscriptEventBody =
   | { type: 'client_tool_wait'; calls: Array<{ toolUseId: string; name: string; arguments: string }> }
   /** The caller's results arrived in request `followUpRequestId` after `waitedMs`: the run goes on, answering it. */
   | { type: 'client_tool_resume'; toolUseIds: string[]; waitedMs: number; followUpRequestId: string }
+  /**
+   * A tool call outside the run's allow-list waits for the user's decision in the app (live approvals); the
+   * client's stream shows that it waits.
+   */
+  | { type: 'approval_wait'; approvalId: string; toolUseId: string; tool: string; input: unknown; project: string | null; client: string; conversation: string | null; expiresAt: string }
+  /**
+   * How that approval ended: the user's decision, `timeout` (APPROVAL_TIMEOUT_S), `withdrawn` (the request went
+   * away). `message`: what Claude received as the tool's result on a denial; `rule`: the rule an "always" wrote.
+   */
+  | { type: 'approval_decision'; approvalId: string; toolUseId: string; tool: string; outcome: ApprovalOutcome; message: string | null; rule: string | null; waitedMs: number }
   /** The model API failed with a retryable error; Claude Code retries after `delayMs` (status null: no response). */
   | { type: 'api_retry'; attempt: number; maxRetries: number; delayMs: number; status: number | null; error: string }
   | {
@@ -92,4 +108,7 @@ export interface TranscriptSummary {
   /** First characters of the latest user turn, for the list and text filter. */
   preview: string;
   eventCount: number;
+  /** Where the run worked (request event): its project, or null for the conversation's own workspace. */
+  project?: string | null;
+  folder?: string | null;
 }

@@ -1,7 +1,6 @@
 /**
- * The MCP servers API (`/api/mcp`, main/oauth/routes.ts) as the dashboard sees it. The oauth modules import Node, so
- * the renderer cannot compile their types: these are structural copies, kept identical by a compile-time check in
- * tests/renderer/mcp-login.e2e.test.ts (both directions must be assignable). Types and constants only.
+ * The MCP servers API (`/api/mcp`, main/oauth/routes.ts) as the dashboard sees it. Defined here once: the oauth
+ * modules (which import Node, so the renderer cannot compile them) import these. Types and constants only.
  */
 
 export type McpTransport = 'http' | 'sse' | 'stdio' | 'ws' | 'unknown';
@@ -10,13 +9,16 @@ export type McpStatus = 'connected' | 'needs-auth' | 'failed' | 'pending' | 'dis
 export interface McpServerInfo {
   name: string;
   transport: McpTransport;
+  /** URL of an HTTP/SSE server; the command line of a stdio server. */
   url: string | null;
   command: string | null;
   status: McpStatus;
+  /** Claude Code's words for the status (the failure reason, "Pending approval"…). */
   statusDetail: string | null;
   scope: 'user' | 'local' | 'project' | null;
   clientId: string | null;
   callbackPort: number | null;
+  /** Stored OAuth tokens, when Claude Code's credentials file is readable. */
   oauth: { hasTokens: boolean; expiresAt: number | null; hasRefreshToken: boolean; scope: string | null } | null;
 }
 
@@ -46,6 +48,7 @@ export interface LoginSnapshot {
   loginId: string;
   serverName: string;
   startedAt: number;
+  /** The latest step. */
   step: LoginStepName;
   authUrl: string | null;
   reason: string | null;
@@ -53,12 +56,18 @@ export interface LoginSnapshot {
   events: LoginEvent[];
 }
 
+export type ListenerStatus = 'stopped' | 'starting' | 'listening' | 'error';
+
+/** The OAuth callback listener (main/oauth/listener.ts) as GET /api/mcp/listener and Health show it. */
 export interface ListenerHealth {
-  status: 'stopped' | 'starting' | 'listening' | 'error';
+  status: ListenerStatus;
+  /** e.g. "port 8888 in use by pid 123 (node)" */
   error: string | null;
   host: string;
+  /** Configured port; `boundPort` is the real one once listening. */
   port: number;
   boundPort: number | null;
+  /** The redirect URI providers must send the browser to. */
   redirectUri: string | null;
   pendingLogins: Array<{ serverName: string; relay: string; ageS: number; expiresInS: number; source: 'app' | 'registered' }>;
   completed: number;

@@ -32,3 +32,42 @@ export interface RunPlace {
   folder: string;
   policy: ProjectPolicy;
 }
+
+/** The policy a project gets when none is given, and chat workspaces' policy (issue 13 §2 decides its mechanics). */
+export const DEFAULT_POLICY: ProjectPolicy = { mode: 'sandboxed', allow: [], denyRead: [], allowedDomains: [] };
+
+/** A project as the control API lists it: where it is defined decides whether the dashboard may change it. */
+export interface ProjectEntry extends Project {
+  /** config: the PROJECTS key (edit the config file); app: added in the dashboard (DATA_DIR/projects.json). */
+  source: 'config' | 'app';
+  /** Model ids that run in this project (`<model>@<name>`). */
+  modelIds: string[];
+}
+
+/** POST /api/projects, PUT /api/projects/:name (policy fields may be left out: the defaults apply). */
+export interface ProjectInput {
+  name: string;
+  folder: string;
+  policy?: Partial<ProjectPolicy>;
+}
+
+export interface ProjectListResponse {
+  projects: ProjectEntry[];
+}
+
+/** A conversation's own folder under DATA_DIR/workspaces (runs without a project). */
+export interface ChatWorkspace {
+  /** The folder's name under DATA_DIR/workspaces: the id used by /api/workspaces. */
+  id: string;
+  folder: string;
+  createdAt: string;
+  lastUsedAt: string;
+  /** Pinned workspaces are never removed after SESSION_TTL_S. */
+  pinned: boolean;
+}
+
+export interface WorkspaceListResponse {
+  workspaces: ChatWorkspace[];
+  /** Unpinned workspaces unused for this long are removed (SESSION_TTL_S). */
+  ttlS: number;
+}

@@ -52,6 +52,8 @@ export interface FollowOptions {
   onLines(lines: AppLogLine[]): void;
   /** The file was rotated or truncated: reading restarts at the new file's start. */
   onRotate?(size: number): void;
+  /** After each poll that read bytes: the offset reached (lines or not), so a caller can tell what was seen. */
+  onRead?(offset: number): void;
   intervalMs?: number;
 }
 
@@ -100,6 +102,7 @@ export function followLog(file: string, opts: FollowOptions): () => void {
     } finally {
       fs.closeSync(fd);
     }
+    opts.onRead?.(offset);
   };
 
   const timer = setInterval(() => {

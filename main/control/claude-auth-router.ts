@@ -23,9 +23,10 @@ import { CredentialRejected, type ClaudeAccount } from '../claude/account.ts';
 import { InvalidCode, LoginInProgress, NotWaitingForCode, type SubscriptionLogin } from '../claude/subscription-login.ts';
 import type { ClaudeLoginSnapshot } from '../contract/claude-auth-api.ts';
 import { CLAUDE_AUTH_ROUTES, CLAUDE_AUTH_STREAMS, claudeCredentialRequest, claudeLoginCodeRequest, claudeLoginRequest } from '../contract/claude-auth-routes.ts';
+import { DEFAULT_KEEPALIVE_MS, SseWriter } from '../gateway/sse.ts';
 import { log } from '../log.ts';
 import { sendControlError } from './guard.ts';
-import { routesAt } from './typed-routes.ts';
+import { eventSender, routesAt } from './typed-routes.ts';
 
 const BASE = '/api/claude-auth';
 /** Raw bodies for the routes that parse their own (small: a code is a few hundred characters). */
@@ -42,7 +43,7 @@ function parseBody(req: Request): unknown {
   }
 }
 
-export function claudeAuthRouter(account: ClaudeAccount): Router {
+export function claudeAuthRouter(account: ClaudeAccount, keepAliveMs = DEFAULT_KEEPALIVE_MS): Router {
   const r = express.Router();
   const api = routesAt(r, BASE);
 
@@ -79,13 +80,13 @@ export function claudeAuthRouter(account: ClaudeAccount): Router {
   });
 
   const login = account.login;
-  if (login) mountLogin(api, login);
+  if (login) mountLogin(api, login, keepAliveMs);
   else r.use('/login', (_req, res) => sendControlError(res, 404, 'login_unavailable', 'This gateway cannot run `claude auth login`.'));
 
   return r;
 }
 
-function mountLogin(api: ReturnType<typeof routesAt<typeof BASE>>, login: SubscriptionLogin): void {
+function mountLogin(api: ReturnType<typeof routesAt<typeof BASE>>, login: SubscriptionLogin, keepAliveMs: number): void {
   api.handle(CLAUDE_AUTH_ROUTES.login, (_req, res) => void res.json({ login: login.snapshot() }));
 
   api.handle(CLAUDE_AUTH_ROUTES.startLogin, rawBody, async (req, res) => {
@@ -122,16 +123,13 @@ function mountLogin(api: ReturnType<typeof routesAt<typeof BASE>>, login: Subscr
     res.json({ cancelled, login: await login.whenDone() });
   });
 
-  api.stream(CLAUDE_AUTH_STREAMS.loginEvents, (req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (snap: ClaudeLoginSnapshot): void => void res.write(`event: login\ndata: ${JSON.stringify(snap)}\n\n`);
+  api.stream(CLAUDE_AUTH_STREAMS.loginEvents, (_req, res) => {
+    const sse = new SseWriter(res, { keepAliveMs });
+    const events = eventSender(sse, CLAUDE_AUTH_STREAMS.loginEvents);
+    const send = (snap: ClaudeLoginSnapshot): void => events('login', snap);
     const current = login.snapshot();
     if (current) send(current);
     login.on('change', send);
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    req.on('close', () => {
-      clearInterval(ping);
-      login.off('change', send);
-    });
+    sse.onClose(() => login.off('change', send));
   });
 }

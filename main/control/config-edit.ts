@@ -35,7 +35,7 @@ export interface ConfigEditorOptions {
 
 function asValue(v: unknown): ConfigValue {
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-  if (Array.isArray(v)) return v.map(String);
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
   return String(v);
 }
 

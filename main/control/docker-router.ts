@@ -6,13 +6,14 @@
  * SSE, one at a time with whatever the tray started, cancellable. A page that closes neither cancels nor leaks
  * anything: SSE subscribers and log streams end with their request.
  */
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Router } from 'express';
 import { ComposeBusyError, ComposeError, ComposeOperations, type ComposeManager, type ComposeProblem, type ComposeStatus } from '../compose/index.ts';
 import { DOCKER_ACTIONS, type DockerAction, type DockerStatusResponse } from '../contract/docker-api.ts';
 import { DOCKER_ROUTES, DOCKER_STREAMS } from '../contract/docker-routes.ts';
-import type { EventMap, SendEvent } from '../contract/route.ts';
+import type { SendEvent } from '../contract/route.ts';
+import { DEFAULT_KEEPALIVE_MS, SseWriter } from '../gateway/sse.ts';
 import { sendControlError } from './guard.ts';
-import { routesAt } from './typed-routes.ts';
+import { eventSender, routesAt } from './typed-routes.ts';
 
 type DockerEvents = typeof DOCKER_STREAMS.events.events;
 const isAction = (a: string): a is DockerAction => DOCKER_ACTIONS.some((x) => x === a);
@@ -32,6 +33,8 @@ export interface DockerRouterDeps {
    * instead of polling on its own.
    */
   watch?: { current(): ComposeStatus | null; onChange(cb: () => void): void };
+  /** Keep-alive interval of its streams (SSE_KEEPALIVE_S; default 5 s). */
+  keepAliveMs?: number;
   /** Deadline of a status read answered to GET /status (default 15 s). */
   statusTimeoutMs?: number;
 }
@@ -47,6 +50,7 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
   const statusTimeoutMs = deps.statusTimeoutMs ?? 15_000;
   const readStatus = deps.readStatus ?? (() => compose.status({ timeoutMs: statusTimeoutMs }));
   const pollMs = deps.pollMs ?? 5_000;
+  const keepAliveMs = deps.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
   const r = express.Router();
   const api = routesAt(r, '/api/docker');
 
@@ -133,20 +137,11 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
     }
   });
 
-  const openSse = <E extends EventMap>(req: Request, res: Response): SendEvent<E> => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.flushHeaders();
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    req.on('close', () => clearInterval(ping));
-    return (event, data) => {
-      if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-  };
-
-  api.stream(DOCKER_STREAMS.events, (req, res) => {
-    const send = openSse<DockerEvents>(req, res);
+  api.stream(DOCKER_STREAMS.events, (_req, res) => {
+    const sse = new SseWriter(res, { keepAliveMs });
+    const send = eventSender(sse, DOCKER_STREAMS.events);
     subscribers.add(send);
-    req.on('close', () => {
+    sse.onClose(() => {
       subscribers.delete(send);
       if (!subscribers.size) schedulePoll();
     });
@@ -162,7 +157,8 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
   api.stream(DOCKER_STREAMS.logs, (req, res) => {
     const raw = typeof req.query.tail === 'string' ? req.query.tail : '';
     if (raw && !/^\d{1,5}$/.test(raw)) return sendControlError(res, 400, 'invalid_tail', 'tail must be a whole number (0–99999).');
-    const send = openSse<typeof DOCKER_STREAMS.logs.events>(req, res);
+    const sse = new SseWriter(res, { keepAliveMs });
+    const send = eventSender(sse, DOCKER_STREAMS.logs);
     let ended = false;
     // compose's logs exits when no container exists: the page gets `end` with the reason, not a silent stream.
     const unsubscribe = compose.logs({
@@ -171,10 +167,10 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
       onEnd: (problem) => {
         ended = true;
         send('end', { problem });
-        res.end();
+        sse.end();
       },
     });
-    req.on('close', () => {
+    sse.onClose(() => {
       if (!ended) unsubscribe();
     });
   });

@@ -1,10 +1,10 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { CONTROL_API_PREFIX, type GatewayStatus } from '../contract/control-api.ts';
 import { CONTROL_ROUTES, CONTROL_STREAMS } from '../contract/control-routes.ts';
-import type { SendEvent } from '../contract/route.ts';
 import type { RunStatus, TranscriptSummary } from '../contract/events.ts';
 import { isLoopbackHost } from '../config/load.ts';
 import type { Services } from '../services.ts';
+import { SseWriter } from '../gateway/sse.ts';
 import { log } from '../log.ts';
 import { APP_VERSION } from '../version.ts';
 import type { ApiKeyStore } from './api-keys.ts';
@@ -13,8 +13,10 @@ import { ConfigUpdateError, type ConfigEditor } from './config-edit.ts';
 import { claudeAuthRouter } from './claude-auth-router.ts';
 import { adminAuth, localOnly, sendControlError, type GuardOptions } from './guard.ts';
 import { computeMetrics } from './metrics.ts';
+import { endWaitingRun } from './runs-router.ts';
+import { projectsRouter, workspacesRouter } from './projects-router.ts';
 import { formatCursor, streamHandler } from './stream.ts';
-import { routesAt } from './typed-routes.ts';
+import { eventSender, routesAt } from './typed-routes.ts';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'done', 'error', 'cancelled', 'interrupted']);
 
@@ -64,10 +66,12 @@ export function controlRouter(deps: ControlDeps): Router {
   router.use(localOnly(deps));
   router.use(adminAuth(deps.getToken));
   // Before the shared JSON parser: it parses its secret-carrying body itself (no error may quote it).
-  router.use('/claude-auth', claudeAuthRouter(services.claudeAccount));
+  router.use('/claude-auth', claudeAuthRouter(services.claudeAccount, services.config.SSE_KEEPALIVE_S * 1000));
   router.use(express.json({ limit: '256kb' }));
   const api = routesAt(router, CONTROL_API_PREFIX);
   const cursor = (): string => formatCursor(deps.bootId, services.bus.lastId);
+  router.use('/projects', projectsRouter(services.projects));
+  router.use('/workspaces', workspacesRouter(services.workspaces, services.config.SESSION_TTL_S));
 
   api.handle(CONTROL_ROUTES.info, (_req, res) => {
     res.json({
@@ -98,6 +102,8 @@ export function controlRouter(deps: ControlDeps): Router {
     res.json({ ...page, cursor: at });
   });
 
+  api.handle(CONTROL_ROUTES.endWaitingRun, endWaitingRun(services));
+
   api.handle(CONTROL_ROUTES.transcript, (req, res) => {
     const at = cursor();
     const summary = services.store.summary(req.params.id);
@@ -117,6 +123,7 @@ export function controlRouter(deps: ControlDeps): Router {
       activeRuns: h.activeRuns,
       queuedRuns: h.queuedRuns,
       suspendedRuns: h.suspendedRuns,
+      liveConversations: h.liveConversations,
       uptimeS: h.uptimeS,
       components: h.components,
       gateway: gatewayStatus(services),
@@ -184,30 +191,20 @@ export function controlRouter(deps: ControlDeps): Router {
   api.stream(CONTROL_STREAMS.appLog, (req, res) => {
     const n = intParam(req.query.tail, 200, 0, 5000);
     if (n === null) return sendControlError(res, 400, 'bad_tail', 'tail must be a whole number from 0 to 5000');
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send: SendEvent<typeof CONTROL_STREAMS.appLog.events> = (event, data) => {
-      if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
+    const sse = new SseWriter(res, { keepAliveMs: services.config.SSE_KEEPALIVE_S * 1000 });
+    const send = eventSender(sse, CONTROL_STREAMS.appLog);
     const file = services.logFile;
     const { lines, size } = tailLog(file, n);
     send('info', { file, sizeBytes: size });
-    res.cork();
     for (const line of lines) send('line', line);
-    res.uncork();
     const stop = followLog(file, {
       from: size,
       onLines: (more) => {
-        res.cork();
         for (const line of more) send('line', line);
-        res.uncork();
       },
       onRotate: (sizeBytes) => send('rotated', { file, sizeBytes }),
     });
-    const ping = setInterval(() => res.write(': ping\n\n'), services.config.SSE_KEEPALIVE_S * 1000);
-    req.on('close', () => {
-      stop();
-      clearInterval(ping);
-    });
+    sse.onClose(stop);
   });
 
   router.use((req, res) => sendControlError(res, 404, 'not_found', `Unknown control API endpoint: ${req.method} /api${req.path}`));

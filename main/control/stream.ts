@@ -3,6 +3,7 @@ import type { StreamMessage } from '../contract/control-api.ts';
 import type { TranscriptEvent, TranscriptEventType } from '../contract/events.ts';
 import type { BusEvent, TranscriptBus } from '../transcripts/bus.ts';
 import { isValidTranscriptId, type TranscriptStore } from '../transcripts/store.ts';
+import { SseWriter } from '../gateway/sse.ts';
 import { sendControlError } from './guard.ts';
 
 /** Event types that change a list row (text/thinking deltas only grow the event count). */
@@ -49,22 +50,15 @@ export function streamHandler(deps: StreamDeps) {
     const lastEventId = req.get('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined);
     const resume = parseCursor(lastEventId, deps.bootId);
 
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.flushHeaders();
-    res.write('retry: 2000\n\n');
+    const sse = new SseWriter(res, { keepAliveMs: deps.keepAliveMs });
+    sse.retry(2000);
 
     let live = false;
     const buffered: BusEvent[] = [];
     let lastSentBusId = 0;
     const maxSeq = new Map<string, number>();
 
-    const frame = (msg: StreamMessage, id: number | null): string => `${id !== null ? `id: ${formatCursor(deps.bootId, id)}\n` : ''}event: ${msg.type}\ndata: ${JSON.stringify(msg)}\n\n`;
-    const write = (msg: StreamMessage, id: number | null): void => {
-      res.write(frame(msg, id));
-    };
+    const write = (msg: StreamMessage, id: number | null): void => sse.event(msg.type, msg, id !== null ? formatCursor(deps.bootId, id) : null);
     const matches = (ev: TranscriptEvent): boolean => requestId === null || ev.requestId === requestId;
     const deliver = (items: readonly BusEvent[]): void => {
       if (view === 'summaries') {
@@ -86,7 +80,7 @@ export function streamHandler(deps: StreamDeps) {
         if (b.id <= lastSentBusId || !matches(b.event)) continue;
         lastSentBusId = b.id;
         if (b.event.seq <= (maxSeq.get(b.event.requestId) ?? 0)) {
-          res.write(`id: ${formatCursor(deps.bootId, b.id)}\n\n`); // already covered by a snapshot: advance the id only
+          sse.id(formatCursor(deps.bootId, b.id)); // already covered by a snapshot: advance the id only
           continue;
         }
         maxSeq.set(b.event.requestId, b.event.seq);
@@ -96,15 +90,7 @@ export function streamHandler(deps: StreamDeps) {
 
     const unsubscribe = deps.bus.subscribe((b) => (live ? deliver([b]) : buffered.push(b)));
     const subscribedAt = deps.bus.lastId;
-    let closed = false;
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.keepAliveMs);
-    const close = (): void => {
-      closed = true;
-      clearInterval(keepAlive);
-      unsubscribe();
-    };
-    req.on('close', close);
-    res.on('error', close);
+    sse.onClose(unsubscribe);
 
     write({ type: 'hello', bootId: deps.bootId, resumed: resume?.ok === true }, null);
     /** Sends the stored transcript; returns its remaining parts, written after the first one has left. */
@@ -146,9 +132,10 @@ export function streamHandler(deps: StreamDeps) {
     // (and paints) at once; live events wait in the buffer until it is all out.
     let i = 0;
     const pump = (): void => {
-      if (closed) return;
+      if (sse.closed) return;
       const part = rest.slice(i, i + WRITE_BATCH);
-      res.write(part.map((event, k) => frame({ type: 'event', event }, i + k === rest.length - 1 ? subscribedAt : null)).join(''));
+      // one tick, so one socket write (the writer corks per tick)
+      part.forEach((event, k) => write({ type: 'event', event }, i + k === rest.length - 1 ? subscribedAt : null));
       i += WRITE_BATCH;
       if (i < rest.length) setImmediate(pump);
       else goLive();

@@ -4,7 +4,8 @@
  * the renderer's client would refuse, nor serve a path the table does not name.
  */
 import type { Request, RequestHandler, Response, Router } from 'express';
-import type { EventMap, HttpMethod, PathParams, Route, Stream } from '../contract/route.ts';
+import type { EventMap, HttpMethod, PathParams, Route, SendEvent, Stream } from '../contract/route.ts';
+import type { SseWriter } from '../gateway/sse.ts';
 
 export type RouteHandler<P extends string, Res> = RequestHandler<PathParams<P>, Res>;
 export type StreamHandler<P extends string> = (req: Request<PathParams<P>>, res: Response) => void;
@@ -28,4 +29,9 @@ export function routesAt<const Base extends string>(router: Router, base: Base) 
       router.get<string, PathParams<P>>(relative(stream.path), handler);
     },
   };
+}
+
+/** The one SSE writer (main/gateway/sse.ts) typed by a stream's event map: only its events, each with its data. */
+export function eventSender<E extends EventMap>(sse: SseWriter, _stream: Stream<string, E, unknown>): SendEvent<E> {
+  return (event, data) => sse.event(event, data);
 }

@@ -1,5 +1,6 @@
 /** The main-process side of the preload bridge (main/contract/bridge.ts): each handler checks its caller first. */
-import { app, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import path from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, shell, type IpcMainInvokeEvent } from 'electron';
 import { BRIDGE_CHANNELS, type AppInfo, type ControlState, type SetPortResult } from '../contract/bridge.ts';
 import { ipcSenderAllowed } from '../shell/window-rules.ts';
 import { log } from '../log.ts';
@@ -10,6 +11,8 @@ export interface BridgeDeps {
   control: () => ControlState;
   setGatewayPort: (port: number) => SetPortResult;
   relaunch: () => void;
+  /** Whether a folder is a project's or a chat workspace: the only folders openFolder opens. */
+  openableFolder: (folder: string) => boolean;
 }
 
 export function registerBridge(deps: BridgeDeps): void {
@@ -39,5 +42,22 @@ export function registerBridge(deps: BridgeDeps): void {
   ipcMain.handle(BRIDGE_CHANNELS.relaunch, (e): void => {
     if (!allowed(e)) throw new Error('not allowed');
     deps.relaunch();
+  });
+  ipcMain.handle(BRIDGE_CHANNELS.pickFolder, async (e): Promise<string | null> => {
+    if (!allowed(e)) throw new Error('not allowed');
+    const win = BrowserWindow.fromWebContents(e.sender);
+    const opts = { title: 'Project folder', properties: ['openDirectory' as const, 'createDirectory' as const] };
+    const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  });
+  // shell.openPath, never openExternal (see open-external.ts), and only for folders the app itself placed runs in.
+  ipcMain.handle(BRIDGE_CHANNELS.openFolder, async (e, folder: unknown): Promise<boolean> => {
+    if (!allowed(e) || typeof folder !== 'string' || !path.isAbsolute(folder)) return false;
+    const normal = path.normalize(folder);
+    if (!deps.openableFolder(normal)) {
+      log.warn(`bridge: refused to open ${normal} (not a project or chat workspace folder)`);
+      return false;
+    }
+    return (await shell.openPath(normal)) === '';
   });
 }

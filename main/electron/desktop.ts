@@ -14,6 +14,7 @@ import type { ControlState, SetPortResult } from '../contract/bridge.ts';
 import { log } from '../log.ts';
 import { APP_ORIGIN } from '../shell/app-protocol.ts';
 import { shellState } from '../shell/backend.ts';
+import { approvalNotice } from '../shell/approval-notice.ts';
 import { describeConfigProblem, EXIT_CONFIG } from '../shell/config-error.ts';
 import { applyLoginShellEnv } from '../shell/login-env.ts';
 import { readPrefs, writePrefs } from '../shell/prefs.ts';
@@ -31,8 +32,12 @@ import { DashboardWindow } from './window.ts';
 /** Windows groups taskbar entries and notifications by this id; it must match electron-builder's appId. */
 export const APP_USER_MODEL_ID = 'dev.claude-code-gateway.app';
 
-function notify(title: string, body: string): void {
-  if (Notification.isSupported()) new Notification({ title, body }).show();
+function notify(title: string, body: string, onClick?: () => void): Notification | null {
+  if (!Notification.isSupported()) return null;
+  const n = new Notification({ title, body });
+  if (onClick) n.on('click', onClick);
+  n.show();
+  return n;
 }
 
 /** What the window's page may learn: the URL and token only once our own server listens (see ControlState). */
@@ -247,6 +252,7 @@ export async function startDesktop(): Promise<void> {
       app.relaunch();
       void quitController.request();
     },
+    openableFolder: (folder) => built.services.projects.hasFolder(folder) || built.services.workspaces.has(folder),
   });
 
   if (trayHost.tray) {
@@ -267,6 +273,22 @@ export async function startDesktop(): Promise<void> {
     notify(PRODUCT_NAME, `No system tray on this desktop (${trayHost.reason}): the app runs as a normal window, and closing it quits.`);
   }
 
+  // A tool call waiting for the user: a notification that opens its approval. Kept referenced while it is pending
+  // (a collected Notification loses its click handler); dropped once it is decided.
+  const approvalNotes = new Map<string, Notification>();
+  built.services.approvals.onAsk((a) => {
+    const notice = approvalNotice(a);
+    const note = notify(notice.title, notice.body, () => window?.show(notice.page));
+    if (note) approvalNotes.set(a.id, note);
+  });
+  built.services.approvals.onChange(() => {
+    const pending = new Set(built.services.approvals.list().map((a) => a.id));
+    for (const [id, note] of approvalNotes) {
+      if (pending.has(id)) continue;
+      note.close();
+      approvalNotes.delete(id);
+    }
+  });
   try {
     await built.services.start();
   } catch (err) {

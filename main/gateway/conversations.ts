@@ -13,6 +13,8 @@ interface Entry {
   nextPrefix: string;
   key: string | null;
   lastUsed: number;
+  /** Which chat workspace the conversation works in (absent in maps saved before workspaces). */
+  workspace?: string;
 }
 
 export interface ConversationPlan {
@@ -20,6 +22,11 @@ export interface ConversationPlan {
   lockKey: string;
   /** The Claude Code session to resume (send only the new user turn), or null for a fresh start. */
   resumeSessionId: string | null;
+  /**
+   * The key of the conversation's own workspace folder: its chat id (every model of the chat shares it), else the
+   * one its previous turn used, else a new one.
+   */
+  workspaceKey: string;
   /** Call after a successful run so the next turn can resume. */
   commit(sessionId: string | null, answer: string): void;
 }
@@ -97,15 +104,18 @@ export class ConversationMap {
     const entry = this.entries.get(prefix);
     const usable = entry && entry.model === model && (!explicitKey || entry.key === explicitKey || entry.key === null) ? entry : null;
     if (usable) this.entries.delete(prefix);
+    const workspaceKey = explicitKey ? `chat:${explicitKey}` : (usable?.workspace ?? `anon:${crypto.randomUUID()}`);
     const answered = (continuation ? messages.slice(0, -1) : messages).map(normalize);
     return {
       lockKey,
-      resumeSessionId: usable?.sessionId ?? null,
+      // A session saved before chat workspaces ran in CLAUDE_CWD: Claude Code finds it only there, so it starts fresh.
+      resumeSessionId: usable?.workspace ? usable.sessionId : null,
+      workspaceKey,
       commit: (sessionId, answer) => {
         if (!sessionId) return;
         // The client shows a continuation appended to the partial answer, and resends it that way.
         const nextPrefix = hashTurns([...answered, normalize({ role: 'assistant', content: (continuation?.shown ?? '') + answer })]);
-        this.entries.set(entryKey(model, nextPrefix), { sessionId, model, nextPrefix, key: explicitKey, lastUsed: Date.now() });
+        this.entries.set(entryKey(model, nextPrefix), { sessionId, model, nextPrefix, key: explicitKey, lastUsed: Date.now(), workspace: workspaceKey });
         this.save();
       },
     };

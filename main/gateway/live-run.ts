@@ -14,6 +14,9 @@ import { GatewayError } from './openai-errors.ts';
 import type { PreparedPrompt } from './prompt.ts';
 import { AnswerRenderer, type AnswerPiece } from './render.ts';
 import type { ClientToolSet } from './client-tools/definitions.ts';
+import type { ApprovalCenter } from '../approvals/center.ts';
+import type { RunPlace } from '../contract/projects.ts';
+import type { RunPolicy } from '../policy/run-policy.ts';
 
 export type AbortReason = 'cancelled' | 'timeout' | 'shutdown' | ExpiryReason;
 
@@ -32,6 +35,10 @@ export interface RunRequest {
   continueAfter?: string;
   /** The caller's own functions, exposed to Claude for this run. */
   clientTools?: ClientToolSet | null;
+  /** Where the run works and what it may do without asking (projects); absent: the configured folder and tools. */
+  place?: RunPlace | null;
+  /** The conversation's key (for approvals "for this conversation"); null when none is known. */
+  conversation?: string | null;
 }
 
 export interface RunOutcome {
@@ -53,13 +60,14 @@ export interface RunOutcome {
 export function abortReason(ac: AbortController): AbortReason | null {
   if (!ac.signal.aborted) return null;
   const r: unknown = ac.signal.reason;
-  return r === 'timeout' || r === 'shutdown' || r === 'client_tool_timeout' || r === 'evicted' ? r : 'cancelled';
+  return r === 'timeout' || r === 'shutdown' || r === 'client_tool_timeout' || r === 'evicted' || r === 'ended_by_user' ? r : 'cancelled';
 }
 
 const EXPIRY_TEXT: Record<ExpiryReason, string> = {
   client_tool_timeout: 'no result for its client tool calls within CLIENT_TOOL_TIMEOUT_S',
   evicted: 'ended to make room for newer runs waiting on client tools (MAX_SUSPENDED_RUNS)',
   shutdown: 'the gateway stopped while the run waited for client tool results',
+  ended_by_user: 'ended from the dashboard while it waited for client tool results',
 };
 
 const ZERO: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 };
@@ -87,8 +95,12 @@ export interface LiveRunDeps {
   runtime: ClaudeRuntime;
   /** Tools allowed on top of CLAUDE_ALLOWED_TOOLS, read per run (the configured MCP servers' mcp__<name>). */
   extraAllowedTools?: () => Promise<string[]>;
+  /** Live approvals: tools outside the allow-list ask the user instead of being refused. */
+  approvals?: ApprovalCenter;
   /** Told when a run stops or starts being driven by a request (the executor's active count). */
   onDriving(run: LiveRun, driving: boolean): void;
+  /** The run's confinement (main/policy); without it runs are unconfined (full). */
+  policy?: RunPolicy;
 }
 
 /**
@@ -116,6 +128,8 @@ export class LiveRun implements Suspendable {
   /** Claude Code's own message when it flagged the failure as an authentication one. */
   private authError: string | null = null;
   private maxTurnsHit = false;
+  /** The policy refused to start the run (sandboxed where no sandbox can run). */
+  private refused: GatewayError | null = null;
   private segment = { content: '', reasoning: '' };
   private onPiece: (p: AnswerPiece) => void = () => undefined;
   /** Usage seen in the model's stream so far, and the part earlier responses already reported. */
@@ -133,6 +147,7 @@ export class LiveRun implements Suspendable {
     this.emit({
       type: 'request', endpoint: req.endpoint, model: req.model, stream: req.stream, client: req.client,
       prompt: req.prompt.promptText, systemPrompt: req.prompt.systemPrompt, imageCount: req.prompt.imageCount, runtime: deps.runtime.kind,
+      ...(req.place ? { project: req.place.project, folder: req.place.folder } : {}),
     });
   }
 
@@ -203,18 +218,39 @@ export class LiveRun implements Suspendable {
     const config = this.deps.config;
     const extra = req.task || !this.deps.extraAllowedTools ? [] : await this.deps.extraAllowedTools().catch(() => []);
     const clientAllowed = this.bridge ? [`mcp__${CLIENT_TOOL_SERVER}`] : [];
+    const place = this.deps.policy?.placeFor(req.place ?? undefined) ?? req.place ?? null;
+    // A background task has no tools: nothing to confine, and a title must not fail for want of a sandbox.
+    const confined = place && this.deps.policy && !req.task ? this.deps.policy.confine(place) : null;
+    if (confined?.refusal) {
+      this.refused = new GatewayError(503, confined.refusal, 'server_error', 'sandbox_unavailable', null, { 'x-should-retry': 'false' });
+      return;
+    }
+    // A background task keeps its empty tool set; a read-only run gets only the read tools.
+    const tools = req.task ? [] : confined?.tools;
+    // A place whose policy lists tools narrows what runs without asking (an empty list keeps CLAUDE_ALLOWED_TOOLS and
+    // the MCP servers' tools); the caller's own functions are always theirs to run.
+    const allowed = place?.policy.allow.length ? place.policy.allow : [...config.CLAUDE_ALLOWED_TOOLS, ...extra];
+    const approvals = req.task ? undefined : this.deps.approvals;
     const messages = this.deps.runtime.run({
       messages: [req.prompt.message],
       systemPrompt: req.prompt.systemPrompt,
       model: req.model,
-      cwd: config.claudeCwd,
-      allowedTools: [...new Set([...config.CLAUDE_ALLOWED_TOOLS, ...extra, ...clientAllowed])],
-      disallowedTools: config.CLAUDE_DISALLOWED_TOOLS,
+      cwd: place?.folder ?? config.claudeCwd,
+      allowedTools: [...new Set([...allowed, ...clientAllowed])],
+      disallowedTools: [...new Set([...config.CLAUDE_DISALLOWED_TOOLS, ...(confined?.disallowedTools ?? [])])],
       permissionMode: config.CLAUDE_PERMISSION_MODE as PermissionMode,
       maxTurns: req.task ? 1 : config.CLAUDE_MAX_TURNS,
-      ...(req.task ? { tools: [] } : {}),
+      ...(tools ? { tools } : {}),
+      ...(confined?.settings ? { settings: confined.settings } : {}),
+      ...(confined && Object.keys(confined.extraArgs).length ? { extraArgs: confined.extraArgs } : {}),
       ...(this.bridge ? { mcpServers: { [CLIENT_TOOL_SERVER]: this.bridge.server } } : {}),
       abortController: this.abort,
+      ...(approvals ? {
+        canUseTool: approvals.gate({
+          requestId: req.requestId, project: req.place?.project ?? null, client: req.client, conversation: req.conversation ?? null,
+          signal: this.abort.signal, record: (body) => this.emit(body),
+        }),
+      } : {}),
       resumeSessionId: req.resumeSessionId,
       onStderr: (line) => {
         this.stderrTail.push(redact(line));
@@ -308,7 +344,10 @@ export class LiveRun implements Suspendable {
     let error: GatewayError | null = null;
     let endReason: string | null = null;
     const headers: Record<string, string> = this.mapper.toolUses > 0 ? { 'x-should-retry': 'false' } : {};
-    if (reason === 'cancelled') {
+    if (this.refused && !reason) {
+      status = 'error';
+      error = this.refused;
+    } else if (reason === 'cancelled') {
       status = 'cancelled';
       endReason = 'the client closed the connection';
     } else if (reason === 'timeout') {
@@ -317,7 +356,7 @@ export class LiveRun implements Suspendable {
     } else if (reason === 'shutdown' && this.suspendedAt === null) {
       status = 'error';
       error = new GatewayError(503, 'The gateway is shutting down; the Claude run was stopped.', 'server_error', 'shutting_down', null, headers);
-    } else if (reason === 'shutdown' || reason === 'client_tool_timeout' || reason === 'evicted') {
+    } else if (reason === 'shutdown' || reason === 'client_tool_timeout' || reason === 'evicted' || reason === 'ended_by_user') {
       // Nobody waits for an answer: the caller already has its tool_calls. A follow-up will start afresh.
       status = 'interrupted';
       endReason = EXPIRY_TEXT[reason];

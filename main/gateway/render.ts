@@ -104,6 +104,14 @@ export class AnswerRenderer {
         const out = truncateBytes(ev.content, this.maxToolOutputBytes);
         return [this.content(this.block(`${this.title(use)} — ${ev.isError ? 'error' : 'result'}`, fenced(escapeTags(out.length ? out : '(no output)'), 'text')))];
       }
+      case 'approval_wait':
+        // The run waits for the user: say so, or the client sees minutes of silence (keep-alives continue).
+        return [this.content(`${this.lead()}_Waiting for approval in Claude Code Gateway… (${escapeTags(toolSummary(ev.tool, ev.input)).replace(/[_*]/g, ' ')})_\n\n`)];
+      case 'approval_decision': {
+        if (ev.outcome === 'withdrawn') return [];
+        const said = ev.outcome === 'deny' ? 'Denied in Claude Code Gateway.' : ev.outcome === 'timeout' ? 'No decision in time: denied.' : 'Approved in Claude Code Gateway.';
+        return [this.content(`${this.lead()}_${said}_\n\n`)];
+      }
       case 'api_retry':
         // Claude Code waits and retries by itself: say so, or the client sees minutes of silence.
         return [this.content(`${this.lead()}${retryNotice(ev.status, ev.error, ev.attempt, ev.maxRetries, ev.delayMs)}\n\n`)];

@@ -72,8 +72,16 @@ export function responsesToMessages(req: ResponsesRequest): ChatMessage[] {
     out.push({ role: 'user', content: req.input });
     return out;
   }
-  for (const item of req.input) {
+  // With the history in `input` (and no stored previous response to hold the calls), an output must answer a
+  // function_call item before it, as at OpenAI. Outputs alone continue a waiting run (checked by the route).
+  const checkCalls = !req.previous_response_id && req.input.some((item) => (item.type ?? 'message') === 'message');
+  const calls = new Set<string>();
+  for (const [i, item] of req.input.entries()) {
     const type = item.type ?? 'message';
+    if (type === 'function_call' && item.call_id) calls.add(item.call_id);
+    if (checkCalls && type === 'function_call_output' && item.call_id !== undefined && !calls.has(item.call_id)) {
+      throw badRequest(`Invalid 'input[${i}].call_id': '${item.call_id}' answers no tool call: no function_call item before it in 'input' has that call_id.`, `input[${i}].call_id`, 'unknown_tool_call_id');
+    }
     if (type === 'message' && item.role) out.push({ role: item.role, content: toParts(item.content) });
     else if (type === 'function_call') out.push({ role: 'assistant', content: null, tool_calls: [{ id: item.call_id, function: { name: item.name ?? 'tool', arguments: item.arguments ?? '' } }] });
     else if (type === 'function_call_output') out.push({ role: 'tool', tool_call_id: item.call_id ?? null, content: typeof item.output === 'string' ? item.output : toParts(item.output) });

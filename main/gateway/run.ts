@@ -1,6 +1,8 @@
 import type { ClaudeRuntime } from '../claude/runtime.ts';
 import type { Config } from '../config/schema.ts';
 import type { TranscriptStore } from '../transcripts/store.ts';
+import type { ApprovalCenter } from '../approvals/center.ts';
+import type { RunPolicy } from '../policy/run-policy.ts';
 import { SuspendedRuns } from './client-tools/suspended-runs.ts';
 import { LiveRun, type AbortReason, type RunHooks, type RunOutcome, type RunRequest } from './live-run.ts';
 import type { AnswerPiece } from './render.ts';
@@ -22,6 +24,10 @@ export class RunExecutor {
     /** Tools allowed on top of CLAUDE_ALLOWED_TOOLS, read per run (the configured MCP servers' mcp__<name>). */
     private readonly extraAllowedTools?: () => Promise<string[]>,
     private readonly hooks: RunHooks = {},
+    /** Live approvals for tools outside the allow-list (absent: they are refused, as Claude Code does by itself). */
+    private readonly approvals?: ApprovalCenter,
+    /** Each run's confinement (DEFAULT_POLICY, a project's policy); none: unconfined. */
+    private readonly policy?: RunPolicy,
   ) {
     this.suspended = new SuspendedRuns(config.CLIENT_TOOL_TIMEOUT_S * 1000, config.MAX_SUSPENDED_RUNS);
   }
@@ -36,6 +42,15 @@ export class RunExecutor {
     void this.suspended.closeAll();
   }
 
+  /**
+   * Ends the run of transcript `id` if it waits for a caller's client tool results (the dashboard's "End run"): its
+   * process tree is killed and the transcript ends `interrupted`. false when no such run waits.
+   */
+  endSuspended(id: string): Promise<boolean> {
+    const run = this.suspended.find((r) => r.transcriptId === id);
+    return run ? this.suspended.end(run, 'ended_by_user') : Promise.resolve(false);
+  }
+
   /** A new run; nothing starts until the caller drives it. */
   start(req: RunRequest): LiveRun {
     return new LiveRun(
@@ -44,6 +59,8 @@ export class RunExecutor {
         runtime: this.runtime,
         extraAllowedTools: this.extraAllowedTools,
         hooks: this.hooks,
+        ...(this.approvals ? { approvals: this.approvals } : {}),
+        policy: this.policy,
         onDriving: (run, driving) => {
           if (driving) this.active.add(run);
           else this.active.delete(run);

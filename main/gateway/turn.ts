@@ -15,6 +15,7 @@ import { notSignedIn } from './sign-in-errors.ts';
 import type { AnswerPiece } from './render.ts';
 import type { RunExecutor, RunOutcome } from './run.ts';
 import { acquireRunSlot } from './routes/run-slot.ts';
+import { placeFor, type PlaceDeps } from '../projects/places.ts';
 
 export interface TurnDeps {
   config: Config;
@@ -27,6 +28,8 @@ export interface TurnDeps {
   conversations: ConversationMap;
   /** Claude's sign-in monitor: requests are refused before any process starts while it KNOWS Claude is signed out. */
   signIn?: { knownSignedOut(): boolean };
+  /** Chat workspaces (runs without a project); without it runs work in CLAUDE_CWD. */
+  places?: PlaceDeps;
 }
 
 export interface TurnInput {
@@ -81,10 +84,9 @@ function suspendKey(input: TurnInput, model: string): string {
  * slot, then the run itself. Returns started:false when the client left before Claude started.
  */
 export async function runTurn(deps: TurnDeps, input: TurnInput, hooks: TurnHooks): Promise<TurnResult> {
-  const model = deps.models.resolve(input.requestedModel);
-  if (!model) {
-    throw new GatewayError(404, `The model '${input.requestedModel}' does not exist. Available: ${deps.models.ids().join(', ')}.`, 'invalid_request_error', 'model_not_found', 'model');
-  }
+  const target = deps.models.target(input.requestedModel);
+  // Claude Code runs `model`; conversations and suspended runs are keyed by the whole id (`sonnet@myrepo`).
+  const { model, key } = target;
   // Unknown (not checked yet, container down) lets the run go ahead: it reports its own failure.
   if (deps.signIn?.knownSignedOut()) throw notSignedIn();
   const task = detectBackgroundTask(input.body, input.messages);
@@ -105,17 +107,17 @@ export async function runTurn(deps: TurnDeps, input: TurnInput, hooks: TurnHooks
   }
 
   const results = trailingToolResults(input.messages);
-  const suspended = results ? deps.executor.suspended.take([...results.keys()], suspendKey(input, model)) : null;
-  if (suspended && results) return continueSuspended(deps, input, hooks, model, suspended, results);
+  const suspended = results ? deps.executor.suspended.take([...results.keys()], suspendKey(input, key)) : null;
+  if (suspended && results) return continueSuspended(deps, input, hooks, key, suspended, results);
   if (results && !input.messages.some((m) => m.role === 'user')) {
     throw badRequest(`No run waits for the tool call(s) ${[...results.keys()].map((id) => `'${id}'`).join(', ')} (it ended, or the gateway restarted): send the conversation with them, from its first user message.`, 'input', 'unknown_tool_call_id');
   }
 
   // Validate before queueing: a malformed request must not wait for the conversation's lock.
   preparePrompt(input.messages);
-  const unlock = await deps.conversations.lock(deps.conversations.lockKeyFor(input.messages, input.conversationId, model));
+  const unlock = await deps.conversations.lock(deps.conversations.lockKeyFor(input.messages, input.conversationId, key));
   try {
-    const plan = deps.conversations.plan(input.messages, input.conversationId, model);
+    const plan = deps.conversations.plan(input.messages, input.conversationId, key);
     const resume = plan.resumeSessionId && (deps.runtime.hasSession?.(plan.resumeSessionId) ?? true) ? plan.resumeSessionId : null;
     let lastUser = -1;
     for (let i = input.messages.length - 1; i >= 0 && lastUser < 0; i--) if (input.messages[i].role === 'user') lastUser = i;
@@ -130,19 +132,25 @@ export async function runTurn(deps: TurnDeps, input: TurnInput, hooks: TurnHooks
           : preparePrompt(input.messages),
       input.clientTools,
     );
+    // A spare process can serve only a fresh run without the caller's functions (see SparePool.eligible).
+    const place = deps.places ? placeFor(deps.places, target.project, plan.workspaceKey, !resume && !input.clientTools) : undefined;
     const release = await acquireRunSlot(deps, input.abort);
+    const unhold = place && !place.project ? deps.places?.workspaces.hold(place.folder) : undefined;
     try {
       if (input.abort.signal.aborted) return { started: false };
       hooks.onStart();
       const run = deps.executor.start({
         requestId: input.requestId, endpoint: input.endpoint, model, stream: input.stream, client: input.client, prompt, abort: input.abort,
         ...(resume ? { resumeSessionId: resume } : {}), ...(continuation ? { continueAfter: continuation.shown } : {}), clientTools: input.clientTools ?? null,
+        conversation: input.conversationId,
+        ...(place ? { place } : {}),
       });
       const outcome = await run.drive(hooks.onPiece);
       if (outcome.status === 'done') plan.commit(outcome.sessionId, outcome.content);
-      if (outcome.status === 'suspended') park(deps, input, model, run, outcome);
+      if (outcome.status === 'suspended') park(deps, input, key, run, outcome);
       return { started: true, outcome };
     } finally {
+      unhold?.();
       release();
     }
   } finally {

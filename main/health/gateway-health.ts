@@ -1,7 +1,7 @@
 import type { StoreHealth } from '../transcripts/store.ts';
 
 // The component shape is part of the control API contract; main re-exports it from there (one definition).
-import type { ComponentHealth } from '../contract/control-api.ts';
+import type { ComponentHealth, LiveConversationsHealth } from '../contract/control-api.ts';
 export type { ComponentHealth, ComponentStatus } from '../contract/control-api.ts';
 
 /** GET /health (no auth): is the gateway up, which Claude Code, how busy. */
@@ -13,6 +13,8 @@ export interface GatewayHealthBody {
   queuedRuns: number;
   /** Runs waiting for a caller's client tool results (each keeps its Claude process). */
   suspendedRuns: number;
+  /** Conversations whose Claude process is kept for their next turn: count, limit, each one's model and idle time. */
+  liveConversations: LiveConversationsHealth | null;
   uptimeS: number;
   transcripts: StoreHealth;
   components: ComponentHealth[];

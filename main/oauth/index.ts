@@ -9,7 +9,8 @@ import type { Config } from '../config/schema.ts';
 import type { ComponentHealth } from '../health/gateway-health.ts';
 import { sdkControlSessionFactory } from './control-session.ts';
 import { containerClaudeCli, ContainerCallbackRelay, dockerRelayFactory, type ContainerExec } from './docker-relay.ts';
-import { OAuthCallbackListener, type ListenerHealth, type OAuthLogger } from './listener.ts';
+import type { ListenerHealth } from '../contract/mcp-api.ts';
+import { OAuthCallbackListener, type OAuthLogger } from './listener.ts';
 import { McpLoginDriver } from './login-driver.ts';
 import { localClaudeCli, McpServers } from './mcp-servers.ts';
 import { localRelayFactory } from './relay.ts';
@@ -106,7 +107,4 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
   };
 }
 
-export type { ListenerHealth } from './listener.ts';
-export type { LoginEvent, LoginSnapshot, LoginStep } from './login-driver.ts';
-export type { McpServerInfo, McpActionOutcome, AddMcpServer } from './mcp-servers.ts';
-export type { McpActionResult } from '../contract/mcp-api.ts';
+export type { McpActionOutcome, AddMcpServer } from './mcp-servers.ts';

@@ -17,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import type { ListenerHealth, ListenerStatus } from '../contract/mcp-api.ts';
 import { renderCallbackPage, type CallbackPage } from './pages.ts';
 import { describeOwner, findPortOwner } from './port-owner.ts';
 import { localRelayFactory, relayTargetSchema, type CallbackRelay, type RelayFactory } from './relay.ts';
@@ -55,24 +56,6 @@ export interface ExpectedLogin {
   relay: CallbackRelay;
   /** Default: the listener's stateTtlMs. */
   ttlMs?: number;
-}
-
-export type ListenerStatus = 'stopped' | 'starting' | 'listening' | 'error';
-
-export interface ListenerHealth {
-  status: ListenerStatus;
-  /** e.g. "port 8888 in use by pid 123 (node)" */
-  error: string | null;
-  host: string;
-  /** Configured port; `boundPort` is the real one once listening. */
-  port: number;
-  boundPort: number | null;
-  /** The redirect URI providers must send the browser to. */
-  redirectUri: string | null;
-  pendingLogins: Array<{ serverName: string; relay: string; ageS: number; expiresInS: number; source: 'app' | 'registered' }>;
-  completed: number;
-  failed: number;
-  relayTarget: string;
 }
 
 export type CallbackOutcome =

@@ -19,32 +19,11 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { McpServerStatus } from '@anthropic-ai/claude-agent-sdk';
+import type { LoginEvent, LoginSnapshot, LoginStep } from '../contract/mcp-api.ts';
 import { claudeCallbackPortEnv } from './callback-port.ts';
 import type { AuthenticateResult, ControlSessionFactory, McpControlSession } from './control-session.ts';
 import type { ExpectedLogin, OAuthLogger } from './listener.ts';
 import { ControlChannelRelay } from './relay.ts';
-
-export type LoginStep =
-  | { step: 'started' }
-  | { step: 'waiting_for_browser'; authUrl: string; redirectUri: string | null; via: 'gateway-listener' | 'claude-listener' }
-  | { step: 'code_received' }
-  | { step: 'tokens_stored' }
-  | { step: 'connected'; tools: string[] }
-  | { step: 'failed'; reason: string };
-
-export type LoginEvent = LoginStep & { loginId: string; serverName: string; at: number };
-
-export interface LoginSnapshot {
-  loginId: string;
-  serverName: string;
-  startedAt: number;
-  /** The latest step. */
-  step: LoginStep['step'];
-  authUrl: string | null;
-  reason: string | null;
-  done: boolean;
-  events: LoginEvent[];
-}
 
 export interface LoginHandle {
   loginId: string;

@@ -11,8 +11,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { LoginEvent } from './login-driver.ts';
-import type { McpActionResult } from '../contract/mcp-api.ts';
+import type { LoginEvent, McpActionResult, McpServerInfo, McpStatus, McpTransport } from '../contract/mcp-api.ts';
 
 export interface CliResult {
   code: number;
@@ -61,25 +60,6 @@ export function localClaudeCli(opts: LocalCliOptions): ClaudeCli {
       }
     },
   };
-}
-
-export type McpTransport = 'http' | 'sse' | 'stdio' | 'ws' | 'unknown';
-export type McpStatus = 'connected' | 'needs-auth' | 'failed' | 'pending' | 'disabled' | 'unknown';
-
-export interface McpServerInfo {
-  name: string;
-  transport: McpTransport;
-  /** URL of an HTTP/SSE server; the command line of a stdio server. */
-  url: string | null;
-  command: string | null;
-  status: McpStatus;
-  /** Claude Code's words for the status (the failure reason, "Pending approval"…). */
-  statusDetail: string | null;
-  scope: 'user' | 'local' | 'project' | null;
-  clientId: string | null;
-  callbackPort: number | null;
-  /** Stored OAuth tokens, when Claude Code's credentials file is readable. */
-  oauth: { hasTokens: boolean; expiresAt: number | null; hasRefreshToken: boolean; scope: string | null } | null;
 }
 
 /** An add/remove/logout: the contract's success, or why it failed (answered as the /api error body). */

@@ -3,7 +3,6 @@
  * admin-guarded prefix, e.g. `services.mount('/api/mcp', guard, mcpRouter(oauth))`.
  *
  *   GET    /servers                  → { servers: McpServerInfo[] }   (status checked by Claude Code; takes seconds)
- * Errors are the /api error body `{ error: { code, message } }` (ControlError), as on every /api route.
  *   POST   /servers                  { name, url, transport?, clientId?, callbackPort? } → 201 McpActionResult
  *   DELETE /servers/:name            → McpActionResult
  *   POST   /servers/:name/login      → 202 { login: LoginSnapshot } once the authorization URL is known (or failed)
@@ -12,16 +11,17 @@
  *   POST   /logins/:id/cancel        → { cancelled: boolean }
  *   GET    /listener                 → ListenerHealth
  *   GET    /events                   → SSE: `login` (LoginEvent), `servers` ({}), `listener` (ListenerHealth)
+ * Errors are the /api error body `{ error: { code, message } }` (ControlError), as on every /api route.
+ * The types are the contract's (main/contract/mcp-api.ts).
  */
 import express, { type Response, type Router } from 'express';
-import type { McpActionResult } from '../contract/mcp-api.ts';
+import type { LoginEvent, LoginSnapshot, McpActionResult } from '../contract/mcp-api.ts';
 import { MCP_ROUTES, MCP_STREAMS } from '../contract/mcp-routes.ts';
-import type { SendEvent } from '../contract/route.ts';
 import { sendControlError } from '../control/guard.ts';
-import { routesAt } from '../control/typed-routes.ts';
+import { eventSender, routesAt } from '../control/typed-routes.ts';
+import { DEFAULT_KEEPALIVE_MS, SseWriter } from '../gateway/sse.ts';
 import type { McpActionOutcome } from './mcp-servers.ts';
 import type { OAuthServices } from './index.ts';
-import type { LoginEvent, LoginSnapshot } from './login-driver.ts';
 import { serverNameSchema } from './mcp-servers.ts';
 
 /** Failures in the /api error shape (one for every /api route); successes as they are. */
@@ -30,7 +30,7 @@ function answer(res: Response<McpActionResult>, result: McpActionOutcome, okStat
   else sendControlError(res, 400, 'mcp_action_failed', result.error);
 }
 
-export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: number } = {}): Router {
+export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: number; keepAliveMs?: number } = {}): Router {
   const r = express.Router();
   r.use(express.json({ limit: '64kb' }));
   const api = routesAt(r, '/api/mcp');
@@ -107,21 +107,17 @@ export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: n
     res.json(oauth.listener.health());
   });
 
-  api.stream(MCP_STREAMS.events, (req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send: SendEvent<typeof MCP_STREAMS.events.events> = (event, data) => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
+  api.stream(MCP_STREAMS.events, (_req, res) => {
+    const sse = new SseWriter(res, { keepAliveMs: opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS });
+    const send = eventSender(sse, MCP_STREAMS.events);
     const onLogin = (e: LoginEvent): void => send('login', e);
     const onServers = (): void => send('servers', {});
     const onListener = (): void => send('listener', oauth.listener.health());
     oauth.driver.on('event', onLogin);
     oauth.servers.on('changed', onServers);
     oauth.listener.on('status', onListener);
-    send('listener', oauth.listener.health());
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    req.on('close', () => {
-      clearInterval(ping);
+    onListener();
+    sse.onClose(() => {
       oauth.driver.off('event', onLogin);
       oauth.servers.off('changed', onServers);
       oauth.listener.off('status', onListener);

@@ -3,8 +3,9 @@
  * for the browser, and starting one. `claude mcp list` health-checks every server, so the list is cached and only
  * re-read when something changed (a login ended, a server was added) or on a slow timer, never per menu render.
  */
-import type { McpLoginDriver, LoginSnapshot } from '../oauth/login-driver.ts';
-import type { McpServerInfo, McpServers } from '../oauth/mcp-servers.ts';
+import type { LoginSnapshot, McpServerInfo } from '../contract/mcp-api.ts';
+import type { McpLoginDriver } from '../oauth/login-driver.ts';
+import type { McpServers } from '../oauth/mcp-servers.ts';
 import type { McpAuthSource } from './backend.ts';
 import type { McpAuthStatus, ShellState } from './tray-model.ts';
 

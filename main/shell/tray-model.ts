@@ -3,7 +3,10 @@
  * menu is rebuilt whenever the model changes (the whispo approach: no menu item is ever patched in place).
  */
 
-export type GatewayStatus = 'running' | 'starting' | 'stopped' | 'error';
+import type { GatewayState } from '../contract/control-api.ts';
+
+/** The gateway's state (the contract's one union), as the tray calls it. */
+export type GatewayStatus = GatewayState;
 export type ContainerStatus = 'running' | 'starting' | 'building' | 'stopping' | 'stopped' | 'missing' | 'error' | 'unknown';
 /** An MCP server as the tray cares about it: does the user have to log in, or is a login under way? */
 export type McpAuthStatus = 'needs-auth' | 'login-pending' | 'connected' | 'failed' | 'pending';

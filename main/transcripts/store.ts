@@ -1,22 +1,28 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { TranscriptListQuery } from '../contract/control-api.ts';
 import type { RunStatus, TranscriptEvent, TranscriptEventBody, TranscriptSummary } from '../contract/events.ts';
 import type { TranscriptBus } from './bus.ts';
+import { flushAfterIo, persistNow } from '../loop-flush.ts';
 import { applyToSummary } from './summary.ts';
 
 const ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
 
+/** Date#toISOString, formatted once per millisecond: a burst of token deltas shares one string. */
+let lastMs = -1;
+let lastIso = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 /** Request ids become file names: only this shape may reach the file system (no traversal). */
 export function isValidTranscriptId(id: string): boolean {
   return ID_RE.test(id);
-}
-
-export interface ListQuery {
-  status?: RunStatus;
-  model?: string;
-  q?: string;
-  limit?: number;
-  offset?: number;
 }
 
 export interface StoreHealth {
@@ -34,8 +40,9 @@ export interface RunRecorder {
 }
 
 /**
- * Append-only transcript store: one JSON-lines file per request under DATA_DIR/transcripts, each event written
- * with a synchronous write so a crash of this process loses nothing already emitted. A failing disk never fails
+ * Append-only transcript store: one JSON-lines file per request under DATA_DIR/transcripts, written synchronously
+ * once the loop has handled the I/O in hand (and at exit), before those events leave as SSE: a crash loses at most
+ * events no client has received. A failing disk never fails
  * the request: the event still reaches the client and the bus, and the failure shows in health.
  */
 export class TranscriptStore {
@@ -81,21 +88,33 @@ export class TranscriptStore {
     if (!isValidTranscriptId(requestId)) throw new Error(`invalid transcript id: ${requestId}`);
     let seq = 0;
     let ended = false;
-    // One open descriptor per running transcript: a sync write per event (it reaches the kernel at once, so a crash
-    // of this process loses nothing) without an open/close per token delta.
+    // One open descriptor per running transcript, and one write per batch: the events Claude's output delivered
+    // together (many token deltas) reach the kernel in one write, before any SSE frame of theirs leaves
+    // (main/loop-flush.ts), and at process exit. A crash loses at most the batch in progress, which no
+    // client has seen either; `end` is written at once and closes the file.
     let fd: number | null = null;
+    let pending = '';
     const store = this;
-    const write = (ev: TranscriptEvent): void => {
+    const flush = (): void => {
+      if (!pending) return;
+      const text = pending;
+      pending = '';
       try {
         fd ??= fs.openSync(store.file(requestId), 'a', 0o600);
-        fs.writeSync(fd, `${JSON.stringify(ev)}\n`);
+        fs.writeSync(fd, text);
         if (store.lastWriteError) store.lastWriteError = null;
       } catch (err) {
         store.noteError(err);
         if (fd !== null) { try { fs.closeSync(fd); } catch { /* already closed */ } }
         fd = null;
       }
-      if (ev.type === 'end' && fd !== null) {
+    };
+    const write = (ev: TranscriptEvent): void => {
+      if (!pending) flushAfterIo('persist', flush);
+      pending += `${JSON.stringify(ev)}\n`;
+      if (ev.type !== 'end') return;
+      flush();
+      if (fd !== null) {
         try { fs.closeSync(fd); } catch { /* already closed */ }
         fd = null;
       }
@@ -105,7 +124,7 @@ export class TranscriptStore {
       get ended() { return ended; },
       emit(body: TranscriptEventBody): TranscriptEvent {
         if (ended) throw new Error(`transcript ${requestId} already ended`);
-        const ev = { ...body, requestId, seq: ++seq, ts: new Date().toISOString() } as TranscriptEvent;
+        const ev = { ...body, requestId, seq: ++seq, ts: isoNow() } as TranscriptEvent;
         if (ev.type === 'end') ended = true;
         write(ev);
         const next = applyToSummary(store.index.get(requestId) ?? null, ev);
@@ -116,7 +135,7 @@ export class TranscriptStore {
     };
   }
 
-  list(query: ListQuery = {}): { items: TranscriptSummary[]; total: number } {
+  list(query: TranscriptListQuery = {}): { items: TranscriptSummary[]; total: number } {
     const q = query.q?.toLowerCase();
     const all = [...this.index.values()]
       .filter((s) => (!query.status || s.status === query.status) && (!query.model || s.model === query.model))
@@ -134,6 +153,7 @@ export class TranscriptStore {
   /** All events of one request, from disk (or null when unknown or the id is not a valid transcript id). */
   events(requestId: string): TranscriptEvent[] | null {
     if (!isValidTranscriptId(requestId) || !this.index.has(requestId)) return null;
+    persistNow(); // lines still waiting for the loop's flush are part of it
     return this.readFile(requestId);
   }
 

@@ -21,6 +21,7 @@ export function applyToSummary(summary: TranscriptSummary | null, ev: Transcript
       error: null,
       preview: lastLine(ev.prompt).slice(0, 200),
       eventCount: 1,
+      ...(ev.folder !== undefined ? { project: ev.project ?? null, folder: ev.folder } : {}),
     };
   }
   if (!summary) return null;

@@ -3,6 +3,8 @@ import { CLAUDE_AUTH_ROUTES } from '../../main/contract/claude-auth-routes.ts';
 import { CONTROL_ROUTES } from '../../main/contract/control-routes.ts';
 import type { InfoResponse } from '../../main/contract/control-api.ts';
 import { ErrorBox, StatusBadge } from './components/common.tsx';
+import { ApprovalDock, ApprovalsPage } from './components/ApprovalCard.tsx';
+import { usePendingApprovals } from './lib/approvals.ts';
 import { ApiError, ControlClient } from './lib/api.ts';
 import { backoffMs } from './lib/backoff.ts';
 import { desktopBridge, forgetToken, resolveControlTarget, saveToken, type ControlTarget } from './lib/control.ts';
@@ -13,6 +15,7 @@ import { DockerPage } from './views/DockerPage.tsx';
 import { HealthPage } from './views/HealthPage.tsx';
 import { LogsPage } from './views/LogsPage.tsx';
 import { McpPage } from './views/McpPage.tsx';
+import { ProjectsPage } from './views/ProjectsPage.tsx';
 import { SettingsPage } from './views/SettingsPage.tsx';
 import { SetupPage } from './views/SetupPage.tsx';
 import { TranscriptDetail } from './views/TranscriptDetail.tsx';
@@ -21,12 +24,14 @@ import { TranscriptsPage } from './views/TranscriptsPage.tsx';
 /** Navigation; MCP servers and Docker are filled in by their own areas (see views/McpPage.tsx, views/DockerPage.tsx). */
 const NAV: Array<{ page: Route['page']; label: string; route: Route }> = [
   { page: 'transcripts', label: 'Transcripts', route: { page: 'transcripts' } },
+  { page: 'projects', label: 'Projects', route: { page: 'projects' } },
   { page: 'health', label: 'Health', route: { page: 'health' } },
   { page: 'claude', label: 'Claude account', route: { page: 'claude' } },
   { page: 'settings', label: 'Settings', route: { page: 'settings' } },
   { page: 'mcp', label: 'MCP servers', route: { page: 'mcp' } },
   { page: 'docker', label: 'Docker', route: { page: 'docker' } },
   { page: 'logs', label: 'Logs', route: { page: 'logs' } },
+  { page: 'approvals', label: 'Approvals', route: { page: 'approvals', id: null } },
 ];
 
 function TokenGate({ target, refused, onToken }: { target: ControlTarget; refused: boolean; onToken(t: string): void }): ReactNode {
@@ -139,6 +144,7 @@ function Connected({ target, token, onUnauthorized }: { target: ControlTarget; t
   const attempt = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const route = useRoute();
+  const pending = usePendingApprovals(client);
 
   const poll = useCallback(async (): Promise<void> => {
     if (timer.current) clearTimeout(timer.current);
@@ -199,6 +205,11 @@ function Connected({ target, token, onUnauthorized }: { target: ControlTarget; t
           {NAV.map((n) => (
             <a key={n.page} href={href(n.route)} className={route.page === n.page || (n.page === 'transcripts' && route.page === 'transcript') ? 'active' : ''}>
               {n.label}
+              {n.page === 'approvals' && pending.length ? (
+                <span className="badge badge-interrupted nav-count" data-testid="approvals-count">
+                  {pending.length}
+                </span>
+              ) : null}
             </a>
           ))}
           <div className="nav-foot">
@@ -222,9 +233,12 @@ function Connected({ target, token, onUnauthorized }: { target: ControlTarget; t
               Connection to the control API lost ({conn.error}) — retrying…
             </div>
           ) : null}
+          {route.page !== 'approvals' ? <ApprovalDock pending={pending} /> : null}
+          {route.page === 'approvals' ? <ApprovalsPage pending={pending} focus={route.id} /> : null}
           {route.page === 'transcripts' ? <TranscriptsPage /> : null}
           {route.page === 'transcript' ? <TranscriptDetail key={route.id} id={route.id} /> : null}
           {route.page === 'health' ? <HealthPage /> : null}
+          {route.page === 'projects' ? <ProjectsPage /> : null}
           {route.page === 'claude' ? <ClaudeAccountPage /> : null}
           {route.page === 'setup' ? <SetupPage /> : null}
           {route.page === 'settings' ? <SettingsPage /> : null}

@@ -11,10 +11,10 @@ import { createSdkRuntime } from '../../main/claude/local-runtime.ts';
 import { ProcessTracker } from '../../main/claude/orphans.ts';
 import type { ClaudeRuntime, RunSpec } from '../../main/claude/runtime.ts';
 import { SparePool, type SpareProfile } from '../../main/claude/spare-pool.ts';
-import type { LoginEvent } from '../../main/oauth/login-driver.ts';
-import { localClaudeCli, McpServers } from '../../main/oauth/mcp-servers.ts';
+import type { LoginEvent } from '../../main/contract/mcp-api.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
-import { startScriptedAnthropic, toolResultText, type MessagesRequest, type Script, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
+import { addFixtureServer, callSecretTool } from '../fixtures/oauth-setup.ts';
+import { startScriptedAnthropic, type MessagesRequest, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { bashThenAnswer } from '../fixtures/scripts.ts';
 import { claudeTestEnv, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { waitUntil as waitFor } from '../helpers/wait.ts';
@@ -380,19 +380,15 @@ describe('warm start through the gateway (CLAUDE_SPARE_PROCESSES=1)', () => {
     const parked = sparePids(gw.dataDir);
     assert.equal(parked.length, 1);
     await gw.services.stop({ graceMs: 0 });
-    assert.ok(!groupAlive(parked[0]), 'Services.stop closes the pool');
+    // A sandboxed spare's socat helper ends a moment after Claude (and is reaped by init): wait for the group to empty.
+    await waitUntil(() => !groupAlive(parked[0]), 10_000, 'Services.stop to close the pool (its process group gone)');
   });
 });
 
 describe('an in-app MCP sign-in retires the spares started before it (gateway, OAuth fixture, real Claude Code)', { timeout: 300_000 }, () => {
   const SERVER = 'vault';
-  const TOOL = `mcp__${SERVER}__get_secret`;
   const SECRET = 'coral-lynx-8086';
-  const callSecretTool: Script = (_req, info) => {
-    const result = info.lastToolResults[0];
-    if (result) return { blocks: [{ type: 'text', text: `The secret is: ${toolResultText(result)}` }] };
-    return { blocks: [{ type: 'text', text: 'Fetching the secret.' }, { type: 'tool_use', name: TOOL, input: {} }] };
-  };
+  const callSecret = callSecretTool(SERVER);
   let fx: OAuthMcpServer;
   let api: ScriptedAnthropic;
   let dataDir: string;
@@ -400,14 +396,12 @@ describe('an in-app MCP sign-in retires the spares started before it (gateway, O
 
   before(async () => {
     fx = await startOAuthMcpServer({ secret: SECRET, name: 'Vault' });
-    api = await startScriptedAnthropic(callSecretTool);
+    api = await startScriptedAnthropic(callSecret);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-spare-login-'));
     // The server is configured (its tools allowed) before the gateway starts, so its spare knows it — without a token.
     const env = { ...process.env, ...claudeTestEnv(api.url, path.join(dataDir, 'home')) };
-    const servers = new McpServers({ cli: localClaudeCli({ claudePath: resolveClaudeBinary() as string, env, cwd: dataDir }), cwd: dataDir });
-    const added = await servers.add({ name: SERVER, url: fx.mcpUrl, transport: 'http' });
-    assert.ok(added.ok, JSON.stringify(added));
-    gw = await startTestGateway({ script: callSecretTool, api, dataDir, config: { CLAUDE_SPARE_PROCESSES: 1, CLAUDE_ALLOWED_TOOLS: `Bash,mcp__${SERVER}` } });
+    await addFixtureServer(fx, [SERVER], { env, cwd: dataDir });
+    gw = await startTestGateway({ script: callSecret, api, dataDir, config: { CLAUDE_SPARE_PROCESSES: 1, CLAUDE_ALLOWED_TOOLS: `Bash,mcp__${SERVER}` } });
     await waitUntil(() => (gw.services.runtime.spares?.()?.bound ?? 0) === 1, 60_000, 'the gateway spare to be bound');
   });
 
@@ -426,12 +420,7 @@ describe('an in-app MCP sign-in retires the spares started before it (gateway, O
     // The in-app sign-in, with the browser's part done by fetch: consent approved, redirect to the gateway's listener.
     const browser = (e: LoginEvent): void => {
       if (e.step !== 'waiting_for_browser') return;
-      void (async () => {
-        const html = await (await fetch(e.authUrl)).text();
-        const consentId = /name="consent_id" value="([^"]+)"/.exec(html)?.[1] ?? '';
-        const post = await fetch(`${fx.origin}/consent`, { method: 'POST', body: new URLSearchParams({ consent_id: consentId, decision: 'approve' }), redirect: 'manual' });
-        await fetch(post.headers.get('location') ?? '');
-      })();
+      void fx.signIn(e.authUrl);
     };
     oauth.driver.on('event', browser);
     const snap = await oauth.driver.start(SERVER).result;

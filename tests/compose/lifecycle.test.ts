@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { LogLine } from '../../main/compose/index.ts';
-import { dockerCli, dockerSkip, forceRemoveProject, makeWorkspace, projectContainers, testCompose, uniqueProject } from '../fixtures/docker-env.ts';
+import { dockerCli, dockerSkip, forceRemoveProject, makeWorkspace, processesMentioning, projectContainers, testCompose, uniqueProject } from '../fixtures/docker-env.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const skip = dockerSkip();
 
@@ -73,7 +74,15 @@ describe('compose manager lifecycle (real engine)', { skip }, () => {
     const ready = lines.find((l) => l.text.includes('claude runtime ready'));
     assert.equal(ready?.service, 'claude');
     assert.ok(!/\x1b/.test(ready?.text ?? ''), 'ANSI stripped');
-    await new Promise((r) => setTimeout(r, 300));
+    // The unsubscribe killed `compose logs`: once it is gone, its end has been seen and must not have been reported.
+    const following = (): number[] => processesMentioning(project).filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('logs');
+      } catch {
+        return false;
+      }
+    });
+    await waitUntil(() => following().length === 0, { what: () => `the logs process to exit (left: ${following().join(', ')})` });
     assert.equal(ended, false, 'no onEnd after unsubscribe');
   });
 

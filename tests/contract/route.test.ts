@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
+import { APPROVAL_ROUTES, APPROVAL_STREAMS } from '../../main/contract/approvals-routes.ts';
 import { CLAUDE_AUTH_ROUTES, CLAUDE_AUTH_STREAMS } from '../../main/contract/claude-auth-routes.ts';
 import { CONTROL_ROUTES, CONTROL_STREAMS } from '../../main/contract/control-routes.ts';
 import { DOCKER_ROUTES, DOCKER_STREAMS } from '../../main/contract/docker-routes.ts';
 import { MCP_ROUTES, MCP_STREAMS } from '../../main/contract/mcp-routes.ts';
+import { PROJECT_ROUTES, WORKSPACE_ROUTES } from '../../main/contract/projects-routes.ts';
 import { route, routeUrl, type PathParams, type RouteInput } from '../../main/contract/route.ts';
 
 describe('route tables', () => {
@@ -28,7 +30,7 @@ describe('route tables', () => {
   });
 
   test('one entry per method and path across every area; every path under /api', () => {
-    const all = [CONTROL_ROUTES, CONTROL_STREAMS, MCP_ROUTES, MCP_STREAMS, DOCKER_ROUTES, DOCKER_STREAMS, CLAUDE_AUTH_ROUTES, CLAUDE_AUTH_STREAMS].flatMap((t) => Object.values(t));
+    const all = [CONTROL_ROUTES, CONTROL_STREAMS, MCP_ROUTES, MCP_STREAMS, DOCKER_ROUTES, DOCKER_STREAMS, CLAUDE_AUTH_ROUTES, CLAUDE_AUTH_STREAMS, PROJECT_ROUTES, WORKSPACE_ROUTES, APPROVAL_ROUTES, APPROVAL_STREAMS].flatMap((t) => Object.values(t));
     const keys = all.map((r) => `${r.method} ${r.path}`);
     assert.equal(new Set(keys).size, keys.length, keys.join('\n'));
     for (const r of all) assert.match(r.path, /^\/api(\/|$)/);

@@ -13,17 +13,10 @@ import type { AppLogInfo, AppLogLine, AppLogResponse, ControlError } from '../..
 import { followLog, parseLogLine, tailLog } from '../../main/control/app-log.ts';
 import { bashThenAnswer } from '../fixtures/scripts.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
-import { SseReader } from './sse-reader.ts';
+import { SseReader } from '../helpers/sse-reader.ts';
+import { waitFor } from '../helpers/wait.ts';
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false): Promise<T> => waitFor(probe, { what, ms: 10_000 });
 
 describe('app log file: tail and follow', () => {
   let dir: string;
@@ -53,11 +46,19 @@ describe('app log file: tail and follow', () => {
     fs.writeFileSync(file, 'old line\n');
     const got: string[] = [];
     const rotations: number[] = [];
-    const stop = followLog(file, { from: fs.statSync(file).size, onLines: (ls) => got.push(...ls.map((l) => l.text)), onRotate: (s) => rotations.push(s), intervalMs: 20 });
+    let readTo = 0;
+    const stop = followLog(file, {
+      from: fs.statSync(file).size,
+      onLines: (ls) => got.push(...ls.map((l) => l.text)),
+      onRotate: (s) => rotations.push(s),
+      onRead: (offset) => { readTo = offset; },
+      intervalMs: 20,
+    });
     try {
       const euro = Buffer.from('€'); // 3 bytes: the first write ends inside it
       fs.appendFileSync(file, Buffer.concat([Buffer.from('price 5'), euro.subarray(0, 1)]));
-      await new Promise((r) => setTimeout(r, 120));
+      const size = fs.statSync(file).size;
+      await until('the partial line to be read', () => readTo === size);
       assert.equal(got.length, 0, 'a partial line is held back');
       fs.appendFileSync(file, Buffer.concat([euro.subarray(1), Buffer.from('\nsecond\n')]));
       await until('the completed lines', () => got.length === 2);
@@ -70,10 +71,9 @@ describe('app log file: tail and follow', () => {
       assert.equal(rotations.length, 1);
 
       fs.writeFileSync(file, ''); // truncated in place
-      await new Promise((r) => setTimeout(r, 80));
+      await until('the truncation to be seen', () => rotations.length === 2);
       fs.appendFileSync(file, 'after truncation\n');
       await until('the truncated file', () => got.includes('after truncation'));
-      assert.equal(rotations.length, 2);
       assert.deepEqual(got, ['price 5€', 'second', 'after rotation', 'after truncation']);
     } finally {
       stop();
@@ -109,13 +109,12 @@ describe('control API: /api/logs', () => {
     const sse = await SseReader.open(`${gw.baseUrl}/api/logs/stream?tail=5`, { authorization: `Bearer ${gw.token}` });
     try {
       assert.equal(sse.status, 200);
-      await until('the info frame', () => sse.frames.some((f) => f.event === 'info'));
-      const info = JSON.parse(sse.frames.find((f) => f.event === 'info')?.data ?? '{}') as AppLogInfo;
+      const info = await sse.when(() => sse.ofEvent<AppLogInfo>('info')[0], 10_000, 'the info frame');
       assert.equal(info.file, logFile);
 
       const done = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'run it' }] });
-      const lines = (): AppLogLine[] => sse.frames.filter((f) => f.event === 'line').map((f) => JSON.parse(f.data ?? '{}') as AppLogLine);
-      const line = await until('the request line on the stream', () => lines().find((l) => l.text.includes(`request ${done.id}`)));
+      const lines = (): AppLogLine[] => sse.ofEvent<AppLogLine>('line');
+      const line = await sse.when(() => lines().find((l) => l.text.includes(`request ${done.id}`)), 10_000, 'the request line on the stream');
       assert.equal(line.level, 'info');
       assert.match(line.text, /model=sonnet .*tools=1 .*outcome=done/);
       assert.ok(!lines().some((l) => l.text.includes('sk-test-gateway')), 'no API key in the log');

@@ -14,7 +14,7 @@ import { CLAUDE_AUTH_ROUTES, CLAUDE_AUTH_STREAMS } from '../../main/contract/cla
 import type { ControlError } from '../../main/contract/control-api.ts';
 import { plainAnswer } from '../fixtures/scripts.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
-import { SseReader } from './sse-reader.ts';
+import { SseReader } from '../helpers/sse-reader.ts';
 
 const CODE = 'RouterTestCode0123456789abcdef#RouterTestState0123456789';
 
@@ -80,9 +80,8 @@ describe('/api/claude-auth/login (real gateway, real claude auth login)', () => 
     assert.equal(sent.status, 202);
     assert.equal(((await sent.json()) as ClaudeLoginResponse).login?.step, 'code_received');
 
-    const ours = (): ClaudeLoginSnapshot[] =>
-      events.frames.filter((f) => f.event === 'login' && f.data !== null).map((f) => JSON.parse(f.data as string) as ClaudeLoginSnapshot).filter((s) => s.loginId === login.loginId);
-    await events.until(() => ours().some((s) => s.done), 60_000);
+    const ours = (): ClaudeLoginSnapshot[] => events.ofEvent<ClaudeLoginSnapshot>('login').filter((s) => s.loginId === login.loginId);
+    await events.when(() => ours().some((s) => s.done), 60_000, 'the login to end');
     events.close();
     const seen = ours();
     assert.deepEqual([...new Set(seen.map((s) => s.step))], ['started', 'waiting_for_browser', 'code_received', 'failed']);

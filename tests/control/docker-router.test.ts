@@ -15,14 +15,11 @@ import type { DockerActionResponse, DockerLogEnd, DockerOperation, DockerStatusR
 import { dockerRouter } from '../../main/control/docker-router.ts';
 import { dockerDir, dockerSkip, forceRemoveProject, makeWorkspace, projectContainers, testCompose, testImage, uniqueProject } from '../fixtures/docker-env.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
-import { SseReader, type SseFrame } from './sse-reader.ts';
+import { SseReader } from '../helpers/sse-reader.ts';
 
 const skip = dockerSkip();
 if (skip) console.log(`# docker-router tests skipped: ${skip}`);
 
-const data = <T>(f: SseFrame): T => JSON.parse(f.data ?? 'null') as T;
-const ofEvent = <T>(r: SseReader, event: string): T[] => r.frames.filter((f) => f.event === event).map((f) => data<T>(f));
-const waitFor = (r: SseReader, pred: () => boolean, ms: number): Promise<unknown> => r.until(() => pred(), ms);
 
 describe('/api/docker on the composition root (real engine)', { skip, timeout: 120_000 }, () => {
   let dash: TestDashboard;
@@ -82,10 +79,10 @@ describe('/api/docker on the composition root (real engine)', { skip, timeout: 1
     assert.equal(busy.status, 409);
     assert.equal(((await busy.json()) as DockerActionResponse).operation.id, op.id);
 
-    await waitFor(events, () => ofEvent<DockerOperation>(events, 'operation').some((o) => o.id === op.id && o.state !== 'running'), 90_000);
-    const ended = ofEvent<DockerOperation>(events, 'operation').filter((o) => o.id === op.id).at(-1);
+    await events.when(() => events.ofEvent<DockerOperation>('operation').some((o) => o.id === op.id && o.state !== 'running'), 90_000);
+    const ended = events.ofEvent<DockerOperation>('operation').filter((o) => o.id === op.id).at(-1);
     assert.equal(ended?.state, 'done', JSON.stringify(ended?.problem));
-    await waitFor(events, () => ofEvent<DockerStatusResponse>(events, 'status').some((s) => s.status.overall === 'running'), 20_000);
+    await events.when(() => events.ofEvent<DockerStatusResponse>('status').some((s) => s.status.overall === 'running'), 20_000);
 
     const st = (await (await dash.call('/api/docker/status')).json()) as DockerStatusResponse;
     assert.equal(st.status.overall, 'running');
@@ -95,17 +92,17 @@ describe('/api/docker on the composition root (real engine)', { skip, timeout: 1
     const logs = await SseReader.open(`${dash.baseUrl}/api/docker/logs?tail=50`, auth());
     readers.push(logs);
     assert.equal(logs.status, 200);
-    await waitFor(logs, () => ofEvent<LogLine>(logs, 'line').some((l) => /claude runtime ready: \d+\.\d+\.\d+/.test(l.text)), 20_000);
-    const ready = ofEvent<LogLine>(logs, 'line').find((l) => l.text.includes('claude runtime ready'));
+    await logs.when(() => logs.ofEvent<LogLine>('line').some((l) => /claude runtime ready: \d+\.\d+\.\d+/.test(l.text)), 20_000);
+    const ready = logs.ofEvent<LogLine>('line').find((l) => l.text.includes('claude runtime ready'));
     assert.equal(ready?.service, 'claude');
-    assert.ok(!/\x1b/.test(JSON.stringify(ofEvent(logs, 'line'))), 'ANSI stripped');
+    assert.ok(!/\x1b/.test(JSON.stringify(logs.ofEvent<LogLine>('line'))), 'ANSI stripped');
     logs.close();
 
     const down = await dash.call('/api/docker/down', { method: 'POST' });
     assert.equal(down.status, 202);
     const downOp = ((await down.json()) as DockerActionResponse).operation;
-    await waitFor(events, () => ofEvent<DockerOperation>(events, 'operation').some((o) => o.id === downOp.id && o.state !== 'running'), 60_000);
-    assert.equal(ofEvent<DockerOperation>(events, 'operation').filter((o) => o.id === downOp.id).at(-1)?.state, 'done');
+    await events.when(() => events.ofEvent<DockerOperation>('operation').some((o) => o.id === downOp.id && o.state !== 'running'), 60_000);
+    assert.equal(events.ofEvent<DockerOperation>('operation').filter((o) => o.id === downOp.id).at(-1)?.state, 'done');
     const after1 = (await (await dash.call('/api/docker/status')).json()) as DockerStatusResponse;
     assert.equal(after1.status.overall, 'stopped');
     assert.deepEqual(projectContainers(project), []);
@@ -115,7 +112,7 @@ describe('/api/docker on the composition root (real engine)', { skip, timeout: 1
   test('logs of a project without a container end with `end`, not a hanging stream', async () => {
     const logs = await SseReader.open(`${dash.baseUrl}/api/docker/logs`, auth());
     readers.push(logs);
-    await waitFor(logs, () => logs.frames.some((f) => f.event === 'end'), 20_000);
+    await logs.when(() => logs.frames.some((f) => f.event === 'end'), 20_000);
     const bad = await dash.call('/api/docker/logs?tail=abc');
     assert.equal(bad.status, 400);
   });
@@ -154,8 +151,8 @@ describe('/api/docker when the daemon is not running (real docker CLI)', { skip,
       const up = await fetch(`${base}/up`, { method: 'POST' });
       assert.equal(up.status, 202);
       const op = ((await up.json()) as DockerActionResponse).operation;
-      await waitFor(events, () => ofEvent<DockerOperation>(events, 'operation').some((o) => o.id === op.id && o.state === 'failed'), 30_000);
-      const failed = ofEvent<DockerOperation>(events, 'operation').filter((o) => o.id === op.id).at(-1);
+      await events.when(() => events.ofEvent<DockerOperation>('operation').some((o) => o.id === op.id && o.state === 'failed'), 30_000);
+      const failed = events.ofEvent<DockerOperation>('operation').filter((o) => o.id === op.id).at(-1);
       assert.equal(failed?.problem?.code, 'daemon-not-running');
       assert.ok(failed?.problem?.fix, 'names the fix');
     } finally {
@@ -164,8 +161,8 @@ describe('/api/docker when the daemon is not running (real docker CLI)', { skip,
     // The log stream ends with the daemon problem instead of hanging.
     const logs = await SseReader.open(`${base}/logs`, {});
     try {
-      await waitFor(logs, () => logs.frames.some((f) => f.event === 'end'), 20_000);
-      const end = ofEvent<DockerLogEnd>(logs, 'end')[0];
+      await logs.when(() => logs.frames.some((f) => f.event === 'end'), 20_000);
+      const end = logs.ofEvent<DockerLogEnd>('end')[0];
       assert.ok(end.problem, 'a reason');
     } finally {
       logs.close();

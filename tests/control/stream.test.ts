@@ -5,7 +5,8 @@ import type { StreamMessage } from '../../main/contract/control-api.ts';
 import type { TranscriptEvent } from '../../main/contract/events.ts';
 import type { Script } from '../fixtures/scripted-anthropic.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
-import { SseReader } from './sse-reader.ts';
+import { SseReader } from '../helpers/sse-reader.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** Two Bash turns, text streamed slowly, so a reader can be cut while the run is still going. */
 const slowAgent: Script = (_req, info) => {
@@ -60,12 +61,7 @@ describe('live SSE stream', () => {
   test('one-request stream starts with the stored transcript, then continues live; resume joins exactly', async () => {
     const run = client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'again' }] });
     // Wait until the request exists, then attach to it mid-run.
-    let requestId = '';
-    for (let i = 0; i < 400 && !requestId; i++) {
-      requestId = gw.services.store.list({ status: 'running' }).items[0]?.requestId ?? '';
-      if (!requestId) await new Promise((r) => setTimeout(r, 25));
-    }
-    assert.ok(requestId, 'request is running');
+    const requestId = await waitFor(() => gw.services.store.list({ status: 'running' }).items[0]?.requestId, { what: 'the request to run' });
     const url = `${gw.baseUrl}/api/stream?view=events&requestId=${requestId}`;
     const a = await SseReader.open(url, auth());
     const msgsA = await a.until((m) => m.some((x) => x.type === 'reset') && events(m).some((e) => e.type === 'tool_use'));
@@ -123,7 +119,9 @@ describe('live SSE stream', () => {
     const stored = gw.services.store.events('long_run_1') ?? [];
     assert.equal(stored.length, 5022);
     const msgs = await r.until((m) => events(m).some((e) => e.type === 'end'));
-    await new Promise((res) => setTimeout(res, 50));
+    // A duplicate of a queued live event would follow the end: a marker published after it bounds the wait for one.
+    gw.services.bus.publish({ type: 'text_delta', text: 'marker', parentToolUseId: null, requestId: 'long_run_1', seq: stored.length + 1, ts: new Date().toISOString() });
+    await r.until((m) => events(m).some((e) => e.seq === stored.length + 1));
     r.close();
     const reset = msgs[1];
     assert.ok(reset.type === 'reset' && reset.events && reset.events.length < 5001, 'first part only');
@@ -132,7 +130,7 @@ describe('live SSE stream', () => {
     assert.ok(snapshotEnd > 1, 'no id before the stored part is complete');
     const beforeId = r.frames.slice(0, snapshotEnd + 1).flatMap((f) => (f.data ? [JSON.parse(f.data) as StreamMessage] : []));
     assert.ok(events(beforeId).length >= 5001, 'the id comes with the last stored event');
-    assertExactSequence(events(r.messages()), stored);
+    assertExactSequence(events(r.messages()).filter((e) => e.seq <= stored.length), stored);
   });
 
   test('summaries view: one row update per change, resumable', async () => {
@@ -152,9 +150,13 @@ describe('live SSE stream', () => {
     const firstId = r.frames.find((f) => f.event === 'summary')?.id ?? '';
     const again = await SseReader.open(`${gw.baseUrl}/api/stream?view=summaries`, { ...auth(), 'last-event-id': firstId });
     const m2 = await again.until((m) => m.some((x) => x.type === 'summary'));
-    await new Promise((res) => setTimeout(res, 100));
+    // A second replayed row would come before the row of a request that begins now.
+    const marker = gw.services.store.begin('summaries_marker');
+    marker.emit({ type: 'request', endpoint: '/v1/chat/completions', model: 'sonnet', stream: false, client: 'test', prompt: 'marker', systemPrompt: null, imageCount: 0, runtime: 'local' });
+    marker.emit({ type: 'end', status: 'done', reason: null, durationMs: 1 });
+    await again.until((m) => m.some((x) => x.type === 'summary' && x.summary.requestId === 'summaries_marker'));
     again.close();
-    const replayed = again.messages().flatMap((m) => (m.type === 'summary' ? [m.summary] : []));
+    const replayed = again.messages().flatMap((m) => (m.type === 'summary' && m.summary.requestId !== 'summaries_marker' ? [m.summary] : []));
     assert.equal(replayed.length, 1, JSON.stringify(m2.map((x) => x.type)));
     assert.equal(replayed[0].status, 'done');
   });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { BridgeHost } from '../../main/contract/bridge.ts';
 import { displayAvailable, electronSwitches, findElectronBinary } from '../../main/shell/electron-binary.ts';
+import { waitForValue } from '../helpers/wait.ts';
 
 const root = process.cwd();
 
@@ -40,17 +41,6 @@ function ensureBuilt(): void {
   if (fs.existsSync(path.join(root, 'dist/main/electron/main.js')) && fs.existsSync(path.join(root, 'dist/preload/index.cjs'))) return;
   const r = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   assert.equal(r.status, 0, 'build succeeded');
-}
-
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last = await probe();
-  while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`timed out; last value ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await probe();
-  }
-  return last;
 }
 
 test('Electron app: dashboard window, tray follows stop/start, clean quit', { timeout: 180_000 }, async (t) => {
@@ -110,13 +100,14 @@ test('Electron app: dashboard window, tray follows stop/start, clean quit', { ti
   // the window shows the app's own page (its private scheme, never the gateway's port), with the bridge in place
   const page = await app.firstWindow({ timeout: 60_000 });
   await page.waitForURL((u) => u.protocol === 'ccg-app:' && u.host === 'dashboard', { timeout: 30_000 });
-  const bridged = await until(
+  const bridged = await waitForValue(
     () => page.evaluate(async () => {
       const b = (window as unknown as BridgeHost).ccg;
       if (!b) return null;
       return { control: await b.getControl(), info: await b.getAppInfo(), keys: Object.keys(b).sort() };
     }),
     (v) => v === null || v.control.state !== 'starting',
+    { what: 'the bridge to leave starting', ms: 30_000, everyMs: 100 },
   );
   assert.ok(bridged, 'window.ccg is exposed by the preload');
   assert.ok(bridged.control.state === 'ready', `the bridge hands over the control API once it listens: ${JSON.stringify(bridged.control)}`);

@@ -17,25 +17,16 @@ import { startScriptedAnthropic, type ScriptedAnthropic } from '../fixtures/scri
 import { plainAnswer } from '../fixtures/scripts.ts';
 import { claudeTestEnv } from '../helpers/gateway.ts';
 import { buildRenderer } from '../renderer/chromium.ts';
+import { waitForValue } from '../helpers/wait.ts';
 
 // loaded after the hook is registered, so their `electron` is the stand-in
 const electron = await import('./stand-in/electron.ts');
-const { standIn, BrowserWindow, Tray, app, protocol, shell } = electron;
+const { standIn, BrowserWindow, Tray, app, protocol, shell, dialog } = electron;
 const { startDesktop, controlState } = await import('../../main/electron/desktop.ts');
 const { openExternal } = await import('../../main/electron/open-external.ts');
 
 const APP_PAGE = 'ccg-app://dashboard/index.html';
 const FOREIGN = 'http://127.0.0.1:8000/';
-
-async function until<T>(probe: () => T | Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const savedEnv = { ...process.env };
 let api: ScriptedAnthropic;
@@ -64,7 +55,7 @@ function scenario(env: Record<string, string> = {}): void {
 async function quit(): Promise<void> {
   if (app.exitCode !== null) return;
   app.quit();
-  await until(() => app.exitCode, (c) => c !== null, 'the quit sequence to exit', 30_000);
+  await waitForValue(() => app.exitCode, (c) => c !== null, { what: 'the quit sequence to exit', ms: 30_000 });
 }
 
 before(async () => {
@@ -86,7 +77,7 @@ describe('desktop app wiring (stand-in electron)', () => {
     scenario();
     const started = startDesktop();
     // Before `ready`: the private scheme is registered, and second-instance/activate are already listened for.
-    await until(() => standIn.rec.named('app.requestSingleInstanceLock').length, (n) => n === 1, 'the single-instance lock');
+    await waitForValue(() => standIn.rec.named('app.requestSingleInstanceLock').length, (n) => n === 1, { what: 'the single-instance lock', ms: 30_000 });
     assert.equal(standIn.rec.named('protocol.registerSchemesAsPrivileged').length, 1);
     const [schemes] = standIn.rec.named('protocol.registerSchemesAsPrivileged')[0].args as [Array<{ scheme: string; privileges: Record<string, boolean> }>];
     assert.equal(schemes[0].scheme, 'ccg-app');
@@ -135,12 +126,27 @@ describe('desktop app wiring (stand-in electron)', () => {
     assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openExternal, APP_PAGE, 'javascript:alert(1)'), false);
     assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openExternal, APP_PAGE, 'file:///etc/passwd'), false);
     assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openExternal, APP_PAGE, 'https://docs.example.test/'), true);
+    // folders open with shell.openPath, and only a project's (or a chat workspace's)
+    const projectDir = fs.mkdtempSync(path.join(dataDir, 'proj-'));
+    const added = await fetch(`${control.url}/api/projects`, { method: 'POST', headers: { origin: 'ccg-app://dashboard', authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'desk', folder: projectDir }) });
+    assert.equal(added.status, 201);
+    assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openFolder, APP_PAGE, '/etc'), false);
+    assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openFolder, APP_PAGE, `${projectDir}/../..`), false);
+    assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openFolder, APP_PAGE, projectDir), true);
+    assert.deepEqual(standIn.rec.named('shell.openPath').map((c) => c.args[0]), [projectDir]);
+    assert.equal(await standIn.invoke(BRIDGE_CHANNELS.openFolder, FOREIGN, projectDir), false, 'a foreign page opens nothing');
+    // the folder picker (adding a project): the chosen folder, or null when cancelled
+    dialog.nextFolder = projectDir;
+    assert.equal(await standIn.invoke(BRIDGE_CHANNELS.pickFolder, APP_PAGE), projectDir);
+    dialog.nextFolder = null;
+    assert.equal(await standIn.invoke(BRIDGE_CHANNELS.pickFolder, APP_PAGE), null);
+    await assert.rejects(standIn.invoke(BRIDGE_CHANNELS.pickFolder, FOREIGN), /not allowed/);
     assert.equal(win.webContents.windowOpenHandler?.({ url: 'vscode://evil' }).action, 'deny');
     assert.equal(win.webContents.windowOpenHandler?.({ url: 'https://example.test/x' }).action, 'deny');
     let prevented = false;
     win.webContents.emit('will-navigate', { url: FOREIGN, preventDefault: () => (prevented = true) });
     assert.ok(prevented, 'navigation to the gateway port is not the app');
-    await until(() => standIn.rec.named('shell.openExternal').map((c) => c.args[0]), (u) => u.length === 3, 'external opens');
+    await waitForValue(() => standIn.rec.named('shell.openExternal').map((c) => c.args[0]), (u) => u.length === 3, { what: 'external opens', ms: 30_000 });
     assert.deepEqual(standIn.rec.named('shell.openExternal').map((c) => c.args[0]), ['https://docs.example.test/', 'https://example.test/x', FOREIGN]);
 
     // permissions: clipboard writes from the app page only
@@ -162,11 +168,11 @@ describe('desktop app wiring (stand-in electron)', () => {
     type Item = { id?: string; click?: () => void; submenu?: Item[] };
     const find = (items: Item[], id: string): Item | undefined => items.flatMap((i) => [i, ...(i.submenu ?? [])]).find((i) => i.id === id);
     find((tray.menu?.template ?? []) as Item[], 'gateway.stop')?.click?.();
-    await until(() => String((tray.image as { path: string }).path), (p) => p.endsWith('tray-stopped.png'), 'the stopped icon');
+    await waitForValue(() => String((tray.image as { path: string }).path), (p) => p.endsWith('tray-stopped.png'), { what: 'the stopped icon', ms: 30_000 });
     assert.equal((await fetch(`${control.url}/v1/models`)).status, 503);
     assert.ok(find((tray.menu?.template ?? []) as Item[], 'gateway.start'), 'the menu now offers Start');
     find((tray.menu?.template ?? []) as Item[], 'gateway.start')?.click?.();
-    await until(() => String((tray.image as { path: string }).path), (p) => p.endsWith('tray-running.png'), 'the running icon');
+    await waitForValue(() => String((tray.image as { path: string }).path), (p) => p.endsWith('tray-running.png'), { what: 'the running icon', ms: 30_000 });
 
     // a Claude key pasted into the app is sealed by the OS keychain (safeStorage), never written in clear
     const key = 'sk-ant-api03-desktop-test-key-0123456789';
@@ -214,7 +220,7 @@ describe('desktop app wiring (stand-in electron)', () => {
       assert.equal(JSON.parse(fs.readFileSync(path.join(dataDir, 'config.json'), 'utf8')).GATEWAY_PORT, port + 1);
       await standIn.invoke(BRIDGE_CHANNELS.relaunch, APP_PAGE);
       assert.equal(standIn.rec.named('app.relaunch').length, 1);
-      await until(() => app.exitCode, (c) => c === 0, 'the relaunch to quit this instance');
+      await waitForValue(() => app.exitCode, (c) => c === 0, { what: 'the relaunch to quit this instance', ms: 30_000 });
     } finally {
       squatter.close();
     }
@@ -239,7 +245,7 @@ describe('desktop app wiring (stand-in electron)', () => {
     assert.equal(JSON.parse(fs.readFileSync(path.join(dataDir, 'shell.json'), 'utf8')).noTrayNoticeShown, true);
     // closing quits (no runs active: no question)
     assert.equal(win.userClose(), false);
-    await until(() => app.exitCode, (c) => c === 0, 'close to quit');
+    await waitForValue(() => app.exitCode, (c) => c === 0, { what: 'close to quit', ms: 30_000 });
     assert.equal(standIn.rec.named('dialog.showMessageBox').length, 0);
 
     // a second start with the same data dir: no second notice

@@ -38,7 +38,7 @@ test('preload exposes exactly the typed bridge, wired to the contract channels',
   assert.deepEqual(required, ['electron']);
   assert.deepEqual([...exposed.keys()], [BRIDGE_GLOBAL]);
   const bridge = exposed.get(BRIDGE_GLOBAL) as Record<string, (...a: unknown[]) => Promise<unknown>>;
-  assert.deepEqual(Object.keys(bridge).sort(), ['getAppInfo', 'getControl', 'openExternal', 'relaunch', 'setGatewayPort']);
+  assert.deepEqual(Object.keys(bridge).sort(), ['getAppInfo', 'getControl', 'openExternal', 'openFolder', 'pickFolder', 'relaunch', 'setGatewayPort']);
   assert.ok(Object.isFrozen(bridge));
 
   assert.equal(await bridge.getControl(), `reply:${BRIDGE_CHANNELS.control}`);
@@ -46,6 +46,8 @@ test('preload exposes exactly the typed bridge, wired to the contract channels',
   assert.equal(await bridge.openExternal({ toString: () => 'https://example.test/' }), `reply:${BRIDGE_CHANNELS.openExternal}`);
   assert.equal(await bridge.setGatewayPort('8001'), `reply:${BRIDGE_CHANNELS.setGatewayPort}`);
   assert.equal(await bridge.relaunch(), `reply:${BRIDGE_CHANNELS.relaunch}`);
+  assert.equal(await bridge.pickFolder(), `reply:${BRIDGE_CHANNELS.pickFolder}`);
+  assert.equal(await bridge.openFolder({ toString: () => '/data/chats/x' }), `reply:${BRIDGE_CHANNELS.openFolder}`);
   assert.deepEqual(invoked, [
     [BRIDGE_CHANNELS.control],
     [BRIDGE_CHANNELS.appInfo],
@@ -53,5 +55,7 @@ test('preload exposes exactly the typed bridge, wired to the contract channels',
     [BRIDGE_CHANNELS.openExternal, 'https://example.test/'],
     [BRIDGE_CHANNELS.setGatewayPort, 8001],
     [BRIDGE_CHANNELS.relaunch],
+    [BRIDGE_CHANNELS.pickFolder],
+    [BRIDGE_CHANNELS.openFolder, '/data/chats/x'],
   ]);
 });

@@ -6,6 +6,7 @@ import type { TranscriptEvent } from '../../main/contract/events.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { clientToolLoop, plainAnswer } from '../fixtures/scripts.ts';
 import { offeredTool, toolResultText, type MessagesRequest } from '../fixtures/scripted-anthropic.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const weatherTool: ChatCompletionTool = {
   type: 'function',
@@ -20,13 +21,7 @@ function system(req: MessagesRequest): string {
   return typeof req.system === 'string' ? req.system : (req.system ?? []).map((b) => b.text).join('\n');
 }
 
-async function until<T>(read: () => T | null | undefined): Promise<T> {
-  for (;;) {
-    const v = read();
-    if (v !== null && v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(read: () => T | null | undefined, what = 'the run to get there'): Promise<T> => waitFor(read, { what, everyMs: 50, ms: 120_000 });
 
 /** The caller's own functions through the real Claude Code binary, the scripted model and the openai SDK. */
 describe('client tools on /v1/chat/completions (openai SDK, real Claude Code)', () => {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { ConversationMap } from '../../main/gateway/conversations.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startScriptedAnthropic, type Script, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 
@@ -166,5 +167,27 @@ describe('conversation continuity across a gateway restart', () => {
     } finally {
       await gw2.close();
     }
+  });
+});
+
+describe('conversation map and chat workspaces', () => {
+  it('a turn keeps the workspace of the turn before; a session saved before workspaces is not resumed (it ran in CLAUDE_CWD)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-convmap-'));
+    const file = path.join(dir, 'conversations.json');
+    const turn1: Msg[] = [{ role: 'user', content: 'hello' }];
+    const first = new ConversationMap(file, 60_000).plan(turn1 as never, null, 'sonnet');
+    first.commit('session-1234abcd', 'hi there');
+    const turn2 = [...turn1, { role: 'assistant', content: 'hi there' }, { role: 'user', content: 'again' }];
+    const next = new ConversationMap(file, 60_000).plan(turn2 as never, null, 'sonnet');
+    assert.equal(next.resumeSessionId, 'session-1234abcd');
+    assert.equal(next.workspaceKey, first.workspaceKey, 'same folder as turn 1');
+    assert.equal(new ConversationMap(file, 60_000).plan([{ role: 'user', content: 'other' }] as never, 'chat-9', 'sonnet').workspaceKey, 'chat:chat-9');
+    // The same entry as an older gateway saved it (no workspace): a fresh start instead of a resume that cannot work.
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { entries: Array<Record<string, unknown>> };
+    for (const e of saved.entries) delete e.workspace;
+    fs.writeFileSync(file, JSON.stringify(saved));
+    const legacy = new ConversationMap(file, 60_000).plan(turn2 as never, null, 'sonnet');
+    assert.equal(legacy.resumeSessionId, null);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -132,7 +132,8 @@ describe('POST /v1/responses', () => {
   it('the failed stream is valid per the Responses streaming spec: response.failed, then one error event, in sequence', async () => {
     gw.api.setScript(failAfterTool);
     const res = await fetch(`${gw.v1}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sonnet', stream: true, input: 'x' }) });
-    const frames = (await res.text()).split('\n\n').filter((f) => f.trim());
+    // SSE comments (`: keep-alive`, sent while a slow run is quiet) are not events.
+    const frames = (await res.text()).split('\n\n').filter((f) => f.split('\n').some((l) => l.trim() && !l.startsWith(':')));
     const events = frames.map((f) => {
       const name = /^event: (.+)$/m.exec(f)?.[1];
       const data = JSON.parse(/^data: (.+)$/m.exec(f)?.[1] ?? 'null') as { type: string; sequence_number: number } & Record<string, unknown>;

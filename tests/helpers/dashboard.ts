@@ -45,6 +45,8 @@ export async function startTestDashboard(opts: {
     OAUTH_CALLBACK_PORT: 0,
     // no warm spare Claude processes: each test file starts its own gateway on a 2-core machine
     CLAUDE_SPARE_PROCESSES: 0,
+    // no Claude process kept between turns either (each ≈300 MB); live-conversations tests turn it on
+    MAX_LIVE_CONVERSATIONS: 0,
     CLAUDE_ALLOWED_TOOLS: 'Bash,Read,Write,Edit,Glob,Grep',
     LOG_LEVEL: 'warn',
     DASHBOARD: false,

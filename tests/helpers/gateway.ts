@@ -54,6 +54,8 @@ export async function startTestGateway(opts: {
     OAUTH_CALLBACK_PORT: 0,
     CLAUDE_ALLOWED_TOOLS: 'Bash,Read,Write,Edit,Glob,Grep',
     CLAUDE_SPARE_PROCESSES: 0,
+    // no Claude process kept between turns either (each ≈300 MB); live-conversations tests turn it on
+    MAX_LIVE_CONVERSATIONS: 0,
     LOG_LEVEL: 'warn',
     ...opts.config,
   });

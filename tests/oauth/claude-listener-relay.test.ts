@@ -18,10 +18,12 @@ import { sdkControlSessionFactory } from '../../main/oauth/control-session.ts';
 import { dockerRelayFactory, type ContainerExec } from '../../main/oauth/docker-relay.ts';
 import { OAuthCallbackListener } from '../../main/oauth/listener.ts';
 import { McpLoginDriver } from '../../main/oauth/login-driver.ts';
-import { localClaudeCli, McpServers } from '../../main/oauth/mcp-servers.ts';
+import type { McpServers } from '../../main/oauth/mcp-servers.ts';
 import { localRelayFactory } from '../../main/oauth/relay.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
+import { addFixtureServer } from '../fixtures/oauth-setup.ts';
 import { startScriptedAnthropic, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const ADMIN = 'relay-admin-token';
 
@@ -32,13 +34,6 @@ const hostExec: ContainerExec = (argv, opts) =>
       resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? Number((err as { code: number }).code) : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
     });
   });
-
-async function approve(fx: OAuthMcpServer, authUrl: string): Promise<string> {
-  const html = await (await fetch(authUrl)).text();
-  const consentId = /name="consent_id" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  const post = await fetch(`${fx.origin}/consent`, { method: 'POST', body: new URLSearchParams({ consent_id: consentId, decision: 'approve' }), redirect: 'manual' });
-  return post.headers.get('location') ?? '';
-}
 
 describe("Claude Code's own callback listener (real binary)", { timeout: 420_000 }, () => {
   let api: ScriptedAnthropic;
@@ -56,11 +51,7 @@ describe("Claude Code's own callback listener (real binary)", { timeout: 420_000
     env = { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: path.join(home, '.claude'), ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'sk-test', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
     listener = new OAuthCallbackListener({ host: '127.0.0.1', port: 0, checkAdminToken: (t) => t === ADMIN, relayFactory: dockerRelayFactory(hostExec, localRelayFactory) });
     await listener.start();
-    servers = new McpServers({ cli: localClaudeCli({ claudePath, env, cwd: home }), cwd: home });
-    for (const name of ['pinned', 'outside']) {
-      const r = await servers.add({ name, url: fx.mcpUrl, transport: 'http', clientId: 'pre-registered-app' });
-      assert.ok(r.ok, JSON.stringify(r));
-    }
+    servers = await addFixtureServer(fx, ['pinned', 'outside'], { env, cwd: home, clientId: 'pre-registered-app' });
   });
 
   after(async () => {
@@ -78,7 +69,7 @@ describe("Claude Code's own callback listener (real binary)", { timeout: 420_000
       callbackPort: 0,
       pollMs: 300,
       openUrl: async (authUrl) => {
-        const redirect = await approve(fx, authUrl);
+        const redirect = await fx.consent(authUrl);
         await fetch(redirect); // straight to Claude Code's own listener
       },
     });
@@ -110,7 +101,7 @@ describe("Claude Code's own callback listener (real binary)", { timeout: 420_000
       assert.equal(((await reg.json()) as { relay: string }).relay, `container 127.0.0.1:${claudePort}`);
 
       // In the docker runtime the browser's localhost:8888 IS our listener: send the redirect there.
-      const redirect = new URL(await approve(fx, auth.authUrl));
+      const redirect = new URL(await fx.consent(auth.authUrl));
       assert.equal(redirect.port, String(claudePort));
       const ours = `http://localhost:${listener.port}/callback${redirect.search}`;
       const exchangesBefore = fx.stats.codeExchanges;
@@ -120,11 +111,10 @@ describe("Claude Code's own callback listener (real binary)", { timeout: 420_000
       assert.match(html, /Signed in to outside/);
 
       let status = '';
-      for (let i = 0; i < 40 && status !== 'connected'; i++) {
+      await waitUntil(async () => {
         status = (await session.status()).find((s) => s.name === 'outside')?.status ?? '';
-        if (status !== 'connected') await new Promise((r) => setTimeout(r, 250));
-      }
-      assert.equal(status, 'connected');
+        return status === 'connected';
+      }, { what: () => `the server connected (last: ${status})`, ms: 10_000, everyMs: 250 });
       assert.equal(fx.stats.codeExchanges, exchangesBefore + 1);
 
       const replay = await fetch(ours);

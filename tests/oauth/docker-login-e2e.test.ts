@@ -20,50 +20,23 @@ import { pickFreePort } from '../../main/oauth/callback-port.ts';
 import { buildServices, type Services } from '../../main/services.ts';
 import { dockerCli, dockerGatewayConfig, dockerSkip, forceRemoveProject, makeWorkspace, uniqueProject } from '../fixtures/docker-env.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
-import { startScriptedAnthropic, toolResultText, type Script, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
+import { callSecretTool, secretTool } from '../fixtures/oauth-setup.ts';
+import { startScriptedAnthropic, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from '../helpers/gateway.ts';
+import { waitFor, waitUntil } from '../helpers/wait.ts';
 
 const skip = dockerSkip();
 
 const SERVER = 'vault';
-const TOOL = `mcp__${SERVER}__get_secret`;
 const SECRET = 'harbor-lynx-2718';
 /** The image's user home (scripts/docker/test-image.mjs, docker/Dockerfile); no CLAUDE_CONFIG_DIR enters the container. */
 const CONTAINER_HOME = '/home/claude';
-
-/** Main loop: call the MCP tool, then answer with what it returned. Side requests (no tools) get plain text. */
-const callSecretTool: Script = (_req, info) => {
-  if (!info.isMainLoop) return { blocks: [{ type: 'text', text: 'Secret lookup' }] };
-  const result = info.lastToolResults[0];
-  if (result) return { blocks: [{ type: 'text', text: `The secret is: ${toolResultText(result)}` }] };
-  return { blocks: [{ type: 'text', text: 'Fetching the secret.' }, { type: 'tool_use', name: TOOL, input: {} }] };
-};
-
-/** The fixture's consent page: read its id, press Approve; returns where the provider sends the browser. */
-async function approve(fx: OAuthMcpServer, authUrl: string): Promise<string> {
-  const html = await (await fetch(authUrl)).text();
-  const consentId = /name="consent_id" value="([^"]+)"/.exec(html)?.[1];
-  assert.ok(consentId, `a consent page: ${html.slice(0, 300)}`);
-  const post = await fetch(`${fx.origin}/consent`, { method: 'POST', body: new URLSearchParams({ consent_id: consentId, decision: 'approve' }), redirect: 'manual' });
-  assert.equal(post.status, 302);
-  return post.headers.get('location') ?? '';
-}
 
 /** Claude processes left in the container (the health probe and PID 1's banner carry `--version`). */
 function claudeProcesses(containerId: string): string[] {
   const ps = dockerCli(['exec', containerId, 'ps', '-o', 'pid,args']);
   assert.equal(ps.status, 0, ps.stderr);
   return ps.stdout.split('\n').slice(1).filter((l) => /claude/.test(l) && !/--version|ps -o/.test(l)).map((l) => l.trim());
-}
-
-async function waitFor<T>(probe: () => Promise<T | null> | T | null, ms: number, what: string | (() => string)): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('docker runtime: in-app MCP OAuth login relayed into the container, then the tool through the gateway (real engine, real claude)', { skip, timeout: 300_000 }, () => {
@@ -91,7 +64,7 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
 
   before(async () => {
     fx = await startOAuthMcpServer({ secret: SECRET, name: 'Vault' });
-    api = await startScriptedAnthropic(callSecretTool);
+    api = await startScriptedAnthropic(callSecretTool(SERVER));
     workspace = makeWorkspace();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-oauth-docker-'));
     home = path.join(dataDir, 'home');
@@ -150,7 +123,7 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
     assert.equal(waiting.via, 'gateway-listener');
 
     // The "browser": the provider registered and redirects to our listener's port, never one inside the container.
-    const redirect = await approve(fx, login.authUrl ?? '');
+    const redirect = await fx.consent(login.authUrl ?? '');
     assert.ok(redirect.startsWith(`${ourRedirect}?`), redirect);
     assert.equal(fx.stats.redirectUris.at(-1), ourRedirect);
     const exchanges = fx.stats.codeExchanges;
@@ -163,7 +136,7 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
     const done = await waitFor(async () => {
       const r = await control<LoginSnapshot>('GET', routeUrl(MCP_ROUTES.loginById.path, { id: login.loginId }));
       return r.body.done ? r.body : null;
-    }, 90_000, 'the login to finish');
+    }, { ms: 90_000, everyMs: 250, what: 'the login to finish' });
     assert.equal(done.step, 'connected', done.reason ?? '');
     assert.deepEqual(done.events.map((e) => e.step), ['started', 'waiting_for_browser', 'code_received', 'tokens_stored', 'connected']);
 
@@ -186,7 +159,7 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
     assert.equal(row?.status, 'connected', JSON.stringify(row));
     assert.equal(row?.oauth?.hasTokens, true);
     // The login's control session (docker exec -i claude …) ended with the login.
-    await waitFor(() => (claudeProcesses(containerId).length === 0 ? true : null), 20_000, () => `no claude left in the container (${claudeProcesses(containerId).join(' | ')})`);
+    await waitUntil(() => claudeProcesses(containerId).length === 0, { ms: 20_000, everyMs: 250, what: () => `no claude left in the container (${claudeProcesses(containerId).join(' | ')})` });
   });
 
   test('an OpenAI request through the gateway calls the MCP tool from Claude Code in the container', async () => {
@@ -198,7 +171,7 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
     assert.equal(fx.stats.toolCalls, calls + 1, 'the tool really ran on the MCP server');
     const main = api.mainRequests().at(-1);
     const offered = main?.tools?.map((t) => t.name) ?? [];
-    assert.ok(offered.includes(TOOL) || offered.includes('ToolSearch'), offered.join(','));
+    assert.ok(offered.includes(secretTool(SERVER)) || offered.includes('ToolSearch'), offered.join(','));
     // Claude Code ran in the container: it reports the container's workspace, never the host's folder.
     const seen = JSON.stringify(main);
     assert.match(seen, /Primary working directory: \/workspace\b/);

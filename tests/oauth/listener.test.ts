@@ -4,9 +4,11 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { OAuthCallbackListener, type CallbackEvent, type ListenerHealth } from '../../main/oauth/listener.ts';
+import type { ListenerHealth } from '../../main/contract/mcp-api.ts';
+import { OAuthCallbackListener, type CallbackEvent } from '../../main/oauth/listener.ts';
 import { parseLsof, parseSs } from '../../main/oauth/port-owner.ts';
 import type { CallbackRelay, RelayResult } from '../../main/oauth/relay.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 /** Records what reaches it; answers like the relay it stands for. */
 class RecordingRelay implements CallbackRelay {
@@ -104,7 +106,7 @@ describe('OAuth callback listener', () => {
     try {
       const relay = new RecordingRelay('r');
       l.expect({ state: 'slow-state-1', serverName: 'gmail', relay });
-      await new Promise((r) => setTimeout(r, 250));
+      await waitUntil(() => l.health().pendingLogins.length === 0, { what: 'the state to expire' });
       const res = await fetch(`${base}/callback?code=c&state=slow-state-1`);
       assert.equal(res.status, 400);
       const html = await res.text();

@@ -12,34 +12,16 @@ import { resolveClaudeBinary } from '../../main/claude/binary.ts';
 import { ProcessTracker } from '../../main/claude/orphans.ts';
 import { sdkControlSessionFactory } from '../../main/oauth/control-session.ts';
 import { OAuthCallbackListener } from '../../main/oauth/listener.ts';
-import { McpLoginDriver, type LoginEvent } from '../../main/oauth/login-driver.ts';
-import { localClaudeCli, McpServers } from '../../main/oauth/mcp-servers.ts';
+import type { LoginEvent } from '../../main/contract/mcp-api.ts';
+import { McpLoginDriver } from '../../main/oauth/login-driver.ts';
+import type { McpServers } from '../../main/oauth/mcp-servers.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
+import { addFixtureServer } from '../fixtures/oauth-setup.ts';
 import { startScriptedAnthropic, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 
 const SECRET = 'the-secret-is-7431';
 
-interface BrowserVisit {
-  consentStatus: number;
-  redirect: string;
-  finalStatus: number;
-  finalHtml: string;
-}
-
-/** A browser without a browser: fetch the consent page, press a button, follow the redirect. */
-async function browse(fx: OAuthMcpServer, authUrl: string, decision: 'approve' | 'deny'): Promise<BrowserVisit> {
-  const page = await fetch(authUrl);
-  const html = await page.text();
-  assert.match(html, /id="approve"/);
-  assert.match(html, /id="deny"/);
-  const consentId = /name="consent_id" value="([^"]+)"/.exec(html)?.[1];
-  assert.ok(consentId, 'consent page carries its form');
-  const post = await fetch(`${fx.origin}/consent`, { method: 'POST', body: new URLSearchParams({ consent_id: consentId, decision }), redirect: 'manual' });
-  assert.equal(post.status, 302);
-  const redirect = post.headers.get('location') ?? '';
-  const final = await fetch(redirect);
-  return { consentStatus: page.status, redirect, finalStatus: final.status, finalHtml: await final.text() };
-}
+type BrowserVisit = Awaited<ReturnType<OAuthMcpServer['signIn']>>;
 
 describe('MCP login driver (real Claude Code, local runtime)', { timeout: 420_000 }, () => {
   let api: ScriptedAnthropic;
@@ -58,11 +40,7 @@ describe('MCP login driver (real Claude Code, local runtime)', { timeout: 420_00
     env = { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: path.join(home, '.claude'), ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'sk-test', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
     listener = new OAuthCallbackListener({ host: '127.0.0.1', port: 0 });
     assert.equal((await listener.start()).status, 'listening');
-    servers = new McpServers({ cli: localClaudeCli({ claudePath: claudePath as string, env, cwd: home }), cwd: home });
-    for (const name of ['keeper', 'keeper_deny']) {
-      const r = await servers.add({ name, url: fx.mcpUrl, transport: 'http' });
-      assert.ok(r.ok, JSON.stringify(r));
-    }
+    servers = await addFixtureServer(fx, ['keeper', 'keeper_deny'], { env, cwd: home });
   });
 
   after(async () => {
@@ -94,7 +72,7 @@ describe('MCP login driver (real Claude Code, local runtime)', { timeout: 420_00
 
   test('Approve: started → waiting_for_browser → code_received → tokens_stored → connected, through OUR listener', async () => {
     let visit: Promise<BrowserVisit> | null = null;
-    const driver = driverWith({ browser: (url) => { visit = browse(fx, url, 'approve'); } });
+    const driver = driverWith({ browser: (url) => { visit = fx.signIn(url, 'approve'); } });
     const events: LoginEvent[] = [];
     driver.on('event', (e) => events.push(e));
     let changed = 0;
@@ -117,8 +95,8 @@ describe('MCP login driver (real Claude Code, local runtime)', { timeout: 420_00
     assert.ok(visit, 'the authorization URL was opened');
     const v = await (visit as Promise<BrowserVisit>);
     assert.ok(v.redirect.startsWith(`http://localhost:${listener.port}/callback?code=`), v.redirect);
-    assert.equal(v.finalStatus, 200);
-    assert.match(v.finalHtml, /Signed in to keeper/);
+    assert.equal(v.status, 200);
+    assert.match(v.html, /Signed in to keeper/);
     assert.equal(listener.health().completed, before + 1);
     assert.equal(fx.stats.codeExchanges, 1);
     assert.ok(changed >= 1, 'servers announced a change');
@@ -133,16 +111,16 @@ describe('MCP login driver (real Claude Code, local runtime)', { timeout: 420_00
 
   test("Deny: failed with the provider's reason, the server stays needs-auth", async () => {
     let visit: Promise<BrowserVisit> | null = null;
-    const driver = driverWith({ browser: (url) => { visit = browse(fx, url, 'deny'); } });
+    const driver = driverWith({ browser: (url) => { visit = fx.signIn(url, 'deny'); } });
     const snap = await driver.start('keeper_deny').result;
     assert.equal(snap.step, 'failed');
     assert.match(snap.reason ?? '', /access_denied/);
     assert.match(snap.reason ?? '', /denied access/);
     assert.ok(!snap.events.some((e) => e.step === 'tokens_stored'));
     const v = await (visit as unknown as Promise<BrowserVisit>);
-    assert.equal(v.finalStatus, 400);
-    assert.match(v.finalHtml, /refused by the provider/);
-    assert.match(v.finalHtml, /keeper_deny/);
+    assert.equal(v.status, 400);
+    assert.match(v.html, /refused by the provider/);
+    assert.match(v.html, /keeper_deny/);
     const row = (await servers.list()).find((s) => s.name === 'keeper_deny');
     assert.equal(row?.status, 'needs-auth');
   });
@@ -161,9 +139,9 @@ describe('MCP login driver (real Claude Code, local runtime)', { timeout: 420_00
     assert.match(snap.reason ?? '', /timed out/);
     assert.equal(listener.health().pendingLogins.length, 0);
     // The user approves too late: the redirect reaches our listener, which refuses it.
-    const v = await browse(fx, authUrl, 'approve');
-    assert.equal(v.finalStatus, 400);
-    assert.match(v.finalHtml, /no longer waiting|expired/i);
+    const v = await fx.signIn(authUrl, 'approve');
+    assert.equal(v.status, 400);
+    assert.match(v.html, /no longer waiting|expired/i);
     assert.equal(listener.health().failed, failedBefore + 1);
       });
 

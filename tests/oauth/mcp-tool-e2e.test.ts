@@ -11,21 +11,12 @@ import { resolveClaudeBinary } from '../../main/claude/binary.ts';
 import { sdkControlSessionFactory } from '../../main/oauth/control-session.ts';
 import { OAuthCallbackListener } from '../../main/oauth/listener.ts';
 import { McpLoginDriver } from '../../main/oauth/login-driver.ts';
-import { localClaudeCli, McpServers } from '../../main/oauth/mcp-servers.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
-import { toolResultText, type Script } from '../fixtures/scripted-anthropic.ts';
+import { addFixtureServer, callSecretTool, secretTool } from '../fixtures/oauth-setup.ts';
 import { claudeTestEnv, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
 const SERVER = 'vault';
-const TOOL = `mcp__${SERVER}__get_secret`;
 const SECRET = 'opal-falcon-5150';
-
-/** First turn: call the MCP tool; then answer with what it returned. */
-const callSecretTool: Script = (_req, info) => {
-  const result = info.lastToolResults[0];
-  if (result) return { blocks: [{ type: 'text', text: `The secret is: ${toolResultText(result)}` }] };
-  return { blocks: [{ type: 'text', text: 'Fetching the secret.' }, { type: 'tool_use', name: TOOL, input: {} }] };
-};
 
 describe('MCP tool through the gateway after an in-app OAuth login', { timeout: 420_000 }, () => {
   let gw: TestGateway;
@@ -36,7 +27,7 @@ describe('MCP tool through the gateway after an in-app OAuth login', { timeout: 
   before(async () => {
     fx = await startOAuthMcpServer({ secret: SECRET, name: 'Vault' });
     gw = await startTestGateway({
-      script: callSecretTool,
+      script: callSecretTool(SERVER),
       // The gateway must allow the server's tools (mcp__<server> covers all of them).
       config: { CLAUDE_ALLOWED_TOOLS: `Bash,mcp__${SERVER}` },
     });
@@ -47,19 +38,14 @@ describe('MCP tool through the gateway after an in-app OAuth login', { timeout: 
     const claudePath = resolveClaudeBinary() as string;
     listener = new OAuthCallbackListener({ host: '127.0.0.1', port: 0 });
     await listener.start();
-    const servers = new McpServers({ cli: localClaudeCli({ claudePath, env, cwd: gw.config.claudeCwd }), cwd: gw.config.claudeCwd });
-    const added = await servers.add({ name: SERVER, url: fx.mcpUrl, transport: 'http' });
-    assert.ok(added.ok, JSON.stringify(added));
+    await addFixtureServer(fx, [SERVER], { env, cwd: gw.config.claudeCwd });
     const driver = new McpLoginDriver({
       runtime: 'local',
       sessions: sdkControlSessionFactory({ claudePath, env, cwd: gw.config.claudeCwd }),
       listener,
       callbackPort: 0,
       openUrl: async (authUrl) => {
-        const html = await (await fetch(authUrl)).text();
-        const consentId = /name="consent_id" value="([^"]+)"/.exec(html)?.[1] ?? '';
-        const post = await fetch(`${fx.origin}/consent`, { method: 'POST', body: new URLSearchParams({ consent_id: consentId, decision: 'approve' }), redirect: 'manual' });
-        await fetch(post.headers.get('location') ?? '');
+        await fx.signIn(authUrl);
       },
     });
     const snap = await driver.start(SERVER).result;
@@ -79,7 +65,7 @@ describe('MCP tool through the gateway after an in-app OAuth login', { timeout: 
     assert.ok(content.includes(`The secret is: ${SECRET}`), content);
     assert.equal(fx.stats.toolCalls, calls + 1, 'the tool really ran on the MCP server');
     const offered = gw.api.mainRequests().at(-1)?.tools?.map((t) => t.name) ?? [];
-    assert.ok(offered.includes(TOOL) || offered.includes('ToolSearch'), offered.join(','));
+    assert.ok(offered.includes(secretTool(SERVER)) || offered.includes('ToolSearch'), offered.join(','));
   });
 
   test('after the access token expired, Claude Code refreshes it and the tool still works', async () => {

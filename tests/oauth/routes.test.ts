@@ -4,48 +4,30 @@
  * the steps on the SSE stream, see it connected, log out, remove.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
-import { resolveClaudeBinary } from '../../main/claude/binary.ts';
-import { loadConfig } from '../../main/config/load.ts';
-import { createOAuthServices, type OAuthServices } from '../../main/oauth/index.ts';
-import type { ListenerHealth } from '../../main/oauth/listener.ts';
-import type { LoginEvent, LoginSnapshot } from '../../main/oauth/login-driver.ts';
-import type { McpServerInfo } from '../../main/oauth/mcp-servers.ts';
+import type { OAuthServices } from '../../main/oauth/index.ts';
+import type { ListenerHealth, LoginEvent, LoginSnapshot, McpServerInfo } from '../../main/contract/mcp-api.ts';
 import { mcpRouter } from '../../main/oauth/routes.ts';
-import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
+import type { OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
+import { startOAuthServicesFixture, type OAuthServicesFixture } from '../fixtures/oauth-setup.ts';
+import { SseReader } from '../helpers/sse-reader.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 describe('MCP control API (createOAuthServices + mcpRouter, real Claude Code)', { timeout: 420_000 }, () => {
+  let setup: OAuthServicesFixture;
   let fx: OAuthMcpServer;
-  let dataDir: string;
   let oauth: OAuthServices;
   let server: http.Server;
   let base: string;
   const opened: string[] = [];
 
   before(async () => {
-    fx = await startOAuthMcpServer({ secret: 'api-secret' });
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-oauth-api-'));
-    const home = path.join(dataDir, 'home');
-    fs.mkdirSync(path.join(home, '.claude'), { recursive: true });
-    const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, { OAUTH_CALLBACK_PORT: 0, LOG_LEVEL: 'warn' });
-    fs.mkdirSync(config.claudeCwd, { recursive: true });
-    oauth = createOAuthServices({
-      config,
-      claudePath: resolveClaudeBinary(),
-      claudeEnv: { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: path.join(home, '.claude'), ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', ANTHROPIC_API_KEY: 'sk-test', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' },
-      checkAdminToken: (t) => t === 'x',
-      openUrl: (url) => {
-        opened.push(url);
-      },
-    });
-    const h = await oauth.start();
-    assert.equal(h.status, 'listening');
+    setup = await startOAuthServicesFixture({ secret: 'api-secret' }, { checkAdminToken: (t) => t === 'x', openUrl: (url) => void opened.push(url) });
+    ({ fx, oauth } = setup);
+    assert.equal(oauth.listener.health().status, 'listening');
     const component = oauth.health();
     assert.equal(component.status, 'ok');
     assert.equal(component.name, 'oauth-listener');
@@ -59,9 +41,7 @@ describe('MCP control API (createOAuthServices + mcpRouter, real Claude Code)', 
   after(async () => {
     server?.closeAllConnections();
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    await oauth?.stop();
-    await fx?.close();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await setup?.close();
   });
 
   const json = async <T>(p: string, init?: RequestInit): Promise<{ status: number; body: T }> => {
@@ -83,29 +63,9 @@ describe('MCP control API (createOAuthServices + mcpRouter, real Claude Code)', 
     assert.equal(listed.body.servers.find((s) => s.name === 'apisrv')?.status, 'needs-auth');
 
     // Live steps over SSE.
-    const events: LoginEvent[] = [];
-    let serversChanged = 0;
-    const ac = new AbortController();
-    const sse = await fetch(`${base}/events`, { signal: ac.signal });
-    const reading = (async () => {
-      const reader = (sse.body as ReadableStream<Uint8Array>).getReader();
-      const dec = new TextDecoder();
-      let buf = '';
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        buf += dec.decode(value, { stream: true });
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const frame = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const ev = /^event: (.+)$/m.exec(frame)?.[1];
-          const data = /^data: (.+)$/m.exec(frame)?.[1];
-          if (ev === 'login' && data) events.push(JSON.parse(data) as LoginEvent);
-          if (ev === 'servers') serversChanged++;
-        }
-      }
-    })();
+    const sse = await SseReader.open(`${base}/events`, {});
+    assert.equal(sse.status, 200);
+    const steps = (): string[] => sse.ofEvent<LoginEvent>('login').map((e) => e.step);
 
     const login = await json<{ login: LoginSnapshot }>('/servers/apisrv/login', { method: 'POST' });
     assert.equal(login.status, 202);
@@ -117,23 +77,17 @@ describe('MCP control API (createOAuthServices + mcpRouter, real Claude Code)', 
     assert.equal(listener.body.pendingLogins.length, 1);
     assert.equal(listener.body.pendingLogins[0].serverName, 'apisrv');
 
-    const html = await (await fetch(authUrl)).text();
-    const consentId = /name="consent_id" value="([^"]+)"/.exec(html)?.[1] ?? '';
-    const post = await fetch(`${fx.origin}/consent`, { method: 'POST', body: new URLSearchParams({ consent_id: consentId, decision: 'approve' }), redirect: 'manual' });
-    const page = await fetch(post.headers.get('location') ?? '');
-    assert.equal(page.status, 200);
+    assert.equal((await fx.signIn(authUrl)).status, 200);
 
-    let snap = (await json<LoginSnapshot>(`/logins/${login.body.login.loginId}`)).body;
-    for (let i = 0; i < 120 && !snap.done; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      snap = (await json<LoginSnapshot>(`/logins/${login.body.login.loginId}`)).body;
-    }
+    const snap = await waitFor(async () => {
+      const polled = (await json<LoginSnapshot>(`/logins/${login.body.login.loginId}`)).body;
+      return polled.done && polled;
+    }, { what: 'the login to end', ms: 30_000, everyMs: 250 });
     assert.equal(snap.step, 'connected', snap.reason ?? '');
-    await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(events.map((e) => e.step), ['started', 'waiting_for_browser', 'code_received', 'tokens_stored', 'connected']);
-    assert.ok(serversChanged >= 1, 'servers-changed pushed after the login');
-    ac.abort();
-    await reading;
+    // The stream says so too: every step, then the servers' change.
+    await sse.when(() => steps().includes('connected') && sse.frames.some((f) => f.event === 'servers'), 10_000, 'the connected step and a servers event');
+    assert.deepEqual(steps(), ['started', 'waiting_for_browser', 'code_received', 'tokens_stored', 'connected']);
+    sse.close();
 
     const after1 = await json<{ servers: McpServerInfo[] }>('/servers');
     assert.equal(after1.body.servers.find((s) => s.name === 'apisrv')?.status, 'connected');

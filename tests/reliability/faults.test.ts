@@ -11,15 +11,7 @@ import { startScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { TranscriptBus } from '../../main/transcripts/bus.ts';
 import { TranscriptStore } from '../../main/transcripts/store.ts';
 import { isAlive } from '../../main/claude/process-tree.ts';
-
-async function waitUntil(cond: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return cond();
-}
+import { waitUntil } from '../helpers/wait.ts';
 
 /** Alive and not a zombie waiting for a parent that does not reap (whatever PID 1 does in this sandbox). */
 function running(pid: number): boolean {
@@ -53,14 +45,14 @@ describe('faults: Claude and the model API', () => {
     const res = await chat(gw, true);
     const id = res.headers.get('x-request-id')!;
     const text = res.text();
-    assert.ok(await waitUntil(() => gw.services.runtime.livePids().length > 0 && (gw.services.store.summary(id)?.toolCalls ?? 0) > 0, 20_000));
+    await waitUntil(() => gw.services.runtime.livePids().length > 0 && (gw.services.store.summary(id)?.toolCalls ?? 0) > 0, { what: 'Claude running its tool' });
     for (const pid of gw.services.runtime.livePids()) process.kill(pid, 'SIGKILL');
     const f = frames(await text);
     assert.equal(f.at(-1), 'data: [DONE]');
     const err = JSON.parse(f.at(-2)!.slice(6)) as { error?: { message: string; type: string } };
     assert.ok(err.error, `error chunk expected, got ${f.at(-2)}`);
     assert.equal(err.error.type, 'server_error');
-    assert.ok(await waitUntil(() => gw.services.store.summary(id)?.status === 'error', 5_000));
+    await waitUntil(() => gw.services.store.summary(id)?.status === 'error', { what: 'the transcript to say error' });
   });
 
   it('model API overloaded (529) → OpenAI-shaped 5xx, recorded', async () => {
@@ -76,7 +68,7 @@ describe('faults: Claude and the model API', () => {
   it('a stalled model connection (no bytes) is cut by REQUEST_TIMEOUT_S → 504, no process left', async () => {
     const res = await chat(slow, false);
     assert.equal(res.status, 504);
-    assert.ok(await waitUntil(() => slow.services.runtime.livePids().length === 0, 3_000));
+    await waitUntil(() => slow.services.runtime.livePids().length === 0, { what: 'no Claude process left' });
     assert.equal(slow.services.store.list().items[0].status, 'error');
   });
 
@@ -126,11 +118,11 @@ describe('faults: the gateway itself', () => {
     let child: ChildProcess | null = spawn(process.execPath, ['--import', 'tsx', 'main/headless.ts'], { env, stdio: 'ignore' });
     let restarted: TestGateway | null = null;
     try {
-      assert.ok(await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok).catch(() => false)), 30_000), 'gateway up');
+      await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok).catch(() => false)), { ms: 30_000, everyMs: 100, what: 'the gateway up' });
       const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'go' }] }) });
       const id = res.headers.get('x-request-id')!;
       const file = path.join(dataDir, 'transcripts', `${id}.jsonl`);
-      assert.ok(await waitUntil(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('"tool_use"'), 30_000));
+      await waitUntil(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('"tool_use"'), { ms: 30_000, what: 'the tool_use in the transcript file' });
       child.kill('SIGKILL');
       await new Promise((r) => child!.once('exit', r));
       child = null;
@@ -143,7 +135,7 @@ describe('faults: the gateway itself', () => {
 
       // The next start closes the transcript as interrupted and stops the orphan before serving.
       restarted = await startTestGateway({ script: plainAnswer('back'), dataDir, api });
-      assert.ok(await waitUntil(() => !running(orphans[0]), 5_000), 'the orphaned Claude was stopped on restart');
+      await waitUntil(() => !running(orphans[0]), { what: 'the orphaned Claude to be stopped on restart' });
       assert.deepEqual(fs.readdirSync(path.join(dataDir, 'run', 'claude')), []);
       const store = restarted.services.store;
       const events = store.events(id)!;

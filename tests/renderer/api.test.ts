@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { z } from 'zod';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { APPROVAL_ROUTES, APPROVAL_STREAMS } from '../../main/contract/approvals-routes.ts';
 import { CLAUDE_AUTH_ROUTES } from '../../main/contract/claude-auth-routes.ts';
 import { CONTROL_ROUTES, CONTROL_STREAMS } from '../../main/contract/control-routes.ts';
 import { DOCKER_ROUTES, DOCKER_STREAMS } from '../../main/contract/docker-routes.ts';
 import { MCP_ROUTES, MCP_STREAMS } from '../../main/contract/mcp-routes.ts';
+import { PROJECT_ROUTES, WORKSPACE_ROUTES } from '../../main/contract/projects-routes.ts';
 import { route, type StreamEvent } from '../../main/contract/route.ts';
 import { ApiError, ControlClient } from '../../renderer/src/lib/api.ts';
 import { openStream, type StreamState } from '../../renderer/src/lib/stream.ts';
@@ -34,6 +39,9 @@ describe('renderer client: the route tables against the real /api', () => {
       ...Object.values(MCP_ROUTES),
       ...Object.values(DOCKER_ROUTES),
       ...Object.values(CLAUDE_AUTH_ROUTES),
+      ...Object.values(PROJECT_ROUTES),
+      ...Object.values(WORKSPACE_ROUTES),
+      ...Object.values(APPROVAL_ROUTES),
     ].filter((r) => r.method === 'GET' && !r.path.includes(':'));
     assert.ok(gets.length >= 10, `${gets.length} GET routes`);
     for (const r of gets) {
@@ -97,17 +105,51 @@ describe('renderer client: the route tables against the real /api', () => {
       openStream(client, CONTROL_STREAMS.appLog, { input: { query: { tail: 5 } }, onEvent: (e) => void (e.event === 'info' && firsts.push(`log:${e.data.file}`)) }),
       openStream(client, MCP_STREAMS.events, { onEvent: (e) => void (e.event === 'listener' && firsts.push(`mcp:${e.data.status}`)) }),
       openStream(client, DOCKER_STREAMS.events, { onEvent: (e) => void (e.event === 'status' && firsts.push(`docker:${e.data.runtime}`)) }),
+      openStream(client, APPROVAL_STREAMS.pending, { onEvent: (e) => void firsts.push(`approvals:${e.data.pending.length}`) }),
     ];
     const states: Array<StreamState['kind']> = [];
     closes.push(openStream(client, CONTROL_STREAMS.transcripts, { input: { query: { view: 'events', requestId: 'chatcmpl-none' } }, onEvent: () => undefined, onState: (s) => states.push(s.kind) }));
     try {
-      await waitUntil(() => firsts.length === 3 && states.includes('notfound'), { what: 'the first event of three streams and notfound' });
-      assert.deepEqual(firsts.map((f) => f.split(':')[0]).sort(), ['docker', 'log', 'mcp']);
+      await waitUntil(() => firsts.length === 4 && states.includes('notfound'), { what: 'the first event of four streams and notfound' });
+      assert.deepEqual(firsts.map((f) => f.split(':')[0]).sort(), ['approvals', 'docker', 'log', 'mcp']);
+      assert.ok(firsts.includes('approvals:0'));
       assert.ok(firsts.includes(`log:${gw.services.logFile}`));
       assert.ok(firsts.includes('docker:local'));
       assert.deepEqual(states, ['connecting', 'notfound']);
     } finally {
       for (const c of closes) c();
     }
+  });
+
+  test('projects, chat workspaces, approvals and the end of a waiting run: each through its table entry', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-client-project-'));
+    try {
+      const added = await client.send(PROJECT_ROUTES.addProject, { body: { name: 'client-proj', folder, policy: { mode: 'read-only' } } });
+      assert.equal(added.status, 201);
+      assert.deepEqual([added.body.name, added.body.folder, added.body.policy.mode, added.body.source], ['client-proj', folder, 'read-only', 'app']);
+      // The list, raw and through the client: the schema keeps every field of a real entry.
+      const raw: unknown = await (await gw.call(PROJECT_ROUTES.projects.path)).json();
+      assert.deepEqual(PROJECT_ROUTES.projects.response.parse(raw), raw);
+      const changed = await client.call(PROJECT_ROUTES.updateProject, { params: { name: 'client-proj' }, body: { name: 'client-proj', folder, policy: { mode: 'sandboxed' } } });
+      assert.equal(changed.policy.mode, 'sandboxed');
+      await assert.rejects(client.call(PROJECT_ROUTES.addProject, { body: { name: 'client-proj', folder } }), (e: unknown) => e instanceof ApiError && e.status === 409 && e.code === 'project_exists');
+      assert.equal(await client.call(PROJECT_ROUTES.removeProject, { params: { name: 'client-proj' } }), undefined);
+      assert.deepEqual((await client.call(PROJECT_ROUTES.projects)).projects.map((p) => p.name), []);
+      await assert.rejects(client.call(PROJECT_ROUTES.removeProject, { params: { name: 'client-proj' } }), (e: unknown) => e instanceof ApiError && e.status === 404 && e.code === 'not_found');
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+
+    // The request of `before` ran in a chat workspace of its own.
+    const list = await client.call(WORKSPACE_ROUTES.workspaces);
+    const ws = list.workspaces[0];
+    assert.ok(ws, 'the run’s chat workspace is listed');
+    assert.equal((await client.call(WORKSPACE_ROUTES.pin, { params: { id: ws.id } })).pinned, true);
+    assert.equal((await client.call(WORKSPACE_ROUTES.unpin, { params: { id: ws.id } })).pinned, false);
+    await assert.rejects(client.call(WORKSPACE_ROUTES.pin, { params: { id: 'no-such-workspace' } }), (e: unknown) => e instanceof ApiError && e.status === 404);
+
+    assert.deepEqual(await client.call(APPROVAL_ROUTES.pending), { pending: [] });
+    await assert.rejects(client.call(APPROVAL_ROUTES.decide, { params: { id: 'nope' }, body: { decision: 'allow_once' } }), (e: unknown) => e instanceof ApiError && e.status === 404 && e.code === 'approval_not_found');
+    await assert.rejects(client.call(CONTROL_ROUTES.endWaitingRun, { params: { id: requestId } }), (e: unknown) => e instanceof ApiError && e.status === 409 && e.code === 'not_waiting');
   });
 });

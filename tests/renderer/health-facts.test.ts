@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ComponentHealth } from '../../main/contract/control-api.ts';
-import { componentFacts, warmStart } from '../../renderer/src/lib/health-facts.ts';
+import { componentFacts, liveConversationsText, warmStart } from '../../renderer/src/lib/health-facts.ts';
 
 const since = '2026-12-01T10:00:00.000Z';
 const comp = (name: string, details: Record<string, unknown>): ComponentHealth => ({ name, status: 'ok', reason: null, since, details });
@@ -42,5 +42,27 @@ describe('componentFacts', () => {
     assert.equal(asText(comp('docker', { project: 'ccg', services: [{ service: 'claude', state: 'running', health: 'healthy' }] })), 'Project: ccg | Containers: claude: running (healthy)');
     assert.equal(asText(comp('model-api', { status: 529, error: 'overloaded', attempt: 2, maxRetries: 10 })), 'Last answer: HTTP 529 (overloaded) | Retry: 2 of 10');
     assert.equal(asText(comp('something-new', { note: 'plain', n: 3, nested: { a: 1 } })), 'note: plain | n: 3');
+  });
+
+  test('sandbox: the chat workspaces\' policy and the sandbox tools in words', () => {
+    assert.equal(
+      asText(comp('sandbox', { defaultPolicy: 'sandboxed', setting: 'auto', full: false, policy: 'sandboxed (…)', dependencies: 'bwrap: /usr/bin/bwrap, socat: missing', allowedDomains: 'the model API only' })),
+      'Chat workspaces: sandboxed (…) | Setting: DEFAULT_POLICY=auto | Sandbox tools: bwrap: /usr/bin/bwrap, socat: missing | Commands may reach: the model API only',
+    );
+    assert.ok(!asText(comp('sandbox', { defaultPolicy: 'full', setting: 'full', full: true, policy: 'full (unconfined)', dependencies: 'x' })).includes('Commands may reach'));
+  });
+});
+
+describe('liveConversationsText', () => {
+  test('count, limit, and per conversation its model and idle time (no prompt text exists to show)', () => {
+    assert.equal(
+      liveConversationsText({ count: 2, limit: 35, keepAliveS: 300, conversations: [{ model: 'opus', state: 'answering', idleS: 0 }, { model: 'sonnet', state: 'idle', idleS: 12 }] }),
+      '2 live conversations (limit 35): opus answering, sonnet idle 12 s',
+    );
+    assert.equal(liveConversationsText({ count: 0, limit: 4, keepAliveS: 300, conversations: [] }), '0 live conversations (limit 4)');
+  });
+  test('off: limit 0, or a runtime that keeps none', () => {
+    assert.equal(liveConversationsText({ count: 0, limit: 0, keepAliveS: 300, conversations: [] }), 'live conversations off');
+    assert.equal(liveConversationsText(null), 'live conversations off');
   });
 });

@@ -13,24 +13,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import type { Page } from 'playwright-core';
-import type * as Contract from '../../main/contract/mcp-api.ts';
-import type * as Oauth from '../../main/oauth/index.ts';
-import type { ListenerHealth as ListenerHealthImpl } from '../../main/oauth/listener.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
-import { toolResultText, type Script } from '../fixtures/scripted-anthropic.ts';
+import { callSecretTool } from '../fixtures/oauth-setup.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
 import { buildRenderer, chromiumMissing, launchChromium, SCREENSHOT_DIR, type Browser } from './chromium.ts';
-
-// The renderer's copies of the oauth types (main/contract/mcp-api.ts) must stay identical to the real ones.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const typesMatch: [
-  Same<Contract.McpServerInfo, Oauth.McpServerInfo>,
-  Same<Contract.LoginSnapshot, Oauth.LoginSnapshot>,
-  Same<Contract.LoginEvent, Oauth.LoginEvent>,
-  Same<Contract.McpActionResult, Oauth.McpActionResult>,
-  Same<Contract.ListenerHealth, ListenerHealthImpl>,
-] = [true, true, true, true, true];
-void typesMatch;
 
 const missing = chromiumMissing();
 if (missing && process.env.CI === 'true') throw new Error(`CI: ${missing}`);
@@ -38,13 +24,8 @@ if (missing) console.log(`# mcp-login e2e skipped: ${missing}`);
 
 const SERVER = 'vault';
 const SECRET = 'amber-heron-2718';
-const TOOL = `mcp__${SERVER}__get_secret`;
 
-const script: Script = (_req, info) => {
-  const result = info.lastToolResults[0];
-  if (result) return { blocks: [{ type: 'text', text: `The secret is: ${toolResultText(result)}` }] };
-  return { blocks: [{ type: 'text', text: 'Fetching the secret.' }, { type: 'tool_use', name: TOOL, input: {} }] };
-};
+const script = callSecretTool(SERVER);
 
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -150,4 +150,40 @@ describe('line diff (Edit widget)', () => {
     assert.ok(node.rev > rev, 'the row re-renders');
     assert.deepEqual(m.root.map((n) => n.kind), ['prompt', 'tool']);
   });
+
+  test('a run ended while waiting for the caller: no longer waiting, the call stays unanswered', () => {
+    const m = new TranscriptModel();
+    m.applyAll(seqOf([
+      { type: 'request', endpoint: '/v1/chat/completions', model: 'sonnet', stream: false, client: 'x', prompt: 'go', systemPrompt: null, imageCount: 0, runtime: 'local' },
+      { type: 'tool_use', toolUseId: 'c1', name: 'mcp__client_tools__get_weather', input: { city: 'Paris' }, parentToolUseId: null },
+      { type: 'client_tool_wait', calls: [{ toolUseId: 'c1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+    ]));
+    assert.equal(m.waiting?.calls[0], 'get_weather');
+    assert.ok(m.waiting?.since);
+    const node = m.tool('c1');
+    assert.ok(node);
+    const rev = node.rev;
+    m.apply({ type: 'end', status: 'interrupted', reason: 'ended from the dashboard', durationMs: 10, requestId: 'r', seq: 4, ts: new Date().toISOString() });
+    assert.equal(m.waiting, null);
+    assert.deepEqual(node.caller, { waitedMs: null, abandoned: true });
+    assert.equal(node.result, null);
+    assert.ok(node.rev > rev, 'the row re-renders');
+  });
+
+  test('an approval: waiting under its tool call, then how it was decided (the row re-renders)', () => {
+    const m = new TranscriptModel();
+    const head: TranscriptEventBody[] = [
+      { type: 'request', endpoint: '/v1/chat/completions', model: 'sonnet', stream: true, client: 'x', prompt: 'go', systemPrompt: null, imageCount: 0, runtime: 'local' },
+      { type: 'tool_use', toolUseId: 'b1', name: 'Bash', input: { command: 'rm -rf build/' }, parentToolUseId: null },
+      { type: 'approval_wait', approvalId: 'appr_1', toolUseId: 'b1', tool: 'Bash', input: { command: 'rm -rf build/' }, project: null, client: 'x', conversation: null, expiresAt: '2026-01-01T00:02:00.000Z' },
+    ];
+    m.applyAll(seqOf(head));
+    const node = m.tool('b1');
+    assert.equal(node?.approval?.outcome, null);
+    const rev = node?.rev ?? 0;
+    m.applyAll(seqOf([...head, { type: 'approval_decision', approvalId: 'appr_1', toolUseId: 'b1', tool: 'Bash', outcome: 'deny', message: 'not now', rule: null, waitedMs: 1500 }]));
+    assert.deepEqual(node?.approval, { id: 'appr_1', outcome: 'deny', message: 'not now', rule: null, waitedMs: 1500, expiresAt: '2026-01-01T00:02:00.000Z' });
+    assert.ok((node?.rev ?? 0) > rev);
+    assert.deepEqual(m.root.map((n) => n.kind), ['prompt', 'tool']);
+  });
 });

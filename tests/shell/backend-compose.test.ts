@@ -15,11 +15,10 @@ import type { ShellState } from '../../main/shell/tray-model.ts';
 import { trayModel } from '../../main/shell/tray-model.ts';
 import { dockerCli, dockerDir, dockerSkip, forceRemoveProject, makeWorkspace, processesMentioning, projectContainers, testBaseImage, uniqueProject } from '../fixtures/docker-env.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
-import { SseReader, type SseFrame } from '../control/sse-reader.ts';
+import { SseReader } from '../helpers/sse-reader.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const skip = dockerSkip();
-const data = <T>(f: SseFrame): T => JSON.parse(f.data ?? 'null') as T;
-const ofEvent = <T>(r: SseReader, event: string): T[] => r.frames.filter((f) => f.event === event).map((f) => data<T>(f));
 const shell = { startAtLogin: false, startAtLoginSupported: false, keepRunningInTray: true, quitting: false };
 
 describe('tray and /api/docker share one operation (real engine)', { skip, timeout: 240_000 }, () => {
@@ -89,10 +88,10 @@ describe('tray and /api/docker share one operation (real engine)', { skip, timeo
 
     await up;
     off();
-    await events.until(() => ofEvent<DockerOperation>(events, 'operation').some((o) => o.id === op.id && o.state === 'done'), 30_000);
-    const progress = ofEvent<DockerProgress>(events, 'progress').filter((p) => p.operationId === op.id);
+    await events.when(() => events.ofEvent<DockerOperation>('operation').some((o) => o.id === op.id && o.state === 'done'), 30_000);
+    const progress = events.ofEvent<DockerProgress>('progress').filter((p) => p.operationId === op.id);
     assert.ok(progress.some((p) => p.text.includes('npm stand-in: installing @anthropic-ai/claude-code@')), `build lines reached the page: ${progress.map((p) => p.text).join('\n')}`);
-    assert.ok(ofEvent<DockerOperation>(events, 'operation').some((o) => o.id === op.id && o.stage === 'building' && o.step), 'build steps reached the page');
+    assert.ok(events.ofEvent<DockerOperation>('operation').some((o) => o.id === op.id && o.stage === 'building' && o.step), 'build steps reached the page');
     assert.ok(lines.some((c) => c.status === 'building' && /^step \d+\/\d+$/.test(c.detail ?? '')), `the tray showed the build: ${JSON.stringify(lines)}`);
     assert.match(trayModel(shellState(backend, shell)).menu.map((i) => (i.kind === 'item' ? i.label : '')).join('|'), /Container: running/);
     assert.equal(backend.container()?.status, 'running');
@@ -100,8 +99,8 @@ describe('tray and /api/docker share one operation (real engine)', { skip, timeo
     // A page opened afterwards still gets the operation and its output.
     const late = await SseReader.open(`${dash.baseUrl}/api/docker/events`, auth());
     readers.push(late);
-    await late.until(() => ofEvent<DockerProgress>(late, 'progress').length === progress.length, 20_000);
-    assert.equal(ofEvent<DockerOperation>(late, 'operation')[0]?.id, op.id);
+    await late.when(() => late.ofEvent<DockerProgress>('progress').length === progress.length, 20_000);
+    assert.equal(late.ofEvent<DockerOperation>('operation')[0]?.id, op.id);
   });
 
   test('Down from the dashboard: the tray shows it and its own actions are refused until it ends', async () => {
@@ -131,11 +130,7 @@ describe('tray and /api/docker share one operation (real engine)', { skip, timeo
     const lines: string[] = [];
     const off = ops.on('progress', (l) => lines.push(l.text));
     const rebuild = backend.containerRebuild();
-    const end = Date.now() + 120_000;
-    while (!lines.some((l) => l.includes('npm stand-in: waiting'))) {
-      if (Date.now() > end) throw new Error(`the npm step did not start: ${lines.join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitUntil(() => lines.some((l) => l.includes('npm stand-in: waiting')), { ms: 120_000, everyMs: 50, what: () => `the npm step to start: ${lines.join('\n')}` });
     off();
     assert.equal(backend.container()?.status, 'building');
     assert.ok(processesMentioning(project).length > 0);

@@ -5,16 +5,12 @@
  * badge.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
-import { resolveClaudeBinary } from '../../main/claude/binary.ts';
-import { loadConfig } from '../../main/config/load.ts';
-import { createOAuthServices, type OAuthServices } from '../../main/oauth/index.ts';
+import type { OAuthServices } from '../../main/oauth/index.ts';
 import { mcpAuthFromOAuth, mcpTrayServers, type TrayMcpAuth } from '../../main/shell/mcp-auth.ts';
 import { findItem, trayModel, type ShellState } from '../../main/shell/tray-model.ts';
-import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
+import type { OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
+import { startOAuthServicesFixture, type OAuthServicesFixture } from '../fixtures/oauth-setup.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
 const base: Omit<ShellState, 'mcpServers'> = {
@@ -38,35 +34,22 @@ test('listed status and logins under way become tray entries', () => {
 });
 
 describe('tray MCP sign-in over the real OAuth services', { timeout: 300_000 }, () => {
+  let setup: OAuthServicesFixture;
   let fx: OAuthMcpServer;
-  let dataDir: string;
   let oauth: OAuthServices;
   let auth: TrayMcpAuth;
   const opened: string[] = [];
 
   before(async () => {
-    fx = await startOAuthMcpServer({ secret: 'tray-secret', name: 'Tray Vault' });
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-tray-mcp-'));
-    const home = path.join(dataDir, 'home');
-    fs.mkdirSync(path.join(home, '.claude'), { recursive: true });
-    const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, { OAUTH_CALLBACK_PORT: 0, LOG_LEVEL: 'warn' });
-    fs.mkdirSync(config.claudeCwd, { recursive: true });
-    oauth = createOAuthServices({
-      config,
-      claudePath: resolveClaudeBinary(),
-      claudeEnv: { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: path.join(home, '.claude'), ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', ANTHROPIC_API_KEY: 'sk-test', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' },
-      openUrl: (url) => { opened.push(url); },
-    });
-    assert.equal((await oauth.start()).status, 'listening');
+    setup = await startOAuthServicesFixture({ secret: 'tray-secret', name: 'Tray Vault' }, { openUrl: (url) => void opened.push(url) });
+    ({ fx, oauth } = setup);
     const added = await oauth.servers.add({ name: 'vault', url: fx.mcpUrl, transport: 'http' });
     assert.ok(added.ok, JSON.stringify(added));
     auth = mcpAuthFromOAuth(oauth);
   });
   after(async () => {
     auth?.close();
-    await oauth?.stop();
-    await fx?.close();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await setup?.close();
   });
 
   it('needs-auth → login waiting for the browser → approved → connected', async () => {
@@ -89,10 +72,7 @@ describe('tray MCP sign-in over the real OAuth services', { timeout: 300_000 }, 
     assert.equal(pending?.kind === 'item' && pending.label, 'vault (waiting for browser…)');
 
     // the user approves in the browser; the provider redirects to our callback listener
-    const html = await (await fetch(opened[0])).text();
-    const consentId = /name="consent_id" value="([^"]+)"/.exec(html)?.[1] ?? '';
-    const post = await fetch(`${fx.origin}/consent`, { method: 'POST', body: new URLSearchParams({ consent_id: consentId, decision: 'approve' }), redirect: 'manual' });
-    assert.equal((await fetch(post.headers.get('location') ?? '')).status, 200);
+    assert.equal((await fx.signIn(opened[0])).status, 200);
 
     await until(() => auth.servers().some((s) => s.name === 'vault' && s.status === 'connected'), 120_000);
     off();

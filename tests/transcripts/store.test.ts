@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { TranscriptBus } from '../../main/transcripts/bus.ts';
 import { isValidTranscriptId, TranscriptStore } from '../../main/transcripts/store.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const req = { type: 'request', endpoint: '/v1/chat/completions', model: 'sonnet', stream: true, client: 'test', prompt: 'hello world', systemPrompt: null, imageCount: 0, runtime: 'local' } as const;
 
@@ -31,13 +32,15 @@ describe('transcript store', () => {
     assert.equal(fs.statSync(path.join(dir, 'transcripts', 'chatcmpl-a1.jsonl')).mode & 0o777, 0o600);
   });
 
-  it('on restart closes a transcript cut by a crash as interrupted, keeping every event (torn last line tolerated)', () => {
+  it('on restart closes a transcript cut by a crash as interrupted, keeping every event (torn last line tolerated)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-store-'));
     const store = new TranscriptStore(dir, new TranscriptBus());
     store.init();
     const rec = store.begin('chatcmpl-crash');
     rec.emit(req);
     rec.emit({ type: 'text_delta', text: 'partial', parentToolUseId: null });
+    const file = path.join(dir, 'transcripts', 'chatcmpl-crash.jsonl');
+    await waitUntil(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8').split('\n').length === 3, { what: 'both lines written' });
     fs.appendFileSync(path.join(dir, 'transcripts', 'chatcmpl-crash.jsonl'), '{"type":"text_de');
     const again = new TranscriptStore(dir, new TranscriptBus());
     again.init();
@@ -56,7 +59,7 @@ describe('transcript store', () => {
     assert.throws(() => store.begin('../evil'));
   });
 
-  it('an unwritable data dir never fails the run: events still reach the bus, health reports it', () => {
+  it('an unwritable data dir never fails the run: events still reach the bus, health reports it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-store-'));
     const bus = new TranscriptBus();
     const store = new TranscriptStore(dir, bus);
@@ -68,7 +71,7 @@ describe('transcript store', () => {
     const rec = store.begin('chatcmpl-nodisk');
     rec.emit(req);
     assert.equal(n, 1);
-    assert.equal(store.health().writable, false);
+    await waitUntil(() => !store.health().writable, { what: 'the failed write to show in health' });
     assert.ok(store.health().lastWriteError);
   });
 

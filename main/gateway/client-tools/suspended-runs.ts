@@ -1,5 +1,5 @@
 /** Why a suspended run was ended without its result. */
-export type ExpiryReason = 'client_tool_timeout' | 'evicted' | 'shutdown';
+export type ExpiryReason = 'client_tool_timeout' | 'evicted' | 'shutdown' | 'ended_by_user';
 
 export interface Suspendable {
   /** Ends the run (kills its process) and records why. */
@@ -52,6 +52,19 @@ export class SuspendedRuns<R extends Suspendable> {
       return p.run;
     }
     return null;
+  }
+
+  /** The waiting run this predicate picks (e.g. by transcript id), or null. */
+  find(pick: (run: R) => boolean): R | null {
+    for (const run of this.parked.keys()) if (pick(run)) return run;
+    return null;
+  }
+
+  /** Ends one waiting run now (the dashboard's "End run"); false when it no longer waits. */
+  async end(run: R, reason: ExpiryReason): Promise<boolean> {
+    if (!this.unpark(run)) return false;
+    await run.expire(reason);
+    return true;
   }
 
   /** Ends every waiting run (gateway stop). */

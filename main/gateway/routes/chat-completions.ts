@@ -6,6 +6,7 @@ import type { ClientToolCall } from '../client-tools/bridge.ts';
 import { parseClientTools, reservedToolNames } from '../client-tools/definitions.ts';
 import { GatewayError, sendError } from '../openai-errors.ts';
 import type { RunOutcome } from '../run.ts';
+import { jsonTemplate } from '../chunk-template.ts';
 import { SseWriter } from '../sse.ts';
 import { runTurn, type TurnDeps } from '../turn.ts';
 import { abortOnClose } from './run-slot.ts';
@@ -51,6 +52,9 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       const includeUsage = stream && body.stream_options?.include_usage === true;
       const base = { id, object: 'chat.completion.chunk' as const, created, model: body.model };
       let sse: SseWriter | null = null;
+      const chunk = (delta: Record<string, string>): unknown => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] });
+      const contentChunk = jsonTemplate((text) => chunk({ content: text }));
+      const reasoningChunk = jsonTemplate((text) => chunk({ reasoning_content: text }));
 
       const turn = await runTurn(
         deps,
@@ -58,13 +62,10 @@ export function chatCompletionsHandler(deps: ChatDeps) {
         {
           onStart: () => {
             if (!stream) return;
-            sse = new SseWriter(res, deps.config.SSE_KEEPALIVE_S * 1000);
+            sse = new SseWriter(res, { keepAliveMs: deps.config.SSE_KEEPALIVE_S * 1000 });
             sse.data({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
           },
-          onPiece: (piece) => {
-            const delta = piece.kind === 'content' ? { content: piece.text } : { reasoning_content: piece.text };
-            sse?.data({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] });
-          },
+          onPiece: (piece) => sse?.dataJson(piece.kind === 'content' ? contentChunk(piece.text) : reasoningChunk(piece.text)),
         },
       );
       if (!turn.started) return;

@@ -83,7 +83,7 @@ export function responsesHandler(deps: ChatDeps) {
         {
           onStart: () => {
             if (!stream) return;
-            sse = new SseWriter(res, deps.config.SSE_KEEPALIVE_S * 1000);
+            sse = new SseWriter(res, { keepAliveMs: deps.config.SSE_KEEPALIVE_S * 1000 });
             const initial = responseObject(id, createdAt, body, 'in_progress', asm, null, null, echoTools);
             asm.event('response.created', { response: initial });
             asm.event('response.in_progress', { response: initial });

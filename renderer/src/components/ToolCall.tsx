@@ -1,6 +1,8 @@
 import { memo, useState, type ReactNode } from 'react';
 import { formatDuration } from '../lib/format.ts';
-import { countSteps, isTaskTool, type ToolNode } from '../lib/transcript-model.ts';
+import type { ApprovalOutcome } from '../../../main/contract/approvals.ts';
+import { href } from '../lib/router.ts';
+import { countSteps, isTaskTool, type ToolApproval, type ToolNode } from '../lib/transcript-model.ts';
 import { ClippedPre } from './common.tsx';
 import { DiffView } from './DiffView.tsx';
 
@@ -32,7 +34,7 @@ function JsonBlock({ value }: { value: unknown }): ReactNode {
 }
 
 function Header({ icon, title, detail, node, extra }: { icon: string; title: string; detail?: string | null; node: ToolNode; extra?: ReactNode }): ReactNode {
-  const state = node.result ? (node.result.isError ? 'error' : 'ok') : node.caller?.waitedMs === null ? 'waiting' : 'running';
+  const state = node.result ? (node.result.isError ? 'error' : 'ok') : callerState(node) ?? 'running';
   return (
     <div className="tool-head">
       <span className="tool-icon" aria-hidden>
@@ -41,7 +43,9 @@ function Header({ icon, title, detail, node, extra }: { icon: string; title: str
       <span className="tool-name">{title}</span>
       {detail ? <span className="tool-detail mono">{detail}</span> : null}
       {extra}
-      <span className={`tool-state tool-state-${state === 'waiting' ? 'running' : state}`}>{state === 'ok' ? '✓' : state === 'waiting' ? 'waiting for the caller' : state}</span>
+      <span className={`tool-state tool-state-${state === 'waiting' ? 'running' : state === 'unanswered' ? 'error' : state}`}>
+        {state === 'ok' ? '✓' : state === 'waiting' ? 'waiting for the caller' : state === 'unanswered' ? 'no result' : state}
+      </span>
     </div>
   );
 }
@@ -132,6 +136,12 @@ function McpTool({ node, mcp }: { node: ToolNode; mcp: { server: string; tool: s
   );
 }
 
+/** A client tool call without its result: still waiting for the caller, or abandoned when the run ended. */
+function callerState(node: ToolNode): 'waiting' | 'unanswered' | null {
+  if (!node.caller || node.caller.waitedMs !== null) return null;
+  return node.caller.abandoned ? 'unanswered' : 'waiting';
+}
+
 /** A caller's own function: the run asked the caller (tool_calls) and waited for its result. */
 function ClientTool({ node, tool }: { node: ToolNode; tool: string }): ReactNode {
   const waited = node.caller?.waitedMs ?? null;
@@ -145,7 +155,7 @@ function ClientTool({ node, tool }: { node: ToolNode; tool: string }): ReactNode
           <ResultBlock node={node} />
         </>
       ) : (
-        <div className="tool-pending">waiting for the caller…</div>
+        <div className="tool-pending">{node.caller?.abandoned ? 'no result: the run ended before the caller answered' : 'waiting for the caller…'}</div>
       )}
     </>
   );
@@ -200,13 +210,44 @@ export const ToolCall = memo(function ToolCall({ node, collapsed, onToggle }: { 
   else if (node.name === 'Grep' || node.name === 'Glob' || node.name === 'LS') body = <SearchTool node={node} />;
   else if (node.name === 'TodoWrite') body = <TodoTool node={node} />;
   else body = <GenericTool node={node} />;
-  const state = node.result ? (node.result.isError ? 'error' : 'done') : node.caller?.waitedMs === null ? 'waiting' : 'running';
+  const state = node.result ? (node.result.isError ? 'error' : 'done') : callerState(node) ?? 'running';
   return (
     <div className={`tool tool-${state}`} data-tool={node.name} data-tool-use-id={node.toolUseId} data-state={state}>
       {body}
+      {node.approval ? <ApprovalLine approval={node.approval} /> : null}
     </div>
   );
 });
+
+const OUTCOME_TEXT: Record<ApprovalOutcome, string> = {
+  allow_once: 'allowed once',
+  allow_conversation: 'allowed for this conversation',
+  allow_project: 'always allowed in this project',
+  deny: 'denied',
+  timeout: 'denied: no decision in time (APPROVAL_TIMEOUT_S)',
+  withdrawn: 'withdrawn: the request ended',
+};
+
+/** Live approvals: the call asked the user; while it waits the card (top of the page) decides it. */
+function ApprovalLine({ approval: a }: { approval: ToolApproval }): ReactNode {
+  const allowed = a.outcome === 'allow_once' || a.outcome === 'allow_conversation' || a.outcome === 'allow_project';
+  return (
+    <div className={`approval-line ${a.outcome === null ? 'waiting' : allowed ? 'allowed' : 'denied'}`} data-testid="approval-line" data-outcome={a.outcome ?? 'waiting'}>
+      {a.outcome === null ? (
+        <>
+          Waiting for approval — <a href={href({ page: 'approvals', id: a.id })}>decide</a>
+        </>
+      ) : (
+        <>
+          Approval: {OUTCOME_TEXT[a.outcome]}
+          {a.waitedMs !== null ? <span className="muted"> after {formatDuration(a.waitedMs)}</span> : null}
+          {a.rule ? <span className="mono small"> · rule {a.rule}</span> : null}
+          {a.outcome === 'deny' && a.message ? <div className="muted">Claude was told: {a.message}</div> : null}
+        </>
+      )}
+    </div>
+  );
+}
 
 /** The closing answer of a Task after its nested steps. */
 export function ToolEnd({ node }: { node: ToolNode }): ReactNode {

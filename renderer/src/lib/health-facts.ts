@@ -3,7 +3,7 @@
  * (`{"size":1,"parked":0,…}`). The raw details stay available behind a disclosure; these are what the card shows.
  * Details arrive as unknown JSON: every value is checked before it is used.
  */
-import type { ComponentHealth } from '../../../main/contract/control-api.ts';
+import type { ComponentHealth, LiveConversationsHealth } from '../../../main/contract/control-api.ts';
 
 export interface Fact {
   label: string;
@@ -41,6 +41,13 @@ export function warmStart(spares: unknown): string {
   const starting = num(s.starting) ?? 0;
   const claims = num(s.claims) ?? 0;
   return `${ready} ready${starting ? `, ${starting} starting` : ''}${claims ? ` · ${claims} served` : ''}`;
+}
+
+/** "live conversations off", "2 live conversations (limit 35): sonnet idle 12 s, opus answering". Model and timing only. */
+export function liveConversationsText(live: LiveConversationsHealth | null | undefined): string {
+  if (!live || live.limit === 0) return 'live conversations off';
+  const each = live.conversations.map((c) => `${c.model} ${c.state === 'answering' ? 'answering' : `idle ${c.idleS} s`}`);
+  return `${plural(live.count, 'live conversation')} (limit ${live.limit})${each.length ? `: ${each.join(', ')}` : ''}`;
 }
 
 const SIGN_IN_METHODS: Readonly<Record<string, string>> = {
@@ -116,6 +123,13 @@ export function componentFacts(c: ComponentHealth): Fact[] {
       });
       return facts([['Project', str(d.project)], ['Containers', containers ? (containers.join(', ') || 'none') : null]]);
     }
+    case 'sandbox':
+      return facts([
+        ['Chat workspaces', str(d.policy)],
+        ['Setting', str(d.setting) ? `DEFAULT_POLICY=${str(d.setting)}` : null],
+        ['Sandbox tools', str(d.dependencies)],
+        ['Commands may reach', d.defaultPolicy === 'sandboxed' ? str(d.allowedDomains) : null],
+      ]);
     default:
       return facts(Object.entries(d).map(([k, v]): [string, string | null] => [k, typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : null]));
   }

@@ -1,3 +1,4 @@
+import type { ApprovalOutcome } from '../../../main/contract/approvals.ts';
 import type { RunStatus, TokenUsage, TranscriptEvent } from '../../../main/contract/events.ts';
 
 /**
@@ -19,7 +20,7 @@ interface Base {
 }
 
 export type TNode =
-  | (Base & { kind: 'prompt'; prompt: string; systemPrompt: string | null; model: string; client: string; imageCount: number; ts: string })
+  | (Base & { kind: 'prompt'; prompt: string; systemPrompt: string | null; model: string; client: string; imageCount: number; ts: string; project: string | null; folder: string | null })
   | (Base & { kind: 'init'; model: string; tools: string[]; mcpServers: Array<{ name: string; status: string }>; cwd: string; claudeVersion: string | null })
   | (Base & { kind: 'text'; text: string })
   | (Base & { kind: 'thinking'; text: string })
@@ -38,7 +39,19 @@ export interface ToolNode extends Base {
   children: TNode[];
   parentToolUseId: string | null;
   /** A caller's own function (client tool): the response ended with it and the run waited for the caller's result. */
-  caller?: { waitedMs: number | null };
+  caller?: { waitedMs: number | null; abandoned?: boolean };
+  /** The call was outside the allow-list and asked the user (live approvals): waiting, or how it was decided. */
+  approval?: ToolApproval;
+}
+
+export interface ToolApproval {
+  id: string;
+  /** null while it waits. */
+  outcome: ApprovalOutcome | null;
+  message: string | null;
+  rule: string | null;
+  waitedMs: number | null;
+  expiresAt: string;
 }
 
 export type Row =
@@ -61,6 +74,8 @@ export class TranscriptModel {
   eventCount = 0;
   toolCount = 0;
   errorCount = 0;
+  /** The run waits, suspended, for the caller's client tool results: since when, for which functions. */
+  waiting: { since: string; calls: string[] } | null = null;
 
   /** Feeds one event; false when it was already applied (same seq). */
   apply(ev: TranscriptEvent): boolean {
@@ -72,7 +87,7 @@ export class TranscriptModel {
     const key = `e${ev.seq}`;
     switch (ev.type) {
       case 'request':
-        this.root.push({ kind: 'prompt', key, rev: 0, prompt: ev.prompt, systemPrompt: ev.systemPrompt, model: ev.model, client: ev.client, imageCount: ev.imageCount, ts: ev.ts });
+        this.root.push({ kind: 'prompt', key, rev: 0, prompt: ev.prompt, systemPrompt: ev.systemPrompt, model: ev.model, client: ev.client, imageCount: ev.imageCount, ts: ev.ts, project: ev.project ?? null, folder: ev.folder ?? null });
         break;
       case 'init':
         this.root.push({ kind: 'init', key, rev: 0, model: ev.model, tools: ev.tools, mcpServers: ev.mcpServers, cwd: ev.cwd, claudeVersion: ev.claudeVersion });
@@ -133,12 +148,30 @@ export class TranscriptModel {
         break;
       case 'client_tool_wait':
         for (const c of ev.calls) this.markCaller(c.toolUseId, null);
+        this.waiting = { since: ev.ts, calls: ev.calls.map((c) => c.name) };
         break;
       case 'client_tool_resume':
         for (const id of ev.toolUseIds) this.markCaller(id, ev.waitedMs);
+        this.waiting = null;
         break;
+      case 'approval_wait':
+        this.markApproval(ev.toolUseId, { id: ev.approvalId, outcome: null, message: null, rule: null, waitedMs: null, expiresAt: ev.expiresAt });
+        break;
+      case 'approval_decision': {
+        const was = this.tools.get(ev.toolUseId)?.approval;
+        this.markApproval(ev.toolUseId, { id: ev.approvalId, outcome: ev.outcome, message: ev.message, rule: ev.rule, waitedMs: ev.waitedMs, expiresAt: was?.expiresAt ?? '' });
+        break;
+      }
       case 'end':
         this.status = ev.status;
+        this.waiting = null;
+        // Calls still waiting when the run ended (timeout, End run, shutdown) never got their result.
+        for (const node of this.tools.values()) {
+          if (node.caller && node.caller.waitedMs === null && !node.result) {
+            node.caller = { waitedMs: null, abandoned: true };
+            node.rev++;
+          }
+        }
         this.root.push({ kind: 'end', key, rev: 0, status: ev.status, reason: ev.reason, durationMs: ev.durationMs });
         break;
     }
@@ -169,6 +202,14 @@ export class TranscriptModel {
     };
     walk(this.root, 0);
     return out;
+  }
+
+  private markApproval(toolUseId: string, approval: ToolApproval): void {
+    const node = this.tools.get(toolUseId);
+    if (!node) return;
+    node.approval = approval;
+    node.rev++;
+    this.touchParent(node.parentToolUseId);
   }
 
   private markCaller(toolUseId: string, waitedMs: number | null): void {

@@ -7,7 +7,7 @@ import { ApiError } from '../lib/api.ts';
 import { backoffMs } from '../lib/backoff.ts';
 import { useControl } from '../lib/control-context.tsx';
 import { formatDuration } from '../lib/format.ts';
-import { componentFacts } from '../lib/health-facts.ts';
+import { componentFacts, liveConversationsText } from '../lib/health-facts.ts';
 
 const TITLES: Record<string, string> = {
   gateway: 'Gateway (OpenAI API)',
@@ -18,6 +18,7 @@ const TITLES: Record<string, string> = {
   'oauth-listener': 'OAuth callback listener',
   docker: 'Docker engine',
   container: 'Runtime container',
+  sandbox: 'Command sandbox (policy)',
 };
 
 export function GatewayControls({ onDone }: { onDone?(): void }): ReactNode {
@@ -63,6 +64,7 @@ function ComponentCard({ c, now }: { c: ComponentHealth; now: number }): ReactNo
       <header>
         <h3>{TITLES[c.name] ?? c.name}</h3>
         <StatusBadge status={c.status} />
+        {c.details?.full === true ? <span className="badge badge-warn" data-badge="full" title="Commands run unconfined with your rights">full: unconfined</span> : null}
       </header>
       {c.reason ? <p className={c.status === 'error' ? 'err-text' : 'muted'}>{c.reason}</p> : null}
       <dl className="kv">
@@ -135,6 +137,7 @@ export function HealthPage(): ReactNode {
         <span className="muted">
           v{health.version} · up {formatDuration(health.uptimeS * 1000)} · {health.activeRuns} running, {health.queuedRuns} queued{health.suspendedRuns ? `, ${health.suspendedRuns} waiting for client tool results` : ''}
         </span>
+        <span className="chip" data-testid="live-conversations">{liveConversationsText(health.liveConversations)}</span>
         <span className="chip" data-testid="claude-version">
           Claude Code {health.claudeCode.version ? `version ${health.claudeCode.version}` : 'not found'} · {health.claudeCode.runtime} runtime
         </span>

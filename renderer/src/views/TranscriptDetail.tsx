@@ -1,7 +1,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
+import { FolderLink } from '../components/FolderLink.tsx';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { CONTROL_STREAMS } from '../../../main/contract/control-routes.ts';
 import { EventRow } from '../components/EventRow.tsx';
+import { WaitingForCaller } from '../components/WaitingForCaller.tsx';
 import { EmptyState, ErrorBox, StatusBadge } from '../components/common.tsx';
 import { useControl } from '../lib/control-context.tsx';
 import { formatCost, formatDuration, formatTime, formatTokens, totalIn } from '../lib/format.ts';
@@ -139,6 +141,7 @@ export function TranscriptDetail({ id }: { id: string }): ReactNode {
 
   const running = model.status === 'running';
   const now = useNow(running);
+  const waiting = model.waiting;
   const prompt = model.root[0]?.kind === 'prompt' ? model.root[0] : null;
   const result = findLast(model.root, 'result');
   const end = findLast(model.root, 'end');
@@ -173,6 +176,14 @@ export function TranscriptDetail({ id }: { id: string }): ReactNode {
             <dt>Client</dt>
             <dd>{prompt?.client ?? '—'}</dd>
           </div>
+          {prompt?.folder ? (
+            <div data-testid="detail-place">
+              <dt>{prompt.project ? `Project ${prompt.project}` : 'Chat workspace'}</dt>
+              <dd>
+                <FolderLink folder={prompt.folder} />
+              </dd>
+            </div>
+          ) : null}
           <div>
             <dt>Started</dt>
             <dd>{prompt ? formatTime(prompt.ts) : '—'}</dd>
@@ -198,6 +209,7 @@ export function TranscriptDetail({ id }: { id: string }): ReactNode {
             <dd>{formatCost(result?.costUsd)}</dd>
           </div>
         </dl>
+        {waiting ? <WaitingForCaller requestId={id} since={waiting.since} calls={waiting.calls} now={now} /> : null}
         {stream.kind === 'retrying' ? <div className="banner warn">Live stream interrupted ({stream.error}) — reconnecting in {Math.ceil(stream.inMs / 1000)} s…</div> : null}
         {stream.kind === 'unauthorized' ? <ErrorBox title="Not authorised" message="The admin token was refused. Reopen the dashboard from the URL printed at start." /> : null}
       </div>

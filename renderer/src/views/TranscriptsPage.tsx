@@ -176,7 +176,10 @@ export function TranscriptsPage(): ReactNode {
                 </td>
                 <td title={s.startedAt}>{relativeTime(s.startedAt, now)}</td>
                 <td>{s.client}</td>
-                <td>{s.model}</td>
+                <td>
+                  {s.model}
+                  {s.folder ? <div className="muted small mono" title={s.folder} data-testid="row-place">{s.project ? `project ${s.project}` : 'chat workspace'}</div> : null}
+                </td>
                 <td className="wide">
                   <a href={href({ page: 'transcript', id: s.requestId })} className="preview" onClick={(e) => e.stopPropagation()}>
                     {s.preview || <span className="muted">(empty prompt)</span>}

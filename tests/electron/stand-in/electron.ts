@@ -98,6 +98,9 @@ class WebContents extends EventEmitter {
 
 export class BrowserWindow extends EventEmitter {
   static all: BrowserWindow[] = [];
+  static fromWebContents(wc: unknown): BrowserWindow | null {
+    return BrowserWindow.all.find((w) => w.webContents === wc) ?? null;
+  }
   readonly webContents = new WebContents();
   visible = false;
   destroyed = false;
@@ -206,6 +209,12 @@ export const dialog = {
     rec.record('dialog.showMessageBox', opts);
     return { response: this.nextResponse };
   },
+  /** What the next folder picker returns (null: cancelled). */
+  nextFolder: null as string | null,
+  async showOpenDialog(...args: unknown[]): Promise<{ canceled: boolean; filePaths: string[] }> {
+    rec.record('dialog.showOpenDialog', args.at(-1));
+    return this.nextFolder === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [this.nextFolder] };
+  },
 };
 
 export const clipboard = {
@@ -215,13 +224,26 @@ export const clipboard = {
   },
 };
 
-export class Notification {
+export class Notification extends EventEmitter {
+  /** Every notification shown since the last reset, so a test can click one. */
+  static shown: Notification[] = [];
+  closed = false;
   static isSupported(): boolean {
     return true;
   }
-  constructor(readonly opts: { title: string; body: string }) {}
+  constructor(readonly opts: { title: string; body: string }) {
+    super();
+  }
   show(): void {
     rec.record('Notification.show', this.opts.body);
+    Notification.shown.push(this);
+  }
+  close(): void {
+    this.closed = true;
+  }
+  /** What a click on the OS notification does. */
+  click(): void {
+    this.emit('click');
   }
 }
 
@@ -293,6 +315,7 @@ export const standIn = {
     app.singleInstance = true;
     BrowserWindow.all = [];
     Tray.all = [];
+    Notification.shown = [];
     ipcMain.handlers.clear();
     protocol.handlers.clear();
     dialog.nextResponse = 0;

@@ -55,4 +55,20 @@ describe('suspended runs', () => {
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(a.expired, null);
   });
+
+  it('ends one chosen run on demand (the dashboard), once; the others keep waiting', async () => {
+    const runs = new SuspendedRuns<FakeRun>(60_000, 4);
+    const [a, b] = [new FakeRun('a'), new FakeRun('b')];
+    runs.park(a, ['a1'], 'm');
+    runs.park(b, ['b1'], 'm');
+    const picked = runs.find((r) => r.name === 'b');
+    assert.equal(picked, b);
+    assert.equal(runs.find((r) => r.name === 'z'), null);
+    assert.equal(await runs.end(b, 'ended_by_user'), true);
+    assert.equal(b.expired, 'ended_by_user');
+    assert.equal(await runs.end(b, 'ended_by_user'), false, 'no longer waiting');
+    assert.equal(runs.take(['b1'], 'm'), null);
+    assert.equal(runs.take(['a1'], 'm'), a);
+    assert.equal(a.expired, null);
+  });
 });

@@ -1,0 +1,243 @@
+import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { POLICY_MODES, type ChatWorkspace, type PolicyMode, type ProjectEntry, type WorkspaceListResponse } from '../../../main/contract/projects.ts';
+import { PROJECT_ROUTES, WORKSPACE_ROUTES } from '../../../main/contract/projects-routes.ts';
+import { ErrorBox } from '../components/common.tsx';
+import { FolderLink } from '../components/FolderLink.tsx';
+import { useControl } from '../lib/control-context.tsx';
+import { desktopBridge } from '../lib/control.ts';
+import { relativeTime } from '../lib/format.ts';
+import './feature-pages.css';
+
+const MODE_TEXT: Record<PolicyMode, string> = {
+  'read-only': 'read-only: no commands, no writes',
+  sandboxed: 'sandboxed: commands confined to the folder',
+  full: 'full: unconfined (your user’s rights)',
+};
+
+interface Draft {
+  name: string;
+  folder: string;
+  mode: PolicyMode;
+}
+
+/** Add or change a project: a name, a folder (the system picker in the desktop app, a path in a browser), a mode. */
+function ProjectForm({ initial, onSaved, onCancel }: { initial: ProjectEntry | null; onSaved(): void; onCancel?(): void }): ReactNode {
+  const { client } = useControl();
+  const bridge = desktopBridge();
+  const [draft, setDraft] = useState<Draft>({ name: initial?.name ?? '', folder: initial?.folder ?? '', mode: initial?.policy.mode ?? 'sandboxed' });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { name: draft.name.trim(), folder: draft.folder.trim(), policy: { ...(initial?.policy ?? {}), mode: draft.mode } };
+      if (initial) await client.call(PROJECT_ROUTES.updateProject, { params: { name: initial.name }, body });
+      else await client.call(PROJECT_ROUTES.addProject, { body });
+      if (!initial) setDraft({ name: '', folder: '', mode: 'sandboxed' });
+      onSaved();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const pick = (): void => {
+    void bridge?.pickFolder().then((f) => {
+      if (f) setDraft((d) => ({ ...d, folder: f, name: d.name || suggestName(f) }));
+    });
+  };
+  return (
+    <form className="card" onSubmit={(e) => void submit(e)} data-testid={initial ? 'edit-project' : 'add-project'}>
+      <header>
+        <h3>{initial ? `Change ${initial.name}` : 'Add a project'}</h3>
+        <span className="muted small">Its runs work in the folder; pick it as model <code>sonnet@{draft.name || 'name'}</code>.</span>
+      </header>
+      <div className="add-row">
+        <label className="field">
+          <span>Name</span>
+          <input name="name" aria-label="Name" required value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} placeholder="myrepo" pattern="[a-z0-9][a-z0-9._\-]{0,62}" title="lower-case letters, digits, . _ -" />
+        </label>
+        <label className="field grow">
+          <span>Folder</span>
+          <input name="folder" aria-label="Folder" required value={draft.folder} onChange={(e) => setDraft({ ...draft, folder: e.target.value })} placeholder="/home/me/src/myrepo" className="mono" />
+        </label>
+        {bridge ? (
+          <button type="button" className="btn" onClick={pick}>
+            Choose…
+          </button>
+        ) : null}
+        <label className="field">
+          <span>Policy</span>
+          <select name="mode" aria-label="Policy" value={draft.mode} onChange={(e) => setDraft({ ...draft, mode: POLICY_MODES.find((m) => m === e.target.value) ?? 'sandboxed' })}>
+            {POLICY_MODES.map((m) => (
+              <option key={m} value={m}>
+                {MODE_TEXT[m]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="btn primary" disabled={busy}>
+          {busy ? 'Saving…' : initial ? 'Save' : 'Add'}
+        </button>
+        {onCancel ? (
+          <button type="button" className="btn" onClick={onCancel}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+      {error ? (
+        <div className="err-text" role="alert">
+          {error}
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+function suggestName(folder: string): string {
+  const base = folder.split(/[\\/]/).filter(Boolean).pop() ?? '';
+  return base.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63);
+}
+
+/** Projects (a name, a folder, a policy; listed as `<model>@<name>` models) and the chats' own workspaces. */
+export function ProjectsPage(): ReactNode {
+  const { client } = useControl();
+  const [projects, setProjects] = useState<ProjectEntry[] | null>(null);
+  const [workspaces, setWorkspaces] = useState<WorkspaceListResponse | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const now = Date.now();
+
+  const load = useCallback(async (): Promise<void> => {
+    try {
+      // The workspace list is a side table: the projects show even when it cannot be read.
+      const [p, w] = await Promise.all([client.call(PROJECT_ROUTES.projects), client.call(WORKSPACE_ROUTES.workspaces).catch(() => null)]);
+      setProjects(p.projects);
+      if (w) setWorkspaces(w);
+      setError(null);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  }, [client]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const remove = async (name: string): Promise<void> => {
+    if (!window.confirm(`Remove project ${name}? Its folder stays as it is.`)) return;
+    await client.call(PROJECT_ROUTES.removeProject, { params: { name } }).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+    await load();
+  };
+  const pin = async (w: ChatWorkspace): Promise<void> => {
+    await client.call(w.pinned ? WORKSPACE_ROUTES.unpin : WORKSPACE_ROUTES.pin, { params: { id: w.id } }).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+    await load();
+  };
+
+  return (
+    <div className="page feature-page projects-page">
+      <div className="page-head">
+        <h1>Projects</h1>
+        <span className="muted small">Each project appears in <code>/v1/models</code> as <code>&lt;model&gt;@&lt;project&gt;</code>; plain models work in a folder of their chat’s own.</span>
+      </div>
+      {error ? <ErrorBox title="Projects" message={error} /> : null}
+      <ProjectForm initial={null} onSaved={() => void load()} />
+      {projects === null ? (
+        <div className="muted pad">Loading…</div>
+      ) : projects.length === 0 ? (
+        <div className="muted pad" data-testid="no-projects">No projects yet: add one above, or list them under PROJECTS in the config file.</div>
+      ) : (
+        <table className="list compact" data-testid="projects">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th className="wide">Folder</th>
+              <th>Policy</th>
+              <th>Models</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {projects.map((p) =>
+              editing === p.name ? (
+                <tr key={p.name}>
+                  <td colSpan={5}>
+                    <ProjectForm initial={p} onSaved={() => { setEditing(null); void load(); }} onCancel={() => setEditing(null)} />
+                  </td>
+                </tr>
+              ) : (
+                <tr key={p.name} data-project={p.name}>
+                  <td>
+                    <strong>{p.name}</strong>
+                    {p.source === 'config' ? <div className="muted small">config file</div> : null}
+                  </td>
+                  <td className="wide">
+                    <FolderLink folder={p.folder} />
+                  </td>
+                  <td>
+                    <span className={`badge ${p.policy.mode === 'full' ? 'badge-interrupted' : p.policy.mode === 'read-only' ? 'badge-ok' : 'badge-running'}`} title={MODE_TEXT[p.policy.mode]}>
+                      {p.policy.mode === 'full' ? '⚠ full' : p.policy.mode}
+                    </span>
+                  </td>
+                  <td className="mono small">{p.modelIds.join(', ')}</td>
+                  <td>
+                    {p.source === 'app' ? (
+                      <div className="actions">
+                        <button type="button" className="btn" onClick={() => setEditing(p.name)}>
+                          Edit
+                        </button>
+                        <button type="button" className="btn danger" onClick={() => void remove(p.name)}>
+                          Remove
+                        </button>
+                      </div>
+                    ) : (
+                      <span className="muted small">change it in the config file</span>
+                    )}
+                  </td>
+                </tr>
+              ),
+            )}
+          </tbody>
+        </table>
+      )}
+      <section>
+        <h2>Chat workspaces</h2>
+        <p className="muted small">
+          Without a project, each chat works in a folder of its own. Folders unused for {workspaces ? `${Math.round(workspaces.ttlS / 3600)} h` : 'SESSION_TTL_S'} (SESSION_TTL_S) are removed unless pinned.
+        </p>
+      </section>
+      {workspaces && workspaces.workspaces.length > 0 ? (
+        <table className="list compact" data-testid="workspaces">
+          <thead>
+            <tr>
+              <th className="wide">Folder</th>
+              <th>Last used</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {workspaces.workspaces.map((w) => (
+              <tr key={w.id}>
+                <td className="wide">
+                  <FolderLink folder={w.folder} />
+                </td>
+                <td title={w.lastUsedAt}>{relativeTime(w.lastUsedAt, now)}</td>
+                <td>
+                  <div className="actions">
+                    {w.pinned ? <span className="badge badge-ok">pinned</span> : null}
+                    <button type="button" className="btn" onClick={() => void pin(w)}>
+                      {w.pinned ? 'Unpin' : 'Pin'}
+                    </button>
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <div className="muted pad">No chat workspaces yet.</div>
+      )}
+    </div>
+  );
+}

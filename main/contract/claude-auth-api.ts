@@ -5,26 +5,6 @@
  * (`claude auth login` driven by the app: main/claude/subscription-login.ts). Types and constants only.
  */
 
-export const CLAUDE_AUTH_PATHS = {
-  /** GET → ClaudeAuthStatus (the last reading). */
-  status: '/api/claude-auth',
-  /** POST → ClaudeAuthStatus after asking Claude Code again. */
-  refresh: '/api/claude-auth/refresh',
-  /** PUT ClaudeCredentialRequest → ClaudeAuthStatus; DELETE → ClaudeAuthStatus (the stored credential is gone). */
-  credential: '/api/claude-auth/credential',
-  /** POST → ClaudeAuthStatus after `claude auth logout` where Claude runs (ends a subscription login). */
-  logout: '/api/claude-auth/logout',
-  /** POST ClaudeLoginRequest → 202 ClaudeLoginResponse once the sign-in link is known (or the login failed);
-   *  409 login_in_progress while one runs. GET → ClaudeLoginResponse (the running or the last login, or null). */
-  login: '/api/claude-auth/login',
-  /** POST ClaudeLoginCodeRequest → 202 ClaudeLoginResponse (the code went to Claude Code); 409 no_login, 400 invalid_code. */
-  loginCode: '/api/claude-auth/login/code',
-  /** POST → ClaudeLoginCancelResponse (idempotent). */
-  loginCancel: '/api/claude-auth/login/cancel',
-  /** GET → SSE: `login` events carrying a ClaudeLoginSnapshot, the current one first (when there is one). */
-  loginEvents: '/api/claude-auth/login/events',
-} as const;
-
 /** signed_out only when Claude Code itself said so; unknown when it could not be asked (container down…). */
 export type ClaudeSignInState = 'signed_in' | 'signed_out' | 'unknown';
 

@@ -9,21 +9,6 @@ import type { RunStatus, TranscriptEvent, TranscriptSummary } from './events.ts'
 
 export const CONTROL_API_PREFIX = '/api' as const;
 
-/** Paths relative to the gateway's base URL. */
-export const CONTROL_PATHS = {
-  info: '/api/info',
-  transcripts: '/api/transcripts',
-  transcript: (id: string) => `/api/transcripts/${encodeURIComponent(id)}`,
-  stream: '/api/stream',
-  health: '/api/health',
-  gateway: (action: GatewayAction) => `/api/gateway/${action}`,
-  config: '/api/config',
-  keys: '/api/keys',
-  key: (id: string) => `/api/keys/${encodeURIComponent(id)}`,
-  logs: '/api/logs',
-  logStream: '/api/logs/stream',
-} as const;
-
 /** Error body of every non-2xx control API answer. */
 export interface ControlError {
   error: { code: string; message: string; issues?: Array<{ key: string; message: string }> };
@@ -159,7 +144,8 @@ export interface LiveConversationsHealth {
 export interface HealthResponse {
   status: 'ok' | 'degraded';
   version: string;
-  claudeCode: { version: string | null; runtime: string };
+  /** `authenticated`: the credential Claude Code found, in words (null when none). */
+  claudeCode: { version: string | null; runtime: string; authenticated: string | null };
   activeRuns: number;
   queuedRuns: number;
   /** Runs waiting for a caller's client tool results. */
@@ -201,7 +187,6 @@ export interface AppLogInfo {
   file: string;
   sizeBytes: number;
 }
-export type AppLogEventName = 'info' | 'line' | 'rotated';
 
 // ---------------------------------------------------------------- gateway control
 

@@ -22,14 +22,6 @@ import type { ComposeAction, ComposeOperation, ComposeProblem, ComposeProgressLi
 
 export type { BuildStep, ComposeProblem, ComposeStatus, LogLine, ServiceStatus, ComposeOverall, ComposeStage } from './compose.ts';
 
-export const DOCKER_PATHS = {
-  status: '/api/docker/status',
-  action: (a: DockerAction) => `/api/docker/${a}`,
-  cancel: '/api/docker/cancel',
-  events: '/api/docker/events',
-  logs: '/api/docker/logs',
-} as const;
-
 export const DOCKER_ACTIONS = ['up', 'down', 'restart', 'rebuild'] as const satisfies readonly ComposeAction[];
 export type DockerAction = (typeof DOCKER_ACTIONS)[number];
 type AssertTrue<T extends true> = T;
@@ -60,5 +52,3 @@ export interface DockerLogEnd {
   problem: ComposeProblem | null;
 }
 
-export type DockerEventName = 'status' | 'operation' | 'progress';
-export type DockerLogEventName = 'line' | 'end';

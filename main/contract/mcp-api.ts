@@ -3,17 +3,6 @@
  * modules (which import Node, so the renderer cannot compile them) import these. Types and constants only.
  */
 
-export const MCP_PATHS = {
-  servers: '/api/mcp/servers',
-  server: (name: string) => `/api/mcp/servers/${encodeURIComponent(name)}`,
-  login: (name: string) => `/api/mcp/servers/${encodeURIComponent(name)}/login`,
-  logout: (name: string) => `/api/mcp/servers/${encodeURIComponent(name)}/logout`,
-  logins: '/api/mcp/logins',
-  cancelLogin: (id: string) => `/api/mcp/logins/${encodeURIComponent(id)}/cancel`,
-  listener: '/api/mcp/listener',
-  events: '/api/mcp/events',
-} as const;
-
 export type McpTransport = 'http' | 'sse' | 'stdio' | 'ws' | 'unknown';
 export type McpStatus = 'connected' | 'needs-auth' | 'failed' | 'pending' | 'disabled' | 'unknown';
 
@@ -96,8 +85,6 @@ export interface McpLoginsResponse {
   logins: LoginSnapshot[];
 }
 
-/** SSE events of GET /api/mcp/events: `login` (LoginEvent), `servers` ({} — refetch), `listener` (ListenerHealth). */
-export type McpEventName = 'login' | 'servers' | 'listener';
 
 /** The steps of a login in order, as the step view lists them. */
 export const LOGIN_STEPS: readonly LoginStepName[] = ['started', 'waiting_for_browser', 'code_received', 'tokens_stored', 'connected'];

@@ -1,13 +1,8 @@
 /**
  * Control API for runs that wait on the caller (client tools): the dashboard ends one it no longer wants kept.
- * Types and constants only (compiled by the renderer too).
+ * Types only (compiled by the renderer too).
  */
 import type { RunStatus } from './events.ts';
-
-export const RUN_PATHS = {
-  /** POST: ends the run of this transcript while it waits for the caller's client tool results. */
-  endWaitingRun: (id: string) => `/api/transcripts/${encodeURIComponent(id)}/end`,
-} as const;
 
 /**
  * 200 answer of `POST /api/transcripts/:id/end`, sent once the run's end is recorded (status `interrupted`).

@@ -1,12 +1,15 @@
 /**
- * `/api/approvals`: pending approvals of tool calls outside the allow-list, and the user's decisions. Contract:
+ * `/api/approvals` (APPROVAL_ROUTES, APPROVAL_STREAMS): pending approvals of tool calls outside the allow-list, and the user's decisions. Contract:
  * main/contract/approvals.ts. No auth of its own: mounted behind the control API's guard.
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { APPROVAL_DECISIONS, type AllowRuleListResponse, type AllowRulePlace, type ApprovalListResponse, type ApprovalStreamMessage } from '../contract/approvals.ts';
+import { APPROVAL_DECISIONS, type AllowRulePlace } from '../contract/approvals.ts';
+import { APPROVAL_ROUTES, APPROVAL_STREAMS } from '../contract/approvals-routes.ts';
 import { ApprovalError, type ApprovalCenter } from '../approvals/center.ts';
+import { SseWriter } from '../gateway/sse.ts';
 import { sendControlError } from './guard.ts';
+import { eventSender, routesAt } from './typed-routes.ts';
 
 const decideSchema = z.object({
   decision: z.enum(APPROVAL_DECISIONS),
@@ -26,12 +29,13 @@ export function approvalsRouter(center: ApprovalCenter, keepAliveMs: number, gra
   const r = express.Router();
   r.use(express.json({ limit: '16kb' }));
 
+  const api = routesAt(r, '/api/approvals');
+
   if (granted) {
-    r.get('/rules', (_req, res) => {
-      const body: AllowRuleListResponse = { places: granted.places() };
-      res.json(body);
+    api.handle(APPROVAL_ROUTES.rules, (_req, res) => {
+      res.json({ places: granted.places() });
     });
-    r.delete('/rules', async (req, res) => {
+    api.handle(APPROVAL_ROUTES.removeRule, async (req, res) => {
       const parsed = removeRuleSchema.safeParse(req.body);
       if (!parsed.success) return sendControlError(res, 400, 'invalid_rule', 'The body must be {"project": <name or null for chat workspaces>, "rule": "<rule>"}.');
       const { project, rule } = parsed.data;
@@ -40,32 +44,19 @@ export function approvalsRouter(center: ApprovalCenter, keepAliveMs: number, gra
     });
   }
 
-  r.get('/', (_req, res) => {
-    const body: ApprovalListResponse = { pending: center.list() };
-    res.json(body);
+  api.handle(APPROVAL_ROUTES.pending, (_req, res) => {
+    res.json({ pending: center.list() });
   });
 
-  r.get('/stream', (req, res) => {
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.flushHeaders();
-    const send = (): void => {
-      const msg: ApprovalStreamMessage = { pending: center.list() };
-      res.write(`event: approvals\ndata: ${JSON.stringify(msg)}\n\n`);
-    };
-    send();
-    const off = center.onChange(send);
-    const ping = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs);
-    ping.unref();
-    req.on('close', () => {
-      off();
-      clearInterval(ping);
-    });
+  api.stream(APPROVAL_STREAMS.pending, (_req, res) => {
+    const sse = new SseWriter(res, { keepAliveMs });
+    const send = eventSender(sse, APPROVAL_STREAMS.pending);
+    const update = (): void => send('approvals', { pending: center.list() });
+    update();
+    sse.onClose(center.onChange(update));
   });
 
-  r.post('/:id', async (req, res) => {
+  api.handle(APPROVAL_ROUTES.decide, async (req, res) => {
     const parsed = decideSchema.safeParse(req.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

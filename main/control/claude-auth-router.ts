@@ -18,18 +18,17 @@
  * Bodies carrying a secret (a key, a sign-in code) are parsed here, not by the shared JSON parser, so no error
  * message can quote them.
  */
-import express, { type Request, type Response, type Router } from 'express';
-import { z } from 'zod';
+import express, { type Request, type Router } from 'express';
 import { CredentialRejected, type ClaudeAccount } from '../claude/account.ts';
 import { InvalidCode, LoginInProgress, NotWaitingForCode, type SubscriptionLogin } from '../claude/subscription-login.ts';
-import type { ClaudeAuthStatus, ClaudeLoginCancelResponse, ClaudeLoginResponse, ClaudeLoginSnapshot } from '../contract/claude-auth-api.ts';
+import type { ClaudeLoginSnapshot } from '../contract/claude-auth-api.ts';
+import { CLAUDE_AUTH_ROUTES, CLAUDE_AUTH_STREAMS, claudeCredentialRequest, claudeLoginCodeRequest, claudeLoginRequest } from '../contract/claude-auth-routes.ts';
 import { DEFAULT_KEEPALIVE_MS, SseWriter } from '../gateway/sse.ts';
 import { log } from '../log.ts';
 import { sendControlError } from './guard.ts';
+import { eventSender, routesAt } from './typed-routes.ts';
 
-const credentialRequest = z.object({ kind: z.enum(['api_key', 'oauth_token']), value: z.string() });
-const loginRequest = z.object({ method: z.enum(['claudeai', 'console']).optional() }).strict();
-const codeRequest = z.object({ code: z.string() });
+const BASE = '/api/claude-auth';
 /** Raw bodies for the routes that parse their own (small: a code is a few hundred characters). */
 const rawBody = express.raw({ type: () => true, limit: '16kb' });
 
@@ -46,57 +45,55 @@ function parseBody(req: Request): unknown {
 
 export function claudeAuthRouter(account: ClaudeAccount, keepAliveMs = DEFAULT_KEEPALIVE_MS): Router {
   const r = express.Router();
-  const send = (res: Response, body: ClaudeAuthStatus): void => void res.json(body);
+  const api = routesAt(r, BASE);
 
-  r.get('/', (_req, res) => send(res, account.status()));
+  api.handle(CLAUDE_AUTH_ROUTES.status, (_req, res) => void res.json(account.status()));
 
-  r.post('/refresh', async (_req, res) => send(res, await account.refresh()));
+  api.handle(CLAUDE_AUTH_ROUTES.refresh, async (_req, res) => void res.json(await account.refresh()));
 
-  r.put('/credential', express.raw({ type: () => true, limit: '16kb' }), async (req, res) => {
-    const parsed = credentialRequest.safeParse(parseBody(req));
+  api.handle(CLAUDE_AUTH_ROUTES.saveCredential, rawBody, async (req, res) => {
+    const parsed = claudeCredentialRequest.safeParse(parseBody(req));
     if (!parsed.success) {
       return sendControlError(res, 400, 'invalid_request', 'Send JSON {"kind": "api_key" | "oauth_token", "value": "<the key or token>"}.');
     }
     try {
       const status = await account.saveCredential(parsed.data.kind, parsed.data.value);
       log.info(`control API: Claude ${parsed.data.kind === 'api_key' ? 'API key' : 'OAuth token'} saved (${status.stored?.hint ?? '?'}); Claude Code says: ${status.summary}`);
-      send(res, status);
+      res.json(status);
     } catch (err) {
       if (err instanceof CredentialRejected) return sendControlError(res, 400, 'invalid_credential', err.message);
       throw err;
     }
   });
 
-  r.delete('/credential', async (_req, res) => {
+  api.handle(CLAUDE_AUTH_ROUTES.clearCredential, async (_req, res) => {
     const status = await account.clearCredential();
     log.info(`control API: saved Claude credential removed; Claude Code says: ${status.summary}`);
-    send(res, status);
+    res.json(status);
   });
 
-  r.post('/logout', async (_req, res) => {
+  api.handle(CLAUDE_AUTH_ROUTES.logout, async (_req, res) => {
     const out = await account.logout();
     log.info(`control API: claude auth logout → ${out.ok ? 'done' : 'failed'} (${out.message}); Claude Code says: ${out.status.summary}`);
     if (!out.ok) return sendControlError(res, 502, 'logout_failed', `claude auth logout failed: ${out.message}`);
-    send(res, out.status);
+    res.json(out.status);
   });
 
   const login = account.login;
-  if (login) mountLogin(r, login, keepAliveMs);
+  if (login) mountLogin(api, login, keepAliveMs);
   else r.use('/login', (_req, res) => sendControlError(res, 404, 'login_unavailable', 'This gateway cannot run `claude auth login`.'));
 
   return r;
 }
 
-function mountLogin(r: Router, login: SubscriptionLogin, keepAliveMs: number): void {
-  const answer = (res: Response, status: number, body: ClaudeLoginResponse): void => void res.status(status).json(body);
+function mountLogin(api: ReturnType<typeof routesAt<typeof BASE>>, login: SubscriptionLogin, keepAliveMs: number): void {
+  api.handle(CLAUDE_AUTH_ROUTES.login, (_req, res) => void res.json({ login: login.snapshot() }));
 
-  r.get('/login', (_req, res) => answer(res, 200, { login: login.snapshot() }));
-
-  r.post('/login', rawBody, async (req, res) => {
+  api.handle(CLAUDE_AUTH_ROUTES.startLogin, rawBody, async (req, res) => {
     // No body at all: the default method.
     const raw: unknown = req.body;
     const empty = !Buffer.isBuffer(raw) || raw.length === 0;
-    const parsed = loginRequest.safeParse(empty ? {} : parseBody(req));
+    const parsed = claudeLoginRequest.safeParse(empty ? {} : parseBody(req));
     if (!parsed.success) return sendControlError(res, 400, 'invalid_request', 'Send JSON {"method": "claudeai" | "console"} or no body.');
     try {
       login.start(parsed.data.method ?? 'claudeai');
@@ -105,14 +102,14 @@ function mountLogin(r: Router, login: SubscriptionLogin, keepAliveMs: number): v
       throw err;
     }
     // Answer when there is something to show: the link, or why it failed.
-    answer(res, 202, { login: await login.whenShown() });
+    res.status(202).json({ login: await login.whenShown() });
   });
 
-  r.post('/login/code', rawBody, (req, res) => {
-    const parsed = codeRequest.safeParse(parseBody(req));
+  api.handle(CLAUDE_AUTH_ROUTES.loginCode, rawBody, (req, res) => {
+    const parsed = claudeLoginCodeRequest.safeParse(parseBody(req));
     if (!parsed.success) return sendControlError(res, 400, 'invalid_request', 'Send JSON {"code": "<the code the sign-in page shows>"}.');
     try {
-      answer(res, 202, { login: login.submitCode(parsed.data.code) });
+      res.status(202).json({ login: login.submitCode(parsed.data.code) });
     } catch (err) {
       if (err instanceof InvalidCode) return sendControlError(res, 400, 'invalid_code', err.message);
       if (err instanceof NotWaitingForCode) return sendControlError(res, 409, 'not_waiting_for_code', err.message);
@@ -120,16 +117,16 @@ function mountLogin(r: Router, login: SubscriptionLogin, keepAliveMs: number): v
     }
   });
 
-  r.post('/login/cancel', async (_req, res) => {
+  api.handle(CLAUDE_AUTH_ROUTES.loginCancel, async (_req, res) => {
     const cancelled = login.cancel();
     // Answered once the process is gone, so "cancelled" means nothing of it is left.
-    const body: ClaudeLoginCancelResponse = { cancelled, login: await login.whenDone() };
-    res.json(body);
+    res.json({ cancelled, login: await login.whenDone() });
   });
 
-  r.get('/login/events', (_req, res) => {
+  api.stream(CLAUDE_AUTH_STREAMS.loginEvents, (_req, res) => {
     const sse = new SseWriter(res, { keepAliveMs });
-    const send = (snap: ClaudeLoginSnapshot): void => sse.event('login', snap);
+    const events = eventSender(sse, CLAUDE_AUTH_STREAMS.loginEvents);
+    const send = (snap: ClaudeLoginSnapshot): void => events('login', snap);
     const current = login.snapshot();
     if (current) send(current);
     login.on('change', send);

@@ -4,8 +4,10 @@
  */
 import express, { type Router } from 'express';
 import type { DockerStatusResponse } from '../contract/docker-api.ts';
+import { DOCKER_ROUTES, DOCKER_STREAMS } from '../contract/docker-routes.ts';
 import { DEFAULT_KEEPALIVE_MS, SseWriter } from '../gateway/sse.ts';
 import { sendControlError } from './guard.ts';
+import { eventSender, routesAt } from './typed-routes.ts';
 
 const RUNTIME_OFF = 'Claude Code runs locally (CLAUDE_RUNTIME=local): there is no container. Choose the docker runtime in Settings, then restart.';
 
@@ -17,9 +19,10 @@ export function dockerOffRouter(runtime: () => string, keepAliveMs = DEFAULT_KEE
     operation: null,
     commands: { up: '', down: '', logs: '', ps: '' },
   });
-  r.get('/status', (_req, res) => void res.json(body()));
-  r.get('/events', (_req, res) => {
-    new SseWriter(res, { keepAliveMs }).event('status', body());
+  const api = routesAt(r, '/api/docker');
+  api.handle(DOCKER_ROUTES.status, (_req, res) => void res.json(body()));
+  api.stream(DOCKER_STREAMS.events, (_req, res) => {
+    eventSender(new SseWriter(res, { keepAliveMs }), DOCKER_STREAMS.events)('status', body());
   });
   r.use((_req, res) => sendControlError(res, 409, 'runtime_local', RUNTIME_OFF));
   return r;

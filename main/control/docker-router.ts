@@ -6,11 +6,17 @@
  * SSE, one at a time with whatever the tray started, cancellable. A page that closes neither cancels nor leaks
  * anything: SSE subscribers and log streams end with their request.
  */
-import express, { type Response, type Router } from 'express';
+import express, { type Router } from 'express';
 import { ComposeBusyError, ComposeError, ComposeOperations, type ComposeManager, type ComposeProblem, type ComposeStatus } from '../compose/index.ts';
-import { DOCKER_ACTIONS, type DockerActionResponse, type DockerEventName, type DockerLogEnd, type DockerLogEventName, type DockerStatusResponse } from '../contract/docker-api.ts';
+import { DOCKER_ACTIONS, type DockerAction, type DockerStatusResponse } from '../contract/docker-api.ts';
+import { DOCKER_ROUTES, DOCKER_STREAMS } from '../contract/docker-routes.ts';
+import type { SendEvent } from '../contract/route.ts';
 import { DEFAULT_KEEPALIVE_MS, SseWriter } from '../gateway/sse.ts';
 import { sendControlError } from './guard.ts';
+import { eventSender, routesAt } from './typed-routes.ts';
+
+type DockerEvents = typeof DOCKER_STREAMS.events.events;
+const isAction = (a: string): a is DockerAction => DOCKER_ACTIONS.some((x) => x === a);
 
 export interface DockerRouterDeps {
   compose: ComposeManager;
@@ -46,10 +52,11 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
   const pollMs = deps.pollMs ?? 5_000;
   const keepAliveMs = deps.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
   const r = express.Router();
+  const api = routesAt(r, '/api/docker');
 
   let last: ComposeStatus | null = null;
   let reading: Promise<ComposeStatus> | null = null;
-  const subscribers = new Set<(event: DockerEventName, data: unknown) => void>();
+  const subscribers = new Set<SendEvent<DockerEvents>>();
   let poller: NodeJS.Timeout | null = null;
 
   const commands = (): DockerStatusResponse['commands'] => ({
@@ -59,7 +66,7 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
     ps: compose.commandLine('ps'),
   });
   const body = (status: ComposeStatus): DockerStatusResponse => ({ status, runtime: deps.runtime(), operation: ops.current(), commands: commands() });
-  const broadcast = (event: DockerEventName, data: unknown): void => {
+  const broadcast: SendEvent<DockerEvents> = (event, data) => {
     for (const s of subscribers) s(event, data);
   };
 
@@ -104,7 +111,7 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
   });
   ops.on('progress', (line) => broadcast('progress', line));
 
-  r.get('/status', async (_req, res) => {
+  api.handle(DOCKER_ROUTES.status, async (_req, res) => {
     try {
       res.json(body(await refresh()));
     } catch (err) {
@@ -114,28 +121,25 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
     }
   });
 
-  for (const action of DOCKER_ACTIONS) {
-    r.post(`/${action}`, (_req, res) => {
-      try {
-        const answer: DockerActionResponse = { operation: ops.start(action, 'control') };
-        res.status(202).json(answer);
-      } catch (err) {
-        if (!(err instanceof ComposeBusyError)) throw err;
-        const busy: DockerActionResponse = { operation: err.operation };
-        res.status(409).json(busy);
-      }
-    });
-  }
-
-  r.post('/cancel', (_req, res) => {
+  // Before /:action, which would take "cancel" for an action.
+  api.handle(DOCKER_ROUTES.cancel, (_req, res) => {
     res.json({ cancelled: ops.cancel() });
   });
 
-  const openSse = (res: Response): SseWriter => new SseWriter(res, { keepAliveMs });
+  api.handle(DOCKER_ROUTES.action, (req, res, next) => {
+    const action = req.params.action;
+    if (!isAction(action)) return next();
+    try {
+      res.status(202).json({ operation: ops.start(action, 'control') });
+    } catch (err) {
+      if (!(err instanceof ComposeBusyError)) throw err;
+      res.status(409).json({ operation: err.operation });
+    }
+  });
 
-  r.get('/events', (_req, res) => {
-    const sse = openSse(res);
-    const send = (event: DockerEventName, data: unknown): void => sse.event(event, data);
+  api.stream(DOCKER_STREAMS.events, (_req, res) => {
+    const sse = new SseWriter(res, { keepAliveMs });
+    const send = eventSender(sse, DOCKER_STREAMS.events);
     subscribers.add(send);
     sse.onClose(() => {
       subscribers.delete(send);
@@ -150,11 +154,11 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
     schedulePoll();
   });
 
-  r.get('/logs', (req, res) => {
+  api.stream(DOCKER_STREAMS.logs, (req, res) => {
     const raw = typeof req.query.tail === 'string' ? req.query.tail : '';
     if (raw && !/^\d{1,5}$/.test(raw)) return sendControlError(res, 400, 'invalid_tail', 'tail must be a whole number (0–99999).');
-    const sse = openSse(res);
-    const send = (event: DockerLogEventName, data: unknown): void => sse.event(event, data);
+    const sse = new SseWriter(res, { keepAliveMs });
+    const send = eventSender(sse, DOCKER_STREAMS.logs);
     let ended = false;
     // compose's logs exits when no container exists: the page gets `end` with the reason, not a silent stream.
     const unsubscribe = compose.logs({
@@ -162,8 +166,7 @@ export function dockerRouter(deps: DockerRouterDeps): Router {
       onLine: (line) => send('line', line),
       onEnd: (problem) => {
         ended = true;
-        const end: DockerLogEnd = { problem };
-        send('end', end);
+        send('end', { problem });
         sse.end();
       },
     });

@@ -41,8 +41,10 @@ export function isAllowedOrigin(origin: string, extra: readonly string[] = []): 
   return isLoopbackHostHeader(url.host);
 }
 
-export function sendControlError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json(controlError(code, message));
+/** Any route's error answer: the /api error shape (with the fields at fault, when there are). */
+export function sendControlError(res: Response, status: number, code: string, message: string, issues?: Array<{ key: string; message: string }>): void {
+  const body = controlError(code, message);
+  res.status(status).json(issues ? { error: { ...body.error, issues } } : body);
 }
 
 export interface GuardOptions {

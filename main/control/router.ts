@@ -1,16 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type {
-  AppLogInfo,
-  AppLogResponse,
-  ApiKeyCreateResponse,
-  ApiKeyListResponse,
-  GatewayAction,
-  GatewayStatus,
-  HealthResponse,
-  InfoResponse,
-  TranscriptListResponse,
-  TranscriptResponse,
-} from '../contract/control-api.ts';
+import { CONTROL_API_PREFIX, type GatewayStatus } from '../contract/control-api.ts';
+import { CONTROL_ROUTES, CONTROL_STREAMS } from '../contract/control-routes.ts';
 import type { RunStatus, TranscriptSummary } from '../contract/events.ts';
 import { isLoopbackHost } from '../config/load.ts';
 import type { Services } from '../services.ts';
@@ -23,9 +13,10 @@ import { ConfigUpdateError, type ConfigEditor } from './config-edit.ts';
 import { claudeAuthRouter } from './claude-auth-router.ts';
 import { adminAuth, localOnly, sendControlError, type GuardOptions } from './guard.ts';
 import { computeMetrics } from './metrics.ts';
-import { runsRouter } from './runs-router.ts';
+import { endWaitingRun } from './runs-router.ts';
 import { projectsRouter, workspacesRouter } from './projects-router.ts';
 import { formatCursor, streamHandler } from './stream.ts';
+import { eventSender, routesAt } from './typed-routes.ts';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'done', 'error', 'cancelled', 'interrupted']);
 
@@ -77,23 +68,23 @@ export function controlRouter(deps: ControlDeps): Router {
   // Before the shared JSON parser: it parses its secret-carrying body itself (no error may quote it).
   router.use('/claude-auth', claudeAuthRouter(services.claudeAccount, services.config.SSE_KEEPALIVE_S * 1000));
   router.use(express.json({ limit: '256kb' }));
+  const api = routesAt(router, CONTROL_API_PREFIX);
   const cursor = (): string => formatCursor(deps.bootId, services.bus.lastId);
   router.use('/projects', projectsRouter(services.projects));
   router.use('/workspaces', workspacesRouter(services.workspaces, services.config.SESSION_TTL_S));
 
-  router.get('/info', (_req, res) => {
-    const body: InfoResponse = {
+  api.handle(CONTROL_ROUTES.info, (_req, res) => {
+    res.json({
       app: { name: 'Claude Code Gateway', version: APP_VERSION },
       bootId: deps.bootId,
       gateway: gatewayStatus(services),
       claudeCode: { version: services.claudeVersion, runtime: services.runtime.kind },
       apiKeyRequired: services.apiKeys().length > 0,
       dataDir: services.config.DATA_DIR,
-    };
-    res.json(body);
+    });
   });
 
-  router.get('/transcripts', (req, res) => {
+  api.handle(CONTROL_ROUTES.transcripts, (req, res) => {
     const status = typeof req.query.status === 'string' && req.query.status ? req.query.status : undefined;
     if (status && !STATUSES.has(status)) return sendControlError(res, 400, 'bad_status', `status must be one of ${[...STATUSES].join(', ')}`);
     const limit = intParam(req.query.limit, 50, 1, 500);
@@ -108,26 +99,24 @@ export function controlRouter(deps: ControlDeps): Router {
       limit,
       offset,
     });
-    const body: TranscriptListResponse = { ...page, cursor: at };
-    res.json(body);
+    res.json({ ...page, cursor: at });
   });
 
-  router.use(runsRouter(services));
+  api.handle(CONTROL_ROUTES.endWaitingRun, endWaitingRun(services));
 
-  router.get('/transcripts/:id', (req, res) => {
+  api.handle(CONTROL_ROUTES.transcript, (req, res) => {
     const at = cursor();
     const summary = services.store.summary(req.params.id);
     const events = summary ? services.store.events(req.params.id) : null;
     if (!summary || !events) return sendControlError(res, 404, 'not_found', `No transcript ${req.params.id}.`);
-    const body: TranscriptResponse = { summary, events, cursor: at };
-    res.json(body);
+    res.json({ summary, events, cursor: at });
   });
 
-  router.get('/stream', streamHandler({ bus: services.bus, store: services.store, bootId: deps.bootId, keepAliveMs: services.config.SSE_KEEPALIVE_S * 1000 }));
+  api.stream(CONTROL_STREAMS.transcripts, streamHandler({ bus: services.bus, store: services.store, bootId: deps.bootId, keepAliveMs: services.config.SSE_KEEPALIVE_S * 1000 }));
 
-  router.get('/health', (_req, res) => {
+  api.handle(CONTROL_ROUTES.health, (_req, res) => {
     const h = services.health();
-    const body: HealthResponse = {
+    res.json({
       status: h.status,
       version: h.version,
       claudeCode: h.claudeCode,
@@ -140,12 +129,11 @@ export function controlRouter(deps: ControlDeps): Router {
       gateway: gatewayStatus(services),
       metrics: computeMetrics(recentSummaries(services, 15), Date.now(), 15),
       now: new Date().toISOString(),
-    };
-    res.json(body);
+    });
   });
 
-  router.post('/gateway/:action', async (req, res, next) => {
-    const action = req.params.action as GatewayAction;
+  api.handle(CONTROL_ROUTES.gateway, async (req, res, next) => {
+    const action: string = req.params.action;
     try {
       if (action === 'start') await services.startGateway();
       else if (action === 'stop') await services.stopGateway(5_000, 'stopped from the dashboard');
@@ -158,65 +146,63 @@ export function controlRouter(deps: ControlDeps): Router {
     }
   });
 
-  router.get('/config', (_req, res) => {
+  api.handle(CONTROL_ROUTES.config, (_req, res) => {
     res.json(deps.configEditor.read());
   });
 
-  router.put('/config', (req, res) => {
+  api.handle(CONTROL_ROUTES.updateConfig, (req, res) => {
     try {
       const body = deps.configEditor.update(req.body);
       log.info(`control API: settings saved (${body.restartRequired.join(', ') || 'no change to the running config'})`);
       res.json(body);
     } catch (err) {
       if (err instanceof ConfigUpdateError) {
-        res.status(400).json({ error: { code: 'invalid_config', message: err.message, issues: err.issues } });
-        return;
+        return sendControlError(res, 400, 'invalid_config', err.message, err.issues);
       }
       throw err;
     }
   });
 
-  router.get('/keys', (_req, res) => {
-    const body: ApiKeyListResponse = { keys: deps.apiKeys.list(), configuredKeys: services.config.GATEWAY_API_KEYS.length };
-    res.json(body);
+  api.handle(CONTROL_ROUTES.keys, (_req, res) => {
+    res.json({ keys: deps.apiKeys.list(), configuredKeys: services.config.GATEWAY_API_KEYS.length });
   });
 
-  router.post('/keys', (req, res) => {
+  api.handle(CONTROL_ROUTES.createKey, (req, res) => {
     const name: unknown = (req.body as { name?: unknown } | undefined)?.name;
     if (name !== undefined && (typeof name !== 'string' || name.length > 100)) return sendControlError(res, 400, 'bad_name', 'name must be a string of at most 100 characters');
-    const created: ApiKeyCreateResponse = deps.apiKeys.create(typeof name === 'string' ? name : '');
+    const created = deps.apiKeys.create(typeof name === 'string' ? name : '');
     log.info(`control API: API key ${created.key.id} created`);
     res.status(201).json(created);
   });
 
-  router.delete('/keys/:id', (req, res) => {
+  api.handle(CONTROL_ROUTES.revokeKey, (req, res) => {
     if (!deps.apiKeys.revoke(req.params.id)) return sendControlError(res, 404, 'not_found', `No API key ${req.params.id}.`);
     log.info(`control API: API key ${req.params.id} revoked`);
     res.status(204).end();
   });
 
-  router.get('/logs', (req, res) => {
+  api.handle(CONTROL_ROUTES.logs, (req, res) => {
     const n = intParam(req.query.lines, 200, 0, 5000);
     if (n === null) return sendControlError(res, 400, 'bad_lines', 'lines must be a whole number from 0 to 5000');
     const { lines, size } = tailLog(services.logFile, n);
-    const body: AppLogResponse = { file: services.logFile, sizeBytes: size, lines };
-    res.json(body);
+    res.json({ file: services.logFile, sizeBytes: size, lines });
   });
 
-  router.get('/logs/stream', (req, res) => {
+  api.stream(CONTROL_STREAMS.appLog, (req, res) => {
     const n = intParam(req.query.tail, 200, 0, 5000);
     if (n === null) return sendControlError(res, 400, 'bad_tail', 'tail must be a whole number from 0 to 5000');
     const sse = new SseWriter(res, { keepAliveMs: services.config.SSE_KEEPALIVE_S * 1000 });
+    const send = eventSender(sse, CONTROL_STREAMS.appLog);
     const file = services.logFile;
     const { lines, size } = tailLog(file, n);
-    sse.event('info', { file, sizeBytes: size } satisfies AppLogInfo);
-    for (const line of lines) sse.event('line', line);
+    send('info', { file, sizeBytes: size });
+    for (const line of lines) send('line', line);
     const stop = followLog(file, {
       from: size,
       onLines: (more) => {
-        for (const line of more) sse.event('line', line);
+        for (const line of more) send('line', line);
       },
-      onRotate: (sizeBytes) => sse.event('rotated', { file, sizeBytes } satisfies AppLogInfo),
+      onRotate: (sizeBytes) => send('rotated', { file, sizeBytes }),
     });
     sse.onClose(stop);
   });

@@ -1,16 +1,19 @@
-import express, { type Router } from 'express';
-import type { EndWaitingRunResponse } from '../contract/runs-api.ts';
+import type { CONTROL_ROUTES } from '../contract/control-routes.ts';
+import type { ResponseOf } from '../contract/route.ts';
 import { log } from '../log.ts';
 import type { Services } from '../services.ts';
 import { sendControlError } from './guard.ts';
+import type { RouteHandler } from './typed-routes.ts';
+
+type EndRoute = typeof CONTROL_ROUTES.endWaitingRun;
 
 /**
- * `POST /transcripts/:id/end` (under /api, behind the control guard): ends a run suspended on client tool calls.
- * Only a waiting run: one a request drives is ended by its client (closing the connection), not from here.
+ * `POST /api/transcripts/:id/end` (CONTROL_ROUTES.endWaitingRun, behind the control guard): ends a run suspended on
+ * client tool calls. Only a waiting run: one a request drives is ended by its client (closing the connection), not
+ * from here.
  */
-export function runsRouter(services: Pick<Services, 'executor' | 'store'>): Router {
-  const router = express.Router();
-  router.post('/transcripts/:id/end', async (req, res, next) => {
+export function endWaitingRun(services: Pick<Services, 'executor' | 'store'>): RouteHandler<EndRoute['path'], ResponseOf<EndRoute>> {
+  return async (req, res, next) => {
     const id = req.params.id;
     try {
       const summary = services.store.summary(id);
@@ -22,11 +25,9 @@ export function runsRouter(services: Pick<Services, 'executor' | 'store'>): Rout
         return sendControlError(res, 409, 'not_waiting', `Request ${id} is not waiting for the caller: ${why}.`);
       }
       log.info(`control API: request ${id} ended while it waited for client tool results`);
-      const body: EndWaitingRunResponse = { requestId: id, status: services.store.summary(id)?.status ?? 'interrupted' };
-      res.json(body);
+      res.json({ requestId: id, status: services.store.summary(id)?.status ?? 'interrupted' });
     } catch (err) {
       next(err);
     }
-  });
-  return router;
+  };
 }

@@ -15,32 +15,35 @@
  * The types are the contract's (main/contract/mcp-api.ts).
  */
 import express, { type Response, type Router } from 'express';
-import { controlError } from '../contract/control-api.ts';
+import type { LoginEvent, LoginSnapshot, McpActionResult } from '../contract/mcp-api.ts';
+import { MCP_ROUTES, MCP_STREAMS } from '../contract/mcp-routes.ts';
+import { sendControlError } from '../control/guard.ts';
+import { eventSender, routesAt } from '../control/typed-routes.ts';
 import { DEFAULT_KEEPALIVE_MS, SseWriter } from '../gateway/sse.ts';
-import type { LoginEvent, LoginSnapshot } from '../contract/mcp-api.ts';
 import type { McpActionOutcome } from './mcp-servers.ts';
 import type { OAuthServices } from './index.ts';
 import { serverNameSchema } from './mcp-servers.ts';
 
 /** Failures in the /api error shape (one for every /api route); successes as they are. */
-function answer(res: Response, result: McpActionOutcome, okStatus: number): void {
+function answer(res: Response<McpActionResult>, result: McpActionOutcome, okStatus: number): void {
   if (result.ok) res.status(okStatus).json(result);
-  else res.status(400).json(controlError('mcp_action_failed', result.error));
+  else sendControlError(res, 400, 'mcp_action_failed', result.error);
 }
 
 export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: number; keepAliveMs?: number } = {}): Router {
   const r = express.Router();
   r.use(express.json({ limit: '64kb' }));
+  const api = routesAt(r, '/api/mcp');
 
-  r.get('/servers', async (_req, res) => {
+  api.handle(MCP_ROUTES.servers, async (_req, res) => {
     try {
       res.json({ servers: await oauth.servers.list() });
     } catch (err) {
-      res.status(502).json(controlError('mcp_list_failed', err instanceof Error ? err.message : String(err)));
+      sendControlError(res, 502, 'mcp_list_failed', err instanceof Error ? err.message : String(err));
     }
   });
 
-  r.post('/servers', async (req, res) => {
+  api.handle(MCP_ROUTES.addServer, async (req, res) => {
     const body: unknown = req.body;
     const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const result = await oauth.servers.add({
@@ -53,23 +56,19 @@ export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: n
     answer(res, result, 201);
   });
 
-  r.delete('/servers/:name', async (req, res) => {
+  api.handle(MCP_ROUTES.removeServer, async (req, res) => {
     answer(res, await oauth.servers.remove(req.params.name), 200);
   });
 
-  r.post('/servers/:name/logout', async (req, res) => {
+  api.handle(MCP_ROUTES.logout, async (req, res) => {
     answer(res, await oauth.servers.logout(req.params.name), 200);
   });
 
-  r.post('/servers/:name/login', async (req, res) => {
+  api.handle(MCP_ROUTES.login, async (req, res) => {
     const name = serverNameSchema.safeParse(req.params.name);
-    if (!name.success) {
-      res.status(400).json(controlError('invalid_server_name', 'invalid server name'));
-      return;
-    }
+    if (!name.success) return sendControlError(res, 400, 'invalid_server_name', 'invalid server name');
     if (!(await oauth.servers.names()).includes(name.data)) {
-      res.status(404).json(controlError('unknown_server', `no MCP server named "${name.data}" is configured: add it first`));
-      return;
+      return sendControlError(res, 404, 'unknown_server', `no MCP server named "${name.data}" is configured: add it first`);
     }
     const handle = oauth.driver.start(name.data);
     // Answer as soon as there is something to show: the authorization URL, or the end.
@@ -90,29 +89,30 @@ export function mcpRouter(oauth: OAuthServices, opts: { loginAnswerTimeoutMs?: n
     res.status(202).json({ login: snap });
   });
 
-  r.get('/logins', (_req, res) => {
+  api.handle(MCP_ROUTES.logins, (_req, res) => {
     res.json({ logins: oauth.driver.list() });
   });
 
-  r.get('/logins/:id', (req, res) => {
+  api.handle(MCP_ROUTES.loginById, (req, res) => {
     const snap = oauth.driver.get(req.params.id);
-    if (!snap) res.status(404).json(controlError('unknown_login', 'no such login'));
+    if (!snap) sendControlError(res, 404, 'unknown_login', 'no such login');
     else res.json(snap);
   });
 
-  r.post('/logins/:id/cancel', (req, res) => {
+  api.handle(MCP_ROUTES.cancelLogin, (req, res) => {
     res.json({ cancelled: oauth.driver.cancel(req.params.id, 'cancelled from the dashboard') });
   });
 
-  r.get('/listener', (_req, res) => {
+  api.handle(MCP_ROUTES.listener, (_req, res) => {
     res.json(oauth.listener.health());
   });
 
-  r.get('/events', (_req, res) => {
+  api.stream(MCP_STREAMS.events, (_req, res) => {
     const sse = new SseWriter(res, { keepAliveMs: opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS });
-    const onLogin = (e: LoginEvent): void => sse.event('login', e);
-    const onServers = (): void => sse.event('servers', {});
-    const onListener = (): void => sse.event('listener', oauth.listener.health());
+    const send = eventSender(sse, MCP_STREAMS.events);
+    const onLogin = (e: LoginEvent): void => send('login', e);
+    const onServers = (): void => send('servers', {});
+    const onListener = (): void => send('listener', oauth.listener.health());
     oauth.driver.on('event', onLogin);
     oauth.servers.on('changed', onServers);
     oauth.listener.on('status', onListener);

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { CLAUDE_AUTH_PATHS, type ClaudeAuthStatus } from '../../main/contract/claude-auth-api.ts';
+import { CLAUDE_AUTH_ROUTES } from '../../main/contract/claude-auth-routes.ts';
+import { CONTROL_ROUTES } from '../../main/contract/control-routes.ts';
 import type { InfoResponse } from '../../main/contract/control-api.ts';
-import { callApi } from './lib/feature-api.ts';
 import { ErrorBox, StatusBadge } from './components/common.tsx';
 import { ApprovalDock, ApprovalsPage } from './components/ApprovalCard.tsx';
 import { usePendingApprovals } from './lib/approvals.ts';
@@ -149,7 +149,7 @@ function Connected({ target, token, onUnauthorized }: { target: ControlTarget; t
   const poll = useCallback(async (): Promise<void> => {
     if (timer.current) clearTimeout(timer.current);
     try {
-      const info = await client.info();
+      const info = await client.call(CONTROL_ROUTES.info);
       attempt.current = 0;
       setConn({ kind: 'ok', info, error: null });
       timer.current = setTimeout(() => void poll(), 5000);
@@ -179,9 +179,9 @@ function Connected({ target, token, onUnauthorized }: { target: ControlTarget; t
     if (conn.kind !== 'ok' || landed.current) return;
     landed.current = true;
     if (window.location.hash !== '' && window.location.hash !== '#/' && window.location.hash !== '#') return;
-    void callApi<ClaudeAuthStatus>(client, 'GET', CLAUDE_AUTH_PATHS.status).then(
-      (r) => {
-        if (r.status === 200 && r.body.state === 'signed_out' && (window.location.hash === '' || window.location.hash === '#/' || window.location.hash === '#')) {
+    void client.call(CLAUDE_AUTH_ROUTES.status).then(
+      (status) => {
+        if (status.state === 'signed_out' && (window.location.hash === '' || window.location.hash === '#/' || window.location.hash === '#')) {
           window.location.hash = href({ page: 'setup' });
         }
       },

@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { RUN_MARKER } from '../../main/claude/docker-spawn.ts';
 import { isAlive } from '../../main/claude/process-tree.ts';
 import type { ClaudeLoginCancelResponse, ClaudeLoginResponse, ClaudeLoginSnapshot } from '../../main/contract/claude-auth-api.ts';
-import { CLAUDE_AUTH_PATHS } from '../../main/contract/claude-auth-api.ts';
+import { CLAUDE_AUTH_ROUTES } from '../../main/contract/claude-auth-routes.ts';
 import { installControlApi, type ControlApi } from '../../main/control/install.ts';
 import { buildServices, type Services } from '../../main/services.ts';
 import { dockerCli, dockerGatewayConfig, dockerSkip, forceRemoveProject, makeWorkspace, uniqueProject } from '../fixtures/docker-env.ts';
@@ -32,7 +32,7 @@ describe('docker runtime: subscription sign-in inside the container (real engine
   const post = (p: string, body?: unknown): Promise<Response> =>
     fetch(`${services.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${control.token}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   const start = async (): Promise<ClaudeLoginSnapshot> => {
-    const r = await post(CLAUDE_AUTH_PATHS.login);
+    const r = await post(CLAUDE_AUTH_ROUTES.login.path);
     assert.equal(r.status, 202);
     const { login } = (await r.json()) as ClaudeLoginResponse;
     assert.ok(login);
@@ -80,10 +80,10 @@ describe('docker runtime: subscription sign-in inside the container (real engine
     assert.ok(proc);
     assert.ok((await inContainer(proc.marker)) >= 1, 'claude auth login runs in the container');
 
-    const again = await post(CLAUDE_AUTH_PATHS.login);
+    const again = await post(CLAUDE_AUTH_ROUTES.login.path);
     assert.equal(again.status, 409);
 
-    const sent = await post(CLAUDE_AUTH_PATHS.loginCode, { code: CODE });
+    const sent = await post(CLAUDE_AUTH_ROUTES.loginCode.path, { code: CODE });
     assert.equal(sent.status, 202);
     const end = await services.claudeAccount.login?.whenDone();
     assert.equal(end?.step, 'failed');
@@ -98,7 +98,7 @@ describe('docker runtime: subscription sign-in inside the container (real engine
     const proc = services.claudeAccount.login?.currentProcess();
     assert.ok(proc?.pid);
     assert.ok((await inContainer(proc.marker)) >= 1);
-    const c = (await (await post(CLAUDE_AUTH_PATHS.loginCancel)).json()) as ClaudeLoginCancelResponse;
+    const c = (await (await post(CLAUDE_AUTH_ROUTES.loginCancel.path)).json()) as ClaudeLoginCancelResponse;
     assert.equal(c.cancelled, true);
     assert.equal(c.login?.reason, 'cancelled');
     assert.equal(isAlive(proc.pid), false, 'the docker client is gone');

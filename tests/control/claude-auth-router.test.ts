@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CLAUDE_AUTH_PATHS, type ClaudeAuthStatus } from '../../main/contract/claude-auth-api.ts';
+import type { ClaudeAuthStatus } from '../../main/contract/claude-auth-api.ts';
+import { CLAUDE_AUTH_ROUTES } from '../../main/contract/claude-auth-routes.ts';
 import { plainAnswer } from '../fixtures/scripts.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
 
@@ -16,7 +17,7 @@ describe('/api/claude-auth: subscription login, logout, refresh, guard (real Cla
   let d: TestDashboard;
   let dataDir: string;
   let credentialsFile: string;
-  const status = async (): Promise<ClaudeAuthStatus> => (await (await d.call(CLAUDE_AUTH_PATHS.status)).json()) as ClaudeAuthStatus;
+  const status = async (): Promise<ClaudeAuthStatus> => (await (await d.call(CLAUDE_AUTH_ROUTES.status.path)).json()) as ClaudeAuthStatus;
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-claude-auth-'));
@@ -32,10 +33,10 @@ describe('/api/claude-auth: subscription login, logout, refresh, guard (real Cla
   });
 
   it('needs the admin token', async () => {
-    const res = await fetch(`${d.baseUrl}${CLAUDE_AUTH_PATHS.status}`);
+    const res = await fetch(`${d.baseUrl}${CLAUDE_AUTH_ROUTES.status.path}`);
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'missing_token');
-    const put = await fetch(`${d.baseUrl}${CLAUDE_AUTH_PATHS.credential}`, { method: 'PUT', body: '{"kind":"api_key","value":"sk-ant-api03-abcdefghijklmnopqrstuvwx"}' });
+    const put = await fetch(`${d.baseUrl}${CLAUDE_AUTH_ROUTES.saveCredential.path}`, { method: 'PUT', body: '{"kind":"api_key","value":"sk-ant-api03-abcdefghijklmnopqrstuvwx"}' });
     assert.equal(put.status, 401);
     assert.equal(fs.existsSync(path.join(dataDir, 'claude-credential.json')), false);
   });
@@ -52,25 +53,25 @@ describe('/api/claude-auth: subscription login, logout, refresh, guard (real Cla
 
   it('bodies that are not a credential request: 400, without repeating them', async () => {
     for (const body of ['not json sk-ant-api03-SHOULDNOTECHO', '{"kind":"password","value":"sk-ant-api03-SHOULDNOTECHO"}', '{"kind":"api_key"}', '']) {
-      const res = await d.call(CLAUDE_AUTH_PATHS.credential, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+      const res = await d.call(CLAUDE_AUTH_ROUTES.saveCredential.path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
       assert.equal(res.status, 400, body);
       const text = await res.text();
       assert.equal((JSON.parse(text) as { error: { code: string } }).error.code, 'invalid_request');
       assert.ok(!text.includes('SHOULDNOTECHO'));
     }
-    const huge = await d.call(CLAUDE_AUTH_PATHS.credential, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'api_key', value: `sk-ant-api03-${'A'.repeat(20_000)}` }) });
+    const huge = await d.call(CLAUDE_AUTH_ROUTES.saveCredential.path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'api_key', value: `sk-ant-api03-${'A'.repeat(20_000)}` }) });
     assert.equal(huge.status, 413);
     assert.ok(!(await huge.text()).includes('AAAAAAAA'));
   });
 
   it('DELETE with nothing saved changes nothing', async () => {
-    const res = await d.call(CLAUDE_AUTH_PATHS.credential, { method: 'DELETE' });
+    const res = await d.call(CLAUDE_AUTH_ROUTES.saveCredential.path, { method: 'DELETE' });
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as ClaudeAuthStatus).state, 'signed_in');
   });
 
   it('POST /logout runs `claude auth logout` where Claude runs: the subscription login ends', async () => {
-    const res = await d.call(CLAUDE_AUTH_PATHS.logout, { method: 'POST' });
+    const res = await d.call(CLAUDE_AUTH_ROUTES.logout.path, { method: 'POST' });
     assert.equal(res.status, 200);
     const st = (await res.json()) as ClaudeAuthStatus;
     assert.equal(st.state, 'signed_out');
@@ -82,7 +83,7 @@ describe('/api/claude-auth: subscription login, logout, refresh, guard (real Cla
   it('POST /refresh reads again: a login that appears outside the app is seen', async () => {
     fs.writeFileSync(credentialsFile, JSON.stringify({ claudeAiOauth: { accessToken: 'sk-ant-oat01-fake-access-2', refreshToken: 'sk-ant-ort01-r', expiresAt: Date.now() + 86_400_000, scopes: ['user:inference'], subscriptionType: 'pro' } }), { mode: 0o600 });
     assert.equal((await status()).state, 'signed_out', 'GET answers the last reading');
-    const res = await d.call(CLAUDE_AUTH_PATHS.refresh, { method: 'POST' });
+    const res = await d.call(CLAUDE_AUTH_ROUTES.refresh.path, { method: 'POST' });
     const st = (await res.json()) as ClaudeAuthStatus;
     assert.equal(st.state, 'signed_in');
     assert.equal(st.subscription, 'pro');

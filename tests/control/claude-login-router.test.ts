@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isAlive } from '../../main/claude/process-tree.ts';
-import { CLAUDE_AUTH_PATHS, type ClaudeLoginCancelResponse, type ClaudeLoginResponse, type ClaudeLoginSnapshot } from '../../main/contract/claude-auth-api.ts';
+import { type ClaudeLoginCancelResponse, type ClaudeLoginResponse, type ClaudeLoginSnapshot } from '../../main/contract/claude-auth-api.ts';
+import { CLAUDE_AUTH_ROUTES, CLAUDE_AUTH_STREAMS } from '../../main/contract/claude-auth-routes.ts';
 import type { ControlError } from '../../main/contract/control-api.ts';
 import { plainAnswer } from '../fixtures/scripts.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
@@ -38,24 +39,24 @@ describe('/api/claude-auth/login (real gateway, real claude auth login)', () => 
   });
 
   test('needs the admin token', async () => {
-    const r = await fetch(`${d.baseUrl}${CLAUDE_AUTH_PATHS.login}`, { method: 'POST' });
+    const r = await fetch(`${d.baseUrl}${CLAUDE_AUTH_ROUTES.login.path}`, { method: 'POST' });
     assert.equal(r.status, 401);
-    assert.equal(((await (await d.call(CLAUDE_AUTH_PATHS.login)).json()) as ClaudeLoginResponse).login, null);
+    assert.equal(((await (await d.call(CLAUDE_AUTH_ROUTES.login.path)).json()) as ClaudeLoginResponse).login, null);
   });
 
   test('bad bodies: 400 in the /api error shape', async () => {
-    const r = await post(CLAUDE_AUTH_PATHS.login, '{"method":"password"}');
+    const r = await post(CLAUDE_AUTH_ROUTES.login.path, '{"method":"password"}');
     assert.equal(r.status, 400);
     assert.equal((await errorOf(r)).code, 'invalid_request');
-    const code = await post(CLAUDE_AUTH_PATHS.loginCode, JSON.stringify({ code: CODE }));
+    const code = await post(CLAUDE_AUTH_ROUTES.loginCode.path, JSON.stringify({ code: CODE }));
     assert.equal(code.status, 409, 'no login waits for a code');
     assert.equal((await errorOf(code)).code, 'not_waiting_for_code');
   });
 
   test('start → 202 with the link; steps over SSE; a second start → 409; a code → Claude Code → failed at the exchange', async () => {
-    const events = await SseReader.open(`${d.baseUrl}${CLAUDE_AUTH_PATHS.loginEvents}`, { authorization: `Bearer ${d.token}` });
+    const events = await SseReader.open(`${d.baseUrl}${CLAUDE_AUTH_STREAMS.loginEvents.path}`, { authorization: `Bearer ${d.token}` });
     assert.equal(events.status, 200);
-    const r = await post(CLAUDE_AUTH_PATHS.login);
+    const r = await post(CLAUDE_AUTH_ROUTES.login.path);
     assert.equal(r.status, 202);
     const { login } = (await r.json()) as ClaudeLoginResponse;
     assert.ok(login);
@@ -65,17 +66,17 @@ describe('/api/claude-auth/login (real gateway, real claude auth login)', () => 
     assert.match(login.url ?? '', /^https:\/\//);
     assert.match(login.returnsByItself ? (login.codeUrl ?? '') : (login.url ?? ''), /^https:\/\/claude\.ai\/oauth\/authorize\?/);
 
-    const again = await post(CLAUDE_AUTH_PATHS.login, '{"method":"console"}');
+    const again = await post(CLAUDE_AUTH_ROUTES.login.path, '{"method":"console"}');
     assert.equal(again.status, 409);
     assert.equal((await errorOf(again)).code, 'login_in_progress');
 
     for (const bad of ['not json', '{"code":""}', JSON.stringify({ code: `${CODE} extra` })]) {
-      const res = await post(CLAUDE_AUTH_PATHS.loginCode, bad);
+      const res = await post(CLAUDE_AUTH_ROUTES.loginCode.path, bad);
       assert.equal(res.status, 400, bad);
       const text = await res.text();
       assert.ok(!text.includes('RouterTestCode'), text);
     }
-    const sent = await post(CLAUDE_AUTH_PATHS.loginCode, JSON.stringify({ code: CODE }));
+    const sent = await post(CLAUDE_AUTH_ROUTES.loginCode.path, JSON.stringify({ code: CODE }));
     assert.equal(sent.status, 202);
     assert.equal(((await sent.json()) as ClaudeLoginResponse).login?.step, 'code_received');
 
@@ -86,23 +87,23 @@ describe('/api/claude-auth/login (real gateway, real claude auth login)', () => 
     assert.deepEqual([...new Set(seen.map((s) => s.step))], ['started', 'waiting_for_browser', 'code_received', 'failed']);
     const end = seen.at(-1);
     assert.match(end?.reason ?? '', /^Couldn't log in: /);
-    const polled = ((await (await d.call(CLAUDE_AUTH_PATHS.login)).json()) as ClaudeLoginResponse).login;
+    const polled = ((await (await d.call(CLAUDE_AUTH_ROUTES.login.path)).json()) as ClaudeLoginResponse).login;
     assert.equal(polled?.step, 'failed');
   });
 
   test('cancel: answered once the process is gone; idempotent', async () => {
-    const r = await post(CLAUDE_AUTH_PATHS.login, '{"method":"console"}');
+    const r = await post(CLAUDE_AUTH_ROUTES.login.path, '{"method":"console"}');
     const { login } = (await r.json()) as ClaudeLoginResponse;
     assert.equal(login?.method, 'console');
     assert.match(login?.url ?? '', /^https:\/\/platform\.claude\.com\/oauth\/authorize\?/);
     const proc = d.services.claudeAccount.login?.currentProcess();
     assert.ok(proc?.pid && isAlive(proc.pid));
-    const c = (await (await post(CLAUDE_AUTH_PATHS.loginCancel)).json()) as ClaudeLoginCancelResponse;
+    const c = (await (await post(CLAUDE_AUTH_ROUTES.loginCancel.path)).json()) as ClaudeLoginCancelResponse;
     assert.equal(c.cancelled, true);
     assert.equal(c.login?.step, 'failed');
     assert.equal(c.login?.reason, 'cancelled');
     assert.equal(isAlive(proc.pid), false);
-    const c2 = (await (await post(CLAUDE_AUTH_PATHS.loginCancel)).json()) as ClaudeLoginCancelResponse;
+    const c2 = (await (await post(CLAUDE_AUTH_ROUTES.loginCancel.path)).json()) as ClaudeLoginCancelResponse;
     assert.equal(c2.cancelled, false);
   });
 

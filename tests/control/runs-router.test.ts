@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { EndWaitingRunResponse } from '../../main/contract/runs-api.ts';
-import { RUN_PATHS } from '../../main/contract/runs-api.ts';
+import { CONTROL_ROUTES } from '../../main/contract/control-routes.ts';
+import { routeUrl } from '../../main/contract/route.ts';
 import { offeredTool, toolResultText, type Script } from '../fixtures/scripted-anthropic.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
 import { waitUntil } from '../helpers/wait.ts';
@@ -44,7 +45,7 @@ describe('control API: end a run that waits for the caller (POST /api/transcript
     assert.ok(pid, 'the suspended run keeps its Claude process');
     assert.ok(processesMatching(MARKER).length > 0, 'the background command Claude started is alive while the run waits');
 
-    const path = RUN_PATHS.endWaitingRun(first.id);
+    const path = routeUrl(CONTROL_ROUTES.endWaitingRun.path, { id: first.id });
     const anon = await fetch(`${d.baseUrl}${path}`, { method: 'POST' });
     assert.equal(anon.status, 401);
     assert.equal(((await anon.json()) as { error: { code: string } }).error.code, 'missing_token');
@@ -72,7 +73,7 @@ describe('control API: end a run that waits for the caller (POST /api/transcript
   });
 
   it('404 for an unknown transcript; 409 for a run a request is driving (its client ends it)', async () => {
-    const missing = await d.call(RUN_PATHS.endWaitingRun('chatcmpl-nope'), { method: 'POST' });
+    const missing = await d.call(routeUrl(CONTROL_ROUTES.endWaitingRun.path, { id: 'chatcmpl-nope' }), { method: 'POST' });
     assert.equal(missing.status, 404);
     assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'not_found');
 
@@ -85,7 +86,7 @@ describe('control API: end a run that waits for the caller (POST /api/transcript
     const id = res.headers.get('x-request-id') ?? '';
     void res.body?.pipeTo(new WritableStream()).catch(() => undefined);
     await waitUntil(() => d.services.store.summary(id)?.status === 'running', { what: 'the run to start' });
-    const busy = await d.call(RUN_PATHS.endWaitingRun(id), { method: 'POST' });
+    const busy = await d.call(routeUrl(CONTROL_ROUTES.endWaitingRun.path, { id }), { method: 'POST' });
     assert.equal(busy.status, 409);
     assert.match(((await busy.json()) as { error: { message: string } }).error.message, /running for a request right now/);
     ac.abort();

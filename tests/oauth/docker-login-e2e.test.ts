@@ -12,7 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { MCP_PATHS, type ListenerHealth, type LoginSnapshot, type McpActionResult, type McpServersResponse } from '../../main/contract/mcp-api.ts';
+import { type ListenerHealth, type LoginSnapshot, type McpActionResult, type McpServersResponse } from '../../main/contract/mcp-api.ts';
+import { MCP_ROUTES } from '../../main/contract/mcp-routes.ts';
+import { routeUrl } from '../../main/contract/route.ts';
 import { loadOrCreateAdminToken } from '../../main/control/admin-token.ts';
 import { pickFreePort } from '../../main/oauth/callback-port.ts';
 import { buildServices, type Services } from '../../main/services.ts';
@@ -98,19 +100,19 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
   });
 
   test('the server is added through /api/mcp into the container\'s Claude config and needs auth', async () => {
-    const added = await control<McpActionResult>('POST', MCP_PATHS.servers, { name: SERVER, url: fx.mcpUrl });
+    const added = await control<McpActionResult>('POST', MCP_ROUTES.servers.path, { name: SERVER, url: fx.mcpUrl });
     assert.equal(added.status, 201, JSON.stringify(added.body));
     const cfg = containerFile(`${CONTAINER_HOME}/.claude.json`);
     assert.equal(cfg.status, 0, 'the container has a Claude config');
     assert.equal((JSON.parse(cfg.stdout) as { mcpServers?: Record<string, { url?: string }> }).mcpServers?.[SERVER]?.url, fx.mcpUrl);
     assert.ok(!fs.existsSync(path.join(home, '.claude.json')), 'nothing was written into the host Claude home');
-    const list = await control<McpServersResponse>('GET', MCP_PATHS.servers);
+    const list = await control<McpServersResponse>('GET', MCP_ROUTES.servers.path);
     assert.equal(list.status, 200, JSON.stringify(list.body));
     assert.equal(list.body.servers.find((s) => s.name === SERVER)?.status, 'needs-auth', JSON.stringify(list.body.servers));
   });
 
   test('login: the redirect reaches our host listener, is relayed into the container, tokens stored there, connected', async () => {
-    const started = await control<{ login: LoginSnapshot }>('POST', MCP_PATHS.login(SERVER));
+    const started = await control<{ login: LoginSnapshot }>('POST', routeUrl(MCP_ROUTES.login.path, { name: SERVER }));
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const login = started.body.login;
     assert.equal(login.step, 'waiting_for_browser', login.reason ?? JSON.stringify(login.events));
@@ -132,7 +134,7 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
     assert.equal(fx.stats.codeExchanges, exchanges + 1, 'Claude Code in the container exchanged the code');
 
     const done = await waitFor(async () => {
-      const r = await control<LoginSnapshot>('GET', `${MCP_PATHS.logins}/${login.loginId}`);
+      const r = await control<LoginSnapshot>('GET', routeUrl(MCP_ROUTES.loginById.path, { id: login.loginId }));
       return r.body.done ? r.body : null;
     }, { ms: 90_000, everyMs: 250, what: 'the login to finish' });
     assert.equal(done.step, 'connected', done.reason ?? '');
@@ -152,7 +154,7 @@ describe('docker runtime: in-app MCP OAuth login relayed into the container, the
     assert.ok(entry?.accessToken && entry.refreshToken, JSON.stringify(entries.map((e) => e.serverName)));
     assert.ok(!fs.existsSync(path.join(home, '.claude', '.credentials.json')), 'no tokens on the host');
 
-    const list = await control<McpServersResponse>('GET', MCP_PATHS.servers);
+    const list = await control<McpServersResponse>('GET', MCP_ROUTES.servers.path);
     const row = list.body.servers.find((s) => s.name === SERVER);
     assert.equal(row?.status, 'connected', JSON.stringify(row));
     assert.equal(row?.oauth?.hasTokens, true);

@@ -52,8 +52,10 @@ describe('health page in Chromium: facts, raw details, Claude account', { skip: 
   test('signed out: the Claude account card says so with the fix; facts are sentences, the JSON is folded away', async () => {
     await page.goto(`${d.baseUrl}/#/health`);
     await card('claude-auth').waitFor();
-    assert.equal(await card('claude-auth').getAttribute('data-status'), 'error');
     const text = await card('claude-auth').innerText();
+    // `stopped` would mean `claude auth status` could not be read (it timed out or answered no JSON): the card's
+    // reason says which, so a failure here names the cause instead of a bare status.
+    assert.equal(await card('claude-auth').getAttribute('data-status'), 'error', text);
     assert.match(text, /^Claude account/);
     assert.match(text, /Not signed in\. Fix: Open the dashboard → Claude account/);
     assert.match(text, /Method\s+none/);

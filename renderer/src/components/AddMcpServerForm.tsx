@@ -1,7 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { MCP_PATHS, type McpActionResult } from '../../../main/contract/mcp-api.ts';
+import { MCP_ROUTES } from '../../../main/contract/mcp-routes.ts';
 import { useControl } from '../lib/control-context.tsx';
-import { callApi, errorMessage } from '../lib/feature-api.ts';
 
 export function AddMcpServerForm({ onAdded }: { onAdded(name: string): void }): ReactNode {
   const { client } = useControl();
@@ -16,13 +15,11 @@ export function AddMcpServerForm({ onAdded }: { onAdded(name: string): void }): 
     setBusy(true);
     setError(null);
     try {
-      const r = await callApi<McpActionResult>(client, 'POST', MCP_PATHS.servers, { name: name.trim(), url: url.trim(), transport, ...(clientId.trim() ? { clientId: clientId.trim() } : {}) });
-      if (r.status === 201) {
-        onAdded(name.trim());
-        setName('');
-        setUrl('');
-        setClientId('');
-      } else setError(errorMessage(r.body, `HTTP ${r.status}`));
+      await client.call(MCP_ROUTES.addServer, { body: { name: name.trim(), url: url.trim(), transport, ...(clientId.trim() ? { clientId: clientId.trim() } : {}) } });
+      onAdded(name.trim());
+      setName('');
+      setUrl('');
+      setClientId('');
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {

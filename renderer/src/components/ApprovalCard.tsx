@@ -1,8 +1,8 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import type { ApprovalDecision, PendingApproval } from '../../../main/contract/approvals.ts';
-import { APPROVALS_PATH, placeLabel } from '../lib/approvals.ts';
+import { APPROVAL_ROUTES } from '../../../main/contract/approvals-routes.ts';
+import { placeLabel } from '../lib/approvals.ts';
 import { useControl } from '../lib/control-context.tsx';
-import { callApi, errorMessage } from '../lib/feature-api.ts';
 import { href } from '../lib/router.ts';
 import { ClippedPre } from './common.tsx';
 
@@ -36,8 +36,7 @@ export function ApprovalCard({ approval: a, focused = false }: { approval: Pendi
     setBusy(true);
     setError(null);
     try {
-      const r = await callApi<unknown>(client, 'POST', `${APPROVALS_PATH}/${encodeURIComponent(a.id)}`, decision === 'deny' && message.trim() ? { decision, message: message.trim() } : { decision });
-      if (r.status !== 200) setError(errorMessage(r.body, `HTTP ${r.status}`));
+      await client.call(APPROVAL_ROUTES.decide, { params: { id: a.id }, body: decision === 'deny' && message.trim() ? { decision, message: message.trim() } : { decision } });
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {

@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import type { EventMap, RouteInput, Stream, StreamEvent } from '../../../main/contract/route.ts';
 import { useControl } from '../lib/control-context.tsx';
-import { openEventStream, type EventStreamState } from '../lib/feature-api.ts';
+import { openStream, type StreamState } from '../lib/stream.ts';
 
 const MAX_LINES = 2_000;
 
@@ -11,12 +12,13 @@ export interface LiveLine {
   prefix?: string;
 }
 
-interface Props {
+interface Props<P extends string, E extends EventMap, Q> {
   title: string;
-  /** SSE path under the gateway's base URL. */
-  path: string;
-  /** Lines to append for one SSE event (an empty list ignores it). */
-  toLines(event: string, data: unknown): LiveLine[];
+  /** The stream (an entry of a `*_STREAMS` table) and its query. */
+  stream: Stream<P, E, Q>;
+  input?: RouteInput<Stream<P, E, Q>>;
+  /** Lines to append for one event (an empty list ignores it). */
+  toLines(e: StreamEvent<E>): LiveLine[];
   /** Reconnect with backoff after a drop (an app log) or end for good (container logs end with their container). */
   reconnect: boolean;
   /** Lines hidden by the page's own filter stay in the buffer and come back when it changes. */
@@ -29,10 +31,10 @@ interface Props {
 }
 
 /** A live log: follows the end unless the reader scrolled up (then it waits, showing how many lines are new). */
-export function LiveLog({ title, path, toLines, reconnect, filter, controls, testId, stateTestId, height }: Props): ReactNode {
+export function LiveLog<P extends string, E extends EventMap, Q>({ title, stream, input, toLines, reconnect, filter, controls, testId, stateTestId, height }: Props<P, E, Q>): ReactNode {
   const { client } = useControl();
   const [lines, setLines] = useState<Array<LiveLine & { key: number }>>([]);
-  const [state, setState] = useState<EventStreamState>('connecting');
+  const [state, setState] = useState<StreamState['kind']>('connecting');
   const [follow, setFollow] = useState(true);
   const [unseen, setUnseen] = useState(0);
   const [generation, setGeneration] = useState(0);
@@ -41,15 +43,20 @@ export function LiveLog({ title, path, toLines, reconnect, filter, controls, tes
   const key = useRef(0);
   const toLinesRef = useRef(toLines);
   toLinesRef.current = toLines;
+  // The query is compared by value: a new object with the same query must not reopen the stream.
+  const inputKey = JSON.stringify(input ?? null);
+  const inputRef = useRef(input);
+  inputRef.current = input;
 
   useEffect(() => {
     setLines([]);
     setUnseen(0);
-    return openEventStream(
-      client,
-      path,
-      (event, data) => {
-        const add = toLinesRef.current(event, data);
+    return openStream(client, stream, {
+      input: inputRef.current,
+      reconnect,
+      onState: (s) => setState(s.kind),
+      onEvent: (e) => {
+        const add = toLinesRef.current(e);
         if (!add.length) return;
         setLines((cur) => {
           const next = [...cur, ...add.map((l) => ({ ...l, key: key.current++ }))];
@@ -57,9 +64,8 @@ export function LiveLog({ title, path, toLines, reconnect, filter, controls, tes
         });
         if (!followRef.current) setUnseen((n) => n + add.length);
       },
-      { onState: (s) => setState(s), reconnect },
-    );
-  }, [client, path, reconnect, generation]);
+    });
+  }, [client, stream, inputKey, reconnect, generation]);
 
   const shown = filter ? lines.filter(filter) : lines;
 

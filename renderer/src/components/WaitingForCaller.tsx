@@ -1,4 +1,5 @@
 import { useState, type ReactNode } from 'react';
+import { CONTROL_ROUTES } from '../../../main/contract/control-routes.ts';
 import { ApiError } from '../lib/api.ts';
 import { useControl } from '../lib/control-context.tsx';
 import { formatDuration } from '../lib/format.ts';
@@ -17,7 +18,7 @@ export function WaitingForCaller({ requestId, since, calls, now }: { requestId: 
     setBusy(true);
     setError(null);
     try {
-      await client.endWaitingRun(requestId);
+      await client.call(CONTROL_ROUTES.endWaitingRun, { params: { id: requestId } });
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
     } finally {

@@ -1,20 +1,5 @@
-import type {
-  ApiKeyCreateResponse,
-  ApiKeyListResponse,
-  ConfigResponse,
-  ConfigUpdateRequest,
-  ConfigUpdateResponse,
-  ControlError,
-  GatewayAction,
-  GatewayActionResponse,
-  HealthResponse,
-  InfoResponse,
-  TranscriptListQuery,
-  TranscriptListResponse,
-  TranscriptResponse,
-} from '../../../main/contract/control-api.ts';
-import { CONTROL_PATHS } from '../../../main/contract/control-api.ts';
-import { RUN_PATHS, type EndWaitingRunResponse } from '../../../main/contract/runs-api.ts';
+import { controlErrorSchema } from '../../../main/contract/control-routes.ts';
+import { routeUrl, type HttpMethod, type Route, type RouteInput } from '../../../main/contract/route.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -31,71 +16,89 @@ export class ApiError extends Error {
   }
 }
 
-/** Typed calls to the control API (paths and shapes from main/contract/control-api.ts). */
+/** The input argument of a call: optional when the route needs neither params nor a body. */
+export type CallArgs<R> = object extends RouteInput<R> ? [input?: RouteInput<R>] : [input: RouteInput<R>];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The concrete path of a route or stream for a call's input (its `params` and `query`). */
+export function urlFor(path: string, input: unknown): string {
+  const fields = isRecord(input) ? input : {};
+  return routeUrl(path, isRecord(fields.params) ? fields.params : undefined, isRecord(fields.query) ? fields.query : undefined);
+}
+
+/** The first problem zod found, for a message people can act on (`gateway.state: Invalid option…`). */
+function firstIssue(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
+  const i = issues[0];
+  return i ? `${i.path.map(String).join('.') || '(body)'}: ${i.message}` : 'unreadable';
+}
+
+/**
+ * The dashboard's one client of the gateway's /api routes (control API, /api/mcp, /api/docker, /api/claude-auth):
+ * each call names an entry of a route table in main/contract/*-routes.ts, which types its input and its answer.
+ * Answers are validated at the edge with the entry's schema; anything else — an error status, an unexpected body,
+ * no connection — is an ApiError.
+ */
 export class ControlClient {
   constructor(readonly baseUrl: string, readonly token: string) {}
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+  /** Calls a route; resolves with the answer's status (one of the route's `ok` statuses) and its validated body. */
+  async send<M extends HttpMethod, P extends string, Res, B, Q, Params>(
+    route: Route<M, P, Res, B, Q, Params>,
+    ...[input]: CallArgs<Route<M, P, Res, B, Q, Params>>
+  ): Promise<{ status: number; body: Res }> {
+    const given: unknown = input;
+    const res = await this.fetch(urlFor(route.path, given), { method: route.method, body: isRecord(given) ? given.body : undefined });
+    const text = await res.text();
+    let parsed: unknown;
+    let readable = true;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      readable = false;
+    }
+    if (!route.ok.includes(res.status)) {
+      const e = controlErrorSchema.safeParse(parsed);
+      if (e.success) throw new ApiError(res.status, e.data.error.code, e.data.error.message, e.data.error.issues ?? []);
+      throw new ApiError(res.status, `http_${res.status}`, text.slice(0, 200) || res.statusText || `HTTP ${res.status}`);
+    }
+    const body = route.response.safeParse(parsed);
+    if (!body.success) {
+      // A status a route answers with may also carry the /api error shape (the local runtime's 409 on /api/docker).
+      const e = controlErrorSchema.safeParse(parsed);
+      if (e.success) throw new ApiError(res.status, e.data.error.code, e.data.error.message, e.data.error.issues ?? []);
+    }
+    if (!readable || !body.success) {
+      const why = readable && !body.success ? firstIssue(body.error.issues) : 'not JSON';
+      throw new ApiError(res.status, 'invalid_response', `${route.method} ${route.path} answered an unexpected body (${why}).`);
+    }
+    return { status: res.status, body: body.data };
+  }
+
+  /** Calls a route; resolves with its validated body. */
+  async call<M extends HttpMethod, P extends string, Res, B, Q, Params>(
+    route: Route<M, P, Res, B, Q, Params>,
+    ...args: CallArgs<Route<M, P, Res, B, Q, Params>>
+  ): Promise<Res> {
+    return (await this.send(route, ...args)).body;
+  }
+
+  /** A request with the admin token; a network failure becomes ApiError(0). Streams use it too. */
+  async fetch(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+    const hasBody = init.body !== undefined;
+    try {
+      return await fetch(`${this.baseUrl}${path}`, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${this.token}`, ...(hasBody ? { 'content-type': 'application/json' } : {}), ...init.headers },
+        body: hasBody ? JSON.stringify(init.body) : undefined,
+        signal: init.signal,
         cache: 'no-store',
       });
     } catch (err) {
+      if (init.signal?.aborted) throw err;
       throw new ApiError(0, 'unreachable', `Cannot reach the control API at ${this.baseUrl} (${err instanceof Error ? err.message : String(err)})`);
     }
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: reported below
-    }
-    if (!res.ok) {
-      const e = (parsed as ControlError | null)?.error;
-      throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? (text.slice(0, 200) || res.statusText), e?.issues ?? []);
-    }
-    return parsed as T;
-  }
-
-  info(): Promise<InfoResponse> {
-    return this.request('GET', CONTROL_PATHS.info);
-  }
-  transcripts(q: TranscriptListQuery): Promise<TranscriptListResponse> {
-    const p = new URLSearchParams();
-    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v));
-    return this.request('GET', `${CONTROL_PATHS.transcripts}?${p.toString()}`);
-  }
-  transcript(id: string): Promise<TranscriptResponse> {
-    return this.request('GET', CONTROL_PATHS.transcript(id));
-  }
-  health(): Promise<HealthResponse> {
-    return this.request('GET', CONTROL_PATHS.health);
-  }
-  gateway(action: GatewayAction): Promise<GatewayActionResponse> {
-    return this.request('POST', CONTROL_PATHS.gateway(action));
-  }
-  config(): Promise<ConfigResponse> {
-    return this.request('GET', CONTROL_PATHS.config);
-  }
-  updateConfig(patch: ConfigUpdateRequest): Promise<ConfigUpdateResponse> {
-    return this.request('PUT', CONTROL_PATHS.config, patch);
-  }
-  keys(): Promise<ApiKeyListResponse> {
-    return this.request('GET', CONTROL_PATHS.keys);
-  }
-  createKey(name: string): Promise<ApiKeyCreateResponse> {
-    return this.request('POST', CONTROL_PATHS.keys, { name });
-  }
-  revokeKey(id: string): Promise<void> {
-    return this.request('DELETE', CONTROL_PATHS.key(id));
-  }
-  /** Ends a run that waits for the caller's client tool results. */
-  endWaitingRun(id: string): Promise<EndWaitingRunResponse> {
-    return this.request('POST', RUN_PATHS.endWaitingRun(id));
   }
 }

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { CLAUDE_AUTH_PATHS, type ClaudeAuthStatus, type ClaudeCredentialKind, type ClaudeCredentialRequest } from '../../../main/contract/claude-auth-api.ts';
+import type { ClaudeAuthStatus, ClaudeCredentialKind } from '../../../main/contract/claude-auth-api.ts';
+import { CLAUDE_AUTH_ROUTES } from '../../../main/contract/claude-auth-routes.ts';
 import { ErrorBox, StatusBadge, type BadgeStatus } from '../components/common.tsx';
 import { ApiError } from '../lib/api.ts';
 import { useControl } from '../lib/control-context.tsx';
-import { callApi, errorMessage } from '../lib/feature-api.ts';
 import { SubscriptionSignIn } from './SubscriptionSignIn.tsx';
 
 const STATE_BADGE: Record<ClaudeAuthStatus['state'], BadgeStatus> = { signed_in: 'ok', signed_out: 'error', unknown: 'stopped' };
@@ -28,25 +28,22 @@ export function ClaudeAccountPage(): ReactNode {
   const [formError, setFormError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  /** One control-API call; the answer (a status) replaces the page's, an error body is shown where it belongs. */
+  /** One control-API call; the answer (a status) replaces the page's, an error answer is shown where it belongs. */
   const act = useCallback(
-    async (what: NonNullable<typeof busy>, method: string, path: string, body?: ClaudeCredentialRequest): Promise<boolean> => {
+    async (what: NonNullable<typeof busy>, call: () => Promise<ClaudeAuthStatus>): Promise<boolean> => {
       setBusy(what);
       setFormError(null);
       setNotice(null);
       try {
-        const r = await callApi<ClaudeAuthStatus>(client, method, path, body);
-        if (r.status >= 400) {
-          const msg = errorMessage(r.body, `HTTP ${r.status}`);
-          if (what === 'save') setFormError(msg);
-          else setNotice(msg);
-          return false;
-        }
-        setStatus(r.body);
+        setStatus(await call());
         setLoadError(null);
         return true;
       } catch (err) {
-        setLoadError(err instanceof ApiError ? err.message : String(err));
+        // The API said no (a refused key, a failed logout): shown by the form or as a notice, the page stays.
+        if (err instanceof ApiError && err.status >= 400 && err.status !== 401) {
+          if (what === 'save') setFormError(err.message);
+          else setNotice(err.message);
+        } else setLoadError(err instanceof Error ? err.message : String(err));
         return false;
       } finally {
         setBusy(null);
@@ -56,12 +53,12 @@ export function ClaudeAccountPage(): ReactNode {
   );
 
   useEffect(() => {
-    void act('refresh', 'GET', CLAUDE_AUTH_PATHS.status);
+    void act('refresh', () => client.call(CLAUDE_AUTH_ROUTES.status));
   }, [act]);
 
   const save = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    if (await act('save', 'PUT', CLAUDE_AUTH_PATHS.credential, { kind, value })) {
+    if (await act('save', () => client.call(CLAUDE_AUTH_ROUTES.saveCredential, { body: { kind, value } }))) {
       setValue(''); // the secret leaves the page as soon as it is saved
       setNotice('Saved. Claude Code was asked again with it.');
     }
@@ -90,7 +87,7 @@ export function ClaudeAccountPage(): ReactNode {
       <section className="card wide-card" data-testid="claude-auth-status">
         <header>
           <h3>{STATE_LABEL[status.state]}</h3>
-          <button type="button" className="btn ghost" disabled={busy !== null} onClick={() => void act('refresh', 'POST', CLAUDE_AUTH_PATHS.refresh)}>
+          <button type="button" className="btn ghost" disabled={busy !== null} onClick={() => void act('refresh', () => client.call(CLAUDE_AUTH_ROUTES.refresh))}>
             {busy === 'refresh' ? 'Checking…' : 'Check again'}
           </button>
         </header>
@@ -115,14 +112,14 @@ export function ClaudeAccountPage(): ReactNode {
         </dl>
         {status.method === 'claude.ai' ? (
           <div className="form-actions">
-            <button type="button" className="btn danger" disabled={busy !== null} onClick={() => void act('logout', 'POST', CLAUDE_AUTH_PATHS.logout)}>
+            <button type="button" className="btn danger" disabled={busy !== null} onClick={() => void act('logout', () => client.call(CLAUDE_AUTH_ROUTES.logout))}>
               {busy === 'logout' ? 'Signing out…' : 'Sign out of the Claude subscription'}
             </button>
           </div>
         ) : null}
       </section>
 
-      <SubscriptionSignIn runtime={status.runtime} onFinished={() => void act('refresh', 'GET', CLAUDE_AUTH_PATHS.status)} />
+      <SubscriptionSignIn runtime={status.runtime} onFinished={() => void act('refresh', () => client.call(CLAUDE_AUTH_ROUTES.status))} />
 
       <section className="card wide-card" data-testid="claude-credential">
         <header>
@@ -134,7 +131,7 @@ export function ClaudeAccountPage(): ReactNode {
             <span>{stored.kind === 'api_key' ? 'API key' : 'OAuth token'}</span>
             <span className="muted">saved {new Date(stored.savedAt).toLocaleString()}, {protectionWords(stored.protection)}</span>
             {stored.readable ? null : <span className="err-text">This start of the app cannot read it: save it again.</span>}
-            <button type="button" className="btn danger" disabled={busy !== null} onClick={() => void act('remove', 'DELETE', CLAUDE_AUTH_PATHS.credential)}>
+            <button type="button" className="btn danger" disabled={busy !== null} onClick={() => void act('remove', () => client.call(CLAUDE_AUTH_ROUTES.clearCredential))}>
               {busy === 'remove' ? 'Removing…' : 'Remove'}
             </button>
           </div>

@@ -1,20 +1,18 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { DOCKER_ROUTES, DOCKER_STREAMS } from '../../../main/contract/docker-routes.ts';
+import type { StreamEvent } from '../../../main/contract/route.ts';
 import {
-  DOCKER_PATHS,
   type ComposeProblem,
   type DockerAction,
-  type DockerActionResponse,
-  type DockerLogEnd,
   type DockerOperation,
   type DockerProgress,
   type DockerStatusResponse,
-  type LogLine,
   type ServiceStatus,
 } from '../../../main/contract/docker-api.ts';
 import { copyText, EmptyState, ErrorBox } from '../components/common.tsx';
 import { LiveLog, type LiveLine } from '../components/LiveLog.tsx';
 import { useControl } from '../lib/control-context.tsx';
-import { callApi, errorMessage, openEventStream } from '../lib/feature-api.ts';
+import { openStream } from '../lib/stream.ts';
 import './feature-pages.css';
 
 const OVERALL_CLASS: Record<string, string> = { running: 'badge-ok', starting: 'badge-starting', unhealthy: 'badge-error', stopped: 'badge-stopped', error: 'badge-error' };
@@ -184,20 +182,18 @@ function OperationView({ op, lines, onCancel }: { op: DockerOperation; lines: Do
 }
 
 /** Live container logs (compose's `logs -f`), ending with the container, with the reason when it ends. */
-function dockerLogLines(event: string, data: unknown): LiveLine[] {
-  if (event === 'line') {
-    const l = data as LogLine;
+function dockerLogLines(e: StreamEvent<typeof DOCKER_STREAMS.logs.events>): LiveLine[] {
+  if (e.event === 'line') {
+    const l = e.data;
     return [{ text: l.text, prefix: l.service || undefined, cls: l.stream === 'stderr' ? 'stderr' : undefined }];
   }
-  if (event === 'end') {
-    const p = (data as DockerLogEnd).problem;
-    return [{ text: p ? `log stream ended: ${p.reason} Fix: ${p.fix}` : 'log stream ended (no running container)', cls: 'meta' }];
-  }
-  return [];
+  const p = e.data.problem;
+  return [{ text: p ? `log stream ended: ${p.reason} Fix: ${p.fix}` : 'log stream ended (no running container)', cls: 'meta' }];
 }
+const LOGS_INPUT = { query: { tail: 200 } };
 
 function LogsView(): ReactNode {
-  return <LiveLog title="Logs" path={`${DOCKER_PATHS.logs}?tail=200`} toLines={dockerLogLines} reconnect={false} testId="docker-logs" stateTestId="logs-state" />;
+  return <LiveLog title="Logs" stream={DOCKER_STREAMS.logs} input={LOGS_INPUT} toLines={dockerLogLines} reconnect={false} testId="docker-logs" stateTestId="logs-state" />;
 }
 
 export function DockerPage(): ReactNode {
@@ -222,13 +218,10 @@ export function DockerPage(): ReactNode {
   const load = useCallback(async (): Promise<void> => {
     setChecking(true);
     try {
-      const r = await callApi<DockerStatusResponse>(client, 'GET', DOCKER_PATHS.status);
-      if (r.status !== 200) setError(errorMessage(r.body, `HTTP ${r.status}`));
-      else {
-        setData(r.body);
-        if (r.body.operation) showOp(r.body.operation);
-        setError(null);
-      }
+      const body = await client.call(DOCKER_ROUTES.status);
+      setData(body);
+      if (body.operation) showOp(body.operation);
+      setError(null);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {
@@ -238,15 +231,17 @@ export function DockerPage(): ReactNode {
 
   useEffect(() => {
     void load();
-    return openEventStream(client, DOCKER_PATHS.events, (event, d) => {
-      if (event === 'status') setData(d as DockerStatusResponse);
-      else if (event === 'operation') showOp(d as DockerOperation);
-      else if (event === 'progress') {
-        const line = d as DockerProgress;
-        if (line.operationId !== opId.current) return;
-        // Replayed lines on a reconnect may repeat what is shown: keep each seq once, in order.
-        setLines((prev) => (prev.length && prev[prev.length - 1].seq >= line.seq ? prev : [...prev, line].slice(-MAX_BUILD_LINES)));
-      }
+    return openStream(client, DOCKER_STREAMS.events, {
+      onEvent: (e) => {
+        if (e.event === 'status') setData(e.data);
+        else if (e.event === 'operation') showOp(e.data);
+        else {
+          const line = e.data;
+          if (line.operationId !== opId.current) return;
+          // Replayed lines on a reconnect may repeat what is shown: keep each seq once, in order.
+          setLines((prev) => (prev.length && prev[prev.length - 1].seq >= line.seq ? prev : [...prev, line].slice(-MAX_BUILD_LINES)));
+        }
+      },
     });
   }, [client, load, showOp]);
 
@@ -260,16 +255,15 @@ export function DockerPage(): ReactNode {
   const run = async (action: DockerAction): Promise<void> => {
     setError(null);
     try {
-      const r = await callApi<DockerActionResponse>(client, 'POST', DOCKER_PATHS.action(action));
-      if (r.status === 202 || r.status === 409) showOp(r.body.operation);
+      const r = await client.send(DOCKER_ROUTES.action, { params: { action } });
+      showOp(r.body.operation);
       if (r.status === 409) setError(`Another operation (${r.body.operation.action}) is still running.`);
-      else if (r.status !== 202) setError(errorMessage(r.body, `HTTP ${r.status}`));
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
   };
   const cancel = (): void => {
-    void callApi(client, 'POST', DOCKER_PATHS.cancel).catch(() => undefined);
+    void client.call(DOCKER_ROUTES.cancel).catch(() => undefined);
   };
 
   const st = data?.status;

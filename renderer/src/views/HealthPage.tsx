@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { ComponentHealth, GatewayAction, HealthResponse } from '../../../main/contract/control-api.ts';
 import { ErrorBox, StatusBadge } from '../components/common.tsx';
 import { MetricsChart } from '../components/MetricsChart.tsx';
+import { CONTROL_ROUTES } from '../../../main/contract/control-routes.ts';
 import { ApiError } from '../lib/api.ts';
 import { backoffMs } from '../lib/backoff.ts';
 import { useControl } from '../lib/control-context.tsx';
@@ -28,7 +29,7 @@ export function GatewayControls({ onDone }: { onDone?(): void }): ReactNode {
     setBusy(a);
     setError(null);
     try {
-      await client.gateway(a);
+      await client.call(CONTROL_ROUTES.gateway, { params: { action: a } });
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {
@@ -97,7 +98,7 @@ export function HealthPage(): ReactNode {
   const [tick, setTick] = useState(0);
 
   const load = useCallback(async () => {
-    const h = await client.health();
+    const h = await client.call(CONTROL_ROUTES.health);
     setHealth(h);
     setError(null);
   }, [client]);

@@ -1,5 +1,7 @@
 import { useCallback, useRef, useState, type ReactNode } from 'react';
-import { CONTROL_PATHS, type AppLogInfo, type AppLogLevel, type AppLogLine } from '../../../main/contract/control-api.ts';
+import type { AppLogLevel } from '../../../main/contract/control-api.ts';
+import { CONTROL_STREAMS } from '../../../main/contract/control-routes.ts';
+import type { StreamEvent } from '../../../main/contract/route.ts';
 import { copyText } from '../components/common.tsx';
 import { LiveLog, type LiveLine } from '../components/LiveLog.tsx';
 import './feature-pages.css';
@@ -22,14 +24,13 @@ export function LogsPage(): ReactNode {
   const lastRank = useRef(RANK.info);
 
   const toLines = useCallback(
-    (event: string, data: unknown): AppLine[] => {
-      if (event === 'info') {
-        setFile((data as AppLogInfo).file);
+    (e: StreamEvent<typeof CONTROL_STREAMS.appLog.events>): AppLine[] => {
+      if (e.event === 'info') {
+        setFile(e.data.file);
         return [];
       }
-      if (event === 'rotated') return [{ text: '— log file rotated —', cls: 'meta', rank: 0 }];
-      if (event !== 'line') return [];
-      const l = data as AppLogLine;
+      if (e.event === 'rotated') return [{ text: '— log file rotated —', cls: 'meta', rank: 0 }];
+      const l = e.data;
       if (l.level) lastRank.current = RANK[l.level];
       return [{ text: l.text, cls: l.level ? `lvl-${l.level}` : 'lvl-cont', rank: lastRank.current }];
     },
@@ -58,7 +59,8 @@ export function LogsPage(): ReactNode {
       </p>
       <LiveLog
         title="Live"
-        path={`${CONTROL_PATHS.logStream}?tail=500`}
+        stream={CONTROL_STREAMS.appLog}
+        input={{ query: { tail: 500 } }}
         toLines={toLines}
         reconnect
         filter={min === 'all' && !needle ? undefined : filter}

@@ -1,22 +1,13 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import {
-  MCP_PATHS,
-  type ListenerHealth,
-  type LoginEvent,
-  type LoginSnapshot,
-  type McpActionResult,
-  type McpLoginResponse,
-  type McpLoginsResponse,
-  type McpServerInfo,
-  type McpServersResponse,
-  type McpStatus,
-} from '../../../main/contract/mcp-api.ts';
+import type { ListenerHealth, LoginSnapshot, McpServerInfo, McpStatus } from '../../../main/contract/mcp-api.ts';
+import { MCP_ROUTES, MCP_STREAMS } from '../../../main/contract/mcp-routes.ts';
 import { AddMcpServerForm } from '../components/AddMcpServerForm.tsx';
 import { EmptyState, ErrorBox } from '../components/common.tsx';
 import { LoginSteps } from '../components/McpLoginSteps.tsx';
 import { applyLoginEvent, loginEnded, newestLogins } from '../lib/mcp-model.ts';
 import { useControl } from '../lib/control-context.tsx';
-import { callApi, errorMessage, openEventStream, type EventStreamState } from '../lib/feature-api.ts';
+import { ApiError } from '../lib/api.ts';
+import { openStream, type StreamState } from '../lib/stream.ts';
 import './feature-pages.css';
 
 const STATUS_LABEL: Record<McpStatus, string> = {
@@ -65,7 +56,7 @@ export function McpPage(): ReactNode {
   const [logins, setLogins] = useState<Map<string, LoginSnapshot>>(new Map());
   const [busy, setBusy] = useState<Record<string, string>>({});
   const [notice, setNotice] = useState<{ kind: 'ok' | 'err'; text: string } | null>(null);
-  const [stream, setStream] = useState<EventStreamState>('connecting');
+  const [stream, setStream] = useState<StreamState['kind']>('connecting');
   const [now, setNow] = useState(Date.now());
   const seq = useRef(0);
 
@@ -73,19 +64,15 @@ export function McpPage(): ReactNode {
     const mine = ++seq.current;
     setLoading(true);
     try {
-      const r = await callApi<McpServersResponse>(client, 'GET', MCP_PATHS.servers);
+      const body = await client.call(MCP_ROUTES.servers);
       if (mine !== seq.current) return;
-      if (r.status === 404) {
-        setUnavailable(true);
-        return;
-      }
-      if (r.status !== 200) setLoadError(errorMessage(r.body, `HTTP ${r.status}`));
-      else {
-        setServers(r.body.servers);
-        setLoadError(null);
-      }
+      setServers(body.servers);
+      setLoadError(null);
     } catch (err) {
-      if (mine === seq.current) setLoadError(err instanceof Error ? err.message : String(err));
+      if (mine !== seq.current) return;
+      // No /api/mcp at all: this gateway runs no OAuth services.
+      if (err instanceof ApiError && err.status === 404) setUnavailable(true);
+      else setLoadError(err instanceof Error ? err.message : String(err));
     } finally {
       if (mine === seq.current) setLoading(false);
     }
@@ -97,28 +84,26 @@ export function McpPage(): ReactNode {
 
   useEffect(() => {
     void load();
-    void callApi<McpLoginsResponse>(client, 'GET', MCP_PATHS.logins)
-      .then((r) => {
-        if (r.status !== 200) return;
-        const newest = newestLogins(r.body.logins);
+    void client
+      .call(MCP_ROUTES.logins)
+      .then((body) => {
+        const newest = newestLogins(body.logins);
         setLogins((cur) => new Map([...newest, ...cur]));
       })
       .catch(() => undefined);
-    const stop = openEventStream(
-      client,
-      MCP_PATHS.events,
-      (event, data) => {
-        if (event === 'servers') void load();
-        else if (event === 'listener') setListener(data as ListenerHealth);
-        else if (event === 'login') {
-          const e = data as LoginEvent;
-          setLogins((m) => applyLoginEvent(m, e));
+    const stop = openStream(client, MCP_STREAMS.events, {
+      onEvent: (e) => {
+        if (e.event === 'servers') void load();
+        else if (e.event === 'listener') setListener(e.data);
+        else {
+          const login = e.data;
+          setLogins((m) => applyLoginEvent(m, login));
           // The end of a login changes the server's status: re-read it (Claude Code checks it; takes a moment).
-          if (loginEnded(e)) void load();
+          if (loginEnded(login)) void load();
         }
       },
-      { onState: (s) => setStream(s) },
-    );
+      onState: (s) => setStream(s.kind),
+    });
     const tick = setInterval(() => setNow(Date.now()), 30_000);
     return () => {
       stop();
@@ -143,20 +128,18 @@ export function McpPage(): ReactNode {
 
   const login = (name: string): Promise<void> =>
     act(name, 'login', async () => {
-      const r = await callApi<McpLoginResponse>(client, 'POST', MCP_PATHS.login(name));
-      if (r.status !== 202) throw new Error(errorMessage(r.body, `Log in failed (HTTP ${r.status})`));
-      upsertLogin(r.body.login);
+      const body = await client.call(MCP_ROUTES.login, { params: { name } });
+      upsertLogin(body.login);
     });
   const simple = (name: string, what: 'logout' | 'remove'): Promise<void> =>
     act(name, what, async () => {
-      const r = await callApi<McpActionResult>(client, what === 'remove' ? 'DELETE' : 'POST', what === 'remove' ? MCP_PATHS.server(name) : MCP_PATHS.logout(name));
-      if (r.status !== 200) throw new Error(errorMessage(r.body, `${what} failed (HTTP ${r.status})`));
-      setNotice({ kind: 'ok', text: r.body.message });
+      const done = await client.call(what === 'remove' ? MCP_ROUTES.removeServer : MCP_ROUTES.logout, { params: { name } });
+      setNotice({ kind: 'ok', text: done.message });
       if (what === 'remove') setLogins((m) => { const n = new Map(m); n.delete(name); return n; });
       await load();
     });
   const cancel = (snap: LoginSnapshot): void => {
-    void callApi(client, 'POST', MCP_PATHS.cancelLogin(snap.loginId)).catch(() => undefined);
+    void client.call(MCP_ROUTES.cancelLogin, { params: { id: snap.loginId } }).catch(() => undefined);
   };
 
   if (unavailable) {

@@ -1,11 +1,12 @@
 import { Fragment, useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import type { AllowRuleListResponse, AllowRulePlace } from '../../../main/contract/approvals.ts';
-import { POLICY_MODES, type ChatWorkspace, type PolicyMode, type ProjectEntry, type ProjectListResponse, type WorkspaceListResponse } from '../../../main/contract/projects.ts';
+import type { AllowRulePlace } from '../../../main/contract/approvals.ts';
+import { APPROVAL_ROUTES } from '../../../main/contract/approvals-routes.ts';
+import { POLICY_MODES, type ChatWorkspace, type PolicyMode, type ProjectEntry, type WorkspaceListResponse } from '../../../main/contract/projects.ts';
+import { PROJECT_ROUTES, WORKSPACE_ROUTES } from '../../../main/contract/projects-routes.ts';
 import { ErrorBox } from '../components/common.tsx';
 import { FolderLink } from '../components/FolderLink.tsx';
 import { useControl } from '../lib/control-context.tsx';
 import { desktopBridge } from '../lib/control.ts';
-import { callApi, errorMessage } from '../lib/feature-api.ts';
 import { relativeTime } from '../lib/format.ts';
 import './feature-pages.css';
 
@@ -34,13 +35,10 @@ function ProjectForm({ initial, onSaved, onCancel }: { initial: ProjectEntry | n
     setError(null);
     try {
       const body = { name: draft.name.trim(), folder: draft.folder.trim(), policy: { ...(initial?.policy ?? {}), mode: draft.mode } };
-      const r = initial
-        ? await callApi<ProjectEntry>(client, 'PUT', `/api/projects/${encodeURIComponent(initial.name)}`, body)
-        : await callApi<ProjectEntry>(client, 'POST', '/api/projects', body);
-      if (r.status === 200 || r.status === 201) {
-        if (!initial) setDraft({ name: '', folder: '', mode: 'sandboxed' });
-        onSaved();
-      } else setError(errorMessage(r.body, `HTTP ${r.status}`));
+      if (initial) await client.call(PROJECT_ROUTES.updateProject, { params: { name: initial.name }, body });
+      else await client.call(PROJECT_ROUTES.addProject, { body });
+      if (!initial) setDraft({ name: '', folder: '', mode: 'sandboxed' });
+      onSaved();
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {
@@ -164,15 +162,15 @@ export function ProjectsPage(): ReactNode {
 
   const load = useCallback(async (): Promise<void> => {
     try {
+      // The workspace list and the grants are side tables: the projects show even when they cannot be read.
       const [p, w, g] = await Promise.all([
-        callApi<ProjectListResponse>(client, 'GET', '/api/projects'),
-        callApi<WorkspaceListResponse>(client, 'GET', '/api/workspaces'),
-        callApi<AllowRuleListResponse>(client, 'GET', '/api/approvals/rules'),
+        client.call(PROJECT_ROUTES.projects),
+        client.call(WORKSPACE_ROUTES.workspaces).catch(() => null),
+        client.call(APPROVAL_ROUTES.rules).catch(() => null),
       ]);
-      if (p.status !== 200) throw new Error(errorMessage(p.body, `HTTP ${p.status}`));
-      setProjects(p.body.projects);
-      if (w.status === 200) setWorkspaces(w.body);
-      if (g.status === 200) setGranted(g.body.places);
+      setProjects(p.projects);
+      if (w) setWorkspaces(w);
+      if (g) setGranted(g.places);
       setError(null);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
@@ -184,26 +182,22 @@ export function ProjectsPage(): ReactNode {
 
   const remove = async (name: string): Promise<void> => {
     if (!window.confirm(`Remove project ${name}? Its folder stays as it is.`)) return;
-    const r = await callApi<unknown>(client, 'DELETE', `/api/projects/${encodeURIComponent(name)}`);
-    if (r.status !== 204) setError(errorMessage(r.body, `HTTP ${r.status}`));
+    await client.call(PROJECT_ROUTES.removeProject, { params: { name } }).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
     await load();
   };
   // An app project's own rule: the policy is saved without it (an emptied list means the configured default again).
   const removeAllow = async (p: ProjectEntry, rule: string): Promise<void> => {
     const body = { name: p.name, folder: p.folder, policy: { ...p.policy, allow: p.policy.allow.filter((r) => r !== rule) } };
-    const r = await callApi<unknown>(client, 'PUT', `/api/projects/${encodeURIComponent(p.name)}`, body);
-    if (r.status !== 200) setError(errorMessage(r.body, `HTTP ${r.status}`));
+    await client.call(PROJECT_ROUTES.updateProject, { params: { name: p.name }, body }).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
     await load();
   };
   const removeGranted = async (project: string | null, rule: string): Promise<void> => {
-    const r = await callApi<unknown>(client, 'DELETE', '/api/approvals/rules', { project, rule });
-    if (r.status !== 204) setError(errorMessage(r.body, `HTTP ${r.status}`));
+    await client.call(APPROVAL_ROUTES.removeRule, { body: { project, rule } }).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
     await load();
   };
   const grantedFor = (project: string | null): string[] => granted.find((g) => g.project === project)?.rules ?? [];
   const pin = async (w: ChatWorkspace): Promise<void> => {
-    const r = await callApi<ChatWorkspace>(client, w.pinned ? 'DELETE' : 'PUT', `/api/workspaces/${encodeURIComponent(w.id)}/pin`);
-    if (r.status !== 200) setError(errorMessage(r.body, `HTTP ${r.status}`));
+    await client.call(w.pinned ? WORKSPACE_ROUTES.unpin : WORKSPACE_ROUTES.pin, { params: { id: w.id } }).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
     await load();
   };
 

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { ApiKeyCreateResponse, ApiKeyListResponse, ConfigResponse, ConfigUpdateRequest, ConfigValue, EditableConfigKey } from '../../../main/contract/control-api.ts';
 import { CopyField, ErrorBox, StatusBadge } from '../components/common.tsx';
+import { CONTROL_ROUTES } from '../../../main/contract/control-routes.ts';
 import { ApiError } from '../lib/api.ts';
 import { useControl } from '../lib/control-context.tsx';
 import { GatewayControls } from './HealthPage.tsx';
@@ -98,7 +99,7 @@ function KeysSection({ onCreated }: { onCreated(secret: string | null): void }):
   const [error, setError] = useState<string | null>(null);
   const load = async (): Promise<void> => {
     try {
-      setKeys(await client.keys());
+      setKeys(await client.call(CONTROL_ROUTES.keys));
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
@@ -109,7 +110,7 @@ function KeysSection({ onCreated }: { onCreated(secret: string | null): void }):
   const create = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     try {
-      const c = await client.createKey(name || 'dashboard key');
+      const c = await client.call(CONTROL_ROUTES.createKey, { body: { name: name || 'dashboard key' } });
       setCreated(c);
       onCreated(c.secret);
       setName('');
@@ -122,7 +123,7 @@ function KeysSection({ onCreated }: { onCreated(secret: string | null): void }):
   const revoke = async (id: string): Promise<void> => {
     if (!window.confirm('Revoke this key? Clients using it will get 401 at once.')) return;
     try {
-      await client.revokeKey(id);
+      await client.call(CONTROL_ROUTES.revokeKey, { params: { id } });
       if (created?.key.id === id) {
         setCreated(null);
         onCreated(null);
@@ -190,7 +191,7 @@ function SettingsForm(): ReactNode {
   const [msg, setMsg] = useState<{ ok: boolean; text: string; issues?: Array<{ key: string; message: string }> } | null>(null);
   const [saving, setSaving] = useState(false);
   useEffect(() => {
-    client.config().then(
+    client.call(CONTROL_ROUTES.config).then(
       (c) => setCfg(c),
       (err: unknown) => setMsg({ ok: false, text: err instanceof Error ? err.message : String(err) }),
     );
@@ -204,7 +205,7 @@ function SettingsForm(): ReactNode {
     if (Object.keys(patch).length === 0) return setMsg({ ok: true, text: 'Nothing changed.' });
     setSaving(true);
     try {
-      const res = await client.updateConfig(patch);
+      const res = await client.call(CONTROL_ROUTES.updateConfig, { body: patch });
       setCfg(res);
       setDraft({});
       setMsg({ ok: true, text: res.restartRequired.length ? `Saved to ${res.file}. Restart the app to apply: ${res.restartRequired.join(', ')}.` : `Saved to ${res.file}.` });

@@ -1,18 +1,10 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import {
-  CLAUDE_AUTH_PATHS,
-  CLAUDE_LOGIN_STEPS,
-  type ClaudeLoginCodeRequest,
-  type ClaudeLoginEvent,
-  type ClaudeLoginMethod,
-  type ClaudeLoginRequest,
-  type ClaudeLoginResponse,
-  type ClaudeLoginSnapshot,
-  type ClaudeLoginStepName,
-} from '../../../main/contract/claude-auth-api.ts';
+import { CLAUDE_LOGIN_STEPS, type ClaudeLoginEvent, type ClaudeLoginMethod, type ClaudeLoginSnapshot, type ClaudeLoginStepName } from '../../../main/contract/claude-auth-api.ts';
+import { CLAUDE_AUTH_ROUTES, CLAUDE_AUTH_STREAMS } from '../../../main/contract/claude-auth-routes.ts';
 import { ExternalLink } from '../components/ExternalLink.tsx';
 import { useControl } from '../lib/control-context.tsx';
-import { callApi, errorMessage, openEventStream } from '../lib/feature-api.ts';
+import { ApiError } from '../lib/api.ts';
+import { openStream } from '../lib/stream.ts';
 import './feature-pages.css';
 
 const STEP_TITLE: Record<ClaudeLoginStepName, string> = {
@@ -22,13 +14,6 @@ const STEP_TITLE: Record<ClaudeLoginStepName, string> = {
   signed_in: 'Signed in',
   failed: 'Failed',
 };
-
-/** The shape the stream promises, checked before it replaces what the page shows. */
-function isSnapshot(x: unknown): x is ClaudeLoginSnapshot {
-  if (!x || typeof x !== 'object') return false;
-  const o = x as Record<string, unknown>;
-  return typeof o.loginId === 'string' && typeof o.step === 'string' && typeof o.done === 'boolean' && Array.isArray(o.events) && typeof o.startedAt === 'number';
-}
 
 function stepDetail(ev: ClaudeLoginEvent | undefined, snap: ClaudeLoginSnapshot): ReactNode {
   if (!ev) return null;
@@ -88,16 +73,14 @@ export function SubscriptionSignIn({ runtime, onFinished }: { runtime: 'local' |
 
   useEffect(() => {
     // A login started elsewhere (another tab, the tray) still running is picked up; an old finished one is not shown.
-    void callApi<ClaudeLoginResponse>(client, 'GET', CLAUDE_AUTH_PATHS.login)
-      .then((r) => {
-        if (r.status === 404) setUnavailable(true);
-        else if (r.status === 200) show(r.body.login, true);
-      })
-      .catch(() => undefined);
+    void client.call(CLAUDE_AUTH_ROUTES.login).then(
+      (body) => show(body.login, true),
+      (err: unknown) => {
+        if (err instanceof ApiError && err.status === 404) setUnavailable(true);
+      },
+    );
     // The stream opens with the last login: only a running one is news then.
-    return openEventStream(client, CLAUDE_AUTH_PATHS.loginEvents, (event, data) => {
-      if (event === 'login' && isSnapshot(data)) show(data, true);
-    });
+    return openStream(client, CLAUDE_AUTH_STREAMS.loginEvents, { onEvent: (e) => show(e.data, true) });
   }, [client, show]);
 
   const start = async (method: ClaudeLoginMethod): Promise<void> => {
@@ -105,10 +88,7 @@ export function SubscriptionSignIn({ runtime, onFinished }: { runtime: 'local' |
     setError(null);
     setCode('');
     try {
-      const body: ClaudeLoginRequest = { method };
-      const r = await callApi<ClaudeLoginResponse>(client, 'POST', CLAUDE_AUTH_PATHS.login, body);
-      if (r.status !== 202) setError(errorMessage(r.body, `Could not start the sign-in (HTTP ${r.status})`));
-      else show(r.body.login);
+      show((await client.call(CLAUDE_AUTH_ROUTES.startLogin, { body: { method } })).login);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {
@@ -121,13 +101,9 @@ export function SubscriptionSignIn({ runtime, onFinished }: { runtime: 'local' |
     setBusy('code');
     setError(null);
     try {
-      const body: ClaudeLoginCodeRequest = { code };
-      const r = await callApi<ClaudeLoginResponse>(client, 'POST', CLAUDE_AUTH_PATHS.loginCode, body);
-      if (r.status !== 202) setError(errorMessage(r.body, `The code was not taken (HTTP ${r.status})`));
-      else {
-        setCode(''); // the code leaves the page as soon as Claude Code has it
-        show(r.body.login);
-      }
+      const answer = await client.call(CLAUDE_AUTH_ROUTES.loginCode, { body: { code } });
+      setCode(''); // the code leaves the page as soon as Claude Code has it
+      show(answer.login);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {
@@ -138,8 +114,7 @@ export function SubscriptionSignIn({ runtime, onFinished }: { runtime: 'local' |
   const cancel = async (): Promise<void> => {
     setBusy('cancel');
     try {
-      const r = await callApi<{ login: ClaudeLoginSnapshot | null }>(client, 'POST', CLAUDE_AUTH_PATHS.loginCancel);
-      if (r.status === 200) show(r.body.login);
+      show((await client.call(CLAUDE_AUTH_ROUTES.loginCancel)).login);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {

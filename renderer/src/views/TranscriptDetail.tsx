@@ -1,13 +1,14 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { FolderLink } from '../components/FolderLink.tsx';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { CONTROL_STREAMS } from '../../../main/contract/control-routes.ts';
 import { EventRow } from '../components/EventRow.tsx';
 import { WaitingForCaller } from '../components/WaitingForCaller.tsx';
 import { EmptyState, ErrorBox, StatusBadge } from '../components/common.tsx';
 import { useControl } from '../lib/control-context.tsx';
 import { formatCost, formatDuration, formatTime, formatTokens, totalIn } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
-import { openStream, type StreamState } from '../lib/sse.ts';
+import { openStream, type StreamState } from '../lib/stream.ts';
 import { TranscriptModel, type TNode } from '../lib/transcript-model.ts';
 
 const BOTTOM_SLACK_PX = 48;
@@ -59,12 +60,9 @@ export function TranscriptDetail({ id }: { id: string }): ReactNode {
     firstLoad.current = true;
     setVersion(0);
     setCollapsed(new Set());
-    const close = openStream({
-      baseUrl: client.baseUrl,
-      token: client.token,
-      view: 'events',
-      requestId: id,
-      onMessage: (m) => {
+    const close = openStream(client, CONTROL_STREAMS.transcripts, {
+      input: { query: { view: 'events', requestId: id } },
+      onEvent: ({ data: m }) => {
         const model = modelRef.current;
         if (m.type === 'reset' && m.events) {
           model.applyAll(m.events);

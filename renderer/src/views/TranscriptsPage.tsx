@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { RunStatus, TranscriptSummary } from '../../../main/contract/events.ts';
 import { EmptyState, ErrorBox, StatusBadge } from '../components/common.tsx';
+import { CONTROL_STREAMS, CONTROL_ROUTES } from '../../../main/contract/control-routes.ts';
 import { ApiError } from '../lib/api.ts';
 import { useControl } from '../lib/control-context.tsx';
 import { formatCost, formatDuration, formatTokens, relativeTime, totalIn } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
-import { openStream, type StreamState } from '../lib/sse.ts';
+import { openStream, type StreamState } from '../lib/stream.ts';
 
 const PAGE = 100;
 const STATUSES: RunStatus[] = ['running', 'done', 'error', 'cancelled', 'interrupted'];
@@ -73,17 +74,17 @@ export function TranscriptsPage(): ReactNode {
     let retry: ReturnType<typeof setTimeout> | null = null;
     const load = async (attempt: number): Promise<void> => {
       try {
-        const res = await client.transcripts({ status: filters.status || undefined, model: filters.model || undefined, q: filters.q || undefined, limit: PAGE, offset: page * PAGE });
+        const res = await client.call(CONTROL_ROUTES.transcripts, {
+          query: { status: filters.status || undefined, model: filters.model || undefined, q: filters.q || undefined, limit: PAGE, offset: page * PAGE },
+        });
         if (cancelled) return;
         setList({ items: res.items, total: res.total });
         setError(null);
         closeStream?.();
-        closeStream = openStream({
-          baseUrl: client.baseUrl,
-          token: client.token,
-          view: 'summaries',
+        closeStream = openStream(client, CONTROL_STREAMS.transcripts, {
+          input: { query: { view: 'summaries' } },
           lastEventId: res.cursor,
-          onMessage: (m) => {
+          onEvent: ({ data: m }) => {
             if (m.type === 'summary') onSummary(m.summary);
             else if (m.type === 'reset') setReloadTick((t) => t + 1);
           },

@@ -1,22 +1,29 @@
-import type { StreamMessage, StreamView } from '../../../main/contract/control-api.ts';
-import { CONTROL_PATHS } from '../../../main/contract/control-api.ts';
+import { type EventMap, type RouteInput, type Stream, type StreamEvent } from '../../../main/contract/route.ts';
+import { urlFor, type ControlClient } from './api.ts';
 import { backoffMs } from './backoff.ts';
 
-export type StreamState = { kind: 'connecting'; attempt: number } | { kind: 'live' } | { kind: 'retrying'; inMs: number; attempt: number; error: string } | { kind: 'unauthorized' } | { kind: 'notfound' };
+export type StreamState =
+  | { kind: 'connecting'; attempt: number }
+  | { kind: 'live' }
+  | { kind: 'retrying'; inMs: number; attempt: number; error: string }
+  /** The stream ended by itself and `reconnect` is off (a container's logs end with the container). */
+  | { kind: 'ended'; error: string }
+  | { kind: 'unauthorized' }
+  | { kind: 'notfound' };
 
-export interface StreamOptions {
-  baseUrl: string;
-  token: string;
-  view: StreamView;
-  requestId?: string;
-  /** Resume point (e.g. the cursor of a list just fetched). */
+export interface StreamOptions<P extends string, E extends EventMap, Q> {
+  /** Path params and query of the stream. */
+  input?: RouteInput<Stream<P, E, Q>>;
+  /** Resume point (e.g. the cursor of a list just fetched); later ids the server sends move it. */
   lastEventId?: string | null;
-  onMessage(msg: StreamMessage): void;
+  /** Reconnect with backoff after a drop (default true). */
+  reconnect?: boolean;
+  onEvent(e: StreamEvent<E>): void;
   onState?(state: StreamState): void;
 }
 
-/** Splits an SSE byte stream into frames; `id:` lines move the resume point even on frames without data. */
-export class SseParser {
+/** Splits an SSE text stream into frames; `id:` lines move the resume point even on frames without data. */
+class SseParser {
   private buf = '';
   constructor(private readonly onFrame: (f: { id: string | null; event: string | null; data: string | null }) => void) {}
   push(text: string): void {
@@ -42,12 +49,31 @@ export class SseParser {
   }
 }
 
+/** One frame as a typed event, or null when its name is not in the stream's map or its data does not fit. */
+function toEvent<E extends EventMap>(events: E, name: string, data: string): StreamEvent<E> | null {
+  if (!Object.hasOwn(events, name)) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  const parsed = events[name].safeParse(json);
+  if (!parsed.success) {
+    console.warn(`stream event "${name}" does not fit the contract`, parsed.error.issues[0]);
+    return null;
+  }
+  // Checked just above by the schema of this very name: the compiler cannot follow a key through a generic map.
+  return { event: name, data: parsed.data } as StreamEvent<E>;
+}
+
 /**
- * The live stream over fetch (EventSource cannot send the admin token as a header). Reconnects with backoff and
- * resumes with Last-Event-ID, so a dropped connection or a gateway restart costs nothing: the server replays what
- * was missed or sends `reset`.
+ * A stream of the gateway (an entry of a `*_STREAMS` table) over fetch — EventSource cannot send the admin token as
+ * a header. Each frame is validated against the stream's event map; one that does not fit is skipped. Reconnects
+ * with backoff and resumes with Last-Event-ID, so a dropped connection or a gateway restart costs nothing where the
+ * server replays (the transcript stream); 401 and 404 end it for good.
  */
-export function openStream(opts: StreamOptions): () => void {
+export function openStream<P extends string, E extends EventMap, Q>(client: ControlClient, stream: Stream<P, E, Q>, opts: StreamOptions<P, E, Q>): () => void {
   let closed = false;
   let ac: AbortController | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -56,34 +82,27 @@ export function openStream(opts: StreamOptions): () => void {
   const setState = (s: StreamState): void => {
     if (!closed) opts.onState?.(s);
   };
+  const path = urlFor(stream.path, opts.input);
 
   const connect = async (): Promise<void> => {
     if (closed) return;
     ac = new AbortController();
     setState({ kind: 'connecting', attempt });
-    const params = new URLSearchParams({ view: opts.view });
-    if (opts.requestId) params.set('requestId', opts.requestId);
     let error = 'connection closed';
     try {
-      const res = await fetch(`${opts.baseUrl}${CONTROL_PATHS.stream}?${params.toString()}`, {
-        headers: { authorization: `Bearer ${opts.token}`, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-        signal: ac.signal,
-        cache: 'no-store',
-      });
+      const res = await client.fetch(path, { headers: { accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: ac.signal });
       if (res.status === 401 || res.status === 404) {
         setState({ kind: res.status === 401 ? 'unauthorized' : 'notfound' });
         return;
       }
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+      attempt = 0;
+      setState({ kind: 'live' });
       const parser = new SseParser((f) => {
         if (f.id !== null) lastEventId = f.id;
         if (f.data === null) return;
-        const msg = JSON.parse(f.data) as StreamMessage;
-        if (msg.type === 'hello') {
-          attempt = 0;
-          setState({ kind: 'live' });
-        }
-        opts.onMessage(msg);
+        const e = toEvent(stream.events, f.event ?? 'message', f.data);
+        if (e) opts.onEvent(e);
       });
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let lastYield = performance.now();
@@ -102,6 +121,10 @@ export function openStream(opts: StreamOptions): () => void {
       error = err instanceof Error ? err.message : String(err);
     }
     if (closed) return;
+    if (opts.reconnect === false) {
+      setState({ kind: 'ended', error });
+      return;
+    }
     const inMs = backoffMs(attempt++);
     setState({ kind: 'retrying', inMs, attempt, error });
     timer = setTimeout(() => void connect(), inMs);

@@ -1,0 +1,41 @@
+/**
+ * The projects and chat workspaces route table (`/api/projects`, `/api/workspaces`, main/control/projects-router.ts),
+ * with the schemas the renderer validates answers with (types in projects.ts).
+ */
+import { z } from 'zod';
+import { POLICY_MODES, type ChatWorkspace, type ProjectEntry, type ProjectInput, type ProjectListResponse, type ProjectPolicy, type WorkspaceListResponse } from './projects.ts';
+import { route, shape } from './route.ts';
+
+const policy: z.ZodType<ProjectPolicy> = z.object({
+  mode: z.enum(POLICY_MODES),
+  allow: z.array(z.string()),
+  denyRead: z.array(z.string()),
+  allowedDomains: z.array(z.string()),
+});
+
+const projectEntry: z.ZodType<ProjectEntry> = z.object({
+  name: z.string(),
+  folder: z.string(),
+  policy,
+  source: z.enum(['config', 'app']),
+  modelIds: z.array(z.string()),
+});
+const projectList: z.ZodType<ProjectListResponse> = z.object({ projects: z.array(projectEntry) });
+
+const workspace: z.ZodType<ChatWorkspace> = z.object({ id: z.string(), folder: z.string(), createdAt: z.string(), lastUsedAt: z.string(), pinned: z.boolean() });
+const workspaceList: z.ZodType<WorkspaceListResponse> = z.object({ workspaces: z.array(workspace), ttlS: z.number() });
+
+export const PROJECT_ROUTES = {
+  projects: route({ method: 'GET', path: '/api/projects', response: projectList }),
+  addProject: route({ method: 'POST', path: '/api/projects', response: projectEntry, ok: [201], body: shape<ProjectInput>() }),
+  /** Only projects added in the dashboard (`source: 'app'`); those of the config file answer 409. */
+  updateProject: route({ method: 'PUT', path: '/api/projects/:name', response: projectEntry, body: shape<ProjectInput>() }),
+  removeProject: route({ method: 'DELETE', path: '/api/projects/:name', response: z.undefined(), ok: [204] }),
+} as const;
+
+export const WORKSPACE_ROUTES = {
+  workspaces: route({ method: 'GET', path: '/api/workspaces', response: workspaceList }),
+  /** Pinned: kept past SESSION_TTL_S. */
+  pin: route({ method: 'PUT', path: '/api/workspaces/:id/pin', response: workspace }),
+  unpin: route({ method: 'DELETE', path: '/api/workspaces/:id/pin', response: workspace }),
+} as const;

@@ -144,8 +144,8 @@ export class Services {
     this.workspaces = new ChatWorkspaces({ root: path.join(config.claudeCwd, 'chats'), file: path.join(config.DATA_DIR, 'workspaces.json'), ttlMs: config.SESSION_TTL_S * 1000 });
     // Read at every Claude start, so a credential saved in the app reaches the next run.
     const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
-    // Spares' fresh folders are left out of the deny rules (see RunPolicyOptions); `?.`: asked before the runtime exists.
-    this.policy = new RunPolicy({ config, claudeEnv: runEnv, vacantFolders: () => this.runtime?.spareFolders?.() ?? [] });
+    // Spares' fresh folders (no conversation's yet) are left out of the deny rules: see RunPolicyOptions.vacantFolders.
+    this.policy = new RunPolicy({ config, claudeEnv: runEnv, vacantFolders: () => this.workspaces.vacant() });
     // Spares start with the default place's policy settings, so default runs can claim them.
     const defaultSettings = this.policy.confine(this.policy.placeFor(undefined)).settings;
     let dockerRuntime: DockerRuntime | null = null;

@@ -277,17 +277,41 @@ export class SparePool {
    * starts at once.
    */
   takeFreshCwd(): string | null {
-    const ready = [...this.slots].filter((s) => s.state === 'bound' && s.cwd && !s.promised && !s.reserved && s.generation === this.generation && !this.isStale(s));
-    // A spare's per-folder settings go out of date when a chat appeared since it started (they do not deny that
-    // chat's folder): its run could not claim it, so it is replaced (its exit starts one with today's settings).
-    const current = ready.filter((s) => !this.perFolder || s.profile === profileKey(this.profileFor(s)));
-    for (const s of ready) if (!current.includes(s)) s.kill();
-    const slot = current[0];
+    // Asked for a new conversation: its folder (this spare's or a new one) is a chat once the caller took it, which
+    // the per-folder settings of the other spares do not deny yet: those are replaced then, and the replacement of
+    // this one starts then too, with settings that deny it.
+    if (this.perFolder) setImmediate(() => this.renewOutdated());
+    const slot = [...this.slots].find((s) => s.state === 'bound' && s.cwd && !s.promised && !s.reserved && s.generation === this.generation && !this.isStale(s) && !this.outdated(s));
     if (!slot?.cwd) return null;
     slot.promised = true;
     setTimeout(() => { if (slot.state === 'bound') slot.kill(); }, PROMISE_TTL_MS).unref();
-    this.fill();
+    if (!this.perFolder) this.fill();
     return slot.cwd;
+  }
+
+  /** A spare whose per-folder settings are no longer what a run in its folder gets (a chat appeared since it started). */
+  private outdated(s: Slot): boolean {
+    return this.perFolder && s.cwd !== null && s.profile !== profileKey(this.profileFor(s));
+  }
+
+  /**
+   * Replaces the spares whose per-folder settings are outdated: waiting ones at once, starting ones are dropped when
+   * ready (an older generation), and their replacements start with today's settings.
+   */
+  private renewOutdated(): void {
+    if (this.closed) return;
+    let n = 0;
+    for (const s of [...this.slots]) {
+      if (s.promised || !(s.waiting || s.state === 'starting') || s.generation !== this.generation || !this.outdated(s)) continue;
+      n++;
+      if (s.state === 'starting') s.generation = -1;
+      else {
+        s.closeGracefully();
+        this.forget(s);
+      }
+    }
+    if (n) log.debug(`replacing ${n} spare Claude process(es): a new chat workspace is not in their settings yet`);
+    this.fill();
   }
 
   /** Fresh folders spares were started in (not yet a conversation's): kept by the workspace cleanup. */

@@ -13,7 +13,7 @@ export interface RunPolicyOptions {
   /** Overrides the dependency check (tests); default: this platform and the Claude env's PATH. */
   support?: SandboxSupport;
   /**
-   * Folders allocated ahead that hold nothing of any chat yet (spares' fresh folders, see SparePool.freshFolders):
+   * Folders allocated ahead that hold nothing of any chat yet (spares' fresh folders: ChatWorkspaces.vacant):
    * left out of other runs' deny rules, so a spare's settings, computed when it started, still fit the chat that
    * takes it over although more spares started since. A folder is named again once a conversation owns it.
    */

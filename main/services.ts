@@ -145,7 +145,8 @@ export class Services {
     this.workspaces = new ChatWorkspaces({ root: path.join(config.claudeCwd, 'chats'), file: path.join(config.DATA_DIR, 'workspaces.json'), ttlMs: config.SESSION_TTL_S * 1000 });
     // Read at every Claude start, so a credential saved in the app reaches the next run.
     const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
-    this.policy = new RunPolicy({ config, claudeEnv: runEnv });
+    // Spares' fresh folders (no conversation's yet) are left out of the deny rules: see RunPolicyOptions.vacantFolders.
+    this.policy = new RunPolicy({ config, claudeEnv: runEnv, vacantFolders: () => this.workspaces.vacant() });
     // Spares start with the default place's policy settings, so default runs can claim them.
     const defaultSettings = this.policy.confine(this.policy.placeFor(undefined)).settings;
     let dockerRuntime: DockerRuntime | null = null;
@@ -158,8 +159,8 @@ export class Services {
       claudePath: config.CLAUDE_PATH,
       baseEnv: runEnv,
       tracker: this.processes,
-      // each spare waits in a fresh chat workspace (the new conversation that takes it works there); askHost: every gateway run asks through live approvals (main/approvals), so spares forward canUseTool
-      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: { ...spareProfileFromConfig(config), ...(defaultSettings ? { settings: defaultSettings } : {}) }, expect: expectedSessionFromConfig(config), askHost: true, freshCwd: () => this.workspaces.allocate() },
+      // each spare waits in a fresh chat workspace (the new conversation that takes it works there) with that folder's policy settings; askHost: every gateway run asks through live approvals (main/approvals), so spares forward canUseTool
+      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: { ...spareProfileFromConfig(config), ...(defaultSettings ? { settings: defaultSettings } : {}) }, expect: expectedSessionFromConfig(config), askHost: true, freshCwd: () => this.workspaces.allocate(), settingsFor: (cwd) => this.policy.chatSettings(cwd) },
       live: { keepAliveS: config.CONVERSATION_KEEPALIVE_S, max: config.MAX_LIVE_CONVERSATIONS },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;

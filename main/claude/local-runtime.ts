@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { query, type CanUseTool, type Options, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
+import { query, type CanUseTool, type Options, type SDKMessage, type Settings } from '@anthropic-ai/claude-agent-sdk';
 import { resolveClaudeBinary } from './binary.ts';
 import { InputFeed } from './input-feed.ts';
 import { killOwn, LiveConversations, type LiveProcess } from './live-conversations.ts';
@@ -23,7 +23,7 @@ export interface SdkRuntimeOptions {
   /** Lists every local Claude process while it lives (crash recovery: see orphans.ts). */
   tracker?: ProcessTracker;
   /** Pre-started Claude processes for runs with this profile (CLAUDE_SPARE_PROCESSES; local spawn only). */
-  spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession; askHost?: boolean; freshCwd?: () => string };
+  spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession; askHost?: boolean; freshCwd?: () => string; settingsFor?: (cwd: string) => Settings | null };
   /** Keep a finished turn's process for the conversation's next turn (local spawn only; see live-conversations.ts). */
   live?: { keepAliveS: number; max: number };
 }
@@ -149,7 +149,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     runtime.retireSpares = (reason) => live.closeIdle(reason);
   }
   if (!local || !binary || !opts.spares || opts.spares.count <= 0) return runtime;
-  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, askHost: opts.spares.askHost, freshCwd: opts.spares.freshCwd, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker, live: live ?? undefined });
+  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, askHost: opts.spares.askHost, freshCwd: opts.spares.freshCwd, settingsFor: opts.spares.settingsFor, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker, live: live ?? undefined });
   const coldRun = runtime.run.bind(runtime);
   return {
     ...runtime,

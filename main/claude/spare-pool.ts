@@ -1,4 +1,4 @@
-import type { PermissionMode, Query, SDKMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { PermissionMode, Query, SDKMessage, Settings } from '@anthropic-ai/claude-agent-sdk';
 import type { Config } from '../config/schema.ts';
 import { log, redact } from '../log.ts';
 import type { ProcessTracker } from './orphans.ts';
@@ -40,6 +40,12 @@ export interface SparePoolOptions {
    * instead of `expect.cwd`; a new conversation takes one with takeFreshCwd() and its run then fits that spare.
    */
   freshCwd?: () => string;
+  /**
+   * With freshCwd: the run policy's settings for a run in that folder (they name the folder: the sandbox's allowRead,
+   * the file tools' deny rules for the other chats). Each spare gets them for its own folder at start-up and is
+   * claimed only by a run whose settings are the same; a run's settings then never change the pool's profile.
+   */
+  settingsFor?: (cwd: string) => Settings | null;
   /** Where a claimed spare goes after a turn that may continue in it (its conversation's next turn). */
   live?: LiveConversations;
 }
@@ -58,6 +64,11 @@ const MAX_REFUSALS = 3;
  * starting beside a run would take CPU from its first token and its streaming on a small machine.
  */
 const REFILL_AFTER_MS = 5_000;
+
+/** A profile with these settings (none: null). */
+function withSettings(p: SpareProfile, settings: Settings | null | undefined): SpareProfile {
+  return { allowedTools: p.allowedTools, disallowedTools: p.disallowedTools, maxTurns: p.maxTurns, ...(settings ? { settings } : {}) };
+}
 
 /** The profile every default-config run uses (RunExecutor builds its RunSpec from the same keys). */
 export function spareProfileFromConfig(config: Pick<Config, 'CLAUDE_ALLOWED_TOOLS' | 'CLAUDE_DISALLOWED_TOOLS' | 'CLAUDE_MAX_TURNS'>): SpareProfile {
@@ -180,7 +191,9 @@ export class SparePool {
     const profile = profileKey(spec);
     const key = sessionKey(spec);
     // Start (and bind) the next spares for what is asked now; spares made for the old values go once this run is over.
-    if (profile !== profileKey(this.profile)) this.profile = { allowedTools: spec.allowedTools, disallowedTools: spec.disallowedTools, maxTurns: spec.maxTurns, ...(spec.settings ? { settings: spec.settings } : {}) };
+    // Per-folder settings are each spare's own (settingsFor): only the rest of the profile is the pool's.
+    const asked = withSettings(spec, spec.settings);
+    if (this.poolKey(asked) !== this.poolKey(this.profile)) this.profile = asked;
     const fresh = Boolean(this.opts.freshCwd);
     if (this.expected && sessionKey({ ...this.expected, cwd: fresh ? spec.cwd : this.expected.cwd }) !== key) {
       this.expected = { cwd: fresh ? this.expected.cwd : spec.cwd, permissionMode: spec.permissionMode, model: spec.model, systemPrompt: spec.systemPrompt };
@@ -231,10 +244,25 @@ export class SparePool {
     return starting ?? null;
   }
 
+  /** Settings per folder: each spare computes its own at start-up (settingsFor). */
+  private get perFolder(): boolean {
+    return Boolean(this.opts.freshCwd && this.opts.settingsFor && this.expected);
+  }
+
+  /** What of a profile the pool decides: all of it, or all but the settings when those are per folder. */
+  private poolKey(p: SpareProfile): string {
+    return profileKey(this.perFolder ? withSettings(p, null) : p);
+  }
+
+  /** The profile a spare starts with: the pool's, with the settings of its own folder when those are per folder. */
+  private profileFor(slot: Slot): SpareProfile {
+    return this.perFolder && slot.cwd && this.opts.settingsFor ? withSettings(this.profile, this.opts.settingsFor(slot.cwd)) : this.profile;
+  }
+
   /** A waiting spare made for other values than the latest request's. */
   private isStale(s: Slot): boolean {
     if (!s.waiting) return false;
-    if (s.profile !== profileKey(this.profile)) return true;
+    if (s.poolKey !== this.poolKey(this.profile)) return true;
     return s.state === 'bound' && s.binding?.key !== this.expectedKey(s);
   }
 
@@ -249,12 +277,41 @@ export class SparePool {
    * starts at once.
    */
   takeFreshCwd(): string | null {
-    const slot = [...this.slots].find((s) => s.state === 'bound' && s.cwd && !s.promised && !s.reserved && s.generation === this.generation && !this.isStale(s));
+    // Asked for a new conversation: its folder (this spare's or a new one) is a chat once the caller took it, which
+    // the per-folder settings of the other spares do not deny yet: those are replaced then, and the replacement of
+    // this one starts then too, with settings that deny it.
+    if (this.perFolder) setImmediate(() => this.renewOutdated());
+    const slot = [...this.slots].find((s) => s.state === 'bound' && s.cwd && !s.promised && !s.reserved && s.generation === this.generation && !this.isStale(s) && !this.outdated(s));
     if (!slot?.cwd) return null;
     slot.promised = true;
     setTimeout(() => { if (slot.state === 'bound') slot.kill(); }, PROMISE_TTL_MS).unref();
-    this.fill();
+    if (!this.perFolder) this.fill();
     return slot.cwd;
+  }
+
+  /** A spare whose per-folder settings are no longer what a run in its folder gets (a chat appeared since it started). */
+  private outdated(s: Slot): boolean {
+    return this.perFolder && s.cwd !== null && s.profile !== profileKey(this.profileFor(s));
+  }
+
+  /**
+   * Replaces the spares whose per-folder settings are outdated: waiting ones at once, starting ones are dropped when
+   * ready (an older generation), and their replacements start with today's settings.
+   */
+  private renewOutdated(): void {
+    if (this.closed) return;
+    let n = 0;
+    for (const s of [...this.slots]) {
+      if (s.promised || !(s.waiting || s.state === 'starting') || s.generation !== this.generation || !this.outdated(s)) continue;
+      n++;
+      if (s.state === 'starting') s.generation = -1;
+      else {
+        s.closeGracefully();
+        this.forget(s);
+      }
+    }
+    if (n) log.debug(`replacing ${n} spare Claude process(es): a new chat workspace is not in their settings yet`);
+    this.fill();
   }
 
   /** Fresh folders spares were started in (not yet a conversation's): kept by the workspace cleanup. */
@@ -422,11 +479,12 @@ export class SparePool {
 
   private async startOne(): Promise<void> {
     const slot = new Slot();
-    const profile = this.profile;
-    slot.profile = profileKey(profile);
     slot.generation = this.generation;
     if (this.expected && this.opts.freshCwd) slot.cwd = this.opts.freshCwd();
     this.slots.add(slot);
+    const profile = this.profileFor(slot);
+    slot.profile = profileKey(profile);
+    slot.poolKey = this.poolKey(profile);
     try {
       const spare = await slot.launch({
         profile,

@@ -96,8 +96,9 @@ function optionNotApplied(err: unknown): boolean {
 export class Slot {
   state: SlotState = 'starting';
   spare: SpareProcess | null = null;
-  /** The profile it was started with (profileKey). */
+  /** The profile it was started with (profileKey), and the part of it the pool decides (SparePool.poolKey). */
   profile = '';
+  poolKey = '';
   /** The pool's generation when it started: an older one read a configuration that has changed since. */
   generation = 0;
   child: ChildProcess | null = null;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { ComponentHealth } from '../contract/control-api.ts';
 import type { RunPlace } from '../contract/projects.ts';
 import { confineRun, modelApiHosts, type RunConfinement } from './confine.ts';
@@ -11,19 +12,25 @@ export interface RunPolicyOptions {
   claudeEnv: () => NodeJS.ProcessEnv;
   /** Overrides the dependency check (tests); default: this platform and the Claude env's PATH. */
   support?: SandboxSupport;
+  /**
+   * Folders allocated ahead that hold nothing of any chat yet (spares' fresh folders: ChatWorkspaces.vacant):
+   * left out of other runs' deny rules, so a spare's settings, computed when it started, still fit the chat that
+   * takes it over although more spares started since. A folder is named again once a conversation owns it.
+   */
+  vacantFolders?: () => string[];
 }
 
 /**
  * What the app keeps in DATA_DIR, named ahead of time: the file tools' deny rules then stay the same once these
  * appear (a spare process started with them stays claimable), and hold before they exist.
  */
-const KNOWN_DATA_ENTRIES = ['admin-token', 'api-keys.json', 'claude-credential.json', 'config.json', 'conversations.json', 'shell.json', 'transcripts', 'logs', 'run', 'electron', 'userData', 'workspace', 'workspaces'];
+const KNOWN_DATA_ENTRIES = ['admin-token', 'api-keys.json', 'approval-rules.json', 'claude-credential.json', 'config.json', 'conversations.json', 'projects.json', 'shell.json', 'transcripts', 'logs', 'run', 'electron', 'userData', 'workspace', 'workspaces', 'workspaces.json'];
 
-function listDir(dataDir: string): (dir: string) => string[] {
+function listDir(dataDir: string, vacant: ReadonlySet<string>): (dir: string) => string[] {
   return (dir) => {
     let names: string[] = [];
     try {
-      names = fs.readdirSync(dir);
+      names = fs.readdirSync(dir).filter((name) => !vacant.has(path.join(dir, name)));
     } catch {
       // gone or unreadable: nothing to name
     }
@@ -59,8 +66,13 @@ export class RunPolicy {
       claudeConfigDir: env.CLAUDE_CONFIG_DIR || null,
       // In the container the host's tools say nothing: Claude Code checks there itself (failIfUnavailable).
       sandboxUnavailable: dockerSandbox ? null : this.support.unavailable,
-      listDir: listDir(this.opts.config.DATA_DIR),
+      listDir: listDir(this.opts.config.DATA_DIR, new Set((this.opts.vacantFolders?.() ?? []).map((f) => path.resolve(f)))),
     });
+  }
+
+  /** The settings of a run in a chat workspace at `folder` (a spare computes them for its fresh folder at start). */
+  chatSettings(folder: string): RunConfinement['settings'] {
+    return this.confine({ project: null, folder, policy: this.defaults.policy }).settings;
   }
 
   health(): ComponentHealth {

@@ -104,6 +104,11 @@ export class ChatWorkspaces {
     return path.dirname(folder) === this.opts.root && this.byId.has(path.basename(folder));
   }
 
+  /** Folders allocated ahead that no conversation has taken (spares' fresh folders, kept or dropped): nothing of a chat is in them. */
+  vacant(): string[] {
+    return [...this.byId.values()].filter((e) => e.conversation === null).map((e) => this.folderOf(e.id));
+  }
+
   list(): ChatWorkspace[] {
     return [...this.byId.values()]
       .filter((e) => e.conversation !== null)

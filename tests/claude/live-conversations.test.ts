@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import type { HealthResponse, LiveConversationsHealth } from '../../main/contract/control-api.ts';
 import { isAlive } from '../../main/claude/process-tree.ts';
-import type { Script } from '../fixtures/scripted-anthropic.ts';
+import type { PendingApproval } from '../../main/contract/approvals.ts';
+import { toolResultText, type Script } from '../fixtures/scripted-anthropic.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
@@ -175,5 +176,47 @@ describe('live conversations: limits and expiry', () => {
     } finally {
       await g.d.close();
     }
+  });
+});
+
+describe('live conversations: an approval asked in turn 2, served by the kept process', () => {
+  /** Turn 1 answers; a turn asking RUN-IT calls Bash (outside the allow-list; not a read-only command Claude Code lets through), then reports what it printed. */
+  const askScript: Script = (_req, info) => {
+    if (info.lastToolResults.length) return { blocks: [{ type: 'text', text: `OUT[${toolResultText(info.lastToolResults[0]).trim()}]` }] };
+    if ((info.userTexts.at(-1) ?? '').includes('RUN-IT')) return { blocks: [{ type: 'tool_use', name: 'Bash', input: { command: 'touch turn2.txt && echo ran-$((6*7))', description: 'turn 2' } }] };
+    return { blocks: [{ type: 'text', text: 'Noted.' }] };
+  };
+  let d: TestDashboard;
+  before(async () => { d = await startTestDashboard({ script: askScript, config: { MAX_LIVE_CONVERSATIONS: 1, CONVERSATION_KEEPALIVE_S: 300, CLAUDE_ALLOWED_TOOLS: 'Read' } }); });
+  after(async () => d.close());
+
+  it("turn 2's tool call waits for an approval listed for turn 2's request; Allow lets it run in the kept process", async () => {
+    const client = new OpenAI({ baseURL: d.v1, apiKey: 'x', maxRetries: 0, timeout: 90_000 });
+    const started: number[] = [];
+    const tracker = d.services.processes;
+    const track = tracker.track.bind(tracker);
+    tracker.track = (child: ChildProcess) => {
+      if (child.pid) started.push(child.pid);
+      track(child);
+    };
+    const h: Msg[] = [{ role: 'user', content: 'Hello.' }];
+    const a1 = (await client.chat.completions.create({ model: 'sonnet', messages: h })).choices[0].message.content ?? '';
+    assert.match(a1, /Noted\./);
+    await waitUntil(() => (d.services.runtime.liveConversations?.()?.count ?? 0) === 1, { what: 'turn 1 kept its process', ms: 30_000 });
+    assert.equal(started.length, 1, 'turn 1 started one Claude process');
+
+    const turn2 = client.chat.completions.create({ model: 'sonnet', messages: [...h, { role: 'assistant', content: a1 }, { role: 'user', content: 'RUN-IT' }] }).withResponse();
+    let pending: PendingApproval[] = [];
+    await waitUntil(() => (pending = d.services.approvals.list()).length === 1, { what: "turn 2's approval", ms: 30_000 });
+    const [approval] = pending;
+    assert.equal(approval.tool, 'Bash');
+    const res = await d.call(`/api/approvals/${encodeURIComponent(approval.id)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'allow_once' }) });
+    assert.equal(res.status, 200);
+    const { data, response } = await turn2;
+    assert.equal(response.headers.get('x-request-id'), approval.requestId, "the approval belongs to turn 2's request");
+    assert.match(data.choices[0].message.content ?? '', /OUT\[ran-42\]/, 'the tool ran after Allow');
+    const events = (d.services.store.events(approval.requestId) ?? []).map((e) => e.type);
+    assert.ok(events.includes('approval_wait') && events.includes('approval_decision'), `recorded in turn 2's transcript: ${events.join(',')}`);
+    assert.equal(started.length, 1, 'one Claude process served both turns');
   });
 });

@@ -23,11 +23,12 @@ function stepResults(api: ScriptedAnthropic): StepResult[] {
   return (last?.messages ?? []).flatMap((m) => (typeof m.content === 'string' ? [] : m.content.filter((b) => b.type === 'tool_result').map((b) => ({ error: b.is_error === true, text: toolResultText(b) }))));
 }
 
-async function runSteps(gw: TestGateway, steps: ToolStep[]): Promise<{ content: string; results: StepResult[] }> {
+/** Runs the steps in a new chat (its own workspace folder), or in `chat` (X-OpenWebUI-Chat-Id) when given. */
+async function runSteps(gw: TestGateway, steps: ToolStep[], chat?: string): Promise<{ content: string; results: StepResult[] }> {
   gw.api.setScript(toolSteps(steps));
   gw.api.requests.length = 0;
   const client = new OpenAI({ baseURL: gw.v1, apiKey: 'unused', maxRetries: 0, timeout: 90_000 });
-  const r = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: `steps ${Math.random()}` }] });
+  const r = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: `steps ${Math.random()}` }] }, chat ? { headers: { 'X-OpenWebUI-Chat-Id': chat } } : {});
   const results = stepResults(gw.api);
   assert.equal(results.length, steps.length, `every step ran: ${JSON.stringify(results)}`);
   return { content: r.choices[0].message.content ?? '', results };
@@ -81,12 +82,14 @@ describe('sandboxed policy (DEFAULT_POLICY=auto with bubblewrap + socat present)
       bash(`echo out > ${outside}/escaped2.txt; echo rc=$?`, { dangerouslyDisableSandbox: true }),
       bash('echo in > inside.txt && cat inside.txt && pwd'),
     ]);
+    const folder = results[2].text.trim().split('\n').at(-1) ?? '';
     assert.match(results[0].text, /Read-only file system/);
     assert.match(results[0].text, /rc=1/);
     assert.ok(!fs.existsSync(path.join(outside, 'escaped.txt')));
     assert.ok(!fs.existsSync(path.join(outside, 'escaped2.txt')), `not written unsandboxed: ${results[1].text}`);
     assert.match(results[2].text, /^in\n/);
-    assert.equal(fs.readFileSync(path.join(gw.config.claudeCwd, 'inside.txt'), 'utf8'), 'in\n');
+    assert.equal(path.dirname(folder), path.join(gw.config.claudeCwd, 'chats'), 'the run works in its chat workspace');
+    assert.equal(fs.readFileSync(path.join(folder, 'inside.txt'), 'utf8'), 'in\n');
   });
 
   it('reads of secrets are denied to commands and file tools: ~/.ssh, a DEFAULT_POLICY_DENY_READ path, DATA_DIR', async () => {
@@ -133,7 +136,8 @@ describe('sandboxed policy through a spare process (CLAUDE_SPARE_PROCESSES=1)', 
     assert.equal(gw.services.runtime.spares?.()?.claims, 1, `served by a spare: ${JSON.stringify(gw.services.runtime.spares?.())}`);
     assert.match(results[0].text, /Read-only file system/);
     assert.ok(!fs.existsSync(path.join(outside, 'escaped.txt')));
-    assert.ok(fs.existsSync(path.join(gw.config.claudeCwd, 'spare-inside.txt')));
+    const folder = results[1].text.trim().split('\n').at(-1) ?? '';
+    assert.ok(fs.existsSync(path.join(folder, 'spare-inside.txt')), `written in the spare's chat workspace: ${folder}`);
   });
 });
 
@@ -219,18 +223,23 @@ describe('read-only policy (DEFAULT_POLICY=read-only)', () => {
   after(async () => gw.close());
 
   it('no command tool in the init tool list; Write and Bash are refused; reads in the folder work, outside do not', async () => {
-    fs.writeFileSync(path.join(gw.config.claudeCwd, 'notes.txt'), 'READABLE');
+    // The chat's first turn makes its workspace; the second reads a file put there.
+    await runSteps(gw, [{ name: 'Glob', input: { pattern: '*' } }], 'ro-chat');
+    const [workspace] = gw.services.workspaces.list();
+    assert.ok(workspace, 'the chat has its workspace');
+    const folder = workspace.folder;
+    fs.writeFileSync(path.join(folder, 'notes.txt'), 'READABLE');
     const { results } = await runSteps(gw, [
-      { name: 'Write', input: { file_path: path.join(gw.config.claudeCwd, 'new.txt'), content: 'x' } },
+      { name: 'Write', input: { file_path: path.join(folder, 'new.txt'), content: 'x' } },
       bash('echo hi > bash.txt'),
-      { name: 'Read', input: { file_path: path.join(gw.config.claudeCwd, 'notes.txt') } },
+      { name: 'Read', input: { file_path: path.join(folder, 'notes.txt') } },
       { name: 'Read', input: { file_path: '/etc/hostname' } },
-    ]);
+    ], 'ro-chat');
     const tools = initTools(gw);
     assert.deepEqual([...tools].sort(), ['Glob', 'Grep', 'Read'], `only read tools: ${tools.join(',')}`);
     assert.ok(results[0].error && results[1].error, 'Write and Bash refused');
-    assert.ok(!fs.existsSync(path.join(gw.config.claudeCwd, 'new.txt')));
-    assert.ok(!fs.existsSync(path.join(gw.config.claudeCwd, 'bash.txt')));
+    assert.ok(!fs.existsSync(path.join(folder, 'new.txt')));
+    assert.ok(!fs.existsSync(path.join(folder, 'bash.txt')));
     assert.match(results[2].text, /READABLE/);
     assert.ok(results[3].error, `outside the folder: ${results[3].text}`);
   });

@@ -7,6 +7,7 @@ import { installControlApi, type ControlApi, type ControlInstallOptions } from '
 import { buildServices, type Services } from '../../main/services.ts';
 import { startScriptedAnthropic, type Script, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from './gateway.ts';
+import { removeDataDir } from './remove-data-dir.ts';
 
 export interface TestDashboard {
   baseUrl: string;
@@ -75,7 +76,7 @@ export async function startTestDashboard(opts: {
     async close() {
       await services.stop({ graceMs: 0 });
       await api.close();
-      if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 25, retryDelay: 100 }); // a just-killed Claude (and its sandbox helpers) may still flush its session file: retried for up to ~30 s
+      if (ownDir) removeDataDir(dataDir);
     },
   };
 }

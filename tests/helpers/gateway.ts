@@ -5,6 +5,7 @@ import { loadConfig } from '../../main/config/load.ts';
 import type { Config, RawConfig } from '../../main/config/schema.ts';
 import { buildServices, type Services } from '../../main/services.ts';
 import { startScriptedAnthropic, type Script, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
+import { removeDataDir } from './remove-data-dir.ts';
 
 export interface TestGateway {
   baseUrl: string;
@@ -71,7 +72,7 @@ export async function startTestGateway(opts: {
     async close() {
       await services.stop({ graceMs: 0 });
       if (!opts.api) await api.close();
-      if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 25, retryDelay: 100 }); // a just-killed Claude (and its sandbox helpers) may still flush its session file: retried for up to ~30 s
+      if (!opts.dataDir) removeDataDir(dataDir);
     },
   };
 }

@@ -182,7 +182,7 @@ describe('line diff (Edit widget)', () => {
     assert.equal(node?.approval?.outcome, null);
     const rev = node?.rev ?? 0;
     m.applyAll(seqOf([...head, { type: 'approval_decision', approvalId: 'appr_1', toolUseId: 'b1', tool: 'Bash', outcome: 'deny', message: 'not now', rule: null, waitedMs: 1500 }]));
-    assert.deepEqual(node?.approval, { id: 'appr_1', outcome: 'deny', message: 'not now', rule: null, waitedMs: 1500, expiresAt: '2026-01-01T00:02:00.000Z' });
+    assert.deepEqual(node?.approval, { id: 'appr_1', project: null, outcome: 'deny', message: 'not now', rule: null, waitedMs: 1500, expiresAt: '2026-01-01T00:02:00.000Z' });
     assert.ok((node?.rev ?? 0) > rev);
     assert.deepEqual(m.root.map((n) => n.kind), ['prompt', 'tool']);
   });

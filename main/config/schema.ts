@@ -28,77 +28,112 @@ export function defaultDataDir(): string {
  */
 export const configSchema = z
   .object({
-    GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
-    GATEWAY_PORT: int(0, 65535).default(8000),
-    /** Bearer keys accepted on /v1; empty = no auth (allowed on loopback only). */
-    GATEWAY_API_KEYS: csv.default([]),
-    /** Model ids listed by /v1/models (CLAUDE_MODEL is always listed first). */
-    GATEWAY_MODELS: csv.default(['sonnet', 'opus', 'haiku']),
-    DATA_DIR: z.string().min(1).default(defaultDataDir()),
-    /** Working directory of Claude runs; default DATA_DIR/workspace. */
-    CLAUDE_CWD: z.string().default(''),
-    CLAUDE_ALLOWED_TOOLS: csv.default(['Bash', 'Read', 'Write', 'Edit', 'MultiEdit', 'Glob', 'Grep', 'LS', 'WebFetch', 'WebSearch', 'TodoWrite', 'Task', 'NotebookEdit']),
-    CLAUDE_DISALLOWED_TOOLS: csv.default([]),
-    CLAUDE_PERMISSION_MODE: z.enum(PERMISSION_MODES).default('default'),
-    CLAUDE_MODEL: z.string().min(1).default('sonnet'),
-    /** Explicit path to a claude binary; default the one bundled with the Agent SDK. */
-    CLAUDE_PATH: z.string().default(''),
-    CLAUDE_MAX_TURNS: int(0, 10_000).default(0),
-    CLAUDE_RUNTIME: z.enum(['local', 'docker']).default('local'),
-    /**
-     * What commands in chat workspaces may reach: auto (sandboxed where Claude Code's sandbox can run here, else full
-     * with a Health warning), read-only, sandboxed (never falls back: runs fail while the sandbox is unavailable), full.
-     */
-    DEFAULT_POLICY: z.enum(DEFAULT_POLICY_SETTINGS).default('auto'),
-    /** Paths sandboxed and read-only runs may not read, beside ~/.ssh, ~/.aws, Claude's credentials and DATA_DIR. */
-    DEFAULT_POLICY_DENY_READ: csv.pipe(z.array(z.string().regex(/^(~\/|\/)/, 'each path must be absolute or start with ~/'))).default([]),
-    /** Domains sandboxed commands may reach (wildcards like *.npmjs.org); the model API is always reachable. */
-    DEFAULT_POLICY_ALLOWED_DOMAINS: csv.default([]),
-    /** Retries of a failed model API call inside Claude Code (CLAUDE_CODE_MAX_RETRIES); '' = Claude Code's own (10). */
-    CLAUDE_API_RETRIES: z.union([z.literal(''), int(0, 100)]).default(''),
-    REQUEST_TIMEOUT_S: int(1, 86_400).default(300),
-    /** SSE comment keep-alive interval while Claude is quiet (tool runs). */
-    SSE_KEEPALIVE_S: z.coerce.number().min(0.05).max(300).default(5),
-    /** Tool output longer than this (bytes) is truncated in the chat answer (the transcript keeps it whole). */
-    TOOL_OUTPUT_MAX_BYTES: int(256, 10_000_000).default(8_000),
-    MAX_CONCURRENT_RUNS: int(1, 256).default(4),
-    MAX_QUEUED_RUNS: int(0, 10_000).default(32),
-    /** Conversations map to Claude Code sessions for this long after their last turn. */
-    SESSION_TTL_S: int(60, 30 * 86_400).default(86_400),
-    /** Model for OpenWebUI background tasks (titles, tags, follow-ups): one turn, no tools. */
-    CLAUDE_TASK_MODEL: z.string().min(1).default('haiku'),
-    /** Background tasks run beside the main answers, up to this many at once. */
-    MAX_TASK_RUNS: int(1, 64).default(2),
-    /** Pre-started Claude Code processes kept ready for the next request (each ~250 MB); 0 disables. */
-    CLAUDE_SPARE_PROCESSES: int(0, 8).default(1),
-    /** How long a run suspended on a client tool call waits for the caller's result before it is ended. */
-    CLIENT_TOOL_TIMEOUT_S: int(1, 86_400).default(600),
-    /** Runs suspended on client tool calls at once (each keeps its Claude process); the oldest is ended beyond. */
-    MAX_SUSPENDED_RUNS: int(1, 1_000).default(16),
-    /**
-     * Seconds a finished turn's Claude process is kept for the conversation's next turn, which is then written into
-     * it (≈40 ms to first token) instead of resuming the session in a new process (≈0.7 s); 0 disables.
-     */
-    CONVERSATION_KEEPALIVE_S: int(0, 86_400).default(300),
-    /** Conversations kept live at once (≈300 MB each), the oldest closed beyond; 0 disables. Default: from free memory. */
-    MAX_LIVE_CONVERSATIONS: int(0, 1_000).default(defaultLiveConversations),
-    /** How long a tool call outside the allow-list waits for the user's approval in the app before it is denied. */
-    APPROVAL_TIMEOUT_S: int(1, 86_400).default(120),
-    MAX_BODY_MB: z.coerce.number().min(0.01).max(512).default(25),
-    OAUTH_CALLBACK_HOST: z.string().min(1).default('127.0.0.1'),
-    OAUTH_CALLBACK_PORT: int(0, 65535).default(8888),
-    COMPOSE_FILE: z.string().default(''),
-    COMPOSE_PROJECT: z.string().default('claude-code-gateway'),
-    COMPOSE_SERVICE: z.string().default('claude'),
-    DOCKER_IMAGE: z.string().default('claude-code-gateway-runtime:latest'),
-    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'verbose', 'debug', 'silly']).default('info'),
-    /**
-     * Projects: a JSON array of {name, folder, policy?} (a JSON string of one in the environment). Each is listed by
-     * /v1/models as `<model>@<name>` and its runs work in its folder. More can be added in the dashboard.
-     */
-    PROJECTS: projectListSchema.default([]),
-    /** Headless mode: serve the dashboard and print its URL. */
-    DASHBOARD: bool.default(true),
+    GATEWAY_HOST: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('Address the gateway listens on. Anything beyond loopback is refused unless GATEWAY_API_KEYS is set.'),
+    GATEWAY_PORT: int(0, 65535).default(8000).describe('Port of /v1, /api, /health and the dashboard.'),
+    GATEWAY_API_KEYS: csv
+      .default([])
+      .describe('Comma-separated bearer keys accepted on /v1, besides the keys created on the dashboard (Settings); none at all = no auth, allowed on loopback only. A secret: masked over the control API, never logged.'),
+    GATEWAY_MODELS: csv
+      .default(['sonnet', 'opus', 'haiku'])
+      .describe('Model ids listed by /v1/models (CLAUDE_MODEL is always listed first); any claude-* id is accepted too.'),
+    DATA_DIR: z
+      .string()
+      .min(1)
+      .default(defaultDataDir())
+      .describe('Where transcripts, logs, the config file, the admin token and the workspace live.')
+      .meta({ defaultText: '$XDG_DATA_HOME/claude-code-gateway (~/.local/share/claude-code-gateway)' }),
+    CLAUDE_CWD: z
+      .string()
+      .default('')
+      .describe('Holds the chat workspaces (chats/, one folder per conversation) and is the working directory of background tasks; mounted at /workspace in the docker runtime.')
+      .meta({ defaultText: 'DATA_DIR/workspace' }),
+    CLAUDE_ALLOWED_TOOLS: csv
+      .default(['Bash', 'Read', 'Write', 'Edit', 'MultiEdit', 'Glob', 'Grep', 'LS', 'WebFetch', 'WebSearch', 'TodoWrite', 'Task', 'NotebookEdit'])
+      .describe('Tools Claude may use without asking (add mcp__<server> for MCP tools); any other tool call waits for your approval in the app. A project whose policy lists allow rules uses those instead.'),
+    CLAUDE_DISALLOWED_TOOLS: csv.default([]).describe('Tools taken away from Claude Code entirely.'),
+    CLAUDE_PERMISSION_MODE: z
+      .enum(PERMISSION_MODES)
+      .default('default')
+      .describe("Claude Code's permission mode (bypassPermissions is refused by Claude Code when it runs as root)."),
+    CLAUDE_MODEL: z.string().min(1).default('sonnet').describe('Default model, listed first by /v1/models.'),
+    CLAUDE_PATH: z.string().default('').describe('Explicit path to a claude binary.').meta({ defaultText: 'the one bundled with the Agent SDK' }),
+    CLAUDE_MAX_TURNS: int(0, 10_000).default(0).describe('Cap on agentic turns per run (finish_reason "length" when hit); 0 = no limit.'),
+    CLAUDE_RUNTIME: z.enum(['local', 'docker']).default('local').describe('Where Claude Code runs: on this machine, or inside the docker compose container.'),
+    DEFAULT_POLICY: z
+      .enum(DEFAULT_POLICY_SETTINGS)
+      .default('auto')
+      .describe(
+        'What commands in chat workspaces may reach: auto (sandboxed where Claude Code\'s sandbox can run here, else full with a Health warning), read-only, sandboxed (never falls back: runs fail while the sandbox is unavailable), full.',
+      ),
+    DEFAULT_POLICY_DENY_READ: csv
+      .pipe(z.array(z.string().regex(/^(~\/|\/)/, 'each path must be absolute or start with ~/')))
+      .default([])
+      .describe('Comma-separated paths (absolute or ~/…) sandboxed and read-only runs in chat workspaces may not read, beside ~/.ssh, ~/.aws, Claude\'s credentials and DATA_DIR.'),
+    DEFAULT_POLICY_ALLOWED_DOMAINS: csv
+      .default([])
+      .describe('Comma-separated domains sandboxed commands in chat workspaces may reach (wildcards like *.npmjs.org); the model API always is reachable.'),
+    CLAUDE_API_RETRIES: z
+      .union([z.literal(''), int(0, 100)])
+      .default('')
+      .describe("How often Claude Code retries a failed model API call (sets its CLAUDE_CODE_MAX_RETRIES); empty = Claude Code's own (10). Lower it to fail fast when the API is down."),
+    REQUEST_TIMEOUT_S: int(1, 86_400).default(300).describe('A run longer than this many seconds is stopped (HTTP 504).'),
+    SSE_KEEPALIVE_S: z.coerce
+      .number()
+      .min(0.05)
+      .max(300)
+      .default(5)
+      .describe("Seconds between keep-alive comments on every SSE stream (/v1 answers, dashboard and sign-in streams) while nothing else is written. Keep it below the shortest client timeout (n8n's restarts on every chunk)."),
+    TOOL_OUTPUT_MAX_BYTES: int(256, 10_000_000).default(8_000).describe('Tool output longer than this (bytes) is truncated in the chat answer; the transcript keeps it whole.'),
+    MAX_CONCURRENT_RUNS: int(1, 256).default(4).describe('Claude runs at once; more wait in the queue.'),
+    MAX_QUEUED_RUNS: int(0, 10_000).default(32).describe('Requests waiting for a run slot; beyond, HTTP 429 with retry-after.'),
+    SESSION_TTL_S: int(60, 30 * 86_400)
+      .default(86_400)
+      .describe('Seconds a conversation stays mapped to its Claude Code session after its last turn, a "for this conversation" approval is kept, and an unused, unpinned chat workspace is kept.'),
+    CLAUDE_TASK_MODEL: z.string().min(1).default('haiku').describe('Model for OpenWebUI background tasks (titles, tags, follow-ups, queries): one turn, no tools.'),
+    MAX_TASK_RUNS: int(1, 64).default(2).describe('Background tasks run beside the main answers, up to this many at once.'),
+    CLAUDE_SPARE_PROCESSES: int(0, 8)
+      .default(1)
+      .describe('Pre-started Claude Code processes kept ready for the next request (each ≈250 MB), replaced when MCP servers, their sign-ins or the Claude credential change; 0 disables.'),
+    CLIENT_TOOL_TIMEOUT_S: int(1, 86_400)
+      .default(600)
+      .describe("Seconds a run suspended on the caller's own functions (client tools) waits for their results before it is ended."),
+    MAX_SUSPENDED_RUNS: int(1, 1_000)
+      .default(16)
+      .describe('Runs waiting for client tool results at once (each keeps its Claude process); the oldest is ended beyond.'),
+    CONVERSATION_KEEPALIVE_S: int(0, 86_400)
+      .default(300)
+      .describe(
+        "Seconds a finished turn's Claude process is kept for the conversation's next turn, which is then written into it (≈40 ms to first token) instead of resuming the session in a new process (≈0.7 s); 0 disables.",
+      ),
+    MAX_LIVE_CONVERSATIONS: int(0, 1_000)
+      .default(defaultLiveConversations)
+      .describe('Idle kept conversation processes at once (≈300 MB each); the oldest is closed beyond; 0 disables.')
+      .meta({ defaultText: 'half the free memory at start ÷ 300 MB (at least 1)' }),
+    APPROVAL_TIMEOUT_S: int(1, 86_400)
+      .default(120)
+      .describe('Seconds a tool call outside the allow-list waits for your approval in the app before it is denied.'),
+    MAX_BODY_MB: z.coerce.number().min(0.01).max(512).default(25).describe('Request body limit in MB (HTTP 413 beyond).'),
+    OAUTH_CALLBACK_HOST: z.string().min(1).default('127.0.0.1').describe("Address of the MCP OAuth callback listener."),
+    OAUTH_CALLBACK_PORT: int(0, 65535).default(8888).describe('Port of the MCP OAuth callback listener (redirect URI http://localhost:<port>/callback).'),
+    COMPOSE_FILE: z
+      .string()
+      .default('')
+      .describe('Docker runtime: compose file(s), separated by ":" (";" on Windows), e.g. docker/compose.yaml:docker/compose.hostnet.yaml; keep docker/compose.yaml first.')
+      .meta({ defaultText: 'the shipped docker/compose.yaml' }),
+    COMPOSE_PROJECT: z.string().default('claude-code-gateway').describe('Docker runtime: compose project name.'),
+    COMPOSE_SERVICE: z.string().default('claude').describe('Docker runtime: the compose service Claude Code runs in.'),
+    DOCKER_IMAGE: z.string().default('claude-code-gateway-runtime:latest').describe('Docker runtime: the image the compose service uses (built by Up when missing).'),
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'verbose', 'debug', 'silly']).default('info').describe('Least severe level written to the console and DATA_DIR/logs/gateway.log.'),
+    PROJECTS: projectListSchema
+      .default([])
+      .describe(
+        'Projects: a JSON array of {name, folder, policy?} (in the environment, the same JSON as a string). Each is listed by /v1/models as <model>@<name> and its runs work in its folder. More can be added in the dashboard.',
+      ),
+    DASHBOARD: bool.default(true).describe('Headless mode: serve the dashboard at / and print its URL.'),
   })
   .strict();
 

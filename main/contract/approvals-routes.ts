@@ -28,16 +28,34 @@ const ruleList: z.ZodType<AllowRuleListResponse> = z.object({ places: z.array(z.
 const decideResponse: z.ZodType<ApprovalDecideResponse> = z.object({ id: z.string(), outcome: approvalOutcomeSchema, rule: z.string().nullable() });
 
 export const APPROVAL_ROUTES = {
-  pending: route({ method: 'GET', path: '/api/approvals', response: pendingList }),
+  pending: route({ method: 'GET', path: '/api/approvals', response: pendingList, summary: 'Tool calls waiting for a decision' }),
   /** 404 `approval_not_found`, 409 `approval_already_decided` (decided, timed out or withdrawn meanwhile). */
-  decide: route({ method: 'POST', path: '/api/approvals/:id', response: decideResponse, body: shape<ApprovalDecideRequest>() }),
+  decide: route({
+    method: 'POST',
+    path: '/api/approvals/:id',
+    response: decideResponse,
+    body: shape<ApprovalDecideRequest>(z.object({ decision: z.enum(APPROVAL_DECISIONS), message: z.string().optional().describe('Deny: what Claude receives as the tool result') })),
+    summary: 'Decides one: 400 invalid_decision, 404 approval_not_found, 409 approval_already_decided (decided, timed out or withdrawn meanwhile)',
+  }),
   /** "Always allow" grants kept beside a policy (config-file projects, chat workspaces). */
-  rules: route({ method: 'GET', path: '/api/approvals/rules', response: ruleList }),
+  rules: route({
+    method: 'GET',
+    path: '/api/approvals/rules',
+    response: ruleList,
+    summary: '"Always allow" grants kept in approval-rules.json (config-file projects; project null = chat workspaces)',
+  }),
   /** 400 `invalid_rule`, 404 `rule_not_found`. */
-  removeRule: route({ method: 'DELETE', path: '/api/approvals/rules', response: z.undefined(), ok: [204], body: shape<AllowRuleRemoveRequest>() }),
+  removeRule: route({
+    method: 'DELETE',
+    path: '/api/approvals/rules',
+    response: z.undefined(),
+    ok: [204],
+    body: shape<AllowRuleRemoveRequest>(z.object({ project: z.string().nullable(), rule: z.string() })),
+    summary: 'Removes a grant: 400 invalid_rule, 404 rule_not_found',
+  }),
 } as const;
 
 export const APPROVAL_STREAMS = {
   /** `approvals`: the whole pending list, at once and after every change. */
-  pending: stream({ path: '/api/approvals/stream', events: { approvals: streamMessage } }),
+  pending: stream({ path: '/api/approvals/stream', events: { approvals: streamMessage }, summary: 'approvals: the whole pending list, at once and after every change' }),
 } as const;

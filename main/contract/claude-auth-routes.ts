@@ -70,26 +70,51 @@ const cancelResponse: z.ZodType<ClaudeLoginCancelResponse> = z.object({ cancelle
 
 export const CLAUDE_AUTH_ROUTES = {
   /** The last reading (never a secret: a masked hint at most). */
-  status: route({ method: 'GET', path: '/api/claude-auth', response: authStatus }),
+  status: route({ method: 'GET', path: '/api/claude-auth', response: authStatus, summary: "Claude Code's sign-in status as last read (never a secret: a masked hint at most)" }),
   /** Asks Claude Code again. */
-  refresh: route({ method: 'POST', path: '/api/claude-auth/refresh', response: authStatus }),
+  refresh: route({ method: 'POST', path: '/api/claude-auth/refresh', response: authStatus, summary: 'Asks Claude Code again' }),
   /** 400 invalid_credential when Claude Code refuses it. */
-  saveCredential: route({ method: 'PUT', path: '/api/claude-auth/credential', response: authStatus, body: shape<ClaudeCredentialRequest>() }),
+  saveCredential: route({
+    method: 'PUT',
+    path: '/api/claude-auth/credential',
+    response: authStatus,
+    body: shape<ClaudeCredentialRequest>(claudeCredentialRequest),
+    summary: 'Saves an API key or setup-token token for every Claude run; 400 invalid_credential names what is wrong without repeating it',
+  }),
   /** The saved credential is gone (idempotent). */
-  clearCredential: route({ method: 'DELETE', path: '/api/claude-auth/credential', response: authStatus }),
+  clearCredential: route({ method: 'DELETE', path: '/api/claude-auth/credential', response: authStatus, summary: 'Forgets the saved credential (idempotent)' }),
   /** `claude auth logout` where Claude runs; 502 logout_failed. */
-  logout: route({ method: 'POST', path: '/api/claude-auth/logout', response: authStatus }),
+  logout: route({ method: 'POST', path: '/api/claude-auth/logout', response: authStatus, summary: 'Runs claude auth logout where Claude runs (ends a subscription login); 502 logout_failed' }),
   /** The running or the last subscription sign-in (404 login_unavailable when this gateway cannot run one). */
-  login: route({ method: 'GET', path: '/api/claude-auth/login', response: loginResponse }),
+  login: route({
+    method: 'GET',
+    path: '/api/claude-auth/login',
+    response: loginResponse,
+    summary: 'The running or the last subscription sign-in, or null (404 login_unavailable when this gateway cannot run one)',
+  }),
   /** 202 once the sign-in link is known (or the login failed); 409 login_in_progress. */
-  startLogin: route({ method: 'POST', path: '/api/claude-auth/login', response: loginResponse, ok: [202], body: shape<ClaudeLoginRequest | undefined>() }),
+  startLogin: route({
+    method: 'POST',
+    path: '/api/claude-auth/login',
+    response: loginResponse,
+    ok: [202],
+    body: shape<ClaudeLoginRequest | undefined>(claudeLoginRequest.optional()),
+    summary: 'Starts a subscription sign-in (method claudeai or console); 202 once the link is known (or it failed); 409 login_in_progress',
+  }),
   /** 202: the code went to Claude Code's stdin; 400 invalid_code, 409 not_waiting_for_code. */
-  loginCode: route({ method: 'POST', path: '/api/claude-auth/login/code', response: loginResponse, ok: [202], body: shape<ClaudeLoginCodeRequest>() }),
+  loginCode: route({
+    method: 'POST',
+    path: '/api/claude-auth/login/code',
+    response: loginResponse,
+    ok: [202],
+    body: shape<ClaudeLoginCodeRequest>(claudeLoginCodeRequest),
+    summary: "Writes the code from the sign-in page to Claude Code's stdin; 400 invalid_code, 409 not_waiting_for_code",
+  }),
   /** Answered once the login's process is gone (idempotent). */
-  loginCancel: route({ method: 'POST', path: '/api/claude-auth/login/cancel', response: cancelResponse }),
+  loginCancel: route({ method: 'POST', path: '/api/claude-auth/login/cancel', response: cancelResponse, summary: "Cancels the sign-in; answered once its process is gone (idempotent)" }),
 } as const;
 
 export const CLAUDE_AUTH_STREAMS = {
   /** `login`: the current sign-in first (when there is one), then every step. */
-  loginEvents: stream({ path: '/api/claude-auth/login/events', events: { login: loginSnapshot } }),
+  loginEvents: stream({ path: '/api/claude-auth/login/events', events: { login: loginSnapshot }, summary: 'login: the current sign-in first (when there is one), then every step' }),
 } as const;

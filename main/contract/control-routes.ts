@@ -237,24 +237,70 @@ const apiKeyCreateResponse: z.ZodType<ApiKeyCreateResponse> = z.object({ key: ap
 
 const appLogLine: z.ZodType<AppLogLine> = z.object({ text: z.string(), level: nullable(z.enum(['error', 'warn', 'info', 'verbose', 'debug', 'silly'])) });
 const appLogInfo: z.ZodType<AppLogInfo> = z.object({ file: z.string(), sizeBytes: z.number() });
+const transcriptListQuery: z.ZodType<TranscriptListQuery | undefined> = z
+  .object({
+    status: runStatus.optional(),
+    model: z.string().optional(),
+    q: z.string().optional().describe('Free text: matches the prompt preview, request id and error'),
+    limit: z.number().int().min(1).max(500).optional().describe('Default 50'),
+    offset: z.number().int().min(0).optional(),
+  })
+  .optional();
+
 const appLogResponse: z.ZodType<AppLogResponse> = z.object({ file: z.string(), sizeBytes: z.number(), lines: z.array(appLogLine) });
 
 // ---------------------------------------------------------------- the table
 
 export const CONTROL_ROUTES = {
-  info: route({ method: 'GET', path: '/api/info', response: infoResponse }),
-  transcripts: route({ method: 'GET', path: '/api/transcripts', response: transcriptListResponse, query: shape<TranscriptListQuery | undefined>() }),
-  transcript: route({ method: 'GET', path: '/api/transcripts/:id', response: transcriptResponse }),
-  /** Ends a run suspended on the caller's client tools: 404 `not_found`, 409 `not_waiting` (driven by a request, or ended). */
-  endWaitingRun: route({ method: 'POST', path: '/api/transcripts/:id/end', response: endWaitingRunResponse }),
-  health: route({ method: 'GET', path: '/api/health', response: healthResponse }),
-  gateway: route({ method: 'POST', path: '/api/gateway/:action', response: gatewayStatus, params: shape<{ action: GatewayAction }>() }),
-  config: route({ method: 'GET', path: '/api/config', response: configResponse }),
-  updateConfig: route({ method: 'PUT', path: '/api/config', response: configUpdateResponse, body: shape<ConfigUpdateRequest>() }),
-  keys: route({ method: 'GET', path: '/api/keys', response: apiKeyListResponse }),
-  createKey: route({ method: 'POST', path: '/api/keys', response: apiKeyCreateResponse, ok: [201], body: shape<ApiKeyCreateRequest>() }),
-  revokeKey: route({ method: 'DELETE', path: '/api/keys/:id', response: z.undefined(), ok: [204] }),
-  logs: route({ method: 'GET', path: '/api/logs', response: appLogResponse, query: shape<{ lines?: number } | undefined>() }),
+  info: route({ method: 'GET', path: '/api/info', response: infoResponse, summary: "The app's name and version, the gateway's state, Claude Code's version and runtime, the data folder" }),
+  transcripts: route({
+    method: 'GET',
+    path: '/api/transcripts',
+    response: transcriptListResponse,
+    query: shape<TranscriptListQuery | undefined>(transcriptListQuery),
+    summary: 'Stored runs, newest first (filter by status, model or text; page with limit and offset)',
+  }),
+  transcript: route({ method: 'GET', path: '/api/transcripts/:id', response: transcriptResponse, summary: "One run's summary and every event (404 not_found)" }),
+  endWaitingRun: route({
+    method: 'POST',
+    path: '/api/transcripts/:id/end',
+    response: endWaitingRunResponse,
+    summary: "Ends a run suspended on the caller's client tools: 404 not_found, 409 not_waiting (driven by a request, or ended)",
+  }),
+  health: route({ method: 'GET', path: '/api/health', response: healthResponse, summary: "/health's body plus the gateway state and request metrics over 15 minutes" }),
+  gateway: route({
+    method: 'POST',
+    path: '/api/gateway/:action',
+    response: gatewayStatus,
+    params: shape<{ action: GatewayAction }>(z.object({ action: z.enum(['start', 'stop', 'restart']) })),
+    summary: 'Starts, stops or restarts /v1 (stopped, /v1 answers 503; the dashboard stays up)',
+  }),
+  config: route({ method: 'GET', path: '/api/config', response: configResponse, summary: 'The running configuration (secrets masked), the keys the dashboard edits, those set in the environment, saved values waiting for a restart' }),
+  updateConfig: route({
+    method: 'PUT',
+    path: '/api/config',
+    response: configUpdateResponse,
+    body: shape<ConfigUpdateRequest>(z.partialRecord(editableKey, configValue)),
+    summary: 'Saves editable settings into the config file (applied on the next start); 400 with issues naming each bad key',
+  }),
+  keys: route({ method: 'GET', path: '/api/keys', response: apiKeyListResponse, summary: 'API keys for /v1 created in the dashboard (never their secrets), and how many GATEWAY_API_KEYS are configured' }),
+  createKey: route({
+    method: 'POST',
+    path: '/api/keys',
+    response: apiKeyCreateResponse,
+    ok: [201],
+    body: shape<ApiKeyCreateRequest>(z.object({ name: z.string() })),
+    summary: 'Creates an API key for /v1; its secret is in this answer only',
+  }),
+  revokeKey: route({ method: 'DELETE', path: '/api/keys/:id', response: z.undefined(), ok: [204], summary: 'Revokes a key at once' }),
+  logs: route({
+    method: 'GET',
+    path: '/api/logs',
+    response: appLogResponse,
+    query: shape<{ lines?: number } | undefined>(z.object({ lines: z.number().int().optional() }).optional()),
+    summary: "The app log's last lines",
+  }),
+  openapi: route({ method: 'GET', path: '/api/openapi.json', response: z.record(z.string(), z.unknown()), summary: 'This API as an OpenAPI 3.1 document' }),
 } as const;
 
 type Message<K extends StreamMessage['type']> = Extract<StreamMessage, { type: K }>;
@@ -268,7 +314,19 @@ export const TRANSCRIPT_STREAM_EVENTS = {
 
 export const CONTROL_STREAMS = {
   /** Resume with `Last-Event-ID` (header) — see StreamMessage. */
-  transcripts: stream({ path: '/api/stream', events: TRANSCRIPT_STREAM_EVENTS, query: shape<{ view: StreamView; requestId?: string; lastEventId?: string }>() }),
+  transcripts: stream({
+    path: '/api/stream',
+    events: TRANSCRIPT_STREAM_EVENTS,
+    query: shape<{ view: StreamView; requestId?: string; lastEventId?: string }>(
+      z.object({ view: z.enum(['events', 'summaries']), requestId: z.string().optional(), lastEventId: z.string().optional() }),
+    ),
+    summary: 'Live transcripts: hello, then every summary or one run\'s events; resume with Last-Event-ID (header or lastEventId), reset when it cannot',
+  }),
   /** `info` first, then `line` for the last `tail` lines and each new one; `rotated` when the file was replaced. */
-  appLog: stream({ path: '/api/logs/stream', events: { info: appLogInfo, line: appLogLine, rotated: appLogInfo }, query: shape<{ tail?: number } | undefined>() }),
+  appLog: stream({
+    path: '/api/logs/stream',
+    events: { info: appLogInfo, line: appLogLine, rotated: appLogInfo },
+    query: shape<{ tail?: number } | undefined>(z.object({ tail: z.number().int().optional() }).optional()),
+    summary: "The app log: info, the last tail lines, then each new line; rotated when the file was replaced",
+  }),
 } as const;

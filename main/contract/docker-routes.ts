@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { ComposeOperation, ComposeProblem, ComposeProgressLine, ComposeStatus, LogLine } from './compose.ts';
-import type { DockerAction, DockerActionResponse, DockerLogEnd, DockerStatusResponse } from './docker-api.ts';
+import { DOCKER_ACTIONS, type DockerAction, type DockerActionResponse, type DockerLogEnd, type DockerStatusResponse } from './docker-api.ts';
 import { route, shape, stream } from './route.ts';
 
 const problem: z.ZodType<ComposeProblem> = z.object({
@@ -78,16 +78,32 @@ const logEnd: z.ZodType<DockerLogEnd> = z.object({ problem: problem.nullable() }
 
 export const DOCKER_ROUTES = {
   /** Reads the engine; bounded, never hangs. */
-  status: route({ method: 'GET', path: '/api/docker/status', response: statusResponse }),
+  status: route({ method: 'GET', path: '/api/docker/status', response: statusResponse, summary: 'The container per service, the problem with its fix, the running operation, the compose commands (bounded, never hangs)' }),
   /** 202 with the operation it started, or 409 with the one still running (whoever started it). */
-  action: route({ method: 'POST', path: '/api/docker/:action', response: actionResponse, ok: [202, 409], params: shape<{ action: DockerAction }>() }),
+  action: route({
+    method: 'POST',
+    path: '/api/docker/:action',
+    response: actionResponse,
+    ok: [202, 409],
+    params: shape<{ action: DockerAction }>(z.object({ action: z.enum(DOCKER_ACTIONS) })),
+    summary: 'Up, down, restart or rebuild: 202 with the operation it started, or 409 with the one still running (whoever started it)',
+  }),
   /** Kills the running compose command (a build's whole tree). */
-  cancel: route({ method: 'POST', path: '/api/docker/cancel', response: z.object({ cancelled: z.boolean() }) }),
+  cancel: route({ method: 'POST', path: '/api/docker/cancel', response: z.object({ cancelled: z.boolean() }), summary: "Kills the running compose command (a build's whole tree)" }),
 } as const;
 
 export const DOCKER_STREAMS = {
   /** `status` on change; `operation` when one starts, moves to a stage or step, ends; `progress` per build line (the running one's recent lines replayed on connect). */
-  events: stream({ path: '/api/docker/events', events: { status: statusResponse, operation, progress } }),
+  events: stream({
+    path: '/api/docker/events',
+    events: { status: statusResponse, operation, progress },
+    summary: 'status on change; operation when one starts, moves to a stage or step, ends; progress per build line',
+  }),
   /** The container's output (ANSI stripped); `end` with the reason when compose's logs stream ends. */
-  logs: stream({ path: '/api/docker/logs', events: { line: logLine, end: logEnd }, query: shape<{ tail?: number } | undefined>() }),
+  logs: stream({
+    path: '/api/docker/logs',
+    events: { line: logLine, end: logEnd },
+    query: shape<{ tail?: number } | undefined>(z.object({ tail: z.number().int().optional() }).optional()),
+    summary: "The container's output (ANSI stripped); end with the reason when compose's logs stream ends",
+  }),
 } as const;

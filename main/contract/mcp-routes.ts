@@ -66,19 +66,32 @@ const loginsResponse: z.ZodType<McpLoginsResponse> = z.object({ logins: z.array(
 
 export const MCP_ROUTES = {
   /** Status checked by Claude Code: takes seconds. */
-  servers: route({ method: 'GET', path: '/api/mcp/servers', response: serversResponse }),
-  addServer: route({ method: 'POST', path: '/api/mcp/servers', response: actionResult, ok: [201], body: shape<AddMcpServerRequest>() }),
-  removeServer: route({ method: 'DELETE', path: '/api/mcp/servers/:name', response: actionResult }),
+  servers: route({ method: 'GET', path: '/api/mcp/servers', response: serversResponse, summary: "MCP servers with their status as Claude Code checks it (takes seconds)" }),
+  addServer: route({
+    method: 'POST',
+    path: '/api/mcp/servers',
+    response: actionResult,
+    ok: [201],
+    body: shape<AddMcpServerRequest>(
+      z.object({ name: z.string(), url: z.string(), transport: z.enum(['http', 'sse']).optional(), clientId: z.string().optional(), callbackPort: z.number().int().optional() }),
+    ),
+    summary: 'Adds an HTTP or SSE MCP server',
+  }),
+  removeServer: route({ method: 'DELETE', path: '/api/mcp/servers/:name', response: actionResult, summary: 'Removes an MCP server' }),
   /** 202 once the authorization URL is known (or the login failed). */
-  login: route({ method: 'POST', path: '/api/mcp/servers/:name/login', response: loginResponse, ok: [202] }),
-  logout: route({ method: 'POST', path: '/api/mcp/servers/:name/logout', response: actionResult }),
-  logins: route({ method: 'GET', path: '/api/mcp/logins', response: loginsResponse }),
-  loginById: route({ method: 'GET', path: '/api/mcp/logins/:id', response: loginSnapshot }),
-  cancelLogin: route({ method: 'POST', path: '/api/mcp/logins/:id/cancel', response: z.object({ cancelled: z.boolean() }) }),
-  listener: route({ method: 'GET', path: '/api/mcp/listener', response: listenerHealth }),
+  login: route({ method: 'POST', path: '/api/mcp/servers/:name/login', response: loginResponse, ok: [202], summary: 'Starts an OAuth sign-in; 202 once the authorization URL is known (or the login failed)' }),
+  logout: route({ method: 'POST', path: '/api/mcp/servers/:name/logout', response: actionResult, summary: "Signs out of a server" }),
+  logins: route({ method: 'GET', path: '/api/mcp/logins', response: loginsResponse, summary: 'Recent sign-ins with their steps' }),
+  loginById: route({ method: 'GET', path: '/api/mcp/logins/:id', response: loginSnapshot, summary: 'One sign-in with its steps' }),
+  cancelLogin: route({ method: 'POST', path: '/api/mcp/logins/:id/cancel', response: z.object({ cancelled: z.boolean() }), summary: 'Cancels a sign-in' }),
+  listener: route({ method: 'GET', path: '/api/mcp/listener', response: listenerHealth, summary: 'The OAuth callback listener: state, pending logins, completed and failed counts' }),
 } as const;
 
 export const MCP_STREAMS = {
   /** `login` for each step of any login, `servers` when the list changed (refetch it), `listener` on connect and on change. */
-  events: stream({ path: '/api/mcp/events', events: { login: loginEvent, servers: z.object({}), listener: listenerHealth } }),
+  events: stream({
+    path: '/api/mcp/events',
+    events: { login: loginEvent, servers: z.object({}), listener: listenerHealth },
+    summary: 'login for each step of any sign-in, servers when the list changed (refetch it), listener on connect and on change',
+  }),
 } as const;

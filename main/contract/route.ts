@@ -5,19 +5,21 @@
  * in its area's table (`*-routes.ts`) plus its handler.
  *
  * Responses and events are zod schemas because the renderer validates what it parses at the edge. A request body or
- * query is a type only ({@link shape}): the server validates its own input (with its own messages and codes).
- * Imports zod only, so main, preload and renderer all compile it.
+ * query is a type ({@link shape}), optionally with a schema that documents it (the OpenAPI document,
+ * main/contract/openapi.ts): the server validates its own input (with its own messages and codes). `summary` is the
+ * entry's one-line description in that document. Imports zod only, so main, preload and renderer all compile it.
  */
 import { z } from 'zod';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-/** A type carried by a table entry for the compiler only. */
+/** A type carried by a table entry for the compiler, and the schema that documents it (checked against the type). */
 export interface Shape<T> {
   readonly __shape?: T;
+  readonly schema?: z.ZodType<T>;
 }
-export function shape<T>(): Shape<T> {
-  return {};
+export function shape<T>(schema?: z.ZodType<T>): Shape<T> {
+  return schema ? { schema } : {};
 }
 
 type ParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}` ? Name | ParamNames<`/${Rest}`> : P extends `${string}:${infer Name}` ? Name : never;
@@ -37,6 +39,7 @@ export interface Route<M extends HttpMethod = HttpMethod, P extends string = str
   readonly query: Shape<Query>;
   /** Narrower than strings where the client should only build known values (`/api/gateway/:action`). */
   readonly params: Shape<Params>;
+  readonly summary?: string;
 }
 
 /** A Server-Sent Events stream: `event:` is a key of `events`, `data:` the JSON its schema validates. */
@@ -46,6 +49,7 @@ export interface Stream<P extends string = string, Events extends EventMap = Eve
   readonly path: P;
   readonly events: Events;
   readonly query: Shape<Query>;
+  readonly summary?: string;
 }
 
 export type EventMap = Record<string, z.ZodType>;
@@ -79,17 +83,20 @@ interface RouteSpec<M extends HttpMethod, P extends string, Res, Body, Query, Pa
   body?: Shape<Body>;
   query?: Shape<Query>;
   params?: Shape<Params>;
+  summary?: string;
 }
 
 /** A table entry. Unset body/query mean none (`undefined`); unset params are the path's strings. */
 export function route<const M extends HttpMethod, const P extends string, Res, Body = undefined, Query = undefined, Params = unknown>(
   spec: RouteSpec<M, P, Res, Body, Query, Params>,
 ): Route<M, P, Res, Body, Query, Params> {
-  return { kind: 'route', method: spec.method, path: spec.path, response: spec.response, ok: spec.ok ?? [200], body: {}, query: {}, params: {} };
+  const { method, path, response, ok = [200], body = {}, query = {}, params = {}, summary } = spec;
+  return { kind: 'route', method, path, response, ok, body, query, params, ...(summary ? { summary } : {}) };
 }
 
-export function stream<const P extends string, E extends EventMap, Query = undefined>(spec: { path: P; events: E; query?: Shape<Query> }): Stream<P, E, Query> {
-  return { kind: 'stream', method: 'GET', path: spec.path, events: spec.events, query: {} };
+export function stream<const P extends string, E extends EventMap, Query = undefined>(spec: { path: P; events: E; query?: Shape<Query>; summary?: string }): Stream<P, E, Query> {
+  const { path, events, query = {}, summary } = spec;
+  return { kind: 'stream', method: 'GET', path, events, query, ...(summary ? { summary } : {}) };
 }
 
 /** The concrete path: `:name` segments filled (URL-encoded), the query appended (empty and undefined values left out). */

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { CONTROL_API_PREFIX, type GatewayStatus } from '../contract/control-api.ts';
 import { CONTROL_ROUTES, CONTROL_STREAMS } from '../contract/control-routes.ts';
+import { controlApiDocument } from '../contract/openapi.ts';
 import type { RunStatus, TranscriptSummary } from '../contract/events.ts';
 import { isLoopbackHost } from '../config/load.ts';
 import type { Services } from '../services.ts';
@@ -72,6 +73,11 @@ export function controlRouter(deps: ControlDeps): Router {
   const cursor = (): string => formatCursor(deps.bootId, services.bus.lastId);
   router.use('/projects', projectsRouter(services.projects));
   router.use('/workspaces', workspacesRouter(services.workspaces, services.config.SESSION_TTL_S));
+
+  const openApi = controlApiDocument(APP_VERSION);
+  api.handle(CONTROL_ROUTES.openapi, (_req, res) => {
+    res.json(openApi);
+  });
 
   api.handle(CONTROL_ROUTES.info, (_req, res) => {
     res.json({

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderConfigTable } from './config-page.ts';
+import { controlApiJson, renderControlApiList } from './control-api-page.ts';
 
 export const REGENERATE = 'npm run docs';
 
@@ -35,6 +36,12 @@ export function generatedFiles(root: string): GeneratedFile[] {
       path: 'docs/configuration.md',
       source: 'main/config/schema.ts (each key\'s .describe())',
       text: fillRegion(read('docs/configuration.md'), 'config-keys', renderConfigTable()),
+    },
+    { path: 'docs/control-api.json', source: 'the route tables in main/contract/*-routes.ts', text: controlApiJson() },
+    {
+      path: 'docs/control-api.md',
+      source: 'the route tables in main/contract/*-routes.ts',
+      text: fillRegion(read('docs/control-api.md'), 'control-api-calls', renderControlApiList()),
     },
   ];
 }

@@ -56,3 +56,5 @@ export function buildRenderer(outDir: string): void {
 }
 
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'dashboard');
+/** Screenshots the docs show (README.md): tracked, rewritten by the test that takes them so they stay current. */
+export const DOCS_IMAGES_DIR = path.resolve(import.meta.dirname, '..', '..', 'docs', 'images');

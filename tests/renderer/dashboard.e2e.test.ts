@@ -9,7 +9,7 @@ import OpenAI from 'openai';
 import type { Page } from 'playwright-core';
 import { toolResultText, type Script } from '../fixtures/scripted-anthropic.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
-import { buildRenderer, chromiumMissing, launchChromium, SCREENSHOT_DIR, type Browser } from './chromium.ts';
+import { buildRenderer, chromiumMissing, DOCS_IMAGES_DIR, launchChromium, SCREENSHOT_DIR, type Browser } from './chromium.ts';
 
 const missing = chromiumMissing();
 if (missing && process.env.CI === 'true') throw new Error(`CI: ${missing}`);
@@ -130,6 +130,9 @@ describe('dashboard in Chromium (headless server, scripted model)', { skip: miss
     await page.locator('[data-kind="thinking"]').waitFor();
     assert.equal(await page.locator('.thinking-text').count(), 0, 'thinking starts collapsed');
     await shot(page, '03-detail-running');
+    // The README's picture of the dashboard: this live transcript, taken by this run so it never goes stale.
+    fs.mkdirSync(DOCS_IMAGES_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(DOCS_IMAGES_DIR, 'dashboard.png'), fullPage: false });
   });
 
   test('reload while running: the stream resumes without duplicates, then the final answer arrives live', async () => {

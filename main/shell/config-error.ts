@@ -27,7 +27,7 @@ export function describeConfigProblem(err: { message: string; key: string | null
       : `Open ${file}, correct "${key ?? 'the named key'}" (or delete the line to use the default), then start the app again.`;
   return {
     title: 'Claude Code Gateway cannot start: invalid configuration',
-    detail: `${err.message}\n\nSet in: ${where}\n\nFix: ${fix}\n\nThe settings are listed in the README (Configuration).`,
+    detail: `${err.message}\n\nSet in: ${where}\n\nFix: ${fix}\n\nEvery setting is listed in docs/configuration.md.`,
     key,
     file,
   };

@@ -74,8 +74,10 @@ export function controlRouter(deps: ControlDeps): Router {
   router.use('/projects', projectsRouter(services.projects));
   router.use('/workspaces', workspacesRouter(services.workspaces, services.config.SESSION_TTL_S));
 
-  const openApi = controlApiDocument(APP_VERSION);
+  // Built on first use (tens of ms of schema conversion nobody needs at start-up), then kept: the tables are static.
+  let openApi: ReturnType<typeof controlApiDocument> | null = null;
   api.handle(CONTROL_ROUTES.openapi, (_req, res) => {
+    openApi ??= controlApiDocument(APP_VERSION);
     res.json(openApi);
   });
 

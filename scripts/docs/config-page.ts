@@ -43,18 +43,43 @@ function defaultText(value: unknown): string {
   return code(String(value));
 }
 
+/** The schemas a key is made of, outside in: through defaults, optionals and transforms to the schema they wrap. */
+function layers(schema: z.ZodType): z.ZodType[] {
+  const out: z.ZodType[] = [];
+  for (let s: z.ZodType | undefined = schema; s; ) {
+    out.push(s);
+    if (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodPrefault) s = s.unwrap() as z.ZodType;
+    else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
+    else s = undefined;
+  }
+  return out;
+}
+
+/** The key's description, also when `.describe()` was written before `.default()` or a transform (on an inner schema). */
+export function descriptionOf(schema: z.ZodType): string | undefined {
+  return layers(schema).find((s) => s.description)?.description;
+}
+
+/** The `defaultText` meta (what the docs say the default is, when it depends on the machine), wherever it sits. */
+export function defaultTextOf(schema: z.ZodType): string | undefined {
+  for (const s of layers(schema)) {
+    const text = z.globalRegistry.get(s)?.defaultText;
+    if (typeof text === 'string') return text;
+  }
+  return undefined;
+}
+
 export function configKeyDocs(): ConfigKeyDoc[] {
   const editable = new Set<string>(EDITABLE_CONFIG_KEYS);
   return Object.entries(configSchema.shape).map(([key, field]) => {
     const schema = field as z.ZodType;
-    const meta = z.globalRegistry.get(schema) ?? {};
     const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-    const fixed = typeof meta.defaultText === 'string' ? meta.defaultText : undefined;
+    const fixed = defaultTextOf(schema);
     return {
       key,
       type: typeText(js),
       default: fixed !== undefined ? cell(fixed) : defaultText(schema.parse(undefined)),
-      description: schema.description,
+      description: descriptionOf(schema),
       setIn: editable.has(key) ? 'env, file, dashboard' : 'env, file',
     };
   });

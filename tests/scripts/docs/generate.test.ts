@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { configSchema } from '../../../main/config/schema.ts';
 import { EDITABLE_CONFIG_KEYS } from '../../../main/contract/control-api.ts';
-import { configKeyDocs, renderConfigTable } from '../../../scripts/docs/config-page.ts';
+import { configKeyDocs, descriptionOf, renderConfigTable } from '../../../scripts/docs/config-page.ts';
 import { fillRegion, generatedFiles, REGENERATE } from '../../../scripts/docs/generate.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -45,4 +45,12 @@ test('fillRegion replaces only the marked region and refuses a page without mark
   const page = `intro\n${open}\nold\n<!-- /generated:x -->\noutro\n`;
   assert.equal(fillRegion(page, 'x', 'new'), `intro\n${open}\nnew\n<!-- /generated:x -->\noutro\n`);
   assert.throws(() => fillRegion('no markers', 'x', 'new'), /missing the markers/);
+});
+
+test('a description is found wherever .describe() sits on the key (before or after .default() or a transform)', () => {
+  assert.equal(descriptionOf(z.string().describe('inner').default('')), 'inner');
+  assert.equal(descriptionOf(z.coerce.number().int().describe('n').default(3)), 'n');
+  assert.equal(descriptionOf(z.union([z.string(), z.array(z.string())]).describe('csv').transform((v) => v).default([])), 'csv');
+  assert.equal(descriptionOf(z.string().default('x').describe('outer')), 'outer');
+  assert.equal(descriptionOf(z.string().default('')), undefined);
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -24,6 +25,12 @@ async function everyTableEntry(): Promise<Array<AnyRoute | AnyStream>> {
   }
   return out;
 }
+
+/** Python's openapi-spec-validator (Debian's python3 has it here), or why it cannot run. */
+const validatorMissing = ((): string | null => {
+  const r = spawnSync('python3', ['-c', 'import openapi_spec_validator'], { encoding: 'utf8' });
+  return r.status === 0 ? null : 'python3 with openapi-spec-validator not installed (pip install openapi-spec-validator)';
+})();
 
 const key = (method: string, p: string): string => `${method.toUpperCase()} ${p.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
 
@@ -69,5 +76,16 @@ describe('the control API as OpenAPI 3.1', () => {
     assert.deepEqual(action?.schema.enum, ['up', 'down', 'restart', 'rebuild']);
     const query = d.paths['/api/transcripts'].get.parameters?.filter((p) => p.in === 'query').map((p) => p.name);
     assert.deepEqual(query, ['status', 'model', 'q', 'limit', 'offset']);
+  });
+
+  test('an OpenAPI validator accepts the document (openapi-spec-validator, 3.1 schema)', { skip: validatorMissing ?? false }, () => {
+    const check = (json: string) =>
+      spawnSync('python3', ['-c', 'import json,sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(sys.stdin))'], { input: json, encoding: 'utf8' });
+    const ok = check(JSON.stringify(doc));
+    assert.equal(ok.status, 0, ok.stderr);
+    // and it does reject a broken one, so a pass means something
+    const broken = JSON.parse(JSON.stringify(doc)) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    broken.paths['/api/info'].get.responses = { '200': { content: {} } };
+    assert.notEqual(check(JSON.stringify(broken)).status, 0);
   });
 });

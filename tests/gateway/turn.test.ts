@@ -103,3 +103,41 @@ describe('runTurn: nothing changes before the run slot is held', () => {
     assert.deepEqual(whereRan(t2.id), before, 'same folder, same Claude session');
   });
 });
+
+describe('runTurn: a refused new conversation leaves the waiting spare alone', () => {
+  let gw: TestGateway;
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => { open = resolve; });
+  before(async () => {
+    gw = await startTestGateway({
+      script: async (_req, info) => {
+        if ((info.userTexts.at(-1) ?? '').includes('BLOCKER')) await gate;
+        return { blocks: [{ type: 'text', text: 'ok' }] };
+      },
+      config: { MAX_CONCURRENT_RUNS: 1, MAX_QUEUED_RUNS: 0, CLAUDE_SPARE_PROCESSES: 1 },
+    });
+  });
+  after(async () => {
+    open();
+    await gw.close();
+  });
+
+  it('a new chat answered 429 neither takes the spare’s folder nor promises the spare', async () => {
+    const send = (content: string) => fetch(`${gw.v1}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sonnet', messages: [{ role: 'user', content }] }) });
+    const bound = (): boolean => (gw.services.runtime.spares?.()?.bound ?? 0) === 1;
+    await waitUntil(bound, { what: 'a spare bound to its fresh folder', ms: 60_000 });
+    // The blocker takes the spare (and its folder); its replacement waits in a fresh folder of its own.
+    const blocker = send('BLOCKER');
+    await waitUntil(() => gw.services.limiter.activeCount === 1, { what: 'the blocker to hold the run slot' });
+    await waitUntil(() => bound() && (gw.services.runtime.spareFolders?.().length ?? 0) === 1, { what: 'the replacement spare', ms: 60_000 });
+    const [spareFolder] = gw.services.runtime.spareFolders?.() ?? [];
+    const chats = gw.services.workspaces.list().length;
+
+    const refused = await send('a new chat, refused');
+    assert.equal(refused.status, 429);
+    assert.ok(gw.services.runtime.spareFolders?.().includes(spareFolder), 'the spare still waits in its fresh folder, promised to nobody');
+    assert.equal(gw.services.workspaces.list().length, chats, 'no chat folder was taken');
+    open();
+    assert.equal((await blocker).status, 200);
+  });
+});

@@ -56,14 +56,20 @@ export interface TurnHooks {
 
 export type TurnResult = { started: false } | { started: true; outcome: RunOutcome };
 
-/** The tool results a request ends with (call id → content): a follow-up to tool calls, else null. */
-function trailingToolResults(messages: ChatMessage[]): Map<string, string> | null {
+/**
+ * The tool results of a request that ends with one (call id → content): a follow-up to tool calls, else null. Every
+ * result after the last user message counts, in any valid OpenAI order: grouped after one assistant message with
+ * several calls, interleaved one call and result at a time (n8n, LangChain), or split across assistant messages.
+ */
+export function toolResultsOfTail(messages: readonly ChatMessage[]): Map<string, string> | null {
+  if (messages.at(-1)?.role !== 'tool') return null;
+  let start = 0;
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i].role === 'user') { start = i + 1; break; }
   const results = new Map<string, string>();
-  for (let i = messages.length - 1; i >= 0 && messages[i].role === 'tool'; i--) {
-    const id = messages[i].tool_call_id;
-    if (typeof id === 'string') results.set(id, partsToText(messages[i].content));
+  for (const m of messages.slice(start)) {
+    if (m.role === 'tool' && typeof m.tool_call_id === 'string') results.set(m.tool_call_id, partsToText(m.content));
   }
-  return results.size ? new Map([...results].reverse()) : null;
+  return results.size ? results : null;
 }
 
 function withInstructions(prompt: PreparedPrompt, tools: ClientToolSet | null | undefined): PreparedPrompt {
@@ -109,7 +115,7 @@ function planTurn(deps: TurnDeps, input: TurnInput, noFollowUp = false): TurnPla
   // Claude Code runs `model`; conversations and suspended runs are keyed by the whole id (`sonnet@myrepo`).
   const { key } = target;
   const lockKey = deps.conversations.lockKeyFor(input.messages, input.conversationId, key);
-  const results = trailingToolResults(input.messages);
+  const results = toolResultsOfTail(input.messages);
   const suspended = results && !noFollowUp ? deps.executor.suspended.peek([...results.keys()], suspendKey(input, key)) : null;
   if (suspended && results) {
     const missing = suspended.outstandingCalls().filter((c) => !results.has(c.id));

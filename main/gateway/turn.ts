@@ -4,7 +4,7 @@ import { detectBackgroundTask } from './background-task.ts';
 import type { ChatMessage } from './chat-request.ts';
 import type { ClientToolSet } from './client-tools/definitions.ts';
 import { clientToolInstructions } from './client-tools/instructions.ts';
-import type { ConversationMap, ConversationPlan } from './conversations.ts';
+import { scopedConversationId, type ConversationMap, type ConversationPlan } from './conversations.ts';
 import type { LiveRun } from './live-run.ts';
 import type { RunLimiter } from './limiter.ts';
 import type { ModelCatalog, ModelTarget } from './models.ts';
@@ -39,8 +39,13 @@ export interface TurnInput {
   messages: ChatMessage[];
   /** Raw body: background-task metadata. */
   body: Record<string, unknown>;
-  /** X-OpenWebUI-Chat-Id, session_id field or header. */
+  /** X-OpenWebUI-Chat-Id, session_id field or header, as the client sent it (scoped by `caller`). */
   conversationId: string | null;
+  /**
+   * Who calls (caller.ts: the key's hash, or `local`): conversations, their folders, grants, suspended runs and kept
+   * processes are found only within the caller's own namespace.
+   */
+  caller: string;
   stream: boolean;
   client: string;
   abort: AbortController;
@@ -80,7 +85,7 @@ function withInstructions(prompt: PreparedPrompt, tools: ClientToolSet | null | 
 
 /** Where a suspended run may be picked up again: the endpoint and model it began with. */
 function suspendKey(input: TurnInput, model: string): string {
-  return `${input.endpoint}\u0000${model}`;
+  return `${input.caller}\u0000${input.endpoint}\u0000${model}`;
 }
 
 /**
@@ -114,7 +119,7 @@ function planTurn(deps: TurnDeps, input: TurnInput, noFollowUp = false): TurnPla
 
   // Claude Code runs `model`; conversations and suspended runs are keyed by the whole id (`sonnet@myrepo`).
   const { key } = target;
-  const lockKey = deps.conversations.lockKeyFor(input.messages, input.conversationId, key);
+  const lockKey = deps.conversations.lockKeyFor(input.messages, input.conversationId, key, input.caller);
   const results = toolResultsOfTail(input.messages);
   const suspended = results && !noFollowUp ? deps.executor.suspended.peek([...results.keys()], suspendKey(input, key)) : null;
   if (suspended && results) {
@@ -134,7 +139,7 @@ function planTurn(deps: TurnDeps, input: TurnInput, noFollowUp = false): TurnPla
 
 /** The conversation's side of the plan: resume or fresh start, the prompt, the folder. Reads only. */
 function planConversationTurn(deps: TurnDeps, input: TurnInput, target: ModelTarget): ConversationTurn {
-  const conversation = deps.conversations.plan(input.messages, input.conversationId, target.key);
+  const conversation = deps.conversations.plan(input.messages, input.conversationId, target.key, input.caller);
   const resume = conversation.resumeSessionId && (deps.runtime.hasSession?.(conversation.resumeSessionId) ?? true) ? conversation.resumeSessionId : null;
   let lastUser = -1;
   for (let i = input.messages.length - 1; i >= 0 && lastUser < 0; i--) if (input.messages[i].role === 'user') lastUser = i;
@@ -187,7 +192,8 @@ async function runConversationTurn(deps: TurnDeps, input: TurnInput, hooks: Turn
     const run = deps.executor.start({
       requestId: input.requestId, endpoint: input.endpoint, model: target.model, stream: input.stream, client: input.client, prompt: turn.prompt, abort: input.abort,
       ...(turn.resume ? { resumeSessionId: turn.resume } : {}), ...(turn.continuation ? { continueAfter: turn.continuation.shown } : {}), clientTools: input.clientTools ?? null,
-      conversation: input.conversationId,
+      // "Allow for this conversation" grants are the caller's own.
+      conversation: input.conversationId ? scopedConversationId(input.caller, input.conversationId) : null,
       ...(place ? { place } : {}),
     });
     const outcome = await run.drive(hooks.onPiece);
@@ -238,7 +244,7 @@ async function continueSuspended(deps: TurnDeps, input: TurnInput, hooks: TurnHo
     const outcome = await run.drive(hooks.onPiece, input.abort.signal);
     // The conversation as the client will resend it next turn is this request's history plus this answer.
     if (outcome.status === 'done') {
-      const conversation = deps.conversations.plan(input.messages, input.conversationId, key);
+      const conversation = deps.conversations.plan(input.messages, input.conversationId, key, input.caller);
       conversation.claim();
       conversation.commit(outcome.sessionId, outcome.content);
     }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { callerIdForKey, setCaller } from './caller.ts';
 import { GatewayError, sendError } from './openai-errors.ts';
 
 function safeEqual(a: string, b: string): boolean {
@@ -16,7 +17,10 @@ export function apiKeyAuth(getKeys: () => readonly string[]) {
     const header = req.get('authorization') ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header.trim());
     const presented = m?.[1]?.trim() ?? req.get('x-api-key') ?? '';
-    if (presented && keys.some((k) => safeEqual(k, presented))) return next();
+    if (presented && keys.some((k) => safeEqual(k, presented))) {
+      setCaller(res, callerIdForKey(presented));
+      return next();
+    }
     sendError(
       res,
       new GatewayError(401, presented ? 'Incorrect API key provided.' : 'Missing API key: send it as "Authorization: Bearer <key>".', 'authentication_error', 'invalid_api_key'),

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChatMessage } from './chat-request.ts';
+import { NO_KEY_CALLER } from './caller.ts';
 import { continuationOf } from './continuation.ts';
 import { log } from '../log.ts';
 
@@ -12,6 +13,8 @@ interface Entry {
   /** Hash of the whole conversation as the client will resend it next turn (history + our answer). */
   nextPrefix: string;
   key: string | null;
+  /** Whose conversation it is (caller.ts); absent in maps saved before callers: the keyless caller. */
+  caller?: string;
   lastUsed: number;
   /** Which chat workspace the conversation works in (absent in maps saved before workspaces). */
   workspace?: string;
@@ -27,8 +30,22 @@ export interface ConversationPlan {
    * one its previous turn used, else a new one.
    */
   workspaceKey: string;
+  /**
+   * Call once the run really starts: the entry it resumes is consumed (a regenerate of this turn must not continue
+   * the session that will hold this answer). Until then the plan has changed nothing.
+   */
+  claim(): void;
   /** Call after a successful run so the next turn can resume. */
   commit(sessionId: string | null, answer: string): void;
+}
+
+/**
+ * A client-given conversation id within its caller's namespace: the keyless caller keeps the id as it is (chat
+ * folders and sessions from before callers stay theirs); a key's caller has its id in front, so two callers sending
+ * the same id never meet. An id that looks like a key caller's own is moved out of their way.
+ */
+export function scopedConversationId(caller: string, id: string): string {
+  return caller === NO_KEY_CALLER && !id.startsWith('key:') ? id : `${caller}/${id}`;
 }
 
 function textOf(content: ChatMessage['content']): string {
@@ -46,9 +63,12 @@ function normalize(m: ChatMessage): string {
   return `${m.role === 'developer' ? 'system' : m.role}:${text}`;
 }
 
-/** Two models answering the same history keep separate entries even when their answers are identical. */
-function entryKey(model: string, prefix: string): string {
-  return `${model}\u0000${prefix}`;
+/**
+ * Two models answering the same history keep separate entries even when their answers are identical; so do two
+ * callers (the keyless caller's keys are as before callers existed).
+ */
+function entryKey(caller: string, model: string, prefix: string): string {
+  return caller === NO_KEY_CALLER ? `${model}\u0000${prefix}` : `${caller}\u0000${model}\u0000${prefix}`;
 }
 
 function hashTurns(turns: string[]): string {
@@ -88,34 +108,44 @@ export class ConversationMap {
     };
   }
 
-  /** The first turn of an anonymous conversation has nothing to protect: it gets a lock of its own. */
-  lockKeyFor(messages: ChatMessage[], explicitKey: string | null, model: string): string {
-    if (explicitKey) return `id:${model}:${explicitKey}`;
+  /**
+   * The first turn of an anonymous conversation has nothing to protect: it gets a lock of its own. `explicitKey` is
+   * the client's id as sent; `caller` scopes it (and the history hash).
+   */
+  lockKeyFor(messages: ChatMessage[], explicitKey: string | null, model: string, caller: string = NO_KEY_CALLER): string {
+    if (explicitKey) return `id:${model}:${scopedConversationId(caller, explicitKey)}`;
     const hasHistory = messages.some((m) => m.role === 'assistant');
-    return hasHistory ? `h:${model}:${this.prefixHash(messages)}` : `solo:${crypto.randomUUID()}`;
+    return hasHistory ? `h:${caller}:${model}:${this.prefixHash(messages)}` : `solo:${crypto.randomUUID()}`;
   }
 
-  plan(messages: ChatMessage[], explicitKey: string | null, model: string): ConversationPlan {
-    this.expire();
+  /** What this turn of the conversation is: reads the map, changes nothing (see claim and commit). */
+  plan(messages: ChatMessage[], explicitKey: string | null, model: string, caller: string = NO_KEY_CALLER): ConversationPlan {
     // A continuation ("Continue Response") resends our last answer as its final message: the whole history is the key.
     const continuation = continuationOf(messages);
-    const prefix = entryKey(model, continuation ? hashTurns(messages.map(normalize)) : this.prefixHash(messages));
-    const lockKey = this.lockKeyFor(messages, explicitKey, model);
+    const prefix = entryKey(caller, model, continuation ? hashTurns(messages.map(normalize)) : this.prefixHash(messages));
+    const lockKey = this.lockKeyFor(messages, explicitKey, model, caller);
     const entry = this.entries.get(prefix);
-    const usable = entry && entry.model === model && (!explicitKey || entry.key === explicitKey || entry.key === null) ? entry : null;
-    if (usable) this.entries.delete(prefix);
-    const workspaceKey = explicitKey ? `chat:${explicitKey}` : (usable?.workspace ?? `anon:${crypto.randomUUID()}`);
+    const live = entry && entry.lastUsed >= Date.now() - this.ttlMs ? entry : null;
+    const usable = live && live.model === model && (!explicitKey || live.key === explicitKey || live.key === null) ? live : null;
+    const scoped = explicitKey ? scopedConversationId(caller, explicitKey) : null;
+    const workspaceKey = scoped ? `chat:${scoped}` : (usable?.workspace ?? `anon:${crypto.randomUUID()}`);
     const answered = (continuation ? messages.slice(0, -1) : messages).map(normalize);
     return {
       lockKey,
       // A session saved before chat workspaces ran in CLAUDE_CWD: Claude Code finds it only there, so it starts fresh.
       resumeSessionId: usable?.workspace ? usable.sessionId : null,
       workspaceKey,
+      claim: () => {
+        if (usable && this.entries.get(prefix) === usable) this.entries.delete(prefix);
+        this.expire();
+      },
       commit: (sessionId, answer) => {
         if (!sessionId) return;
         // The client shows a continuation appended to the partial answer, and resends it that way.
         const nextPrefix = hashTurns([...answered, normalize({ role: 'assistant', content: (continuation?.shown ?? '') + answer })]);
-        this.entries.set(entryKey(model, nextPrefix), { sessionId, model, nextPrefix, key: explicitKey, lastUsed: Date.now(), workspace: workspaceKey });
+        this.entries.set(entryKey(caller, model, nextPrefix), {
+          sessionId, model, nextPrefix, key: explicitKey, ...(caller === NO_KEY_CALLER ? {} : { caller }), lastUsed: Date.now(), workspace: workspaceKey,
+        });
         this.save();
       },
     };
@@ -144,7 +174,7 @@ export class ConversationMap {
       const raw = JSON.parse(fs.readFileSync(this.file, 'utf8')) as { entries?: Entry[] };
       // Entries saved before sessions were keyed by model carry none: dropped (that chat starts fresh once).
       for (const e of raw.entries ?? []) {
-        if (typeof e.sessionId === 'string' && typeof e.nextPrefix === 'string' && typeof e.model === 'string') this.entries.set(entryKey(e.model, e.nextPrefix), e);
+        if (typeof e.sessionId === 'string' && typeof e.nextPrefix === 'string' && typeof e.model === 'string') this.entries.set(entryKey(typeof e.caller === 'string' ? e.caller : NO_KEY_CALLER, e.model, e.nextPrefix), e);
       }
     } catch {
       // no map yet (or unreadable): every conversation starts fresh

@@ -93,8 +93,10 @@ export class AnswerRenderer {
       case 'tool_use': {
         const use = { name: ev.name, input: ev.input, parent: ev.parentToolUseId };
         this.toolUses.set(ev.toolUseId, use);
-        // The caller's own functions reach it as tool_calls and their results come from it: no block for them.
-        if (callerToolName(use.name) !== null) return [];
+        // The caller's own functions reach it as tool_calls and their results come from it: no block for them. The
+        // text so far ends its paragraph, so the next model turn's text (the follow-up's) does not run on from it
+        // in a client that shows both in one message (n8n's streamed agent output, OpenWebUI).
+        if (callerToolName(use.name) !== null) return use.parent === null ? [this.content(this.lead())] : [];
         // An empty body would leave the summary unread as a title (OpenWebUI wants a line after it).
         return [this.content(this.block(this.title(use), inputBlock(use.name, use.input) || '_no input_'))];
       }

@@ -171,6 +171,28 @@ describe('conversation continuity across a gateway restart', () => {
 });
 
 describe('conversation map and chat workspaces', () => {
+  it('a plan reads only: the resume point is used up by claim(), once the run starts; callers never share entries', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-convmap-'));
+    const map = new ConversationMap(path.join(dir, 'conversations.json'), 60_000);
+    const turn1: Msg[] = [{ role: 'user', content: 'hello' }];
+    map.plan(turn1 as never, 'chat-1', 'sonnet').commit('session-aaaa1111', 'hi there');
+    const turn2 = [...turn1, { role: 'assistant', content: 'hi there' }, { role: 'user', content: 'again' }];
+    const refused = map.plan(turn2 as never, 'chat-1', 'sonnet');
+    assert.equal(refused.resumeSessionId, 'session-aaaa1111');
+    // Never claimed (answered 429, cancelled while queued): the next attempt still resumes.
+    const started = map.plan(turn2 as never, 'chat-1', 'sonnet');
+    assert.equal(started.resumeSessionId, 'session-aaaa1111');
+    started.claim();
+    assert.equal(map.plan(turn2 as never, 'chat-1', 'sonnet').resumeSessionId, null, 'a regenerate after the run started is fresh');
+    // Another caller with the same chat id and history: its own namespace, folder included.
+    map.plan(turn1 as never, 'chat-1', 'sonnet', 'key:aaaa').commit('session-bbbb2222', 'hi there');
+    const other = map.plan(turn2 as never, 'chat-1', 'sonnet', 'key:bbbb');
+    assert.equal(other.resumeSessionId, null);
+    assert.notEqual(other.workspaceKey, started.workspaceKey);
+    assert.equal(map.plan(turn2 as never, 'chat-1', 'sonnet', 'key:aaaa').resumeSessionId, 'session-bbbb2222');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a turn keeps the workspace of the turn before; a session saved before workspaces is not resumed (it ran in CLAUDE_CWD)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-convmap-'));
     const file = path.join(dir, 'conversations.json');

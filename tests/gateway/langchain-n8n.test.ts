@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AIMessage, AIMessageChunk, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
+import { AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
 import { z } from 'zod';
-import { CALCULATOR, CHAT_TOOLS_SHAPE, N8N_MEMORY, N8N_QUESTION, N8N_SYSTEM_MESSAGE, RESPONSES_TOOLS_SHAPE } from '../fixtures/n8n-agent.ts';
+import { CALCULATOR, CHAT_TOOLS_SHAPE, N8N_MEMORY, N8N_QUESTION, N8N_SYSTEM_MESSAGE, N8N_TWO_CALLS_QUESTION, n8nInterleaved, RESPONSES_TOOLS_SHAPE } from '../fixtures/n8n-agent.ts';
 import { clientToolLoop } from '../fixtures/scripts.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
@@ -111,6 +111,44 @@ describe("n8n's AI Agent via LangChain's ChatOpenAI (real Claude Code)", () => {
         const id = gw.services.store.list().items[0].requestId;
         assert.equal(gw.services.store.events(id)?.filter((e) => e.type === 'init').length, 1);
         assert.equal(gw.services.store.summary(id)?.status, 'done');
+        assert.equal(gw.services.executor.suspended.size, 0);
+      });
+    }
+  }
+});
+
+/**
+ * Two Calculator calls in one model turn, replayed by n8n one pair at a time (assistant(call 1), tool(result 1),
+ * assistant(call 2), tool(result 2)): the suspended run takes both results and answers (issue 22 item 3).
+ */
+describe("n8n's AI Agent: two tool calls in one turn, results interleaved with their calls (real Claude Code)", () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway({ script: clientToolLoop({ tool: 'calculator', calls: [{ input: '6*7' }, { input: '2*3' }] }) });
+  });
+  after(async () => gw.close());
+
+  for (const useResponsesApi of [true, false]) {
+    for (const stream of [false, true]) {
+      const label = `${useResponsesApi ? '/v1/responses' : '/v1/chat/completions'}, ${stream ? 'streaming' : 'non-stream'}`;
+      it(`${label}: both results reach the waiting run`, async () => {
+        const wire: Wire[] = [];
+        const model = n8nModel(gw.v1, useResponsesApi, wire).bindTools([calculator]);
+        const transcriptsBefore = gw.services.store.list().total;
+        const messages: BaseMessage[] = [new SystemMessage(N8N_SYSTEM_MESSAGE), new HumanMessage(N8N_TWO_CALLS_QUESTION)];
+        const first = await step(model, messages, stream);
+        assert.equal(first.tool_calls?.length, 2, JSON.stringify(first.tool_calls));
+        const calls = first.tool_calls.map((c, i) => new AIMessage({ content: i === 0 ? textOf(first) : '', tool_calls: [c] }));
+        const results = await Promise.all(first.tool_calls.map(async (c) => (await calculator.invoke(c)) as ToolMessage));
+        const final = await step(model, [...messages, ...n8nInterleaved<BaseMessage, BaseMessage>(calls, results)], stream);
+        assert.equal(textOf(final), "Final answer from the caller's results: 42 | 6");
+        // The follow-up on the wire really was interleaved.
+        const followUp = wire[1].body;
+        const kinds = useResponsesApi
+          ? (followUp.input as Array<{ type?: string }>).map((i) => i.type ?? 'message').filter((t) => t !== 'message')
+          : (followUp.messages as Array<{ role: string }>).map((m) => m.role).filter((r) => r === 'assistant' || r === 'tool');
+        assert.deepEqual(kinds, useResponsesApi ? ['function_call', 'function_call_output', 'function_call', 'function_call_output'] : ['assistant', 'tool', 'assistant', 'tool']);
+        assert.equal(gw.services.store.list().total - transcriptsBefore, 1, 'one run: the follow-up continued it');
         assert.equal(gw.services.executor.suspended.size, 0);
       });
     }

@@ -44,14 +44,22 @@ export class SuspendedRuns<R extends Suspendable> {
     this.parked.set(run, { run, ids: new Set(ids), key, timer });
   }
 
+  /** The run waiting for any of these call ids under this key (still waiting); null when none. */
+  peek(ids: readonly string[], key: string): R | null {
+    for (const p of this.parked.values()) if (p.key === key && ids.some((id) => p.ids.has(id))) return p.run;
+    return null;
+  }
+
   /** The run waiting for any of these call ids under this key, removed from the waiting set; null when none. */
   take(ids: readonly string[], key: string): R | null {
-    for (const p of this.parked.values()) {
-      if (p.key !== key || !ids.some((id) => p.ids.has(id))) continue;
-      this.unpark(p.run);
-      return p.run;
-    }
-    return null;
+    const run = this.peek(ids, key);
+    if (run) this.unpark(run);
+    return run;
+  }
+
+  /** Takes this run out of the waiting set (it goes on now); false when it no longer waits (expired, evicted, taken). */
+  claim(run: R): boolean {
+    return this.unpark(run);
   }
 
   /** The waiting run this predicate picks (e.g. by transcript id), or null. */

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { parseChatRequest } from '../chat-request.ts';
+import { callerOf } from '../caller.ts';
 import { clientLabel } from '../client-label.ts';
 import type { ClientToolCall } from '../client-tools/bridge.ts';
 import { parseClientTools, reservedToolNames } from '../client-tools/definitions.ts';
@@ -58,7 +59,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
 
       const turn = await runTurn(
         deps,
-        { requestId: id, endpoint: '/v1/chat/completions', requestedModel: body.model, messages: body.messages, body, conversationId: conversationId(req, body.session_id), stream, client: clientLabel(req), abort: ac, clientTools },
+        { requestId: id, endpoint: '/v1/chat/completions', requestedModel: body.model, messages: body.messages, body, conversationId: conversationId(req, body.session_id), stream, client: clientLabel(req), caller: callerOf(res), abort: ac, clientTools },
         {
           onStart: () => {
             if (!stream) return;

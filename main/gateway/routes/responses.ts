@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
+import { callerOf } from '../caller.ts';
 import { clientLabel } from '../client-label.ts';
 import { parseClientTools, reservedToolNames } from '../client-tools/definitions.ts';
 import { GatewayError, sendError } from '../openai-errors.ts';
@@ -79,7 +80,7 @@ export function responsesHandler(deps: ChatDeps) {
       const asm = new ResponsesAssembler((ev) => sse?.event(ev.type, ev));
       const turn = await runTurn(
         deps,
-        { requestId: id, endpoint: '/v1/responses', requestedModel: body.model, messages: responsesToMessages(body), body, conversationId: conversationId(req, null), stream, client: clientLabel(req), abort: ac, clientTools },
+        { requestId: id, endpoint: '/v1/responses', requestedModel: body.model, messages: responsesToMessages(body), body, conversationId: conversationId(req, null), stream, client: clientLabel(req), caller: callerOf(res), abort: ac, clientTools },
         {
           onStart: () => {
             if (!stream) return;

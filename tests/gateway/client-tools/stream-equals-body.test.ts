@@ -66,4 +66,11 @@ describe('client tools: the non-stream body equals the concatenated stream, for 
     assert.equal(body[1].content, "Final answer from the caller's results: r0 | r1");
     assert.deepEqual(streamed, body);
   });
+
+  it('the text before the call and the text after it stay apart, as one answer reads (n8n streams both into one)', async () => {
+    for (const stream of [false, true]) {
+      const [first, second] = await run(stream);
+      assert.match(first.content + second.content, /now asking the caller\.\n\nFinal answer from the caller's results/, `stream=${stream}`);
+    }
+  });
 });

@@ -13,7 +13,7 @@ import { RunLimiter } from './gateway/limiter.ts';
 import { ModelCatalog } from './gateway/models.ts';
 import { RunExecutor } from './gateway/run.ts';
 import type { ComponentHealth, GatewayHealthBody } from './health/gateway-health.ts';
-import { claudeComponent, dockerComponent, gatewayComponent, healthBody, transcriptsComponent } from './health/components.ts';
+import { claudeComponent, dockerComponent, gatewayComponent, healthBody, publicHealthBody, transcriptsComponent } from './health/components.ts';
 import { GatewayServer, type GatewayState, type ListenFailure } from './gateway/server.ts';
 import { configureLog, log, redact } from './log.ts';
 import { createDockerRuntime, type DockerRuntime } from './claude/docker-runtime.ts';
@@ -102,6 +102,7 @@ export class Services {
   readonly server: GatewayServer;
   /** What runs may touch: the sandbox check, DEFAULT_POLICY, each run's confinement. */
   readonly policy: RunPolicy;
+  private readonly adminToken: string;
   private readonly apiKeySources: Array<() => readonly string[]> = [];
   private readonly mounts: Array<{ path: string; router: Router | RequestHandler }> = [];
 
@@ -189,6 +190,7 @@ export class Services {
     this.registerHealth('sandbox', () => this.policy.health());
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
+    this.adminToken = adminToken;
     // The OAuth driver runs Claude where the runtime does: in docker it needs the container's exec + spawn hook.
     const oauthPossible = config.CLAUDE_RUNTIME !== 'docker' || dockerRuntime !== null;
     this.oauth = opts.oauth === false || !oauthPossible ? null : createOAuthServices({
@@ -354,6 +356,11 @@ export class Services {
       getApiKeys: () => this.apiKeys(),
       isServing: () => this.server.serving,
       health: () => this.health(),
+      publicHealth: () => publicHealthBody(this.health()),
+      isAdmin: (req) => {
+        const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+        return m !== null && tokenMatches(this.adminToken, m[1]);
+      },
       mounts: this.mounts,
     }));
   }

@@ -11,7 +11,7 @@ import type { ApiKeyStore } from './api-keys.ts';
 import { followLog, tailLog } from './app-log.ts';
 import { ConfigUpdateError, type ConfigEditor } from './config-edit.ts';
 import { claudeAuthRouter } from './claude-auth-router.ts';
-import { adminAuth, localOnly, sendControlError, type GuardOptions } from './guard.ts';
+import { sendControlError } from './guard.ts';
 import { computeMetrics } from './metrics.ts';
 import { endWaitingRun } from './runs-router.ts';
 import { projectsRouter, workspacesRouter } from './projects-router.ts';
@@ -20,9 +20,8 @@ import { eventSender, routesAt } from './typed-routes.ts';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'done', 'error', 'cancelled', 'interrupted']);
 
-export interface ControlDeps extends GuardOptions {
+export interface ControlDeps {
   services: Services;
-  getToken: () => string;
   bootId: string;
   apiKeys: ApiKeyStore;
   configEditor: ConfigEditor;
@@ -63,8 +62,8 @@ function intParam(v: unknown, def: number, min: number, max: number): number | n
 export function controlRouter(deps: ControlDeps): Router {
   const { services } = deps;
   const router = express.Router();
-  router.use(localOnly(deps));
-  router.use(adminAuth(deps.getToken));
+  // The loopback/Origin guard and the admin token are checked once for all of /api, in front of every area's router
+  // (Services mounts them first): nothing here is reachable without them.
   // Before the shared JSON parser: it parses its secret-carrying body itself (no error may quote it).
   router.use('/claude-auth', claudeAuthRouter(services.claudeAccount, services.config.SSE_KEEPALIVE_S * 1000));
   router.use(express.json({ limit: '256kb' }));

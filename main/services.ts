@@ -8,6 +8,7 @@ import { expectedSessionFromConfig, spareProfileFromConfig } from './claude/spar
 import type { ClaudeRuntime } from './claude/runtime.ts';
 import type { Config } from './config/schema.ts';
 import { createApp } from './gateway/app.ts';
+import type { KeyGrant } from './gateway/auth.ts';
 import { ConversationMap } from './gateway/conversations.ts';
 import { RunLimiter } from './gateway/limiter.ts';
 import { ModelCatalog } from './gateway/models.ts';
@@ -108,7 +109,7 @@ export class Services {
   private readonly adminToken: string;
   /** Origins besides loopback pages that may call /api and the dashboard (the desktop window's private scheme). */
   readonly controlOrigins: string[] = [];
-  private readonly apiKeySources: Array<() => readonly string[]> = [];
+  private readonly apiKeySources: Array<() => readonly KeyGrant[]> = [];
   private readonly mounts: Array<{ path: string; router: Router | RequestHandler }> = [];
 
   constructor(readonly config: Config, opts: BuildOptions = {}) {
@@ -263,14 +264,19 @@ export class Services {
     this.monitor.register(name, check);
   }
 
-  /** Adds keys accepted on /v1 besides GATEWAY_API_KEYS (the dashboard's managed keys); read on every request. */
-  addApiKeySource(source: () => readonly string[]): void {
+  /** Adds keys accepted on /v1 besides GATEWAY_API_KEYS (the dashboard's managed keys, with their scopes); read on every request. */
+  addApiKeySource(source: () => readonly KeyGrant[]): void {
     this.apiKeySources.push(source);
+  }
+
+  /** Every key /v1 accepts right now with what it may use; GATEWAY_API_KEYS are unlimited. Empty = no auth (loopback only). */
+  keyGrants(): KeyGrant[] {
+    return [...this.config.GATEWAY_API_KEYS.map((secret) => ({ secret, scope: null })), ...this.apiKeySources.flatMap((s) => s())];
   }
 
   /** Every key /v1 accepts right now; empty = no auth (loopback only). */
   apiKeys(): string[] {
-    return [...this.config.GATEWAY_API_KEYS, ...this.apiKeySources.flatMap((s) => s())];
+    return this.keyGrants().map((k) => k.secret);
   }
 
   get gatewayState(): GatewayState {
@@ -362,7 +368,7 @@ export class Services {
       executor: this.executor,
       signIn: this.claudeAccount,
       places: { workspaces: this.workspaces, spareFolder: () => this.runtime.takeSpareFolder?.() ?? null, defaultPolicy: () => this.policy.defaults.policy },
-      getApiKeys: () => this.apiKeys(),
+      getApiKeys: () => this.keyGrants(),
       isServing: () => this.server.serving,
       health: () => this.health(),
       publicHealth: () => publicHealthBody(this.health()),

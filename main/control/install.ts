@@ -39,7 +39,7 @@ export function installControlApi(services: Services, opts: ControlInstallOption
   const { token, file: tokenFile } = loadOrCreateAdminToken(config.DATA_DIR);
   services.allowControlOrigins(opts.extraOrigins ?? []);
   const apiKeys = new ApiKeyStore(config.DATA_DIR);
-  services.addApiKeySource(() => apiKeys.secrets());
+  services.addApiKeySource(() => apiKeys.grants());
   const env = opts.env ?? process.env;
   const configEditor = new ConfigEditor({ config, env, file: env.CONFIG_FILE || path.join(config.DATA_DIR, 'config.json') });
   const bootId = crypto.randomBytes(6).toString('hex');

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { CONTROL_API_PREFIX, type GatewayStatus } from '../contract/control-api.ts';
-import { CONTROL_ROUTES, CONTROL_STREAMS } from '../contract/control-routes.ts';
+import { apiKeyScopeSchema, CONTROL_ROUTES, CONTROL_STREAMS } from '../contract/control-routes.ts';
+import type { ApiKeyScope } from '../contract/control-api.ts';
 import type { RunStatus, TranscriptSummary } from '../contract/events.ts';
 import { isLoopbackHost } from '../config/load.ts';
 import type { Services } from '../services.ts';
@@ -166,12 +167,38 @@ export function controlRouter(deps: ControlDeps): Router {
     res.json({ keys: deps.apiKeys.list(), configuredKeys: services.config.GATEWAY_API_KEYS.length });
   });
 
+  /** A scope from a request body: absent/null = unlimited; a project that does not exist is refused (a typo would
+   * otherwise leave a key that can use nothing). */
+  const parseScope = (raw: unknown): { ok: true; scope: ApiKeyScope | null } | { ok: false; message: string } => {
+    if (raw === undefined || raw === null) return { ok: true, scope: null };
+    const parsed = apiKeyScopeSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, message: `scope must be null or {"projects": [names], "chats": true|false}: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+    const known = new Set(services.projects.list().map((p) => p.name));
+    const unknown = parsed.data.projects.filter((p) => !known.has(p));
+    if (unknown.length) return { ok: false, message: `No project ${unknown.join(', ')} (projects: ${[...known].join(', ') || 'none'}).` };
+    return { ok: true, scope: { projects: [...new Set(parsed.data.projects)], chats: parsed.data.chats } };
+  };
+
   api.handle(CONTROL_ROUTES.createKey, (req, res) => {
-    const name: unknown = (req.body as { name?: unknown } | undefined)?.name;
+    const body = (req.body ?? {}) as { name?: unknown; scope?: unknown };
+    const name: unknown = body.name;
     if (name !== undefined && (typeof name !== 'string' || name.length > 100)) return sendControlError(res, 400, 'bad_name', 'name must be a string of at most 100 characters');
-    const created = deps.apiKeys.create(typeof name === 'string' ? name : '');
+    const scope = parseScope(body.scope);
+    if (!scope.ok) return sendControlError(res, 400, 'bad_scope', scope.message);
+    const created = deps.apiKeys.create(typeof name === 'string' ? name : '', scope.scope);
     log.info(`control API: API key ${created.key.id} created`);
     res.status(201).json(created);
+  });
+
+  api.handle(CONTROL_ROUTES.updateKey, (req, res) => {
+    const body: unknown = req.body;
+    if (!body || typeof body !== 'object' || !('scope' in body)) return sendControlError(res, 400, 'bad_scope', 'send {"scope": null} or {"scope": {"projects": [names], "chats": true|false}}');
+    const scope = parseScope(body.scope);
+    if (!scope.ok) return sendControlError(res, 400, 'bad_scope', scope.message);
+    const key = deps.apiKeys.setScope(req.params.id, scope.scope);
+    if (!key) return sendControlError(res, 404, 'not_found', `No API key ${req.params.id}.`);
+    log.info(`control API: API key ${key.id} scope ${key.scope ? `limited to ${key.scope.projects.join(', ') || 'no project'}${key.scope.chats ? ' + chats' : ''}` : 'unlimited'}`);
+    res.json(key);
   });
 
   api.handle(CONTROL_ROUTES.revokeKey, (req, res) => {

@@ -1,14 +1,16 @@
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { log } from '../log.ts';
-import { apiKeyAuth } from './auth.ts';
+import { apiKeyAuth, type KeyGrant } from './auth.ts';
+import { keyScopeCheck, visibleModels } from './key-scope.ts';
 import { browserGuard, isJsonContentType } from './browser-guard.ts';
 import { GatewayError, badRequest, sendError } from './openai-errors.ts';
 import { chatCompletionsHandler, newCompletionId, type ChatDeps } from './routes/chat-completions.ts';
 import { responsesHandler } from './routes/responses.ts';
 
 export interface AppDeps extends ChatDeps {
-  getApiKeys: () => readonly string[];
+  /** Every key /v1 accepts with its scope; empty = no auth (loopback only). */
+  getApiKeys: () => readonly KeyGrant[];
   /** False while the gateway is stopped: /v1 answers 503 but the server (control API, dashboard) stays up. */
   isServing?: () => boolean;
   health: () => unknown;
@@ -90,11 +92,12 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   v1.use(jsonBody(Math.floor(deps.config.MAX_BODY_MB * 1024 * 1024)));
+  v1.use(keyScopeCheck(deps.models));
   v1.get('/models', (_req, res) => {
-    res.json(deps.models.list());
+    res.json(visibleModels(deps.models, res));
   });
   v1.get('/models/:id', (req, res) => {
-    const m = deps.models.list().data.find((x) => x.id === req.params.id);
+    const m = visibleModels(deps.models, res).data.find((x) => x.id === req.params.id);
     if (!m) return sendError(res, new GatewayError(404, `The model '${req.params.id}' does not exist.`, 'invalid_request_error', 'model_not_found', 'model'));
     res.json(m);
   });

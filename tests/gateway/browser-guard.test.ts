@@ -119,3 +119,20 @@ describe('configured origins and hosts', () => {
     }
   });
 });
+
+describe('behind a reverse proxy on this machine (TRUSTED_PROXY)', () => {
+  it('keys are required; the proxy\'s public name must be listed; the control API is never served through it', async () => {
+    const g = await startTestGateway({ script: plainAnswer('proxied'), config: { TRUSTED_PROXY: 'loopback', GATEWAY_API_KEYS: 'sk-remote', GATEWAY_ALLOWED_HOSTS: 'ai.example.com' } });
+    try {
+      const via = { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https', host: 'ai.example.com' };
+      assert.equal((await raw(`${g.v1}/models`, { headers: via })).status, 401, 'a remote client without a key');
+      assert.equal((await raw(`${g.v1}/models`, { headers: { ...via, authorization: 'Bearer sk-remote' } })).status, 200);
+      assert.equal((await raw(`${g.v1}/models`, { headers: { ...via, host: 'other.example.com', authorization: 'Bearer sk-remote' } })).status, 403);
+      const api = await raw(`${g.baseUrl}/api/info`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+      assert.equal(api.status, 403);
+      assert.match(api.body, /proxy/);
+    } finally {
+      await g.close();
+    }
+  });
+});

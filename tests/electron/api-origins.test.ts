@@ -109,7 +109,7 @@ describe('every /api route from the desktop window (stand-in electron)', () => {
   });
 
   it('through a reverse proxy on this machine (X-Forwarded-For / Forwarded): 403, token or not', async () => {
-    for (const h of [{ 'x-forwarded-for': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }]) {
+    for (const h of [{ 'x-forwarded-for': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }] as Array<Record<string, string>>) {
       const res = await fetch(`${control.url}/api/info`, { headers: { authorization: `Bearer ${control.token}`, ...h } });
       assert.equal(res.status, 403);
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'proxied');

@@ -8,18 +8,20 @@ import { expectedSessionFromConfig, spareProfileFromConfig } from './claude/spar
 import type { ClaudeRuntime } from './claude/runtime.ts';
 import type { Config } from './config/schema.ts';
 import { createApp } from './gateway/app.ts';
+import type { KeyGrant } from './gateway/auth.ts';
 import { ConversationMap } from './gateway/conversations.ts';
 import { RunLimiter } from './gateway/limiter.ts';
 import { ModelCatalog } from './gateway/models.ts';
 import { RunExecutor } from './gateway/run.ts';
 import type { ComponentHealth, GatewayHealthBody } from './health/gateway-health.ts';
-import { claudeComponent, dockerComponent, gatewayComponent, healthBody, transcriptsComponent } from './health/components.ts';
+import { claudeComponent, dockerComponent, gatewayComponent, healthBody, publicHealthBody, transcriptsComponent } from './health/components.ts';
 import { GatewayServer, type GatewayState, type ListenFailure } from './gateway/server.ts';
 import { configureLog, log, redact } from './log.ts';
 import { createDockerRuntime, type DockerRuntime } from './claude/docker-runtime.ts';
 import { ComposeOperations, composeOptionsFromConfig, createComposeManager, type ComposeManager, type ComposeStatus } from './compose/index.ts';
 import { loadOrCreateAdminToken, tokenMatches } from './control/admin-token.ts';
 import { adminAuth, localOnly } from './control/guard.ts';
+import { CONTROL_API_PREFIX } from './contract/control-api.ts';
 import { dockerOffRouter } from './control/docker-off.ts';
 import { dockerRouter } from './control/docker-router.ts';
 import { dockerExec } from './oauth/docker-relay.ts';
@@ -58,6 +60,8 @@ export interface BuildOptions {
   consoleLog?: boolean;
   /** Variables that came from the login shell (desktop launches), so Health can say where credentials came from. */
   fromLoginShell?: ReadonlySet<string>;
+  /** Origins besides loopback http(s) pages allowed on /api and the dashboard (the Electron window's private scheme). */
+  extraOrigins?: readonly string[];
   /** Keeps the Claude credential pasted into the app (Electron: safeStorage); default: a 0600 file, not encrypted. */
   secretBox?: SecretBox;
 }
@@ -102,7 +106,10 @@ export class Services {
   readonly server: GatewayServer;
   /** What runs may touch: the sandbox check, DEFAULT_POLICY, each run's confinement. */
   readonly policy: RunPolicy;
-  private readonly apiKeySources: Array<() => readonly string[]> = [];
+  private readonly adminToken: string;
+  /** Origins besides loopback pages that may call /api and the dashboard (the desktop window's private scheme). */
+  readonly controlOrigins: string[] = [];
+  private readonly apiKeySources: Array<() => readonly KeyGrant[]> = [];
   private readonly mounts: Array<{ path: string; router: Router | RequestHandler }> = [];
 
   constructor(readonly config: Config, opts: BuildOptions = {}) {
@@ -189,6 +196,12 @@ export class Services {
     this.registerHealth('sandbox', () => this.policy.health());
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
+    this.adminToken = adminToken;
+    // One guard for all of /api, mounted before any area's router: loopback client, loopback Host, no proxy, an
+    // allowed Origin (loopback pages, the desktop window), then the admin token. Areas mount only their routes.
+    this.controlOrigins.push(...(opts.extraOrigins ?? []));
+    this.mount(CONTROL_API_PREFIX, localOnly({ extraOrigins: this.controlOrigins }));
+    this.mount(CONTROL_API_PREFIX, adminAuth(() => adminToken));
     // The OAuth driver runs Claude where the runtime does: in docker it needs the container's exec + spawn hook.
     const oauthPossible = config.CLAUDE_RUNTIME !== 'docker' || dockerRuntime !== null;
     this.oauth = opts.oauth === false || !oauthPossible ? null : createOAuthServices({
@@ -206,14 +219,10 @@ export class Services {
       // Spares read MCP servers and sign-ins at start-up: any change (add, remove, sign-in, sign-out) replaces them.
       oauth.servers.on('changed', () => this.runtime.retireSpares?.('MCP servers or sign-ins changed'));
       this.registerHealth('oauth', () => oauth.health());
-      // Before the control API's own /api router, behind the same loopback + admin-token guard.
-      this.mount('/api/mcp', localOnly({}));
-      this.mount('/api/mcp', adminAuth(() => adminToken));
+      // Before the control API's own /api router, behind the one /api guard.
       this.mount('/api/mcp', mcpRouter(oauth, { keepAliveMs: config.SSE_KEEPALIVE_S * 1000 }));
     }
-    // Docker runtime controls (status, up/down/restart, logs): same guard, also before the /api router.
-    this.mount('/api/docker', localOnly({}));
-    this.mount('/api/docker', adminAuth(() => adminToken));
+    // Docker runtime controls (status, up/down/restart, logs): behind the one /api guard, before the /api router.
     this.mount('/api/docker', compose && composeOps ? dockerRouter({ compose, operations: composeOps, runtime: () => this.runtime.kind, readStatus: () => this.refreshCompose(), watch: { current: () => this.monitor.composeStatus(), onChange: (cb) => void this.monitor.on('change', cb) }, keepAliveMs: config.SSE_KEEPALIVE_S * 1000 }) : dockerOffRouter(() => this.runtime.kind, config.SSE_KEEPALIVE_S * 1000));
     silenceShadowedToolWarning();
     // A logged-in MCP server's tools are usable from requests: allow mcp__<server> for every configured server.
@@ -224,8 +233,6 @@ export class Services {
       ...config.CLAUDE_ALLOWED_TOOLS, ...(mcpAllowed ? await mcpAllowed().catch(() => []) : []),
     ]);
     this.approvals = new ApprovalCenter({ timeoutMs: config.APPROVAL_TIMEOUT_S * 1000, rules, grantTtlMs: config.SESSION_TTL_S * 1000 });
-    this.mount('/api/approvals', localOnly({}));
-    this.mount('/api/approvals', adminAuth(() => adminToken));
     this.mount('/api/approvals', approvalsRouter(this.approvals, config.SSE_KEEPALIVE_S * 1000, rules));
     this.models = new ModelCatalog(config, () => this.projects.list());
     this.limiter = new RunLimiter(config.MAX_CONCURRENT_RUNS, config.MAX_QUEUED_RUNS);
@@ -247,19 +254,29 @@ export class Services {
     this.mounts.push({ path, router });
   }
 
+  /** More Origins for /api and the dashboard (read on every request, so the one guard sees them). */
+  allowControlOrigins(origins: readonly string[]): void {
+    for (const o of origins) if (!this.controlOrigins.includes(o)) this.controlOrigins.push(o);
+  }
+
   /** Adds a component to /health and the dashboard's health view. */
   registerHealth(name: string, check: () => ComponentHealth): void {
     this.monitor.register(name, check);
   }
 
-  /** Adds keys accepted on /v1 besides GATEWAY_API_KEYS (the dashboard's managed keys); read on every request. */
-  addApiKeySource(source: () => readonly string[]): void {
+  /** Adds keys accepted on /v1 besides GATEWAY_API_KEYS (the dashboard's managed keys, with their scopes); read on every request. */
+  addApiKeySource(source: () => readonly KeyGrant[]): void {
     this.apiKeySources.push(source);
+  }
+
+  /** Every key /v1 accepts right now with what it may use; GATEWAY_API_KEYS are unlimited. Empty = no auth (loopback only). */
+  keyGrants(): KeyGrant[] {
+    return [...this.config.GATEWAY_API_KEYS.map((secret) => ({ secret, scope: null })), ...this.apiKeySources.flatMap((s) => s())];
   }
 
   /** Every key /v1 accepts right now; empty = no auth (loopback only). */
   apiKeys(): string[] {
-    return [...this.config.GATEWAY_API_KEYS, ...this.apiKeySources.flatMap((s) => s())];
+    return this.keyGrants().map((k) => k.secret);
   }
 
   get gatewayState(): GatewayState {
@@ -351,9 +368,14 @@ export class Services {
       executor: this.executor,
       signIn: this.claudeAccount,
       places: { workspaces: this.workspaces, spareFolder: () => this.runtime.takeSpareFolder?.() ?? null, defaultPolicy: () => this.policy.defaults.policy },
-      getApiKeys: () => this.apiKeys(),
+      getApiKeys: () => this.keyGrants(),
       isServing: () => this.server.serving,
       health: () => this.health(),
+      publicHealth: () => publicHealthBody(this.health()),
+      isAdmin: (req) => {
+        const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+        return m !== null && tokenMatches(this.adminToken, m[1]);
+      },
       mounts: this.mounts,
     }));
   }

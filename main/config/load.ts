@@ -52,6 +52,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       'GATEWAY_HOST',
     );
   }
+  // Behind a proxy every remote client arrives from loopback: only a key tells them apart from this machine's users.
+  if (raw.TRUSTED_PROXY.length > 0 && raw.GATEWAY_API_KEYS.length === 0) {
+    throw new ConfigError(
+      `TRUSTED_PROXY: refusing to serve behind a proxy (${raw.TRUSTED_PROXY.join(', ')}) without an API key — set GATEWAY_API_KEYS (remote clients would reach /v1 as if they were on this machine)`,
+      'TRUSTED_PROXY',
+    );
+  }
   const dataDir = path.resolve(raw.DATA_DIR);
   return { ...raw, DATA_DIR: dataDir, claudeCwd: path.resolve(raw.CLAUDE_CWD || path.join(dataDir, 'workspace')) };
 }

@@ -7,6 +7,15 @@ import { DEFAULT_POLICY_SETTINGS } from '../policy/default-policy.ts';
 const csv = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+/** An exact web origin (what a browser sends in `Origin`), not a pattern: `*` and `null` would let any page in. */
+function isOriginEntry(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === v.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
@@ -37,6 +46,17 @@ export const configSchema = z
     GATEWAY_API_KEYS: csv
       .default([])
       .describe('Comma-separated bearer keys accepted on /v1, besides the keys created on the dashboard (Settings); none at all = no auth, allowed on loopback only. A secret: masked over the control API, never logged.'),
+    GATEWAY_ALLOWED_ORIGINS: csv
+      .pipe(z.array(z.string().refine(isOriginEntry, 'each entry must be a web origin like https://chat.example.com (scheme://host[:port], no path; never * or null)')))
+      .default([])
+      .describe('Web pages (origins, e.g. https://chat.example.com) whose browser-side requests /v1 and /health answer, besides loopback pages and the desktop window — for OpenWebUI "Direct Connections". Requests without an Origin (servers, SDKs, curl) never need this.'),
+    GATEWAY_ALLOWED_HOSTS: csv
+      .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/i, 'each entry must be a host name without scheme or port, e.g. gateway.example.com')))
+      .default([])
+      .describe('Host names /v1 and /health answer to besides loopback names, IP addresses and host.docker.internal: the DNS names clients use to reach the gateway when it is bound beyond loopback or behind a proxy. Any other Host is refused (DNS-rebinding defence).'),
+    TRUSTED_PROXY: csv
+      .default([])
+      .describe('Addresses of a reverse proxy in front of the gateway (e.g. loopback, or 10.0.0.2): requests from it are attributed to the client in X-Forwarded-For. Setting it requires API keys (the proxy makes remote clients look local); the control API and dashboard are never served through a proxy.'),
     GATEWAY_MODELS: csv
       .default(['sonnet', 'opus', 'haiku'])
       .describe('Model ids listed by /v1/models (CLAUDE_MODEL is always listed first); any claude-* id is accepted too.'),

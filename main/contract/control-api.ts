@@ -245,12 +245,23 @@ export interface ConfigUpdateResponse extends ConfigResponse {
 
 // ---------------------------------------------------------------- API keys
 
+/**
+ * What a key may use. null: everything (plain models in their own chat workspaces, and every project, whatever its
+ * policy). A scope: only the listed projects' models (`<model>@<project>`, so only their policy modes), and the plain
+ * models only when `chats` is true.
+ */
+export interface ApiKeyScope {
+  projects: string[];
+  chats: boolean;
+}
+
 export interface ApiKeyInfo {
   id: string;
   name: string;
   /** First characters of the key, to recognise it (the key itself is shown once, at creation). */
   prefix: string;
   createdAt: string;
+  scope: ApiKeyScope | null;
 }
 
 export interface ApiKeyListResponse {
@@ -261,6 +272,13 @@ export interface ApiKeyListResponse {
 
 export interface ApiKeyCreateRequest {
   name: string;
+  /** Absent or null: unlimited. */
+  scope?: ApiKeyScope | null;
+}
+
+/** Changes a key's scope (the secret stays). */
+export interface ApiKeyUpdateRequest {
+  scope: ApiKeyScope | null;
 }
 
 export interface ApiKeyCreateResponse {

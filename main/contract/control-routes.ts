@@ -9,6 +9,8 @@ import type {
   ApiKeyCreateResponse,
   ApiKeyInfo,
   ApiKeyListResponse,
+  ApiKeyScope,
+  ApiKeyUpdateRequest,
   AppLogInfo,
   AppLogLine,
   AppLogResponse,
@@ -231,7 +233,9 @@ const configShape = {
 const configResponse: z.ZodType<ConfigResponse> = z.object(configShape);
 const configUpdateResponse: z.ZodType<ConfigUpdateResponse> = z.object({ ...configShape, restartRequired: z.array(editableKey) });
 
-const apiKeyInfo: z.ZodType<ApiKeyInfo> = z.object({ id: z.string(), name: z.string(), prefix: z.string(), createdAt: z.string() });
+/** Also parses request bodies (create, update): project names as PROJECT names are spelled, at most 100. */
+export const apiKeyScopeSchema: z.ZodType<ApiKeyScope> = z.object({ projects: z.array(z.string().min(1).max(63)).max(100), chats: z.boolean() }).strict();
+const apiKeyInfo: z.ZodType<ApiKeyInfo> = z.object({ id: z.string(), name: z.string(), prefix: z.string(), createdAt: z.string(), scope: apiKeyScopeSchema.nullable() });
 const apiKeyListResponse: z.ZodType<ApiKeyListResponse> = z.object({ keys: z.array(apiKeyInfo), configuredKeys: z.number() });
 const apiKeyCreateResponse: z.ZodType<ApiKeyCreateResponse> = z.object({ key: apiKeyInfo, secret: z.string() });
 
@@ -289,8 +293,15 @@ export const CONTROL_ROUTES = {
     path: '/api/keys',
     response: apiKeyCreateResponse,
     ok: [201],
-    body: shape<ApiKeyCreateRequest>(z.object({ name: z.string() })),
+    body: shape<ApiKeyCreateRequest>(z.object({ name: z.string(), scope: apiKeyScopeSchema.nullable().optional() })),
     summary: 'Creates an API key for /v1; its secret is in this answer only',
+  }),
+  updateKey: route({
+    method: 'PUT',
+    path: '/api/keys/:id',
+    response: apiKeyInfo,
+    body: shape<ApiKeyUpdateRequest>(z.object({ scope: apiKeyScopeSchema.nullable() })),
+    summary: "Changes a key's scope (the projects it may use, and chats without a project; null = unlimited): 400 bad_scope, 404 not_found",
   }),
   revokeKey: route({ method: 'DELETE', path: '/api/keys/:id', response: z.undefined(), ok: [204], summary: 'Revokes a key at once' }),
   logs: route({

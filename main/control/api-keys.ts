@@ -2,12 +2,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ApiKeyInfo } from '../contract/control-api.ts';
+import type { ApiKeyInfo, ApiKeyScope } from '../contract/control-api.ts';
+import { apiKeyScopeSchema } from '../contract/control-routes.ts';
+import type { KeyGrant } from '../gateway/auth.ts';
 
 export const API_KEYS_FILE = 'api-keys.json';
 
 const fileSchema = z.object({
-  keys: z.array(z.object({ id: z.string(), name: z.string(), secret: z.string().min(16), createdAt: z.string() })),
+  // keys written before scopes existed have none: unlimited, as they were
+  keys: z.array(z.object({ id: z.string(), name: z.string(), secret: z.string().min(16), createdAt: z.string(), scope: apiKeyScopeSchema.nullable().default(null) })),
 });
 type StoredKey = z.infer<typeof fileSchema>['keys'][number];
 
@@ -51,12 +54,26 @@ export class ApiKeyStore {
     return this.keys.map((k) => k.secret);
   }
 
-  create(name: string): { key: ApiKeyInfo; secret: string } {
+  /** What /v1 checks on every request: each secret with its scope. */
+  grants(): KeyGrant[] {
+    return this.keys.map((k) => ({ secret: k.secret, scope: k.scope }));
+  }
+
+  create(name: string, scope: ApiKeyScope | null = null): { key: ApiKeyInfo; secret: string } {
     const secret = `sk-ccg-${crypto.randomBytes(24).toString('base64url')}`;
-    const stored: StoredKey = { id: `key_${crypto.randomBytes(6).toString('hex')}`, name: name.trim() || 'key', secret, createdAt: new Date().toISOString() };
+    const stored: StoredKey = { id: `key_${crypto.randomBytes(6).toString('hex')}`, name: name.trim() || 'key', secret, createdAt: new Date().toISOString(), scope };
     this.keys.push(stored);
     this.save();
     return { key: info(stored), secret };
+  }
+
+  /** A new scope for a key, in force from its next request; null when there is no such key. */
+  setScope(id: string, scope: ApiKeyScope | null): ApiKeyInfo | null {
+    const key = this.keys.find((k) => k.id === id);
+    if (!key) return null;
+    key.scope = scope;
+    this.save();
+    return info(key);
   }
 
   revoke(id: string): boolean {
@@ -69,5 +86,5 @@ export class ApiKeyStore {
 }
 
 function info(k: StoredKey): ApiKeyInfo {
-  return { id: k.id, name: k.name, prefix: `${k.secret.slice(0, 11)}…`, createdAt: k.createdAt };
+  return { id: k.id, name: k.name, prefix: `${k.secret.slice(0, 11)}…`, createdAt: k.createdAt, scope: k.scope };
 }

@@ -47,6 +47,9 @@ export function sendControlError(res: Response, status: number, code: string, me
   res.status(status).json(issues ? { error: { ...body.error, issues } } : body);
 }
 
+/** Headers a reverse proxy adds: their presence means the loopback peer is a proxy speaking for someone else. */
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip'] as const;
+
 export interface GuardOptions {
   /** Extra Origins allowed besides loopback http(s) ones (e.g. `null` for an Electron window loaded from file://). */
   extraOrigins?: readonly string[];
@@ -54,13 +57,18 @@ export interface GuardOptions {
 
 /**
  * Network-level defence for everything local-only (control API and dashboard): loopback clients only (even when the
- * gateway listens beyond loopback), a loopback Host name (a DNS-rebinding page arrives with its own name) and no
+ * gateway listens beyond loopback), never through a proxy, a loopback Host name (a DNS-rebinding page arrives with its own name) and no
  * foreign Origin. Allowed cross-origin callers (a dev server on another loopback port) get CORS headers.
  */
 export function localOnly(opts: GuardOptions = {}): RequestHandler {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!isLoopbackAddress(req.socket.remoteAddress)) {
       return sendControlError(res, 403, 'not_loopback', 'The control API only answers clients on this machine.');
+    }
+    // A reverse proxy on this machine makes every remote client look local: the control API is never served through one.
+    const proxied = PROXY_HEADERS.find((h) => req.get(h) !== undefined);
+    if (proxied) {
+      return sendControlError(res, 403, 'proxied', `The control API and dashboard are not served through a proxy (the request carries ${proxied}): open them on this machine.`);
     }
     if (!isLoopbackHostHeader(req.get('host'))) {
       return sendControlError(res, 403, 'bad_host', 'Host must be a loopback name (127.0.0.1, localhost, [::1]).');

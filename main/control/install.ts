@@ -37,16 +37,17 @@ export interface ControlApi {
 export function installControlApi(services: Services, opts: ControlInstallOptions = {}): ControlApi {
   const { config } = services;
   const { token, file: tokenFile } = loadOrCreateAdminToken(config.DATA_DIR);
+  services.allowControlOrigins(opts.extraOrigins ?? []);
   const apiKeys = new ApiKeyStore(config.DATA_DIR);
-  services.addApiKeySource(() => apiKeys.secrets());
+  services.addApiKeySource(() => apiKeys.grants());
   const env = opts.env ?? process.env;
   const configEditor = new ConfigEditor({ config, env, file: env.CONFIG_FILE || path.join(config.DATA_DIR, 'config.json') });
   const bootId = crypto.randomBytes(6).toString('hex');
-  services.mount(CONTROL_API_PREFIX, controlRouter({ services, getToken: () => token, bootId, apiKeys, configEditor, extraOrigins: opts.extraOrigins }));
+  services.mount(CONTROL_API_PREFIX, controlRouter({ services, bootId, apiKeys, configEditor }));
   const serve = opts.serveDashboard ?? config.DASHBOARD;
   const dir = serve ? (opts.dashboardDir ?? defaultDashboardDir()) : null;
   if (dir) {
-    services.mount('/', localOnly({ extraOrigins: opts.extraOrigins }));
+    services.mount('/', localOnly({ extraOrigins: services.controlOrigins }));
     services.mount('/', dashboardRouter(dir));
   }
   return {

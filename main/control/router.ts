@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { CONTROL_API_PREFIX, type GatewayStatus } from '../contract/control-api.ts';
-import { CONTROL_ROUTES, CONTROL_STREAMS } from '../contract/control-routes.ts';
+import { apiKeyScopeSchema, CONTROL_ROUTES, CONTROL_STREAMS } from '../contract/control-routes.ts';
+import type { ApiKeyScope } from '../contract/control-api.ts';
 import { controlApiDocument } from '../contract/openapi.ts';
 import type { RunStatus, TranscriptSummary } from '../contract/events.ts';
 import { isLoopbackHost } from '../config/load.ts';
@@ -12,7 +13,7 @@ import type { ApiKeyStore } from './api-keys.ts';
 import { followLog, tailLog } from './app-log.ts';
 import { ConfigUpdateError, type ConfigEditor } from './config-edit.ts';
 import { claudeAuthRouter } from './claude-auth-router.ts';
-import { adminAuth, localOnly, sendControlError, type GuardOptions } from './guard.ts';
+import { sendControlError } from './guard.ts';
 import { computeMetrics } from './metrics.ts';
 import { endWaitingRun } from './runs-router.ts';
 import { projectsRouter, workspacesRouter } from './projects-router.ts';
@@ -21,9 +22,8 @@ import { eventSender, routesAt } from './typed-routes.ts';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'done', 'error', 'cancelled', 'interrupted']);
 
-export interface ControlDeps extends GuardOptions {
+export interface ControlDeps {
   services: Services;
-  getToken: () => string;
   bootId: string;
   apiKeys: ApiKeyStore;
   configEditor: ConfigEditor;
@@ -64,8 +64,8 @@ function intParam(v: unknown, def: number, min: number, max: number): number | n
 export function controlRouter(deps: ControlDeps): Router {
   const { services } = deps;
   const router = express.Router();
-  router.use(localOnly(deps));
-  router.use(adminAuth(deps.getToken));
+  // The loopback/Origin guard and the admin token are checked once for all of /api, in front of every area's router
+  // (Services mounts them first): nothing here is reachable without them.
   // Before the shared JSON parser: it parses its secret-carrying body itself (no error may quote it).
   router.use('/claude-auth', claudeAuthRouter(services.claudeAccount, services.config.SSE_KEEPALIVE_S * 1000));
   router.use(express.json({ limit: '256kb' }));
@@ -175,12 +175,38 @@ export function controlRouter(deps: ControlDeps): Router {
     res.json({ keys: deps.apiKeys.list(), configuredKeys: services.config.GATEWAY_API_KEYS.length });
   });
 
+  /** A scope from a request body: absent/null = unlimited; a project that does not exist is refused (a typo would
+   * otherwise leave a key that can use nothing). */
+  const parseScope = (raw: unknown): { ok: true; scope: ApiKeyScope | null } | { ok: false; message: string } => {
+    if (raw === undefined || raw === null) return { ok: true, scope: null };
+    const parsed = apiKeyScopeSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, message: `scope must be null or {"projects": [names], "chats": true|false}: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+    const known = new Set(services.projects.list().map((p) => p.name));
+    const unknown = parsed.data.projects.filter((p) => !known.has(p));
+    if (unknown.length) return { ok: false, message: `No project ${unknown.join(', ')} (projects: ${[...known].join(', ') || 'none'}).` };
+    return { ok: true, scope: { projects: [...new Set(parsed.data.projects)], chats: parsed.data.chats } };
+  };
+
   api.handle(CONTROL_ROUTES.createKey, (req, res) => {
-    const name: unknown = (req.body as { name?: unknown } | undefined)?.name;
+    const body = (req.body ?? {}) as { name?: unknown; scope?: unknown };
+    const name: unknown = body.name;
     if (name !== undefined && (typeof name !== 'string' || name.length > 100)) return sendControlError(res, 400, 'bad_name', 'name must be a string of at most 100 characters');
-    const created = deps.apiKeys.create(typeof name === 'string' ? name : '');
+    const scope = parseScope(body.scope);
+    if (!scope.ok) return sendControlError(res, 400, 'bad_scope', scope.message);
+    const created = deps.apiKeys.create(typeof name === 'string' ? name : '', scope.scope);
     log.info(`control API: API key ${created.key.id} created`);
     res.status(201).json(created);
+  });
+
+  api.handle(CONTROL_ROUTES.updateKey, (req, res) => {
+    const body: unknown = req.body;
+    if (!body || typeof body !== 'object' || !('scope' in body)) return sendControlError(res, 400, 'bad_scope', 'send {"scope": null} or {"scope": {"projects": [names], "chats": true|false}}');
+    const scope = parseScope(body.scope);
+    if (!scope.ok) return sendControlError(res, 400, 'bad_scope', scope.message);
+    const key = deps.apiKeys.setScope(req.params.id, scope.scope);
+    if (!key) return sendControlError(res, 404, 'not_found', `No API key ${req.params.id}.`);
+    log.info(`control API: API key ${key.id} scope ${key.scope ? `limited to ${key.scope.projects.join(', ') || 'no project'}${key.scope.chats ? ' + chats' : ''}` : 'unlimited'}`);
+    res.json(key);
   });
 
   api.handle(CONTROL_ROUTES.revokeKey, (req, res) => {

@@ -82,7 +82,7 @@ export async function startDesktop(): Promise<void> {
 
   // Launched from Finder, the dock or a desktop launcher, the process lacks what the login shell's profile sets
   // (docker on PATH, ANTHROPIC_API_KEY): resolve it once, as editors do, before anything reads the environment.
-  const loginEnv = await applyLoginShellEnv(process.env, { execPath: process.execPath });
+  const loginEnv = await applyLoginShellEnv(process.env);
   const fromLoginShell = loginEnv.fromLoginShell;
 
   let config: Config;

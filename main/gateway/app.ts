@@ -1,16 +1,23 @@
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { log } from '../log.ts';
-import { apiKeyAuth } from './auth.ts';
+import { apiKeyAuth, type KeyGrant } from './auth.ts';
+import { keyScopeCheck, visibleModels } from './key-scope.ts';
+import { browserGuard, isJsonContentType } from './browser-guard.ts';
 import { GatewayError, badRequest, sendError } from './openai-errors.ts';
 import { chatCompletionsHandler, newCompletionId, type ChatDeps } from './routes/chat-completions.ts';
 import { responsesHandler } from './routes/responses.ts';
 
 export interface AppDeps extends ChatDeps {
-  getApiKeys: () => readonly string[];
+  /** Every key /v1 accepts with its scope; empty = no auth (loopback only). */
+  getApiKeys: () => readonly KeyGrant[];
   /** False while the gateway is stopped: /v1 answers 503 but the server (control API, dashboard) stays up. */
   isServing?: () => boolean;
   health: () => unknown;
+  /** /health without the admin token: status and component states only (no account, paths or versions but the app's). */
+  publicHealth?: () => unknown;
+  /** The request carries the admin token (then /health answers in full). */
+  isAdmin?: (req: Request) => boolean;
   /** Routers mounted by other areas (control API at /api, dashboard at /, Responses API…). */
   mounts?: Array<{ path: string; router: Router | RequestHandler }>;
   /** Extra /v1 routes (e.g. /v1/responses) that share auth, parsing and error handling. */
@@ -25,6 +32,10 @@ function jsonBody(limitBytes: number): RequestHandler[] {
     (req: Request, _res: Response, next: NextFunction) => {
       // Only methods that carry a body are parsed: any other one reaches the 404/405 answers below.
       if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
+      if (!isJsonContentType(req.get('content-type'))) {
+        const got = req.get('content-type');
+        return next(new GatewayError(415, `Unsupported Content-Type ${got ? `"${got}"` : '(none)'}: send the body as JSON with "Content-Type: application/json".`, 'invalid_request_error', 'unsupported_media_type'));
+      }
       const charset = /charset=([^;\s]+)/i.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase().replace(/"/g, '');
       if (charset && charset !== 'utf-8' && charset !== 'utf8') {
         return next(new GatewayError(415, `Unsupported charset "${charset}": send UTF-8 JSON.`, 'invalid_request_error', 'unsupported_charset'));
@@ -61,24 +72,18 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
-  app.get('/health', (_req, res) => {
-    res.json(deps.health());
+  if (deps.config.TRUSTED_PROXY.length > 0) app.set('trust proxy', deps.config.TRUSTED_PROXY);
+
+  // Web pages and rebinding names are refused before anything else (OpenWebUI's "direct connections" and other
+  // allowed pages get CORS headers for their own origin); the control API and dashboard have their own guard.
+  const guard = browserGuard(deps.config);
+  app.use(['/v1', '/health', '/models', '/chat/completions', '/responses'], guard);
+
+  app.get('/health', (req, res) => {
+    res.json(deps.publicHealth && !deps.isAdmin?.(req) ? deps.publicHealth() : deps.health());
   });
 
   const v1 = express.Router();
-  // OpenWebUI "direct connections" call from the browser: answer CORS preflights; auth is by bearer key.
-  v1.use((req, res, next) => {
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', 'x-request-id, x-should-retry, retry-after');
-    if (req.method === 'OPTIONS') {
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', req.get('access-control-request-headers') ?? 'authorization, content-type');
-      res.setHeader('Access-Control-Max-Age', '600');
-      res.status(204).end();
-      return;
-    }
-    next();
-  });
   v1.use(apiKeyAuth(deps.getApiKeys));
   v1.use((_req, res, next) => {
     if (deps.isServing && !deps.isServing()) {
@@ -87,11 +92,12 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   v1.use(jsonBody(Math.floor(deps.config.MAX_BODY_MB * 1024 * 1024)));
+  v1.use(keyScopeCheck(deps.models));
   v1.get('/models', (_req, res) => {
-    res.json(deps.models.list());
+    res.json(visibleModels(deps.models, res));
   });
   v1.get('/models/:id', (req, res) => {
-    const m = deps.models.list().data.find((x) => x.id === req.params.id);
+    const m = visibleModels(deps.models, res).data.find((x) => x.id === req.params.id);
     if (!m) return sendError(res, new GatewayError(404, `The model '${req.params.id}' does not exist.`, 'invalid_request_error', 'model_not_found', 'model'));
     res.json(m);
   });

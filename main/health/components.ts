@@ -67,3 +67,15 @@ export function healthBody(p: HealthBodyParts): GatewayHealthBody {
     components,
   };
 }
+
+/** GET /health without the admin token: whether it is up and each component's state — no reasons or details (they
+ * carry the account's email, paths and versions), no version but the app's. */
+export interface PublicHealthBody {
+  status: GatewayHealthBody['status'];
+  version: string;
+  components: Array<Pick<ComponentHealth, 'name' | 'status'>>;
+}
+
+export function publicHealthBody(full: GatewayHealthBody): PublicHealthBody {
+  return { status: full.status, version: full.version, components: full.components.map((c) => ({ name: c.name, status: c.status })) };
+}

@@ -3,14 +3,14 @@
  * process gets a bare environment (macOS: PATH=/usr/bin:/bin:/usr/sbin:/sbin), so `docker` from Homebrew or Docker
  * Desktop is not found and an ANTHROPIC_API_KEY exported in ~/.zshrc is missing. As editors do, the user's shell is
  * run once at start as an interactive login shell (so it reads ~/.zprofile, ~/.zshrc, ~/.bash_profile, ~/.profile…),
- * and the environment it ends up with is printed between unique markers by this app's own executable (Electron run as
- * Node, which needs Electron's RunAsNode fuse left on), read back, and merged under what the app was given.
+ * and the environment it ends up with is printed between unique markers by `env -0` (NUL-separated, so values with
+ * newlines survive), read back, and merged under what the app was given. The app binary is never run as Node: the
+ * packaged app has Electron's RunAsNode fuse off (electron-builder.yml).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { killTreeNow } from '../claude/process-tree.ts';
 
 export const SKIP_LOGIN_ENV_VAR = 'CCG_SKIP_LOGIN_ENV';
@@ -19,11 +19,10 @@ export const RESOLVING_VAR = 'CCG_RESOLVING_LOGIN_ENV';
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 const MARK_VAR = 'CCG_LOGIN_ENV_MARK';
-const NODE_VAR = 'CCG_LOGIN_ENV_NODE';
 const MAX_OUTPUT = 8 * 1024 * 1024;
 
 /** Variables of the shell session itself, or of the resolving: never carried over. */
-const SESSION_VARS = new Set(['SHLVL', 'PWD', 'OLDPWD', '_', 'TERM', 'PS1', 'PS2', 'PROMPT', 'COLUMNS', 'LINES', 'ELECTRON_RUN_AS_NODE', 'ELECTRON_NO_ATTACH_CONSOLE', RESOLVING_VAR, MARK_VAR, NODE_VAR]);
+const SESSION_VARS = new Set(['SHLVL', 'PWD', 'OLDPWD', '_', 'TERM', 'PS1', 'PS2', 'PROMPT', 'COLUMNS', 'LINES', 'ELECTRON_RUN_AS_NODE', 'ELECTRON_NO_ATTACH_CONSOLE', RESOLVING_VAR, MARK_VAR]);
 
 export type Env = Record<string, string | undefined>;
 
@@ -68,38 +67,46 @@ export function loginShellArgs(shell: string): string[] | null {
 }
 
 /**
- * The command the shell runs: this app's executable prints its environment (the shell's, by then) between
- * `<mark><<` and `>><mark>`. Executable and mark come in through variables, so nothing here needs quoting and the
- * markers never appear literally (not even in `$_` or in a profile that dumps its environment).
- * No `'`, `\` or `!` in the script: it stays literal in sh, fish and an interactive tcsh alike.
+ * The command the shell runs: `<mark><<`, the environment as `env -0` prints it (NUL after each NAME=value; plain
+ * `env`, one per line, where -0 is missing), then `>><mark>`. Everything goes through /usr/bin/env (present even
+ * where /usr/bin/printf is not, e.g. NixOS); the mark comes in through a variable, so it never appears literally.
+ * `;` and `||` only, no `'`, `\` or `!`: the same line works in sh, fish and an interactive tcsh.
  */
-const PRINT_ENV =
-  `"$${NODE_VAR}" -e 'const m=process.env.${MARK_VAR};const e=Object.assign({},process.env);` +
-  `delete e.${MARK_VAR};delete e.${NODE_VAR};process.stdout.write(m+"<<"+JSON.stringify(e)+">>"+m)'`;
+const PRINT_ENV = `/usr/bin/env printf "%s<<" "$${MARK_VAR}"; /usr/bin/env -0 || /usr/bin/env; /usr/bin/env printf ">>%s" "$${MARK_VAR}"`;
 
-const envJson = z.record(z.string(), z.string());
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The environment printed between the markers, or null when they are missing or what lies between is not one. */
+/** `env`'s lines: a line that does not start a NAME=value continues the previous value (a value with newlines). */
+function splitLines(body: string): string[] {
+  const out: string[] = [];
+  for (const line of body.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0 && NAME.test(line.slice(0, eq))) out.push(line);
+    else if (out.length) out[out.length - 1] += `\n${line}`;
+  }
+  if (out.length && out[out.length - 1].endsWith('\n')) out[out.length - 1] = out[out.length - 1].slice(0, -1);
+  return out;
+}
+
+/** The environment printed between the markers, or null when they are missing or nothing is between them. */
 export function parseMarkedEnv(output: string, mark: string): Record<string, string> | null {
   const begin = `${mark}<<`;
   const start = output.indexOf(begin);
   if (start < 0) return null;
-  const end = output.indexOf(`>>${mark}`, start + begin.length);
-  if (end < 0) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(output.slice(start + begin.length, end));
-  } catch {
-    return null;
-  }
-  const result = envJson.safeParse(parsed);
-  if (!result.success) return null;
+  const end = output.lastIndexOf(`>>${mark}`);
+  if (end < start + begin.length) return null;
+  const body = output.slice(start + begin.length, end);
+  const entries = body.includes('\0') ? body.split('\0') : splitLines(body);
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(result.data)) {
-    // what an OS environment cannot hold
-    if (k && !k.includes('=') && !k.includes('\0') && !v.includes('\0')) env[k] = v;
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) continue;
+    const k = entry.slice(0, eq);
+    const v = entry.slice(eq + 1);
+    // what an OS environment cannot hold, and the mark itself
+    if (k !== MARK_VAR && !k.includes('\0') && !v.includes('\0')) env[k] = v;
   }
-  return env;
+  return Object.keys(env).length ? env : null;
 }
 
 function pathEntries(value: string | undefined): string[] {
@@ -136,8 +143,6 @@ export type LoginEnvResult = { env: Record<string, string>; reason: null } | { e
 export interface ResolveOptions {
   shell: string;
   timeoutMs?: number;
-  /** An executable that runs `-e <script>` as Node: process.execPath (Electron gets ELECTRON_RUN_AS_NODE=1). */
-  execPath: string;
   /** The environment the shell starts with; process.env by default. */
   env?: Env;
 }
@@ -147,7 +152,7 @@ export interface ResolveOptions {
  * environment it printed. Never throws: on a timeout (the shell and what it started are killed), a non-zero exit, a
  * missing or unreadable output, the env is null and the reason says which.
  */
-export function resolveLoginShellEnv({ shell, timeoutMs = DEFAULT_TIMEOUT_MS, execPath, env = process.env }: ResolveOptions): Promise<LoginEnvResult> {
+export function resolveLoginShellEnv({ shell, timeoutMs = DEFAULT_TIMEOUT_MS, env = process.env }: ResolveOptions): Promise<LoginEnvResult> {
   const args = loginShellArgs(shell);
   if (!args) return Promise.resolve({ env: null, reason: `login shell ${shell} is not supported (it does not speak sh)` });
   const mark = randomBytes(16).toString('hex');
@@ -169,7 +174,7 @@ export function resolveLoginShellEnv({ shell, timeoutMs = DEFAULT_TIMEOUT_MS, ex
         detached: true,
         stdio: ['ignore', 'pipe', 'ignore'],
         windowsHide: true,
-        env: { ...env, ELECTRON_RUN_AS_NODE: '1', ELECTRON_NO_ATTACH_CONSOLE: '1', [RESOLVING_VAR]: '1', [MARK_VAR]: mark, [NODE_VAR]: execPath },
+        env: { ...env, [RESOLVING_VAR]: '1', [MARK_VAR]: mark },
       });
     } catch (err) {
       return fail(`could not start ${shell}: ${err instanceof Error ? err.message : String(err)}`);
@@ -215,12 +220,12 @@ export type LoginEnvOutcome =
  */
 export async function applyLoginShellEnv(
   target: NodeJS.ProcessEnv,
-  opts: { execPath: string; platform?: NodeJS.Platform; timeoutMs?: number },
+  opts: { platform?: NodeJS.Platform; timeoutMs?: number } = {},
 ): Promise<LoginEnvOutcome> {
   const decision = shouldResolveLoginEnv({ platform: opts.platform ?? process.platform, env: target });
   if (!decision.resolve) return { status: 'skipped', reason: decision.reason, fromLoginShell: new Set() };
   const shell = defaultLoginShell(target);
-  const r = await resolveLoginShellEnv({ shell, execPath: opts.execPath, env: target, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+  const r = await resolveLoginShellEnv({ shell, env: target, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
   if (!r.env) return { status: 'failed', reason: r.reason, fromLoginShell: new Set() };
   const merged = mergeLoginEnv(target, r.env);
   for (const k of merged.fromShell) target[k] = merged.env[k];

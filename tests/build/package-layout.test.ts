@@ -36,6 +36,11 @@ function run(cmd: string, args: string[], cwd: string): void {
   assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
 }
 
+/** @electron/fuses' marker before the fuse wire: version byte, length byte, then one '0'/'1' per fuse. */
+const FUSE_SENTINEL = Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX');
+/** RunAsNode, CookieEncryption, NodeOptions, NodeCliInspect, AsarIntegrity, OnlyLoadAppFromAsar, V8Snapshot, FileProtocol. */
+const ELECTRON_DEFAULT_FUSES = '10110001';
+
 let project = '';
 let appDir = '';
 
@@ -65,7 +70,9 @@ function pack(): void {
 
   const runtime = path.join(project, 'electron-runtime');
   fs.mkdirSync(runtime);
-  fs.writeFileSync(path.join(runtime, 'electron'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  // with Electron's fuse wire as a real binary carries it (sentinel, version 1, 8 fuses, Electron's defaults), so
+  // electron-builder's electronFuses really flip something here
+  fs.writeFileSync(path.join(runtime, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\nexit 0\n# '), FUSE_SENTINEL, Buffer.from([1, 8]), Buffer.from(ELECTRON_DEFAULT_FUSES), Buffer.from('\n')]), { mode: 0o755 });
   fs.writeFileSync(path.join(runtime, 'LICENSE'), 'stand-in\n');
   run(process.execPath, [builderCli, '--config', 'electron-builder.yml', '--publish', 'never', '--linux', 'dir', `-c.electronDist=${runtime}`, '-c.npmRebuild=false', `-c.directories.output=${path.join(project, 'out')}`], project);
   appDir = path.join(project, 'out', 'linux-unpacked');
@@ -75,6 +82,24 @@ describe('the packed app', { timeout: 900_000 }, () => {
   before(() => pack(), { timeout: 300_000 });
   after(() => {
     if (project) fs.rmSync(project, { recursive: true, force: true });
+  });
+
+it('has its Electron fuses set: no RunAsNode, NODE_OPTIONS or --inspect; asar only, integrity checked, cookies encrypted', () => {
+    const binary = fs.readFileSync(path.join(appDir, 'claude-code-gateway'));
+    const at = binary.indexOf(FUSE_SENTINEL);
+    assert.ok(at >= 0, 'the fuse wire is in the packed binary');
+    const wirePos = at + FUSE_SENTINEL.length;
+    assert.equal(binary[wirePos], 1, 'fuse wire version 1');
+    const wire = binary.subarray(wirePos + 2, wirePos + 2 + binary[wirePos + 1]).toString('latin1');
+    const fuse = (i: number): string => wire[i];
+    assert.equal(fuse(0), '0', 'RunAsNode off: ELECTRON_RUN_AS_NODE=1 does not make the app a Node interpreter');
+    assert.equal(fuse(1), '1', 'cookie encryption on');
+    assert.equal(fuse(2), '0', 'NODE_OPTIONS ignored');
+    assert.equal(fuse(3), '0', '--inspect arguments ignored');
+    assert.equal(fuse(4), '1', 'embedded asar integrity validation on');
+    assert.equal(fuse(5), '1', 'only loads the app from app.asar');
+    assert.equal(fuse(7), '0', 'no extra privileges for file://');
+    assert.notEqual(wire, ELECTRON_DEFAULT_FUSES);
   });
 
 it('holds everything it loads: entry, preload, icons, every import, docker/ beside the archive, the Claude binary', () => {

@@ -50,6 +50,29 @@ describe('config', () => {
     assert.ok(!isLoopbackHost('192.168.1.2') && !isLoopbackHost('0.0.0.0'));
   });
 
+  it('refuses TRUSTED_PROXY without an API key (behind a proxy every client looks local), naming the keys', () => {
+    assert.throws(
+      () => loadConfig({ DATA_DIR: tmp(), TRUSTED_PROXY: 'loopback' }),
+      (e: unknown) => e instanceof ConfigError && e.key === 'TRUSTED_PROXY' && e.message.includes('GATEWAY_API_KEYS'),
+    );
+    assert.deepEqual(loadConfig({ DATA_DIR: tmp(), TRUSTED_PROXY: 'loopback', GATEWAY_API_KEYS: 'k1' }).TRUSTED_PROXY, ['loopback']);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/headless.ts'], {
+      env: { ...process.env, DATA_DIR: tmp(), TRUSTED_PROXY: '127.0.0.1', GATEWAY_API_KEYS: '', GATEWAY_PORT: '0' }, encoding: 'utf8', timeout: 30_000,
+    });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /TRUSTED_PROXY.*GATEWAY_API_KEYS/);
+    assert.doesNotMatch(r.stdout, /listening/);
+  });
+
+  it('GATEWAY_ALLOWED_ORIGINS takes exact web origins only (never * or null); GATEWAY_ALLOWED_HOSTS bare names', () => {
+    assert.deepEqual(loadConfig({ DATA_DIR: tmp(), GATEWAY_ALLOWED_ORIGINS: 'https://chat.example.com, http://10.0.0.5:3000' }).GATEWAY_ALLOWED_ORIGINS, ['https://chat.example.com', 'http://10.0.0.5:3000']);
+    for (const bad of ['*', 'null', 'https://chat.example.com/path', 'chat.example.com', 'file://']) {
+      assert.throws(() => loadConfig({ DATA_DIR: tmp(), GATEWAY_ALLOWED_ORIGINS: bad }), (e: unknown) => e instanceof ConfigError && e.key === 'GATEWAY_ALLOWED_ORIGINS', bad);
+    }
+    assert.deepEqual(loadConfig({ DATA_DIR: tmp(), GATEWAY_ALLOWED_HOSTS: 'gateway.lan' }).GATEWAY_ALLOWED_HOSTS, ['gateway.lan']);
+    assert.throws(() => loadConfig({ DATA_DIR: tmp(), GATEWAY_ALLOWED_HOSTS: 'http://gateway.lan:8000' }), (e: unknown) => e instanceof ConfigError && e.key === 'GATEWAY_ALLOWED_HOSTS');
+  });
+
   it('the headless entry exits with a message naming the bad key and never starts', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/headless.ts'], {
       env: { ...process.env, DATA_DIR: tmp(), GATEWAY_HOST: '0.0.0.0', GATEWAY_API_KEYS: '', GATEWAY_PORT: '0' }, encoding: 'utf8', timeout: 30_000,

@@ -97,9 +97,11 @@ describe('control API guard', () => {
     assert.ok(gw.token.length >= 40);
   });
 
-  test('/v1 stays usable by OpenAI clients from any origin (the guard is /api-only)', async () => {
+  test('/v1 answers OpenAI clients without an Origin; a foreign page needs GATEWAY_ALLOWED_ORIGINS (tests/gateway/browser-guard.test.ts)', async () => {
+    assert.equal((await fetch(`${gw.v1}/models`)).status, 200);
     const r = await fetch(`${gw.v1}/models`, { headers: { origin: 'https://openwebui.example' } });
-    assert.equal(r.status, 200);
+    assert.equal(r.status, 403);
+    assert.match(((await r.json()) as { error: { message: string } }).error.message, /GATEWAY_ALLOWED_ORIGINS/);
   });
 });
 

@@ -271,7 +271,7 @@ describe('desktop app wiring (stand-in electron)', () => {
     assert.equal(process.env.ANTHROPIC_API_KEY, 'sk-from-profile');
     const state = (await standIn.invoke(BRIDGE_CHANNELS.control, APP_PAGE)) as ControlState;
     assert.ok(state.state === 'ready');
-    const health = (await (await fetch(`${state.url}/health`)).json()) as { claudeCode: { authenticated: string | null } };
+    const health = (await (await fetch(`${state.url}/health`, { headers: { authorization: `Bearer ${state.token}` } })).json()) as { claudeCode: { authenticated: string | null } };
     assert.match(health.claudeCode.authenticated ?? '', /ANTHROPIC_API_KEY.*login shell/);
     assert.ok(!JSON.stringify(health).includes('sk-from-profile'), 'never the value');
     // and a request really runs Claude with it

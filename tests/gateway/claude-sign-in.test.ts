@@ -12,6 +12,7 @@ import type { ClaudeAuthStatus } from '../../main/contract/claude-auth-api.ts';
 import { CREDENTIAL_FILE } from '../../main/claude/credential-store.ts';
 import { plainAnswer } from '../fixtures/scripts.ts';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.ts';
+import { adminInit } from '../helpers/gateway.ts';
 
 const KEY = 'sk-ant-api03-GatewaySignInTestKey0123456789abcdefXYZ4';
 const WRONG_KEY = 'sk-ant-api03-WrongKeyTheModelRefuses0123456789abcdW0NG';
@@ -50,7 +51,7 @@ describe('Claude account: not signed in → signed in from the app (real Claude 
     fetch(`${d.v1}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sonnet', input: 'hello?', ...body }) });
   const authStatus = async (): Promise<ClaudeAuthStatus> => (await (await d.call('/api/claude-auth')).json()) as ClaudeAuthStatus;
   const health = async (): Promise<{ status: string; components: Array<{ name: string; status: string; reason: string | null }> }> =>
-    (await (await fetch(`${d.baseUrl}/health`)).json()) as { status: string; components: Array<{ name: string; status: string; reason: string | null }> };
+    (await (await fetch(`${d.baseUrl}/health`, adminInit(d.dataDir))).json()) as { status: string; components: Array<{ name: string; status: string; reason: string | null }> };
   const claudeAuthComponent = async () => (await health()).components.find((c) => c.name === 'claude-auth');
   const putCredential = (kind: string, value: string): Promise<Response> =>
     d.call('/api/claude-auth/credential', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind, value }) });
@@ -125,7 +126,7 @@ describe('Claude account: not signed in → signed in from the app (real Claude 
 
   it('the key is in no log, transcript or control API answer; only in the 0600 credential file', async () => {
     const answers = await Promise.all(['/api/claude-auth', '/api/health', '/api/info', '/api/config', '/api/logs?lines=5000', '/api/transcripts'].map(async (p) => (await d.call(p)).text()));
-    answers.push(await (await fetch(`${d.baseUrl}/health`)).text());
+    answers.push(await (await fetch(`${d.baseUrl}/health`, adminInit(d.dataDir))).text());
     for (const a of answers) assert.ok(!a.includes(KEY) && !a.includes('GatewaySignInTestKey'), a.slice(0, 200));
     const credentialFile = path.join(d.dataDir, CREDENTIAL_FILE);
     assert.equal(fs.statSync(credentialFile).mode & 0o777, 0o600);

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { TranscriptEvent } from '../../main/contract/events.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { startTestGateway, type TestGateway, adminInit } from '../helpers/gateway.ts';
 import { clientToolLoop, plainAnswer } from '../fixtures/scripts.ts';
 import { offeredTool, toolResultText, type MessagesRequest } from '../fixtures/scripted-anthropic.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -201,7 +201,7 @@ describe('client tools on /v1/chat/completions (openai SDK, real Claude Code)', 
     const other = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'something else' }] });
     assert.equal(other.choices[0].message.content, 'Unblocked.');
     assert.equal(gw.services.executor.suspended.size, 1);
-    const health = (await (await fetch(`${gw.baseUrl}/health`)).json()) as { suspendedRuns: number; activeRuns: number };
+    const health = (await (await fetch(`${gw.baseUrl}/health`, adminInit(gw.dataDir))).json()) as { suspendedRuns: number; activeRuns: number };
     assert.equal(health.suspendedRuns, 1);
     assert.equal(health.activeRuns, 0);
     await gw.services.executor.suspended.closeAll();

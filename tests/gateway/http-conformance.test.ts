@@ -1,3 +1,5 @@
+import path from 'node:path';
+import fs from 'node:fs';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -79,15 +81,15 @@ describe('HTTP conformance (raw)', () => {
     assert.equal(summary.client, 'OpenWebUI');
   });
 
-  it('accepts a text/plain content type, GET /v1/models/:id and CORS preflight', async () => {
+  it('refuses a text/plain body (what a page sends without a preflight), GET /v1/models/:id, CORS preflight for a loopback page', async () => {
     const pre = await fetch(`${gw.v1}/chat/completions`, { method: 'OPTIONS', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
     assert.equal(pre.status, 204);
-    assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+    assert.equal(pre.headers.get('access-control-allow-origin'), 'http://localhost:3000');
     const m = await fetch(`${gw.v1}/models/sonnet`);
     assert.equal(((await m.json()) as { id: string }).id, 'sonnet');
     gw.api.setScript(plainAnswer('plain ok'));
     const res = await fetch(`${gw.v1}/chat/completions`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ model: 'sonnet', messages: [{ role: 'user', content: 'x' }] }) });
-    assert.equal(res.status, 200);
+    assert.equal(res.status, 415);
   });
 
   it('escapes reasoning tags in tool output so OpenWebUI does not swallow the answer', async () => {
@@ -100,8 +102,11 @@ describe('HTTP conformance (raw)', () => {
     assert.ok(content.includes('<\u200bthink>not reasoning<\u200b/think>'));
   });
 
-  it('GET /health reports status, versions, active runs and uptime without auth', async () => {
-    const res = await fetch(`${gw.baseUrl}/health`);
+  it('GET /health: status and component states without auth; versions, active runs and uptime with the admin token', async () => {
+    const open = (await (await fetch(`${gw.baseUrl}/health`)).json()) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(open).sort(), ['components', 'status', 'version']);
+    const token = fs.readFileSync(path.join(gw.dataDir, 'admin-token'), 'utf8').trim();
+    const res = await fetch(`${gw.baseUrl}/health`, { headers: { authorization: `Bearer ${token}` } });
     const h = (await res.json()) as { status: string; version: string; claudeCode: { version: string; authenticated: string | null }; activeRuns: number; uptimeS: number };
     assert.equal(h.status, 'ok');
     assert.equal(h.claudeCode.authenticated, 'API key (ANTHROPIC_API_KEY from the environment)');

@@ -76,3 +76,8 @@ export async function startTestGateway(opts: {
     },
   };
 }
+
+/** fetch init carrying the install's admin token: /health answers in full only with it. */
+export function adminInit(dataDir: string): RequestInit {
+  return { headers: { authorization: `Bearer ${fs.readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim()}` } };
+}

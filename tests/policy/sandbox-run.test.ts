@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { resolveClaudeBinary } from '../../main/claude/binary.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { startTestGateway, type TestGateway, adminInit } from '../helpers/gateway.ts';
 import { waitUntil } from '../helpers/wait.ts';
 import { bash, plainAnswer, toolSteps, type ToolStep } from '../fixtures/scripts.ts';
 import { toolResultText, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
@@ -67,7 +67,7 @@ describe('sandboxed policy (DEFAULT_POLICY=auto with bubblewrap + socat present)
   });
 
   it('Health: the sandbox card says the dependencies are present and runs are sandboxed', async () => {
-    const body = (await (await fetch(`${gw.baseUrl}/health`)).json()) as { components: Array<{ name: string; status: string; details?: Record<string, unknown> }> };
+    const body = (await (await fetch(`${gw.baseUrl}/health`, adminInit(gw.dataDir))).json()) as { components: Array<{ name: string; status: string; details?: Record<string, unknown> }> };
     const health = body.components.find((c) => c.name === 'sandbox');
     assert.ok(health, 'on /health');
     assert.equal(health.status, 'ok', JSON.stringify(health));

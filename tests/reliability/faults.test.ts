@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startTestGateway, claudeTestEnv, type TestGateway } from '../helpers/gateway.ts';
+import { startTestGateway, claudeTestEnv, type TestGateway, adminInit } from '../helpers/gateway.ts';
 import { bashThenAnswer, plainAnswer } from '../fixtures/scripts.ts';
 import { startScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { TranscriptBus } from '../../main/transcripts/bus.ts';
@@ -81,7 +81,7 @@ describe('faults: Claude and the model API', () => {
       const res = await chat(gw, false);
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content, 'answered anyway');
-      const health = (await (await fetch(`${gw.baseUrl}/health`)).json()) as { status: string; components: Array<{ name: string; status: string; reason: string | null }> };
+      const health = (await (await fetch(`${gw.baseUrl}/health`, adminInit(gw.dataDir))).json()) as { status: string; components: Array<{ name: string; status: string; reason: string | null }> };
       const t = health.components.find((c) => c.name === 'transcripts')!;
       assert.equal(t.status, 'error');
       assert.ok(t.reason);

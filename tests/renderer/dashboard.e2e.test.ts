@@ -285,7 +285,10 @@ describe('dashboard in Chromium (headless server, scripted model)', { skip: miss
     await line.waitFor();
   });
 
-  test('settings: a copyable base URL, API key shown once', async () => {
+  test('settings: a copyable base URL, API key shown once, its scope set and changed', async () => {
+    const projectDir = path.join(gw.dataDir, 'e2e-project');
+    fs.mkdirSync(projectDir, { recursive: true });
+    assert.equal((await gw.call('/api/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'e2e', folder: projectDir }) })).status, 201);
     await page.goto(`${gw.baseUrl}/#/settings`);
     const base = page.getByTestId('base-url');
     await base.waitFor();
@@ -294,10 +297,23 @@ describe('dashboard in Chromium (headless server, scripted model)', { skip: miss
     await base.getByRole('button', { name: 'Copied' }).waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), gw.v1);
     await page.getByLabel('Key name').fill('openwebui');
+    // limited to the project: its models only
+    const newScope = page.getByTestId('new-key-scope');
+    await newScope.getByLabel('Every project and chat').uncheck();
+    await newScope.getByLabel('Project e2e').check();
     await page.getByRole('button', { name: 'Create key' }).click();
     const secret = await page.getByTestId('new-key').locator('input').inputValue();
     assert.match(secret, /^sk-ccg-/);
     assert.equal(gw.services.apiKeys().includes(secret), true);
+    assert.deepEqual(gw.services.keyGrants().find((k) => k.secret === secret)?.scope, { projects: ['e2e'], chats: false });
+    const row = page.getByTestId('api-keys').locator('tr[data-key-id]').filter({ hasText: 'openwebui' });
+    await row.getByText('only @e2e').waitFor();
+    // widened again from the row: every project and chat
+    await row.getByRole('button', { name: 'Change scope' }).click();
+    await row.getByTestId('edit-scope').getByLabel('Every project and chat').check();
+    await row.getByRole('button', { name: 'Save scope' }).click();
+    await row.getByText('every project and chat').waitFor();
+    assert.equal(gw.services.keyGrants().find((k) => k.secret === secret)?.scope, null);
     await page.locator('[data-testid="settings-form"]').waitFor();
     await shot(page, '08-settings');
     await page.reload();

@@ -57,17 +57,17 @@ describe('loginShellArgs', () => {
   });
 });
 
-/** What the printer in the login shell writes: the environment as JSON between `<mark><<` and `>><mark>`. */
+/** What the printer in the login shell writes: `env -0` between `<mark><<` and `>><mark>`. */
 function markedEnvOutput(mark: string, env: Record<string, string>): string {
-  return `${mark}<<${JSON.stringify(env)}>>${mark}`;
+  return `${mark}<<${Object.entries(env).map(([k, v]) => `${k}=${v}\0`).join('')}CCG_LOGIN_ENV_MARK=${mark}\0>>${mark}`;
 }
 
 describe('parseMarkedEnv', () => {
   const mark = 'f00dfeed0123456789abcdef';
   const env = { PATH: '/opt/bin:/usr/bin', MULTI: 'line one\nline two\r\n', EQ: 'a=b==c', UNI: 'ünïcødé ✓ 🚀', EMPTY: '', QUOTE: '"\'`$(x)' };
 
-  test('reads what sits between the markers, after a banner and before logout noise', () => {
-    const out = `Last login: Mon on ttys001\nWelcome! {"PATH":"/evil"}\n${markedEnvOutput(mark, env)}\nlogout\n`;
+  test('reads what sits between the markers, after a banner and before logout noise; the mark does not come back', () => {
+    const out = `Last login: Mon on ttys001\nWelcome! PATH=/evil\n${markedEnvOutput(mark, env)}\nlogout\n`;
     assert.deepEqual(parseMarkedEnv(out, mark), env);
   });
 
@@ -76,19 +76,23 @@ describe('parseMarkedEnv', () => {
     assert.deepEqual(parseMarkedEnv(out, mark), env);
   });
 
-  test('missing markers, a cut-off output, or non-JSON between them: null', () => {
-    const full = markedEnvOutput(mark, env);
-    assert.equal(parseMarkedEnv('', mark), null);
-    assert.equal(parseMarkedEnv(JSON.stringify(env), mark), null);
-    assert.equal(parseMarkedEnv(full.slice(0, full.length - 5), mark), null);
-    assert.equal(parseMarkedEnv(full, 'another-mark'), null);
-    assert.equal(parseMarkedEnv(`${mark}<<not json>>${mark}`, mark), null);
-    assert.equal(parseMarkedEnv(`${mark}<<["a"]>>${mark}`, mark), null);
-    assert.equal(parseMarkedEnv(`${mark}<<{"A":1}>>${mark}`, mark), null);
+  test('plain `env` output (no -0): one NAME=value per line, a value\'s further lines kept', () => {
+    const out = `${mark}<<A=1\nMULTI=line one\nline two\nB=x=y\n>>${mark}`;
+    assert.deepEqual(parseMarkedEnv(out, mark), { A: '1', MULTI: 'line one\nline two', B: 'x=y' });
   });
 
-  test('names and values the OS cannot hold are dropped, the rest kept', () => {
-    const out = `${mark}<<${JSON.stringify({ OK: 'yes', 'A=B': 'x', '': 'y', NUL: 'a\u0000b', 'N\u0000': 'z' })}>>${mark}`;
+  test('missing markers, a cut-off output, or nothing between them: null', () => {
+    const full = markedEnvOutput(mark, env);
+    assert.equal(parseMarkedEnv('', mark), null);
+    assert.equal(parseMarkedEnv('A=1\0', mark), null);
+    assert.equal(parseMarkedEnv(full.slice(0, full.length - 5), mark), null);
+    assert.equal(parseMarkedEnv(full, 'another-mark'), null);
+    assert.equal(parseMarkedEnv(`${mark}<<>>${mark}`, mark), null);
+    assert.equal(parseMarkedEnv(`${mark}<<no equals sign>>${mark}`, mark), null);
+  });
+
+  test('entries without a name are dropped, the rest kept', () => {
+    const out = `${mark}<<OK=yes\0=y\0noequals\0>>${mark}`;
     assert.deepEqual(parseMarkedEnv(out, mark), { OK: 'yes' });
   });
 });
@@ -182,7 +186,7 @@ describe('resolveLoginShellEnv on real shells', { skip: posix ? false : 'POSIX s
       `export CCG_TEST_TRICKY='two\nlines = and ✓'`,
       '',
     ].join('\n'));
-    const r = await resolveLoginShellEnv({ shell, timeoutMs: 10_000, execPath: process.execPath });
+    const r = await resolveLoginShellEnv({ shell, timeoutMs: 10_000 });
     assert.equal(r.reason, null);
     assert.ok(r.env);
     assert.equal(r.env.CCG_TEST_FROM_PROFILE, 'yes');
@@ -193,11 +197,23 @@ describe('resolveLoginShellEnv on real shells', { skip: posix ? false : 'POSIX s
     assert.equal(r.env.CCG_LOGIN_ENV_NODE, undefined);
   });
 
+  test('the app binary is never run as Node: no ELECTRON_RUN_AS_NODE reaches the shell or what it starts', async () => {
+    const seen = path.join(dir, 'seen-env');
+    const shell = fakeShell('no-node', `env > '${seen}'\nexport CCG_TEST_SEEN=1\n`);
+    const r = await resolveLoginShellEnv({ shell, timeoutMs: 10_000 });
+    assert.equal(r.reason, null);
+    assert.equal(r.env?.CCG_TEST_SEEN, '1');
+    const env = fs.readFileSync(seen, 'utf8');
+    assert.ok(!/^ELECTRON_RUN_AS_NODE=/m.test(env), 'ELECTRON_RUN_AS_NODE is not set for the shell');
+    assert.ok(!/^CCG_LOGIN_ENV_NODE=/m.test(env), 'no executable handed over to run as Node');
+    assert.equal(r.env?.ELECTRON_RUN_AS_NODE, undefined);
+  });
+
   test('a shell that hangs: null after the timeout, and nothing it started is left running', async () => {
     const shellPid = path.join(dir, 'hang.shell.pid');
     const sleepPid = path.join(dir, 'hang.sleep.pid');
     const shell = fakeShell('hang', `echo $$ > '${shellPid}'\nsleep 300 &\necho $! > '${sleepPid}'\nwait\n`);
-    const r = await resolveLoginShellEnv({ shell, timeoutMs: 1_500, execPath: process.execPath });
+    const r = await resolveLoginShellEnv({ shell, timeoutMs: 1_500 });
     assert.equal(r.env, null);
     assert.match(r.reason ?? '', /did not finish within 1\.5 s/);
     const pids = [shellPid, sleepPid].map((f) => Number(fs.readFileSync(f, 'utf8').trim()));
@@ -207,26 +223,26 @@ describe('resolveLoginShellEnv on real shells', { skip: posix ? false : 'POSIX s
 
   test('a shell that exits 1: null with the exit code', async () => {
     const shell = fakeShell('fail', 'exit 1\n');
-    const r = await resolveLoginShellEnv({ shell, timeoutMs: 10_000, execPath: process.execPath });
+    const r = await resolveLoginShellEnv({ shell, timeoutMs: 10_000 });
     assert.equal(r.env, null);
     assert.match(r.reason ?? '', /exited with code 1/);
   });
 
   test('a shell that runs the command but prints no markers: null, parse failure named', async () => {
     const shell = fakeShell('mute', 'exec >/dev/null\n');
-    const r = await resolveLoginShellEnv({ shell, timeoutMs: 10_000, execPath: process.execPath });
+    const r = await resolveLoginShellEnv({ shell, timeoutMs: 10_000 });
     assert.equal(r.env, null);
     assert.match(r.reason ?? '', /no environment/);
   });
 
   test('a shell that does not exist, or one that does not speak sh: null with a reason, no throw', async () => {
-    const missing = await resolveLoginShellEnv({ shell: path.join(dir, 'nope'), timeoutMs: 10_000, execPath: process.execPath });
+    const missing = await resolveLoginShellEnv({ shell: path.join(dir, 'nope'), timeoutMs: 10_000 });
     assert.equal(missing.env, null);
     assert.match(missing.reason ?? '', /could not start/);
-    const invalid = await resolveLoginShellEnv({ shell: '/bin/s\u0000h', timeoutMs: 10_000, execPath: process.execPath });
+    const invalid = await resolveLoginShellEnv({ shell: '/bin/s\u0000h', timeoutMs: 10_000 });
     assert.equal(invalid.env, null);
     assert.match(invalid.reason ?? '', /could not start/);
-    const nu = await resolveLoginShellEnv({ shell: '/usr/bin/nu', timeoutMs: 10_000, execPath: process.execPath });
+    const nu = await resolveLoginShellEnv({ shell: '/usr/bin/nu', timeoutMs: 10_000 });
     assert.equal(nu.env, null);
     assert.match(nu.reason ?? '', /not supported/);
   });
@@ -236,7 +252,7 @@ describe('resolveLoginShellEnv on real shells', { skip: posix ? false : 'POSIX s
     const home = path.join(dir, 'home');
     fs.mkdirSync(home);
     fs.writeFileSync(path.join(home, '.bash_profile'), 'echo "motd: hello"\nexport CCG_TEST_FROM_BASH_PROFILE=1\nexport PATH="$HOME/bin:$PATH"\n');
-    const r = await resolveLoginShellEnv({ shell: bash, timeoutMs: 10_000, execPath: process.execPath, env: { HOME: home, PATH: '/usr/bin:/bin' } });
+    const r = await resolveLoginShellEnv({ shell: bash, timeoutMs: 10_000, env: { HOME: home, PATH: '/usr/bin:/bin' } });
     assert.equal(r.reason, null);
     assert.equal(r.env?.CCG_TEST_FROM_BASH_PROFILE, '1');
     assert.equal(r.env?.PATH?.split(':')[0], path.join(home, 'bin'));
@@ -245,7 +261,7 @@ describe('resolveLoginShellEnv on real shells', { skip: posix ? false : 'POSIX s
   test('applyLoginShellEnv: resolves, merges into the given env, reports the keys it added', async () => {
     const shell = fakeShell('apply', 'export CCG_TEST_APPLIED=yes\nexport CCG_TEST_GIVEN=from-shell\nexport PATH="/opt/ccg-apply:$PATH"\n');
     const target: NodeJS.ProcessEnv = { SHELL: shell, HOME: dir, PATH: '/usr/bin:/bin', CCG_TEST_GIVEN: 'from-app' };
-    const outcome = await applyLoginShellEnv(target, { platform: 'linux', execPath: process.execPath, timeoutMs: 10_000 });
+    const outcome = await applyLoginShellEnv(target, { platform: 'linux', timeoutMs: 10_000 });
     assert.equal(outcome.status, 'applied');
     assert.equal(target.CCG_TEST_APPLIED, 'yes');
     assert.equal(target.CCG_TEST_GIVEN, 'from-app');
@@ -256,12 +272,12 @@ describe('resolveLoginShellEnv on real shells', { skip: posix ? false : 'POSIX s
 
   test('applyLoginShellEnv: skipped from a terminal, and a failure leaves the env as it was', async () => {
     const target: NodeJS.ProcessEnv = { SHELL: fakeShell('unused', 'export X_SHOULD_NOT=1\n'), TERM: 'xterm', PATH: '/usr/bin' };
-    const skipped = await applyLoginShellEnv(target, { platform: 'linux', execPath: process.execPath });
+    const skipped = await applyLoginShellEnv(target, { platform: 'linux' });
     assert.equal(skipped.status, 'skipped');
     assert.equal(target.X_SHOULD_NOT, undefined);
     const failing: NodeJS.ProcessEnv = { SHELL: fakeShell('fail2', 'exit 3\n'), PATH: '/usr/bin' };
     const before = { ...failing };
-    const failed = await applyLoginShellEnv(failing, { platform: 'linux', execPath: process.execPath });
+    const failed = await applyLoginShellEnv(failing, { platform: 'linux' });
     assert.equal(failed.status, 'failed');
     assert.match(failed.reason, /code 3/);
     assert.deepEqual(failing, before);

@@ -1,7 +1,8 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import type { ApiKeyCreateResponse, ApiKeyListResponse, ConfigResponse, ConfigUpdateRequest, ConfigValue, EditableConfigKey } from '../../../main/contract/control-api.ts';
+import type { ApiKeyCreateResponse, ApiKeyListResponse, ApiKeyScope, ConfigResponse, ConfigUpdateRequest, ConfigValue, EditableConfigKey } from '../../../main/contract/control-api.ts';
 import { CopyField, ErrorBox, StatusBadge } from '../components/common.tsx';
 import { CONTROL_ROUTES } from '../../../main/contract/control-routes.ts';
+import { PROJECT_ROUTES } from '../../../main/contract/projects-routes.ts';
 import { ApiError } from '../lib/api.ts';
 import { useControl } from '../lib/control-context.tsx';
 import { GatewayControls } from './HealthPage.tsx';
@@ -91,15 +92,54 @@ export function ConnectSection({ createdKey }: { createdKey: string | null }): R
   );
 }
 
+/** A key's scope in words, as the row shows it. */
+function scopeText(scope: ApiKeyScope | null): string {
+  if (!scope) return 'every project and chat';
+  const parts = [...scope.projects.map((p) => `@${p}`), ...(scope.chats ? ['plain chats'] : [])];
+  return parts.length ? `only ${parts.join(', ')}` : 'nothing (no project, no chats)';
+}
+
+/** Unlimited, or the projects (and plain chats) a key may use: a project's model ids carry its policy mode with them. */
+function ScopeEditor({ value, projects, onChange, testId }: { value: ApiKeyScope | null; projects: string[]; onChange(v: ApiKeyScope | null): void; testId: string }): ReactNode {
+  const toggle = (name: string, on: boolean): void => {
+    if (!value) return;
+    onChange({ ...value, projects: on ? [...value.projects, name] : value.projects.filter((p) => p !== name) });
+  };
+  return (
+    <fieldset className="scope-editor" data-testid={testId}>
+      <label>
+        <input type="checkbox" checked={value === null} onChange={(e) => onChange(e.target.checked ? null : { projects: [], chats: false })} /> Every project and chat
+      </label>
+      {value ? (
+        <>
+          <label>
+            <input type="checkbox" checked={value.chats} onChange={(e) => onChange({ ...value, chats: e.target.checked })} /> Plain chats (own workspace)
+          </label>
+          {projects.map((p) => (
+            <label key={p}>
+              <input type="checkbox" checked={value.projects.includes(p)} onChange={(e) => toggle(p, e.target.checked)} aria-label={`Project ${p}`} /> @{p}
+            </label>
+          ))}
+          {projects.length === 0 ? <span className="muted">No projects yet (Projects page).</span> : null}
+        </>
+      ) : null}
+    </fieldset>
+  );
+}
+
 function KeysSection({ onCreated }: { onCreated(secret: string | null): void }): ReactNode {
   const { client, refreshInfo } = useControl();
   const [keys, setKeys] = useState<ApiKeyListResponse | null>(null);
+  const [projects, setProjects] = useState<string[]>([]);
   const [name, setName] = useState('');
+  const [scope, setScope] = useState<ApiKeyScope | null>(null);
+  const [editing, setEditing] = useState<{ id: string; scope: ApiKeyScope | null } | null>(null);
   const [created, setCreated] = useState<ApiKeyCreateResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = async (): Promise<void> => {
     try {
       setKeys(await client.call(CONTROL_ROUTES.keys));
+      setProjects((await client.call(PROJECT_ROUTES.projects)).projects.map((p) => p.name));
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
@@ -110,12 +150,23 @@ function KeysSection({ onCreated }: { onCreated(secret: string | null): void }):
   const create = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     try {
-      const c = await client.call(CONTROL_ROUTES.createKey, { body: { name: name || 'dashboard key' } });
+      const c = await client.call(CONTROL_ROUTES.createKey, { body: { name: name || 'dashboard key', scope } });
       setCreated(c);
       onCreated(c.secret);
       setName('');
+      setScope(null);
       await load();
       await refreshInfo();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  const saveScope = async (): Promise<void> => {
+    if (!editing) return;
+    try {
+      await client.call(CONTROL_ROUTES.updateKey, { params: { id: editing.id }, body: { scope: editing.scope } });
+      setEditing(null);
+      await load();
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
@@ -156,6 +207,26 @@ function KeysSection({ onCreated }: { onCreated(secret: string | null): void }):
             <tr key={k.id} data-key-id={k.id}>
               <td>{k.name}</td>
               <td className="mono">{k.prefix}</td>
+              <td data-testid="key-scope">
+                {editing?.id === k.id ? (
+                  <>
+                    <ScopeEditor value={editing.scope} projects={projects} onChange={(v) => setEditing({ id: k.id, scope: v })} testId="edit-scope" />
+                    <button type="button" className="btn primary" onClick={() => void saveScope()}>
+                      Save scope
+                    </button>{' '}
+                    <button type="button" className="btn ghost" onClick={() => setEditing(null)}>
+                      Cancel
+                    </button>
+                  </>
+                ) : (
+                  <>
+                    <span className={k.scope ? '' : 'muted'}>{scopeText(k.scope)}</span>{' '}
+                    <button type="button" className="btn ghost" onClick={() => setEditing({ id: k.id, scope: k.scope })}>
+                      Change scope
+                    </button>
+                  </>
+                )}
+              </td>
               <td className="muted">{new Date(k.createdAt).toLocaleString()}</td>
               <td className="num">
                 <button type="button" className="btn danger" onClick={() => void revoke(k.id)}>
@@ -166,7 +237,7 @@ function KeysSection({ onCreated }: { onCreated(secret: string | null): void }):
           ))}
           {keys && keys.keys.length === 0 ? (
             <tr>
-              <td className="muted" colSpan={4}>
+              <td className="muted" colSpan={5}>
                 No dashboard keys.
               </td>
             </tr>
@@ -176,10 +247,12 @@ function KeysSection({ onCreated }: { onCreated(secret: string | null): void }):
       {keys && keys.configuredKeys > 0 ? <p className="muted">{keys.configuredKeys} more key(s) set through GATEWAY_API_KEYS (environment or config file).</p> : null}
       <form className="inline-form" onSubmit={(e) => void create(e)}>
         <input placeholder="Name, e.g. openwebui" value={name} onChange={(e) => setName(e.target.value)} maxLength={100} aria-label="Key name" />
+        <ScopeEditor value={scope} projects={projects} onChange={setScope} testId="new-key-scope" />
         <button type="submit" className="btn primary">
           Create key
         </button>
       </form>
+      <p className="muted">A key limited to projects can use only their models (<code>sonnet@project</code>), so only their policy modes; “plain chats” are the models without a project, each conversation in its own workspace.</p>
     </section>
   );
 }

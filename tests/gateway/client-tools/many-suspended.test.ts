@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { offeredTool, type Script } from '../../fixtures/scripted-anthropic.ts';
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.ts';
+import { startTestGateway, type TestGateway, adminInit } from '../../helpers/gateway.ts';
 import { waitUntil } from '../../helpers/wait.ts';
 
 const SUSPENDED = 20;
@@ -53,7 +53,7 @@ describe(`${SUSPENDED} suspended runs do not block other requests`, () => {
     let text = '';
     for await (const ch of streamed) text += ch.choices[0]?.delta?.content ?? '';
     assert.equal(text, 'Plain answer.');
-    const health = (await (await fetch(`${gw.baseUrl}/health`)).json()) as { suspendedRuns: number; activeRuns: number; queuedRuns: number };
+    const health = (await (await fetch(`${gw.baseUrl}/health`, adminInit(gw.dataDir))).json()) as { suspendedRuns: number; activeRuns: number; queuedRuns: number };
     assert.deepEqual([health.suspendedRuns, health.activeRuns, health.queuedRuns], [SUSPENDED, 0, 0]);
 
     // The last one to wait still resumes with its result.

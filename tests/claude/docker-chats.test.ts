@@ -1,8 +1,9 @@
 /**
  * Chats in the docker runtime (issue 21 item 9), on the real engine with the real claude: each chat works in its own
  * folder under /workspace/chats, and the sandboxed policy's rules reach the container in container terms, so chat
- * B's Bash can neither list nor read chat A's files. The image gets bubblewrap and socat (the shipped one has none)
- * and the container runs with seccomp=unconfined (docker's default profile refuses the user namespace bwrap needs).
+ * B's Bash can neither list nor read chat A's files. The test image gets bubblewrap and socat (as docker/Dockerfile
+ * installs them) and the shipped docker/compose.sandbox.yaml (docker's default seccomp profile refuses the user
+ * namespace bwrap needs).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,7 +15,7 @@ import type { ComposeManager } from '../../main/compose/index.ts';
 import { loadConfig } from '../../main/config/load.ts';
 import { buildServices, type Services } from '../../main/services.ts';
 import { startScriptedAnthropic, toolResultText, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
-import { dockerSkip, forceRemoveProject, sandboxTestImage, testCompose, uniqueProject } from '../fixtures/docker-env.ts';
+import { dockerDir, dockerSkip, forceRemoveProject, sandboxTestImage, testCompose, uniqueProject } from '../fixtures/docker-env.ts';
 import { claudeTestEnv } from '../helpers/gateway.ts';
 
 const noEngine = dockerSkip();
@@ -31,7 +32,6 @@ describe('docker runtime: each chat in its own container folder, chat B cannot s
   let gateway: Services | null = null;
   let dataDir = '';
   let home = '';
-  let overrideDir = '';
 
   async function chat(content: string): Promise<string> {
     const res = await fetch(`${gateway?.url}/v1/chat/completions`, {
@@ -58,10 +58,7 @@ describe('docker runtime: each chat in its own container folder, chat B cannot s
     const workspace = path.join(dataDir, 'workspace');
     fs.mkdirSync(workspace);
     fs.chmodSync(workspace, 0o777); // the container's user (uid 1000) writes there
-    overrideDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-seccomp-'));
-    const override = path.join(overrideDir, 'compose.seccomp.yaml');
-    fs.writeFileSync(override, JSON.stringify({ services: { claude: { security_opt: ['seccomp=unconfined'] } } }));
-    compose = testCompose({ project, workspace, extraFiles: [override], image: built && 'image' in built ? built.image : '' });
+    compose = testCompose({ project, workspace, extraFiles: [path.join(dockerDir, 'compose.sandbox.yaml')], image: built && 'image' in built ? built.image : '' });
     await compose.up({ timeoutMs: 180_000 });
     const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, {
       GATEWAY_PORT: 0, OAUTH_CALLBACK_PORT: 0, CLAUDE_ALLOWED_TOOLS: 'Bash', CLAUDE_RUNTIME: 'docker', DEFAULT_POLICY: 'sandboxed', LOG_LEVEL: 'warn',
@@ -78,7 +75,7 @@ describe('docker runtime: each chat in its own container folder, chat B cannot s
     await compose?.down({ removeVolumes: true }).catch(() => {});
     forceRemoveProject(project);
     await api?.close();
-    for (const d of [dataDir, home, overrideDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
+    for (const d of [dataDir, home]) if (d) fs.rmSync(d, { recursive: true, force: true });
   });
 
   it('chat A writes in /workspace/chats/<A>; chat B works in /workspace/chats/<B> and its Bash lists and reads nothing of A', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Settings } from '@anthropic-ai/claude-agent-sdk';
 import { ComposeError, type ComposeManager } from '../compose/types.ts';
 import { log } from '../log.ts';
-import { containerSettings, type ContainerPathMap, type PathMount } from './docker-paths.ts';
+import { containerSettings, hostPathsLeft, type ContainerPathMap, type PathMount } from './docker-paths.ts';
 import { createDockerSpawnHook, killRunInContainer, type DockerSpawnHook } from './docker-spawn.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { createSdkRuntime } from './local-runtime.ts';
@@ -108,6 +108,9 @@ export function pathMap(o: Pick<DockerRuntimeOptions, 'hostWorkspace' | 'contain
   return { mounts: [{ host: path.resolve(o.hostWorkspace), container: o.containerWorkspace ?? '/workspace' }, ...(o.mounts?.() ?? [])], homes };
 }
 
+/** Host paths already warned about (see settingsForContainer). */
+const warned = new Set<string>();
+
 /**
  * A run's settings as the container needs them: every path in container terms (docker-paths.ts), and Claude Code's
  * sandbox in its nested mode — an unprivileged container cannot mount a fresh /proc, so bubblewrap fails without it
@@ -116,5 +119,11 @@ export function pathMap(o: Pick<DockerRuntimeOptions, 'hostWorkspace' | 'contain
 export function settingsForContainer(settings: Settings, map: ContainerPathMap): Settings {
   const { settings: out, dropped } = containerSettings(settings, map);
   for (const d of dropped) log.debug(`docker runtime: ${d.key} ${d.value} left out (${d.reason})`);
+  // A key this translation does not know yet would carry host paths in: say so (once per value).
+  for (const v of hostPathsLeft(out, [...map.mounts, ...map.homes].map((m) => m.host))) {
+    if (warned.has(v) || warned.size >= 200) continue;
+    warned.add(v);
+    log.warn(`docker runtime: a run's settings still name a host path, which means nothing in the container: ${v}`);
+  }
   return out.sandbox?.enabled ? { ...out, sandbox: { ...out.sandbox, enableWeakerNestedSandbox: true } } : out;
 }

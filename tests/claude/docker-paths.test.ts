@@ -33,6 +33,11 @@ describe('host paths → container paths', () => {
   it('a denied folder holding the workspace denies the whole mount; ~ paths map to the container home', () => {
     assert.deepEqual(deniedContainerPaths(DATA, map), ['~/.local/share/ccg', '/workspace']);
     assert.deepEqual(deniedContainerPaths('/home/u/.ssh', map), ['~/.ssh']);
+    // Claude Code's own state: the container's counterparts (every chat's session files live in its home volume).
+    assert.deepEqual(deniedContainerPaths('/home/u/.claude/projects', map), ['~/.claude/projects']);
+    assert.deepEqual(deniedContainerPaths('/opt/claude-config/projects/**', map), ['~/.claude/projects/**']);
+    assert.deepEqual(containerSettings({ permissions: { deny: ['Read(~/.claude.json)', 'Read(~/.claude/projects/**)'] }, sandbox: { filesystem: { denyRead: ['~/.claude/projects'] } } }, map).settings,
+      { permissions: { deny: ['Read(~/.claude.json)', 'Read(~/.claude/projects/**)'] }, sandbox: { filesystem: { denyRead: ['~/.claude/projects'] } } }, '~ paths stay: Claude resolves them to the container home');
     assert.deepEqual(deniedContainerPaths('/opt/claude-config/.credentials.json', map), ['~/.claude/.credentials.json'], 'Claude config dir → ~/.claude');
     const why: string[] = [];
     assert.deepEqual(deniedContainerPaths('/srv/secret', map, (r) => why.push(r)), []);

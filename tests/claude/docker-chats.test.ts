@@ -44,12 +44,19 @@ describe('docker runtime: each chat in its own container folder, chat B cannot s
     return body.choices?.[0]?.message.content ?? '';
   }
 
+  /** Chat A's note in the container, for chat B's Read tool to try. */
+  let noteOfA = '';
+
   before(async () => {
     api = await startScriptedAnthropic((_req, info) => {
       const prompt = info.userTexts[0] ?? '';
-      if (info.lastToolResults.length) return { blocks: [{ type: 'text', text: `Output: ${toolResultText(info.lastToolResults[0]).trim()}` }] };
-      if (prompt.includes('chat A')) return { blocks: [{ type: 'tool_use', name: 'Bash', input: { command: WRITE } }] };
-      if (prompt.includes('chat B')) return { blocks: [{ type: 'tool_use', name: 'Bash', input: { command: PEEK } }] };
+      const done = (): { blocks: Array<{ type: 'text'; text: string }> } => ({ blocks: [{ type: 'text', text: `Output: ${toolResultText(info.lastToolResults[0] ?? { type: 'text' }).trim()}` }] });
+      if (prompt.includes('chat A')) return info.assistantTurns === 0 ? { blocks: [{ type: 'tool_use', name: 'Bash', input: { command: WRITE } }] } : done();
+      if (prompt.includes('chat B')) {
+        if (info.assistantTurns === 0) return { blocks: [{ type: 'tool_use', name: 'Bash', input: { command: PEEK } }] };
+        if (info.assistantTurns === 1) return { blocks: [{ type: 'tool_use', name: 'Read', input: { file_path: noteOfA } }] };
+        return done();
+      }
       return { blocks: [{ type: 'text', text: 'ok' }] };
     });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-home-'));
@@ -61,7 +68,7 @@ describe('docker runtime: each chat in its own container folder, chat B cannot s
     compose = testCompose({ project, workspace, extraFiles: [path.join(dockerDir, 'compose.sandbox.yaml')], image: built && 'image' in built ? built.image : '' });
     await compose.up({ timeoutMs: 180_000 });
     const config = loadConfig({ DATA_DIR: dataDir } as NodeJS.ProcessEnv, {
-      GATEWAY_PORT: 0, OAUTH_CALLBACK_PORT: 0, CLAUDE_ALLOWED_TOOLS: 'Bash', CLAUDE_RUNTIME: 'docker', DEFAULT_POLICY: 'sandboxed', LOG_LEVEL: 'warn',
+      GATEWAY_PORT: 0, OAUTH_CALLBACK_PORT: 0, CLAUDE_ALLOWED_TOOLS: 'Bash,Read', CLAUDE_RUNTIME: 'docker', DEFAULT_POLICY: 'sandboxed', LOG_LEVEL: 'warn',
     });
     assert.equal(config.claudeCwd, workspace);
     const baseEnv = { ...process.env, ...claudeTestEnv(api.url, home) };
@@ -78,7 +85,7 @@ describe('docker runtime: each chat in its own container folder, chat B cannot s
     for (const d of [dataDir, home]) if (d) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  it('chat A writes in /workspace/chats/<A>; chat B works in /workspace/chats/<B> and its Bash lists and reads nothing of A', async () => {
+  it('chat A writes in /workspace/chats/<A>; chat B works in /workspace/chats/<B>: its Bash lists and reads nothing of A, its Read tool is refused A\'s note', async () => {
     const a = await chat('chat A: write a note');
     const cwdA = /cwd=(\/\S*)/.exec(a)?.[1] ?? '';
     assert.match(cwdA, /^\/workspace\/chats\/[a-z0-9-]+$/, `chat A's own folder in the container: ${a}`);
@@ -86,12 +93,18 @@ describe('docker runtime: each chat in its own container folder, chat B cannot s
     const idA = path.posix.basename(cwdA);
     assert.equal(fs.readFileSync(path.join(dataDir, 'workspace', 'chats', idA, 'note.txt'), 'utf8').trim(), 'secret-of-A', 'on the host: in A\'s chat folder');
 
+    noteOfA = `${cwdA}/note.txt`;
     const b = await chat('chat B: look around');
     const cwdB = /cwd=(\/\S*)/.exec(b)?.[1] ?? '';
     assert.match(cwdB, /^\/workspace\/chats\/[a-z0-9-]+$/, `chat B's own folder in the container: ${b}`);
     assert.notEqual(cwdB, cwdA, 'two chats, two folders');
     assert.match(b, /peeked/, `chat B's Bash ran: ${b}`);
     assert.ok(!b.includes('secret-of-A'), `chat B read chat A's note: ${b}`);
-    assert.ok(!b.includes(idA), `chat B listed chat A's folder: ${b}`);
+    const listed = /^list: (?!\$)(.*)$/m.exec(b)?.[1] ?? '';
+    assert.ok(listed.includes(path.posix.basename(cwdB)), `chat B's ls ran: ${b}`);
+    assert.ok(!listed.includes(idA), `chat B listed chat A's folder: ${listed}`);
+    // The file tools run outside the sandbox: the translated deny rules hold them (Read is an allowed tool here).
+    assert.match(b, new RegExp(`Read: ${noteOfA} — error`), `chat B's Read step ran and was refused: ${b}`);
+    assert.match(b, /denied by your permission settings/);
   });
 });

@@ -37,7 +37,7 @@ import { RunPolicy } from './policy/run-policy.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { ProjectStore } from './projects/store.ts';
 import { ChatWorkspaces } from './projects/workspaces.ts';
-import { projectCwdMapper, writeProjectsOverride } from './projects/docker-mounts.ts';
+import { projectCwdMapper, projectMounts, writeProjectsOverride } from './projects/docker-mounts.ts';
 import { TranscriptStore } from './transcripts/store.ts';
 import { ApprovalCenter } from './approvals/center.ts';
 import { FileRuleStore } from './approvals/rule-store.ts';
@@ -159,7 +159,7 @@ export class Services {
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (compose) {
-      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, mapCwd: projectCwdMapper(() => this.projects.list()), baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
+      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, mapCwd: projectCwdMapper(() => this.projects.list()), mounts: () => projectMounts(this.projects.list()), baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
       this.runtime = dockerRuntime;
     } else this.runtime = createSdkRuntime({
       kind: 'local',

@@ -1,8 +1,13 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Settings } from '@anthropic-ai/claude-agent-sdk';
 import { ComposeError, type ComposeManager } from '../compose/types.ts';
+import { log } from '../log.ts';
+import { containerSettings, hostPathsLeft, type ContainerPathMap, type PathMount } from './docker-paths.ts';
 import { createDockerSpawnHook, killRunInContainer, type DockerSpawnHook } from './docker-spawn.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { createSdkRuntime } from './local-runtime.ts';
-import type { BaseEnv, ClaudeRuntime } from './runtime.ts';
+import { readBaseEnv, type BaseEnv, type ClaudeRuntime } from './runtime.ts';
 
 export interface DockerRuntimeOptions {
   compose: ComposeManager;
@@ -11,6 +16,8 @@ export interface DockerRuntimeOptions {
   containerWorkspace?: string;
   /** Host cwds mounted elsewhere than the workspace (projects): their container path, else null. */
   mapCwd?: (cwd: string) => string | null;
+  /** Bind mounts besides the workspace (projects at /projects/<name>), read per run: the settings' paths are translated through them. */
+  mounts?: () => readonly PathMount[];
   /** Base env for Claude (default process.env; a function is read per run); only Claude's own variables enter the container. */
   baseEnv?: BaseEnv;
   /** Env of the docker CLI (DOCKER_HOST…), on top of process.env. */
@@ -86,8 +93,37 @@ export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
         kind: 'docker',
         spawnHook: (options) => spawnHook(options, { onStderr: spec.onStderr, abortSignal: spec.abortController.signal }),
         ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}),
-      }).run(spec),
+      }).run(spec.settings ? { ...spec, settings: settingsForContainer(spec.settings, pathMap(o)) } : spec),
     livePids: () => spawnHook.live().map((p) => p.pid).filter((p): p is number => typeof p === 'number'),
     killContainerRun: (container, runId) => killRunInContainer({ dockerBin: o.dockerBin, dockerEnv: o.dockerEnv, containerId: container, runId, signal: 'KILL' }),
   };
+}
+
+/** How the container sees the host: the workspace and project mounts, the host's home and Claude's config dir. */
+export function pathMap(o: Pick<DockerRuntimeOptions, 'hostWorkspace' | 'containerWorkspace' | 'mounts' | 'baseEnv'>): ContainerPathMap {
+  const env = readBaseEnv(o.baseEnv);
+  const homes: PathMount[] = [{ host: env.HOME || os.homedir(), container: '~' }];
+  // The container's Claude keeps its config in ~/.claude (CLAUDE_CONFIG_DIR is never passed in).
+  if (env.CLAUDE_CONFIG_DIR) homes.push({ host: path.resolve(env.CLAUDE_CONFIG_DIR), container: '~/.claude' });
+  return { mounts: [{ host: path.resolve(o.hostWorkspace), container: o.containerWorkspace ?? '/workspace' }, ...(o.mounts?.() ?? [])], homes };
+}
+
+/** Host paths already warned about (see settingsForContainer). */
+const warned = new Set<string>();
+
+/**
+ * A run's settings as the container needs them: every path in container terms (docker-paths.ts), and Claude Code's
+ * sandbox in its nested mode — an unprivileged container cannot mount a fresh /proc, so bubblewrap fails without it
+ * (the container's own /proc stays visible to sandboxed commands; the container is the outer boundary).
+ */
+export function settingsForContainer(settings: Settings, map: ContainerPathMap): Settings {
+  const { settings: out, dropped } = containerSettings(settings, map);
+  for (const d of dropped) log.debug(`docker runtime: ${d.key} ${d.value} left out (${d.reason})`);
+  // A key this translation does not know yet would carry host paths in: say so (once per value).
+  for (const v of hostPathsLeft(out, [...map.mounts, ...map.homes].map((m) => m.host))) {
+    if (warned.has(v) || warned.size >= 200) continue;
+    warned.add(v);
+    log.warn(`docker runtime: a run's settings still name a host path, which means nothing in the container: ${v}`);
+  }
+  return out.sandbox?.enabled ? { ...out, sandbox: { ...out.sandbox, enableWeakerNestedSandbox: true } } : out;
 }

@@ -35,12 +35,15 @@ export function containerCommand(command: string, args: string[], containerClaud
   return [containerClaude, ...(i >= 0 ? args.slice(i + 1) : args)];
 }
 
-/** A host cwd inside the mounted workspace maps to the same place under the container's workspace. */
-export function containerCwd(cwd: string | undefined, hostWorkspace: string, containerWorkspace = '/workspace'): string {
+/**
+ * A host cwd inside the mounted workspace maps to the same place under the container's workspace (a chat's folder
+ * CLAUDE_CWD/chats/<id> → /workspace/chats/<id>); one outside it has no place there: null, never the shared root.
+ */
+export function containerCwd(cwd: string | undefined, hostWorkspace: string, containerWorkspace = '/workspace'): string | null {
   if (!cwd) return containerWorkspace;
   const rel = path.relative(path.resolve(hostWorkspace), path.resolve(cwd));
   if (rel === '') return containerWorkspace;
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return containerWorkspace;
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
   return path.posix.join(containerWorkspace, ...rel.split(path.sep));
 }
 
@@ -169,6 +172,8 @@ export class DockerClaudeProcess extends EventEmitter implements SpawnedProcess 
   }
 
   private async start(): Promise<void> {
+    const hostCwd = this.spawnOptions.cwd;
+    const cwd = (hostCwd ? this.o.mapCwd?.(hostCwd) : null) ?? containerCwd(hostCwd, this.o.hostWorkspace, this.o.containerWorkspace);
     let id: string;
     try {
       id = await this.o.container();
@@ -176,12 +181,12 @@ export class DockerClaudeProcess extends EventEmitter implements SpawnedProcess 
       return this.fail(err instanceof Error ? err : new Error(String(err)));
     }
     if (this.killed) return this.finish(null, this.killSignal);
+    // (after an await: the caller listens for 'exit' once the constructor returns)
+    if (!cwd) return this.fail(new Error(`The run's folder ${hostCwd} is not mounted in the Claude container (CLAUDE_CWD is mounted at ${this.o.containerWorkspace ?? '/workspace'}, projects at /projects/<name> after Up).`));
     this.containerId = id;
     this.o.tracker?.trackContainerRun(this.runId, id, this);
     const env = containerEnv(this.spawnOptions.env);
     env[RUN_MARKER] = this.runId;
-    const hostCwd = this.spawnOptions.cwd;
-    const cwd = (hostCwd ? this.o.mapCwd?.(hostCwd) : null) ?? containerCwd(hostCwd, this.o.hostWorkspace, this.o.containerWorkspace);
     // `-e NAME` without a value: docker reads it from its own env, so secrets never show in `ps` on the host.
     const args = ['exec', '-i', '-w', cwd, ...Object.keys(env).flatMap((k) => ['-e', k]), id, ...containerCommand(this.spawnOptions.command, this.spawnOptions.args, this.o.containerClaude)];
     const child = spawn(this.o.dockerBin ?? 'docker', args, { env: { ...process.env, ...this.o.dockerEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });

@@ -31,7 +31,7 @@ export function resolveDefaultPolicy(config: DefaultPolicyConfig, support: Sandb
   const make = (mode: PolicyMode, warning: string | null): ResolvedDefaultPolicy => ({ setting: config.DEFAULT_POLICY, policy: { mode, ...base }, warning });
   const setting = config.DEFAULT_POLICY;
   if (setting === 'auto') {
-    if (config.CLAUDE_RUNTIME === 'docker') return make('full', 'Commands run unconfined inside the Docker container (DEFAULT_POLICY=auto): the container is the boundary. Set DEFAULT_POLICY=sandboxed with bubblewrap and socat in the image to confine them there too.');
+    if (config.CLAUDE_RUNTIME === 'docker') return make('full', 'Commands run unconfined inside the Docker container (DEFAULT_POLICY=auto): the container shields the host, but a chat\'s commands can read other chats\' folders under /workspace. Set DEFAULT_POLICY=sandboxed, with bubblewrap and socat in the image and user namespaces allowed to the container (security_opt seccomp), to confine them there too.');
     if (support.unavailable) return make('full', `Commands run unconfined (DEFAULT_POLICY=auto fell back to full): ${support.unavailable}.`);
     return make('sandboxed', null);
   }

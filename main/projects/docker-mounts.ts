@@ -27,6 +27,11 @@ export function writeProjectsOverride(file: string, service: string, projects: r
   fs.renameSync(tmp, file);
 }
 
+/** The project mounts as host folder → container folder (the docker runtime translates settings' paths through them). */
+export function projectMounts(projects: readonly Project[]): Array<{ host: string; container: string }> {
+  return projects.map((p) => ({ host: path.resolve(p.folder), container: containerProjectPath(p.name) }));
+}
+
 /** The container path of a host cwd inside a project's folder, or null (then the workspace mapping applies). */
 export function projectCwdMapper(projects: () => readonly Project[]): (cwd: string) => string | null {
   return (cwd) => {

@@ -83,9 +83,20 @@ describe('docker spawn mapping', () => {
     assert.deepEqual(containerCommand('/usr/bin/node', ['/host/cli.js', '--verbose']), ['claude', '--verbose']);
     assert.equal(containerCwd('/data/ws', '/data/ws'), '/workspace');
     assert.equal(containerCwd('/data/ws/proj/a', '/data/ws'), '/workspace/proj/a');
-    assert.equal(containerCwd('/elsewhere', '/data/ws'), '/workspace');
-    assert.equal(containerCwd('/data/ws-other', '/data/ws'), '/workspace');
+    // A folder the container does not have is no reason to work in the shared root, where every chat's folder is.
+    assert.equal(containerCwd('/elsewhere', '/data/ws'), null);
+    assert.equal(containerCwd('/data/ws-other', '/data/ws'), null);
     assert.equal(containerCwd(undefined, '/data/ws', '/w'), '/w');
+  });
+
+  it('a run whose folder is not mounted in the container fails with the reason, never runs in /workspace', async () => {
+    const stderr: string[] = [];
+    const hook = createDockerSpawnHook({ container: async () => 'c0ffee', hostWorkspace: '/data/ws', dockerBin: '/nonexistent/docker', onStderr: (l) => stderr.push(l) });
+    const p = hook({ command: '/host/claude', args: [], env: {}, cwd: '/data/elsewhere/chat', signal: new AbortController().signal });
+    p.on('error', () => {});
+    const [code] = await new Promise<[number | null, string | null]>((r) => p.once('exit', (c, s) => r([c, s])));
+    assert.equal(code, 1);
+    assert.match(stderr.join('\n'), /\/data\/elsewhere\/chat.*not mounted in the Claude container/);
   });
 });
 

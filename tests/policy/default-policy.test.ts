@@ -42,6 +42,8 @@ describe('resolveDefaultPolicy', () => {
     assert.match(fallback.warning ?? '', /unconfined.*apt-get install bubblewrap socat/);
     assert.match(resolveDefaultPolicy(cfg('auto'), windows).warning ?? '', /Windows/);
     assert.equal(resolveDefaultPolicy(cfg('auto', 'docker'), linuxOk).policy.mode, 'full', 'the container is the boundary');
+    // …for the host only: between chats, nothing confines commands in the container under full.
+    assert.match(resolveDefaultPolicy(cfg('auto', 'docker'), linuxOk).warning ?? '', /other chats' folders.*sandboxed.*bubblewrap and socat.*seccomp/);
   });
 
   it('explicit sandboxed never falls back: it stays sandboxed and warns that runs fail', () => {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { createDockerRuntime, type DockerRuntime } from '../../main/claude/docker-runtime.ts';
 import { DEFAULT_POLICY, type Project } from '../../main/contract/projects.ts';
-import { projectCwdMapper, projectsOverride, writeProjectsOverride } from '../../main/projects/docker-mounts.ts';
+import { projectCwdMapper, projectMounts, projectsOverride, writeProjectsOverride } from '../../main/projects/docker-mounts.ts';
 import { dockerSkip, forceRemoveProject, makeWorkspace, testCompose, uniqueProject } from '../fixtures/docker-env.ts';
 import { startScriptedAnthropic, toolResultText, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from '../helpers/gateway.ts';
@@ -27,6 +27,10 @@ describe('projects in the docker runtime: mapping and override', () => {
     const parsed = JSON.parse(projectsOverride('claude', [project('myrepo', '/home/me/src/myrepo')])) as { services: { claude: { volumes: unknown[] } } };
     assert.deepEqual(parsed.services.claude.volumes, [{ type: 'bind', source: '/home/me/src/myrepo', target: '/projects/myrepo' }]);
     assert.deepEqual(JSON.parse(projectsOverride('claude', [])), { services: { claude: {} } });
+  });
+
+  it('lists the same mounts for translating settings paths (main/claude/docker-paths.ts)', () => {
+    assert.deepEqual(projectMounts([project('myrepo', '/home/me/src/myrepo/')]), [{ host: '/home/me/src/myrepo', container: '/projects/myrepo' }]);
   });
 });
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ApiKeyInfo } from '../contract/control-api.ts';
+import { writeJsonAtomic } from '../json-file.ts';
 
 export const API_KEYS_FILE = 'api-keys.json';
 
@@ -38,9 +39,7 @@ export class ApiKeyStore {
   }
 
   private save(): void {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify({ keys: this.keys }, null, 2)}\n`, { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+    writeJsonAtomic(this.file, { keys: this.keys });
   }
 
   list(): ApiKeyInfo[] {

@@ -3,9 +3,9 @@
  * in the dashboard, kept in DATA_DIR/projects.json. Names are unique across both.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import type { Project, ProjectEntry, ProjectInput } from '../contract/projects.ts';
+import { writeJsonAtomic } from '../json-file.ts';
 import { log } from '../log.ts';
 import { projectSchema } from './schema.ts';
 
@@ -137,10 +137,7 @@ export class ProjectStore {
   }
 
   private save(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify({ projects: [...this.app, ...this.skipped] }, null, 2)}\n`, { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+    writeJsonAtomic(this.file, { projects: [...this.app, ...this.skipped] });
     for (const cb of this.listeners) cb();
   }
 }

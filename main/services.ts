@@ -42,6 +42,7 @@ import { FileRuleStore } from './approvals/rule-store.ts';
 import { PolicyRuleStore } from './approvals/policy-rule-store.ts';
 import { silenceShadowedToolWarning } from './approvals/quiet-warning.ts';
 import { approvalsRouter } from './control/approvals-router.ts';
+import { acquireInstanceLocks } from './instance-lock.ts';
 
 export type { GatewayState } from './gateway/server.ts';
 
@@ -81,6 +82,7 @@ export class Services {
   readonly projects: ProjectStore;
   readonly workspaces: ChatWorkspaces;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly releaseLocks: () => void;
   /** Built only for the docker runtime: a local-runtime install needs no docker/ folder and no docker CLI. */
   readonly compose: ComposeManager | null;
   /** Up/down/restart/rebuild of the compose project, one at a time, shared by the tray and /api/docker. */
@@ -108,6 +110,9 @@ export class Services {
   constructor(readonly config: Config, opts: BuildOptions = {}) {
     fs.mkdirSync(config.DATA_DIR, { recursive: true, mode: 0o700 });
     fs.mkdirSync(config.claudeCwd, { recursive: true });
+    // Before anything touches DATA_DIR or the chats folder: a second gateway would sweep the first's chats and stop
+    // its Claude processes as orphans. Throws InstanceInUseError (the entries exit 78 saying who holds it).
+    this.releaseLocks = acquireInstanceLocks(config.DATA_DIR, path.join(config.claudeCwd, 'chats'));
     this.logFile = configureLog({ dataDir: config.DATA_DIR, level: config.LOG_LEVEL, console: opts.consoleLog ?? true });
     this.store = new TranscriptStore(config.DATA_DIR, this.bus, (err) => log.error(`transcript store cannot write: ${err.message}`));
     const inherited = opts.claudeEnv ?? process.env;
@@ -382,6 +387,7 @@ export class Services {
     this.monitor.stop();
     await this.oauth?.stop();
     await this.server.close();
+    this.releaseLocks();
   }
 }
 

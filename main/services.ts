@@ -225,7 +225,10 @@ export class Services {
     const oauthServers = this.oauth?.servers;
     const mcpAllowed = oauthServers ? async (): Promise<string[]> => (await oauthServers.names()).map((n) => `mcp__${n}`) : undefined;
     // "Always allow": into an app project's own policy (seeded with what its empty list meant), else the rule file.
-    const rules = new PolicyRuleStore(this.projects, FileRuleStore.inDataDir(config.DATA_DIR, (m) => log.warn(m)), async () => [
+    const ruleFile = FileRuleStore.inDataDir(config.DATA_DIR, (m) => log.warn(m));
+    // A rule file that could not be read (kept aside) or saved is said on Health, not only in the log.
+    this.registerHealth('approval-rules', () => ruleFile.health());
+    const rules = new PolicyRuleStore(this.projects, ruleFile, async () => [
       ...config.CLAUDE_ALLOWED_TOOLS, ...(mcpAllowed ? await mcpAllowed().catch(() => []) : []),
     ]);
     this.approvals = new ApprovalCenter({ timeoutMs: config.APPROVAL_TIMEOUT_S * 1000, rules, grantTtlMs: config.SESSION_TTL_S * 1000 });

@@ -191,6 +191,11 @@ export class Services {
       if (e.event.type === 'api_retry' || e.event.type === 'end') this.monitor.notify();
     });
     this.registerHealth('model-api', () => modelApi.health());
+    // What a refused or old credential left there says nothing about the new one.
+    this.claudeAccount.onEnvChange(() => {
+      modelApi.reset();
+      this.monitor.notify();
+    });
     this.registerHealth('sandbox', () => this.policy.health());
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;

@@ -43,6 +43,7 @@ import { PolicyRuleStore } from './approvals/policy-rule-store.ts';
 import { silenceShadowedToolWarning } from './approvals/quiet-warning.ts';
 import { approvalsRouter } from './control/approvals-router.ts';
 import { acquireInstanceLocks } from './instance-lock.ts';
+import { ANTHROPIC_API_URL, connectionCause } from './health/model-api-probe.ts';
 
 export type { GatewayState } from './gateway/server.ts';
 
@@ -247,6 +248,8 @@ export class Services {
     this.executor = new RunExecutor(config, this.runtime, this.store, mcpAllowed, {
       onAuthFailure: (m) => this.claudeAccount.runFailedForAuth(m),
       onAnswered: () => this.claudeAccount.runAnswered(),
+      // From the host the probe sees what a local Claude sees; inside the container the network differs.
+      ...(config.CLAUDE_RUNTIME === 'local' ? { unreachableCause: () => connectionCause(this.claudeAccount.env().ANTHROPIC_BASE_URL?.trim() || ANTHROPIC_API_URL) } : {}),
     }, this.approvals, this.policy);
   }
 

@@ -87,6 +87,8 @@ export interface RunHooks {
   onAuthFailure?(message: string): void;
   /** A run got through to an answer: the credential works. */
   onAnswered?(): void;
+  /** Why the model API could not be reached (a retry without an HTTP status): "connection refused", … */
+  unreachableCause?(): Promise<string | null>;
 }
 
 export interface LiveRunDeps {
@@ -279,8 +281,17 @@ export class LiveRun implements Suspendable {
       }
       this.pending = null;
       if (step.done) return 'ended';
+      await this.explainRetry(step.value);
       this.handle(step.value);
     }
+  }
+
+  /** A retry without an HTTP status says only "unknown": the cause is looked up, so the retry line names it. */
+  private async explainRetry(m: SDKMessage): Promise<void> {
+    if (m.type !== 'system' || m.subtype !== 'api_retry' || m.error_status !== null) return;
+    const noResponse = m.no_response;
+    const cause = noResponse ? `no response within ${Math.round(noResponse.waited_ms / 1000)} s` : await this.deps.hooks?.unreachableCause?.().catch(() => null);
+    if (cause) Object.assign(m, { error: cause });
   }
 
   private handle(m: SDKMessage): void {

@@ -31,7 +31,7 @@ export class ModelApiMonitor {
   health(): ComponentHealth {
     const d = this.down;
     if (!d) return { name: 'model-api', status: 'ok', reason: null, since: this.since };
-    const cause = d.status ? `HTTP ${d.status}${d.error && d.error !== 'unknown' ? ` ${d.error}` : ''}` : d.error || 'no response';
+    const cause = d.status ? `HTTP ${d.status}${d.error && d.error !== 'unknown' ? ` ${d.error}` : ''}` : d.error && d.error !== 'unknown' ? d.error : 'no response';
     return {
       name: 'model-api',
       status: 'error',

@@ -1,6 +1,7 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { defaultDataDir, type Config } from './config/schema.ts';
+import { InstanceInUseError } from './instance-lock.ts';
 import { log } from './log.ts';
 import { describeConfigProblem, EXIT_CONFIG } from './shell/config-error.ts';
 
@@ -20,7 +21,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const { services, control, shutdown: stopAll } = await buildApp(config, { consoleLog: true });
+  let built: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    built = await buildApp(config, { consoleLog: true });
+  } catch (err) {
+    if (err instanceof InstanceInUseError) {
+      console.error(`Claude Code Gateway cannot start — ${err.message}`);
+      process.exit(EXIT_CONFIG);
+    }
+    throw err;
+  }
+  const { services, control, shutdown: stopAll } = built;
   await services.start();
   if (services.gatewayState !== 'running') {
     log.error('the gateway could not start; other services keep running (see above)');

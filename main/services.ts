@@ -44,6 +44,8 @@ import { FileRuleStore } from './approvals/rule-store.ts';
 import { PolicyRuleStore } from './approvals/policy-rule-store.ts';
 import { silenceShadowedToolWarning } from './approvals/quiet-warning.ts';
 import { approvalsRouter } from './control/approvals-router.ts';
+import { acquireInstanceLocks } from './instance-lock.ts';
+import { ANTHROPIC_API_URL, connectionCause } from './health/model-api-probe.ts';
 
 export type { GatewayState } from './gateway/server.ts';
 
@@ -85,6 +87,7 @@ export class Services {
   readonly projects: ProjectStore;
   readonly workspaces: ChatWorkspaces;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly releaseLocks: () => void;
   /** Built only for the docker runtime: a local-runtime install needs no docker/ folder and no docker CLI. */
   readonly compose: ComposeManager | null;
   /** Up/down/restart/rebuild of the compose project, one at a time, shared by the tray and /api/docker. */
@@ -115,6 +118,9 @@ export class Services {
   constructor(readonly config: Config, opts: BuildOptions = {}) {
     fs.mkdirSync(config.DATA_DIR, { recursive: true, mode: 0o700 });
     fs.mkdirSync(config.claudeCwd, { recursive: true });
+    // Before anything touches DATA_DIR or the chats folder: a second gateway would sweep the first's chats and stop
+    // its Claude processes as orphans. Throws InstanceInUseError (the entries exit 78 saying who holds it).
+    this.releaseLocks = acquireInstanceLocks(config.DATA_DIR, path.join(config.claudeCwd, 'chats'));
     this.logFile = configureLog({ dataDir: config.DATA_DIR, level: config.LOG_LEVEL, console: opts.consoleLog ?? true });
     this.store = new TranscriptStore(config.DATA_DIR, this.bus, (err) => log.error(`transcript store cannot write: ${err.message}`));
     const inherited = opts.claudeEnv ?? process.env;
@@ -193,6 +199,11 @@ export class Services {
       if (e.event.type === 'api_retry' || e.event.type === 'end') this.monitor.notify();
     });
     this.registerHealth('model-api', () => modelApi.health());
+    // What a refused or old credential left there says nothing about the new one.
+    this.claudeAccount.onEnvChange(() => {
+      modelApi.reset();
+      this.monitor.notify();
+    });
     this.registerHealth('sandbox', () => this.policy.health());
 
     const adminToken = loadOrCreateAdminToken(config.DATA_DIR).token;
@@ -229,7 +240,10 @@ export class Services {
     const oauthServers = this.oauth?.servers;
     const mcpAllowed = oauthServers ? async (): Promise<string[]> => (await oauthServers.names()).map((n) => `mcp__${n}`) : undefined;
     // "Always allow": into an app project's own policy (seeded with what its empty list meant), else the rule file.
-    const rules = new PolicyRuleStore(this.projects, FileRuleStore.inDataDir(config.DATA_DIR, (m) => log.warn(m)), async () => [
+    const ruleFile = FileRuleStore.inDataDir(config.DATA_DIR, (m) => log.warn(m));
+    // A rule file that could not be read (kept aside) or saved is said on Health, not only in the log.
+    this.registerHealth('approval-rules', () => ruleFile.health());
+    const rules = new PolicyRuleStore(this.projects, ruleFile, async () => [
       ...config.CLAUDE_ALLOWED_TOOLS, ...(mcpAllowed ? await mcpAllowed().catch(() => []) : []),
     ]);
     this.approvals = new ApprovalCenter({ timeoutMs: config.APPROVAL_TIMEOUT_S * 1000, rules, grantTtlMs: config.SESSION_TTL_S * 1000 });
@@ -241,6 +255,8 @@ export class Services {
     this.executor = new RunExecutor(config, this.runtime, this.store, mcpAllowed, {
       onAuthFailure: (m) => this.claudeAccount.runFailedForAuth(m),
       onAnswered: () => this.claudeAccount.runAnswered(),
+      // From the host the probe sees what a local Claude sees; inside the container the network differs.
+      ...(config.CLAUDE_RUNTIME === 'local' ? { unreachableCause: () => connectionCause(this.claudeAccount.env().ANTHROPIC_BASE_URL?.trim() || ANTHROPIC_API_URL) } : {}),
     }, this.approvals, this.policy);
   }
 
@@ -404,6 +420,7 @@ export class Services {
     this.monitor.stop();
     await this.oauth?.stop();
     await this.server.close();
+    this.releaseLocks();
   }
 }
 

@@ -35,8 +35,9 @@ interface Waiting {
 export interface ApprovalCenterOptions {
   timeoutMs: number;
   rules: ProjectRuleStore;
-  /** How long "allow for this conversation" grants live after their last use (SESSION_TTL_S). */
+  /** How long "allow for this conversation" grants live after their last use (SESSION_TTL_S, the conversation's own life). */
   grantTtlMs: number;
+  now?: () => number;
 }
 
 const DENIED = 'The user denied this tool call in Claude Code Gateway.';
@@ -56,7 +57,17 @@ export class ApprovalCenter {
   private readonly changeListeners = new Set<() => void>();
   private readonly askListeners = new Set<(a: PendingApproval) => void>();
 
-  constructor(private readonly opts: ApprovalCenterOptions) {}
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ApprovalCenterOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Grants for a conversation (or a request without one) in force now. */
+  grantCount(): number {
+    this.prune();
+    return this.grants.size;
+  }
 
   list(): PendingApproval[] {
     return [...this.waiting.values()].map((w) => w.approval);
@@ -76,7 +87,10 @@ export class ApprovalCenter {
 
   /** The canUseTool callback of one run. */
   gate(ctx: ApprovalContext): CanUseTool {
+    // A request without a conversation keeps its grants for itself: they end with it when it is cancelled.
+    if (ctx.conversation === null) ctx.signal.addEventListener('abort', () => this.grants.delete(grantKey(ctx)), { once: true });
     return async (tool, input, options) => {
+      this.prune();
       // Claude Code offers its question tool once a host answers prompts: the question belongs in the chat answer.
       if (tool === 'AskUserQuestion') return { behavior: 'deny', message: 'No one can answer questions during this run: ask them in your reply instead.' };
       if (this.granted(ctx, tool, input)) return { behavior: 'allow', updatedInput: input };
@@ -94,21 +108,27 @@ export class ApprovalCenter {
       throw new ApprovalError(404, 'approval_not_found', `No pending approval ${id}.`);
     }
     const { approval, ctx } = w;
+    this.prune();
     let rule: string | null = null;
     // A call no rule can name exactly is allowed once, whatever was asked: a grant never widens to the whole tool.
     if (decision === 'allow_project' || decision === 'allow_conversation') rule = ruleFor(approval.tool, approval.input);
     if (decision === 'allow_project' && rule) {
+      let added: boolean;
       try {
-        await this.opts.rules.add(approval.project, rule);
+        added = await this.opts.rules.add(approval.project, rule);
       } catch (err) {
         throw new ApprovalError(500, 'rule_not_saved', `The rule could not be saved (${err instanceof Error ? err.message : String(err)}); the approval still waits.`);
       }
-      if (!this.waiting.has(id)) throw new ApprovalError(409, 'approval_already_decided', `Approval ${id} ended while the rule was saved (${this.decided.get(id) ?? 'withdrawn'}).`);
+      if (!this.waiting.has(id)) {
+        // The answer is 409: the rule this decision added must not stay behind it.
+        if (added) await this.opts.rules.remove(approval.project, rule).catch(() => false);
+        throw new ApprovalError(409, 'approval_already_decided', `Approval ${id} ended while the rule was saved (${this.decided.get(id) ?? 'withdrawn'}); the rule was not kept.`);
+      }
     } else if (decision === 'allow_conversation' && rule) {
       const key = grantKey(ctx);
       const g = this.grants.get(key) ?? { rules: [], usedAt: 0 };
       if (!g.rules.includes(rule)) g.rules.push(rule);
-      g.usedAt = Date.now();
+      g.usedAt = this.now();
       this.grants.set(key, g);
     }
     const text = decision === 'deny' ? (message?.trim() || DENIED) : null;
@@ -137,14 +157,15 @@ export class ApprovalCenter {
     if (anyRuleMatches(this.opts.rules.rules(ctx.project), tool, input)) return true;
     const key = grantKey(ctx);
     const g = this.grants.get(key);
-    if (!g) return false;
-    if (Date.now() - g.usedAt > this.opts.grantTtlMs) {
-      this.grants.delete(key);
-      return false;
-    }
-    if (!anyRuleMatches(g.rules, tool, input)) return false;
-    g.usedAt = Date.now();
+    if (!g || !anyRuleMatches(g.rules, tool, input)) return false;
+    g.usedAt = this.now();
     return true;
+  }
+
+  /** Drops grants unused for SESSION_TTL_S: their conversation has expired too (the conversation map forgets it then). */
+  private prune(): void {
+    const cutoff = this.now() - this.opts.grantTtlMs;
+    for (const [key, g] of this.grants) if (g.usedAt < cutoff) this.grants.delete(key);
   }
 
   private ask(ctx: ApprovalContext, tool: string, input: Record<string, unknown>, toolUseId: string, sdkSignal: AbortSignal): Promise<PermissionResult> {

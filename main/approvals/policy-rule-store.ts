@@ -22,13 +22,25 @@ export class PolicyRuleStore implements ProjectRuleStore {
     return [...new Set([...own, ...this.file.rules(project)])];
   }
 
-  async add(project: string | null, rule: string): Promise<void> {
+  async add(project: string | null, rule: string): Promise<boolean> {
     if (project !== null && this.projects.isAppProject(project)) {
       const allow = this.projects.get(project)?.policy.allow ?? [];
+      if (allow.includes(rule)) return false;
+      // The project store writes before the new list is in force (it throws otherwise).
       this.projects.addAllowRule(project, rule, allow.length ? [] : await this.defaultAllow());
-      return;
+      return true;
     }
-    await this.file.add(project, rule);
+    return this.file.add(project, rule);
+  }
+
+  /** Undoes an add (its approval ended while it was saved). */
+  async remove(project: string | null, rule: string): Promise<boolean> {
+    if (project !== null && this.projects.isAppProject(project)) {
+      if (!(this.projects.get(project)?.policy.allow ?? []).includes(rule)) return false;
+      this.projects.removeAllowRule(project, rule);
+      return true;
+    }
+    return this.file.remove(project, rule);
   }
 
   /** The rule file's grants per place (config-file projects, chat workspaces, and any left from before). */

@@ -1,6 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { ComponentHealth } from '../contract/control-api.ts';
+import { readJsonFile, writeJsonAtomicAsync } from '../json-file.ts';
 
 /**
  * Where "Always allow in this project" rules live. A project added in the app keeps them in its own policy
@@ -9,8 +10,10 @@ import { z } from 'zod';
 export interface ProjectRuleStore {
   /** The rules granted in the app for a project (null: the chat workspaces). */
   rules(project: string | null): string[];
-  /** Adds a rule (kept once); persisted before it resolves. */
-  add(project: string | null, rule: string): Promise<void>;
+  /** Adds a rule (kept once): in force only once persisted; true when it was not there before. */
+  add(project: string | null, rule: string): Promise<boolean>;
+  /** Removes a rule (undoes an add whose approval ended meanwhile); false when it was not there. */
+  remove(project: string | null, rule: string): Promise<boolean>;
 }
 
 /** The key chat workspaces use in the file: a project name is URL-safe, so it can never be this. */
@@ -18,12 +21,20 @@ const CHATS = '(chat workspaces)';
 
 const fileSchema = z.object({ version: z.literal(1), projects: z.record(z.string(), z.array(z.string())) });
 
-/** DATA_DIR/approval-rules.json, written atomically (temp file + rename), mode 0600. */
+/**
+ * DATA_DIR/approval-rules.json, mode 0600. Changes are serialized and each is in force only after its atomic write
+ * succeeded. A file that is not valid at start is set aside (kept for repair) and shown on Health: its rules are not in
+ * force, so calls ask again, never the reverse.
+ */
 export class FileRuleStore implements ProjectRuleStore {
-  private data: Record<string, string[]>;
+  private data: Record<string, string[]> = {};
+  private queue: Promise<unknown> = Promise.resolve();
+  private loadProblem: string | null = null;
+  private saveProblem: string | null = null;
+  private readonly since = new Date().toISOString();
 
   constructor(private readonly file: string, private readonly warn: (m: string) => void = () => undefined) {
-    this.data = this.read();
+    this.read();
   }
 
   static inDataDir(dataDir: string, warn?: (m: string) => void): FileRuleStore {
@@ -39,43 +50,57 @@ export class FileRuleStore implements ProjectRuleStore {
     return Object.entries(this.data).filter(([, r]) => r.length > 0).map(([k, r]) => ({ project: k === CHATS ? null : k, rules: [...r] }));
   }
 
-  async add(project: string | null, rule: string): Promise<void> {
+  add(project: string | null, rule: string): Promise<boolean> {
     const key = project ?? CHATS;
-    const list = this.data[key] ?? [];
-    if (list.includes(rule)) return;
-    await this.write({ ...this.data, [key]: [...list, rule] });
+    return this.change((data) => {
+      const list = data[key] ?? [];
+      return list.includes(rule) ? null : { ...data, [key]: [...list, rule] };
+    });
   }
 
   /** Removes a rule; false when it was not there. */
-  async remove(project: string | null, rule: string): Promise<boolean> {
+  remove(project: string | null, rule: string): Promise<boolean> {
     const key = project ?? CHATS;
-    const list = this.data[key] ?? [];
-    if (!list.includes(rule)) return false;
-    const rest = Object.fromEntries(Object.entries(this.data).filter(([k]) => k !== key));
-    await this.write(list.length > 1 ? { ...rest, [key]: list.filter((r) => r !== rule) } : rest);
-    return true;
+    return this.change((data) => {
+      const list = data[key] ?? [];
+      if (!list.includes(rule)) return null;
+      const rest = Object.fromEntries(Object.entries(data).filter(([k]) => k !== key));
+      return list.length > 1 ? { ...rest, [key]: list.filter((r) => r !== rule) } : rest;
+    });
   }
 
-  private async write(data: Record<string, string[]>): Promise<void> {
-    this.data = data;
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await fs.promises.writeFile(tmp, `${JSON.stringify({ version: 1, projects: this.data }, null, 2)}\n`, { mode: 0o600 });
-    await fs.promises.rename(tmp, this.file);
+  /** The "approval rules" Health card: a file that could not be read or saved is an error naming it. */
+  health(): ComponentHealth {
+    const reason = [this.loadProblem, this.saveProblem].filter((p): p is string => p !== null).join(' ');
+    return { name: 'approval-rules', status: reason ? 'error' : 'ok', reason: reason || null, since: this.since, details: { file: this.file, places: this.places().length } };
   }
 
-  private read(): Record<string, string[]> {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf8');
-    } catch {
-      return {};
-    }
-    try {
-      return fileSchema.parse(JSON.parse(text)).projects;
-    } catch (err) {
-      // A damaged file must not stop the app: its rules are ignored (everything asks again) and it is said why.
-      this.warn(`${this.file} is not a valid rules file (${err instanceof Error ? err.message.slice(0, 200) : String(err)}); approvals ask again until it is fixed`);
-      return {};
-    }
+  /** One change at a time, computed from what is in force when its turn comes; null: nothing to change. */
+  private change(next: (data: Record<string, string[]>) => Record<string, string[]> | null): Promise<boolean> {
+    const run = this.queue.then(async () => {
+      const data = next(this.data);
+      if (!data) return false;
+      try {
+        await writeJsonAtomicAsync(this.file, { version: 1, projects: data });
+      } catch (err) {
+        this.saveProblem = `The last "always allow" change could not be saved to ${this.file} (${err instanceof Error ? err.message : String(err)}): it is not in force.`;
+        throw err;
+      }
+      this.saveProblem = null;
+      this.data = data;
+      return true;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private read(): void {
+    const r = readJsonFile(this.file, fileSchema);
+    if (r.state === 'ok') this.data = r.value.projects;
+    if (r.state !== 'corrupt') return;
+    const kept = r.keptAs ? `kept as ${r.keptAs}` : 'left in place';
+    this.loadProblem = `${this.file} was not a valid rules file (${r.reason}); ${kept}. Its rules are not in force (approvals ask again): repair it and put it back while the app is stopped.`;
+    // A damaged file must not stop the app: its rules are ignored (everything asks again) and it is said why.
+    this.warn(`${this.file} is not a valid rules file (${r.reason}); ${kept}; approvals ask again until it is fixed`);
   }
 }

@@ -31,7 +31,7 @@ export interface ShapeContext {
 
 /**
  * Checks a pasted value (surrounding whitespace is trimmed: pastes often carry a newline). API keys look like
- * `sk-ant-api03-…` unless a custom endpoint is configured; OAuth tokens from `claude setup-token` like
+ * `sk-ant-api03-…` unless a custom endpoint is configured (then any key of that shape but a setup token); OAuth tokens from `claude setup-token` like
  * `sk-ant-oat01-…`. Always one line of printable ASCII, 8–512 characters.
  */
 export function checkCredential(kind: ClaudeCredentialKind, raw: string, ctx: ShapeContext): CredentialCheck {
@@ -42,9 +42,9 @@ export function checkCredential(kind: ClaudeCredentialKind, raw: string, ctx: Sh
   if (value.length < MIN_LENGTH) return { ok: false, message: `The value is shorter than ${MIN_LENGTH} characters: paste the whole key or token.` };
   if (kind === 'api_key') {
     if (value.startsWith('sk-ant-oat')) return { ok: false, message: 'This is an OAuth token (made by "claude setup-token"): save it as an OAuth token, not an API key.' };
-    if (ANTHROPIC_API_KEY.test(value)) return { ok: true, value };
+    // A proxy's keys have their own format, which may look like anything (even sk-ant-…): the proxy judges them.
+    if (ANTHROPIC_API_KEY.test(value) || ctx.customEndpoint) return { ok: true, value };
     if (value.startsWith('sk-ant-')) return { ok: false, message: 'Anthropic API keys look like sk-ant-api03-…: copy the whole key from console.anthropic.com.' };
-    if (ctx.customEndpoint) return { ok: true, value };
     return { ok: false, message: 'Anthropic API keys start with sk-ant-api. A key of another service works only when ANTHROPIC_BASE_URL points Claude Code at it.' };
   }
   if (value.startsWith('sk-ant-api')) return { ok: false, message: 'This is an API key: save it as an API key, not an OAuth token.' };

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ClaudeCredentialKind, StoredCredentialInfo } from '../contract/claude-auth-api.ts';
+import { writeJsonAtomic } from '../json-file.ts';
 import { CREDENTIAL_ENV, maskSecret } from './credential-shape.ts';
 import { FILE_PERMISSIONS_BOX_KIND, filePermissionsBox, type SecretBox } from './secret-box.ts';
 
@@ -95,10 +96,7 @@ export class ClaudeCredentialStore {
   save(kind: ClaudeCredentialKind, value: string, savedAt = new Date().toISOString()): void {
     const record: CredentialFile = { version: 1, kind, box: this.box.kind, data: this.box.encrypt(value).toString('base64'), hint: maskSecret(value), savedAt };
     fs.mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-    fs.chmodSync(tmp, 0o600); // a umask cannot widen it, but an existing tmp of another mode would keep its own
-    fs.renameSync(tmp, this.file);
+    writeJsonAtomic(this.file, record);
     this.record = record;
     this.secret = { kind, value };
     this.unreadable = false;

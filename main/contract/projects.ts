@@ -33,8 +33,11 @@ export interface RunPlace {
   policy: ProjectPolicy;
 }
 
-/** The policy a project gets when none is given, and chat workspaces' policy (issue 13 §2 decides its mechanics). */
-export const DEFAULT_POLICY: ProjectPolicy = { mode: 'sandboxed', allow: [], denyRead: [], allowedDomains: [] };
+/**
+ * The policy a project gets when it names none: sandboxed. Not the DEFAULT_POLICY setting (chat workspaces' policy,
+ * `auto` by default, resolved per machine in main/policy/default-policy.ts).
+ */
+export const SANDBOXED_PROJECT_POLICY: ProjectPolicy = { mode: 'sandboxed', allow: [], denyRead: [], allowedDomains: [] };
 
 /** A project as the control API lists it: where it is defined decides whether the dashboard may change it. */
 export interface ProjectEntry extends Project {
@@ -55,9 +58,9 @@ export interface ProjectListResponse {
   projects: ProjectEntry[];
 }
 
-/** A conversation's own folder under DATA_DIR/workspaces (runs without a project). */
+/** A conversation's own folder under CLAUDE_CWD/chats (runs without a project); the map lives in DATA_DIR/workspaces.json. */
 export interface ChatWorkspace {
-  /** The folder's name under DATA_DIR/workspaces: the id used by /api/workspaces. */
+  /** The folder's name under CLAUDE_CWD/chats: the id used by /api/workspaces. */
   id: string;
   folder: string;
   createdAt: string;

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../json-file.ts';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
@@ -21,9 +22,7 @@ export function loadOrCreateAdminToken(dataDir: string): { token: string; file: 
   }
   const token = crypto.randomBytes(32).toString('base64url');
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, `${token}\n`);
   return { token, file };
 }
 

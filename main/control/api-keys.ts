@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ApiKeyInfo, ApiKeyScope } from '../contract/control-api.ts';
 import { apiKeyScopeSchema } from '../contract/control-routes.ts';
 import type { KeyGrant } from '../gateway/auth.ts';
+import { writeJsonAtomic } from '../json-file.ts';
 
 export const API_KEYS_FILE = 'api-keys.json';
 
@@ -41,9 +42,7 @@ export class ApiKeyStore {
   }
 
   private save(): void {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify({ keys: this.keys }, null, 2)}\n`, { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+    writeJsonAtomic(this.file, { keys: this.keys });
   }
 
   list(): ApiKeyInfo[] {

@@ -9,6 +9,7 @@ import {
   type EditableConfigKey,
 } from '../contract/control-api.ts';
 import { isLoopbackHost } from '../config/load.ts';
+import { writeJsonAtomic } from '../json-file.ts';
 import { CONFIG_KEYS, SECRET_KEYS, configSchema, type Config, type RawConfig } from '../config/schema.ts';
 
 export class ConfigUpdateError extends Error {
@@ -104,9 +105,7 @@ export class ConfigEditor {
       throw new ConfigUpdateError(msg, [{ key: 'GATEWAY_HOST', message: msg }]);
     }
     fs.mkdirSync(path.dirname(this.opts.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.opts.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-    fs.renameSync(tmp, this.opts.file);
+    writeJsonAtomic(this.opts.file, next);
     const res = this.read();
     return { ...res, restartRequired: Object.keys(res.pending) as EditableConfigKey[] };
   }

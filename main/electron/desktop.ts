@@ -16,6 +16,7 @@ import { APP_ORIGIN } from '../shell/app-protocol.ts';
 import { shellState } from '../shell/backend.ts';
 import { approvalNotice } from '../shell/approval-notice.ts';
 import { describeConfigProblem, EXIT_CONFIG } from '../shell/config-error.ts';
+import { InstanceInUseError } from '../instance-lock.ts';
 import { applyLoginShellEnv } from '../shell/login-env.ts';
 import { readPrefs, writePrefs } from '../shell/prefs.ts';
 import { QuitController, DEFAULT_GRACE_MS } from '../shell/quit-sequence.ts';
@@ -136,13 +137,23 @@ export async function startDesktop(): Promise<void> {
   log.info(`tray: ${trayHost.tray ? 'yes' : 'no'} (${trayHost.reason})`);
   log.info(loginEnv.status === 'applied' ? `environment from the login shell ${loginEnv.shell}: ${[...fromLoginShell].join(', ') || 'nothing new'}` : `login shell environment ${loginEnv.status}: ${loginEnv.reason}`);
 
-  const built = await buildApp(config, {
-    ...(secretBox() ? { secretBox: secretBox() } : {}),
-    consoleLog: !app.isPackaged,
-    openUrl: (url) => void openExternal(url),
-    extraOrigins: [APP_ORIGIN],
-    fromLoginShell,
-  });
+  let built: BuiltApp;
+  try {
+    built = await buildApp(config, {
+      ...(secretBox() ? { secretBox: secretBox() } : {}),
+      consoleLog: !app.isPackaged,
+      openUrl: (url) => void openExternal(url),
+      extraOrigins: [APP_ORIGIN],
+      fromLoginShell,
+    });
+  } catch (err) {
+    // Another gateway (headless, or another DATA_DIR on the same CLAUDE_CWD) holds the data or chats folder.
+    if (!(err instanceof InstanceInUseError)) throw err;
+    console.error(err.message);
+    dialog.showErrorBox('Claude Code Gateway cannot start: already running', err.message);
+    app.exit(EXIT_CONFIG);
+    return;
+  }
   const { backend } = built;
   let prefs = readPrefs(config.DATA_DIR);
   let loginOn = startAtLogin();

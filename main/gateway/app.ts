@@ -116,6 +116,8 @@ export function createApp(deps: AppDeps): express.Express {
   // A client configured with a base URL lacking /v1 (an easy slip in OpenWebUI and n8n) gets told the fix.
   app.all(['/models', '/models/:id', '/chat/completions', '/responses'], (req, res) => {
     const base = `${req.protocol}://${req.get('host') ?? `${deps.config.GATEWAY_HOST}:${deps.config.GATEWAY_PORT}`}/v1`;
+    // n8n's credential test shows only the HTTP reason phrase: the hint goes there too.
+    res.statusMessage = 'Not Found - the base URL must end in /v1';
     sendError(res, new GatewayError(404, `Not found: ${req.method} ${req.path} — the OpenAI base URL ends in /v1: use ${base} (this request is ${req.method} /v1${req.path}).`, 'invalid_request_error', 'unknown_url'));
   });
 

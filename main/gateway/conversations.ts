@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import type { ChatMessage } from './chat-request.ts';
 import { NO_KEY_CALLER } from './caller.ts';
 import { continuationOf } from './continuation.ts';
+import { writeFileAtomic } from '../json-file.ts';
 import { log } from '../log.ts';
 
 interface Entry {
@@ -183,10 +183,7 @@ export class ConversationMap {
 
   private save(): void {
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ entries: [...this.entries.values()] }), { mode: 0o600 });
-      fs.renameSync(tmp, this.file);
+      writeFileAtomic(this.file, JSON.stringify({ entries: [...this.entries.values()] }));
     } catch (err) {
       log.warn(`conversation map not saved: ${(err as Error).message}`);
     }

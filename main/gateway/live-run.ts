@@ -9,7 +9,7 @@ import { ClientToolBridge, CLIENT_TOOL_SERVER, type ClientToolCall } from './cli
 import type { ExpiryReason, Suspendable } from './client-tools/suspended-runs.ts';
 import { RepeatGuard } from './continuation.ts';
 import { failureText } from './failure-text.ts';
-import { isAuthFailure, signInFailedDuringRun } from './sign-in-errors.ts';
+import { credentialRefused, isAuthFailure, signInFailedDuringRun } from './sign-in-errors.ts';
 import { GatewayError } from './openai-errors.ts';
 import type { PreparedPrompt } from './prompt.ts';
 import { AnswerRenderer, type AnswerPiece } from './render.ts';
@@ -87,6 +87,8 @@ export interface RunHooks {
   onAuthFailure?(message: string): void;
   /** A run got through to an answer: the credential works. */
   onAnswered?(): void;
+  /** Why the model API could not be reached (a retry without an HTTP status): "connection refused", … */
+  unreachableCause?(): Promise<string | null>;
 }
 
 export interface LiveRunDeps {
@@ -279,14 +281,29 @@ export class LiveRun implements Suspendable {
       }
       this.pending = null;
       if (step.done) return 'ended';
+      await this.explainRetry(step.value);
       this.handle(step.value);
     }
+  }
+
+  /** A retry without an HTTP status says only "unknown": the cause is looked up, so the retry line names it. */
+  private async explainRetry(m: SDKMessage): Promise<void> {
+    if (m.type !== 'system' || m.subtype !== 'api_retry' || m.error_status !== null) return;
+    const noResponse = m.no_response;
+    const cause = noResponse ? `no response within ${Math.round(noResponse.waited_ms / 1000)} s` : await this.deps.hooks?.unreachableCause?.().catch(() => null);
+    if (cause) Object.assign(m, { error: cause });
   }
 
   private handle(m: SDKMessage): void {
     this.bridge?.observe(m);
     this.meter(m);
     for (const body of this.mapper.map(m)) {
+      // The model API refused the credential: Claude Code would retry it for minutes; no retry can fix it.
+      if (body.type === 'api_retry' && body.status === 401) {
+        this.claudeError = this.authError = `HTTP 401${body.error && body.error !== 'unknown' ? `, ${body.error}` : ''}`;
+        this.abort.abort('credential_refused');
+        return;
+      }
       if (body.type === 'error') {
         this.claudeError = body.message;
         if (body.code === 'authentication_failed') this.authError = redact(body.message);
@@ -347,6 +364,11 @@ export class LiveRun implements Suspendable {
     if (this.refused && !reason) {
       status = 'error';
       error = this.refused;
+    } else if (this.abort.signal.reason === 'credential_refused' && this.authError !== null) {
+      // Stopped by the gateway at the model API's first 401 (handle), not by the client.
+      status = 'error';
+      error = credentialRefused(this.authError, headers);
+      this.deps.hooks?.onAuthFailure?.(`the model API answered ${this.authError}`);
     } else if (reason === 'cancelled') {
       status = 'cancelled';
       endReason = 'the client closed the connection';

@@ -37,7 +37,8 @@ function str(v: unknown): string | null {
 
 /** "_Model API unavailable (HTTP 529, overloaded) — retry 1 of 10 in 1 s…_" */
 export function retryNotice(status: number | null, error: string, attempt: number, maxRetries: number, delayMs: number): string {
-  const cause = status ? `HTTP ${status}${error && error !== 'unknown' ? `, ${error}` : ''}` : error || 'no response';
+  // Without a status, "unknown" is Claude Code's word for "no HTTP answer" (the gateway names the cause when it can).
+  const cause = status ? `HTTP ${status}${error && error !== 'unknown' ? `, ${error}` : ''}` : error && error !== 'unknown' ? error : 'no response';
   const secs = delayMs >= 10_000 ? Math.round(delayMs / 1000) : Math.max(0.1, Math.round(delayMs / 100) / 10);
   return `_Model API unavailable (${escapeTags(cause.replace(/[_*\n]/g, ' '))}) — retry ${attempt} of ${maxRetries} in ${secs} s…_`;
 }

@@ -22,8 +22,20 @@ export function notSignedIn(): GatewayError {
   return new GatewayError(401, NOT_SIGNED_IN_MESSAGE, 'authentication_error', NOT_SIGNED_IN_CODE);
 }
 
-/** A run that failed for its credential; `claudeSays` is Claude Code's message (already redacted). */
+export const CREDENTIAL_REFUSED_CODE = 'claude_credential_refused';
+
+/**
+ * A run that failed for its credential; `claudeSays` is Claude Code's message (already redacted). No credential at
+ * all is 401 claude_not_signed_in, as before any run. A credential the model API refused is 502
+ * claude_credential_refused: the client's own key to the gateway was fine (a 401 would blame it), the gateway's
+ * upstream credential was not — and retrying cannot help, so `x-should-retry: false`.
+ */
 export function signInFailedDuringRun(claudeSays: string, headers: Record<string, string> = {}): GatewayError {
-  const message = NOT_LOGGED_IN.test(claudeSays) ? NOT_SIGNED_IN_MESSAGE : `Claude Code's credential was refused (${claudeSays.trim().slice(0, 300)}). ${WHAT_TO_DO}`;
-  return new GatewayError(401, message, 'authentication_error', NOT_SIGNED_IN_CODE, null, { ...headers, 'x-should-retry': 'false' });
+  if (NOT_LOGGED_IN.test(claudeSays)) return new GatewayError(401, NOT_SIGNED_IN_MESSAGE, 'authentication_error', NOT_SIGNED_IN_CODE, null, { ...headers, 'x-should-retry': 'false' });
+  return credentialRefused(claudeSays, headers);
+}
+
+export function credentialRefused(claudeSays: string, headers: Record<string, string> = {}): GatewayError {
+  const message = `The model API refused Claude Code's credential (${claudeSays.trim().slice(0, 300)}). Replace it in the dashboard → Claude account (or ANTHROPIC_API_KEY, or your proxy's key), then try again.`;
+  return new GatewayError(502, message, 'authentication_error', CREDENTIAL_REFUSED_CODE, null, { ...headers, 'x-should-retry': 'false' });
 }

@@ -11,6 +11,8 @@ export class ModelApiMonitor {
   private since = new Date().toISOString();
 
   observe(ev: TranscriptEvent): void {
+    // A refused credential (401/403) is an answer: the API is reachable, the credential is the problem (claude-auth).
+    if (ev.type === 'api_retry' && (ev.status === 401 || ev.status === 403)) return;
     if (ev.type === 'api_retry') {
       this.down = { since: this.down?.since ?? ev.ts, status: ev.status, error: ev.error, attempt: ev.attempt, maxRetries: ev.maxRetries };
     } else if (this.down && (ev.type === 'text_delta' || ev.type === 'thinking_delta' || ev.type === 'tool_use' || (ev.type === 'result' && !ev.isError))) {
@@ -19,10 +21,17 @@ export class ModelApiMonitor {
     }
   }
 
+  /** A new credential: what the old one saw is no evidence any more (the next run tells). */
+  reset(): void {
+    if (!this.down) return;
+    this.down = null;
+    this.since = new Date().toISOString();
+  }
+
   health(): ComponentHealth {
     const d = this.down;
     if (!d) return { name: 'model-api', status: 'ok', reason: null, since: this.since };
-    const cause = d.status ? `HTTP ${d.status}${d.error && d.error !== 'unknown' ? ` ${d.error}` : ''}` : d.error || 'no response';
+    const cause = d.status ? `HTTP ${d.status}${d.error && d.error !== 'unknown' ? ` ${d.error}` : ''}` : d.error && d.error !== 'unknown' ? d.error : 'no response';
     return {
       name: 'model-api',
       status: 'error',

@@ -4,9 +4,9 @@
  * project's folder becomes that path in the container. Chat workspaces need nothing: they live under the /workspace
  * mount. A changed project list reaches the container when it is recreated (Up).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../contract/projects.ts';
+import { writeFileAtomic } from '../json-file.ts';
 
 export const CONTAINER_PROJECTS_DIR = '/projects';
 
@@ -21,10 +21,7 @@ export function projectsOverride(service: string, projects: readonly Project[]):
 }
 
 export function writeProjectsOverride(file: string, service: string, projects: readonly Project[]): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, projectsOverride(service, projects));
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, projectsOverride(service, projects), { mode: 0o644 });
 }
 
 /** The project mounts as host folder → container folder (the docker runtime translates settings' paths through them). */

@@ -1,11 +1,11 @@
-import { DEFAULT_POLICY, type Project, type ProjectPolicy, type RunPlace } from '../contract/projects.ts';
+import { SANDBOXED_PROJECT_POLICY, type Project, type ProjectPolicy, type RunPlace } from '../contract/projects.ts';
 import type { ChatWorkspaces } from './workspaces.ts';
 
 export interface PlaceDeps {
   workspaces: ChatWorkspaces;
   /** A spare Claude process's own fresh folder, handed over to a new conversation (null: none waiting). */
   spareFolder?: () => string | null;
-  /** Chat workspaces' policy (DEFAULT_POLICY resolved for this machine: main/policy); default DEFAULT_POLICY. */
+  /** Chat workspaces' policy (the DEFAULT_POLICY setting resolved for this machine: main/policy); else sandboxed. */
   defaultPolicy?: () => ProjectPolicy;
 }
 
@@ -17,5 +17,5 @@ export interface PlaceDeps {
 export function placeFor(deps: PlaceDeps, project: Project | null, workspaceKey: string, mayUseSpare: boolean): RunPlace {
   if (project) return { project: project.name, folder: project.folder, policy: project.policy };
   const folder = deps.workspaces.forConversation(workspaceKey, () => (mayUseSpare ? (deps.spareFolder?.() ?? null) : null));
-  return { project: null, folder, policy: deps.defaultPolicy?.() ?? DEFAULT_POLICY };
+  return { project: null, folder, policy: deps.defaultPolicy?.() ?? SANDBOXED_PROJECT_POLICY };
 }

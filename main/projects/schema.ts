@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_POLICY, POLICY_MODES, type Project } from '../contract/projects.ts';
+import { SANDBOXED_PROJECT_POLICY, POLICY_MODES, type Project } from '../contract/projects.ts';
 
 /** Lower-case letters, digits, `-`, `_`, `.`: safe in a URL, a model id and a folder name; never `@`. */
 export const PROJECT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -14,7 +14,7 @@ const ruleList = z.array(z.string().trim().min(1).max(500)).max(200);
 
 export const policySchema = z
   .object({
-    mode: z.enum(POLICY_MODES).default(DEFAULT_POLICY.mode),
+    mode: z.enum(POLICY_MODES).default(SANDBOXED_PROJECT_POLICY.mode),
     allow: ruleList.default([]),
     denyRead: ruleList.default([]),
     allowedDomains: ruleList.default([]),
@@ -43,7 +43,7 @@ export const projectSchema = z
   .object({
     name: z.string().regex(PROJECT_NAME, 'name must be 1–63 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit (it becomes part of model ids such as sonnet@<name>)'),
     folder: z.string().min(1).max(4096).transform((f) => path.normalize(f).replace(/(.)[\\/]+$/, '$1')),
-    policy: policySchema.default(DEFAULT_POLICY),
+    policy: policySchema.default(SANDBOXED_PROJECT_POLICY),
   })
   .strict()
   .superRefine((p, ctx) => {

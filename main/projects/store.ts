@@ -3,9 +3,9 @@
  * in the dashboard, kept in DATA_DIR/projects.json. Names are unique across both.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import type { Project, ProjectEntry, ProjectInput } from '../contract/projects.ts';
+import { writeJsonAtomic } from '../json-file.ts';
 import { log } from '../log.ts';
 import { projectSchema } from './schema.ts';
 
@@ -51,8 +51,7 @@ export class ProjectStore {
   add(input: unknown): ProjectEntry {
     const p = parse(input);
     if (this.get(p.name)) throw new ProjectError(409, 'project_exists', `A project named "${p.name}" already exists.`);
-    this.app.push(p);
-    this.save();
+    this.commit([...this.app, p]);
     return this.entry(p, 'app');
   }
 
@@ -61,8 +60,7 @@ export class ProjectStore {
     const i = this.indexOfApp(name);
     const p = parse(input);
     if (p.name !== name && this.get(p.name)) throw new ProjectError(409, 'project_exists', `A project named "${p.name}" already exists.`);
-    this.app[i] = p;
-    this.save();
+    this.commit(this.app.map((q, j) => (j === i ? p : q)));
     return this.entry(p, 'app');
   }
 
@@ -94,14 +92,13 @@ export class ProjectStore {
   private replaceAllow(i: number, allow: string[]): ProjectEntry {
     const p = this.app[i];
     const next = parse({ ...p, policy: { ...p.policy, allow } });
-    this.app[i] = next;
-    this.save();
+    this.commit(this.app.map((q, j) => (j === i ? next : q)));
     return this.entry(next, 'app');
   }
 
   remove(name: string): void {
-    this.app.splice(this.indexOfApp(name), 1);
-    this.save();
+    const i = this.indexOfApp(name);
+    this.commit(this.app.filter((_q, j) => j !== i));
   }
 
   private indexOfApp(name: string): number {
@@ -136,11 +133,10 @@ export class ProjectStore {
     }
   }
 
-  private save(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify({ projects: [...this.app, ...this.skipped] }, null, 2)}\n`, { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+  /** Writes the new list, then puts it in force: a failed write (it throws) changes nothing. */
+  private commit(next: Project[]): void {
+    writeJsonAtomic(this.file, { projects: [...next, ...this.skipped] });
+    this.app = next;
     for (const cb of this.listeners) cb();
   }
 }

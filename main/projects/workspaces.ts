@@ -1,15 +1,25 @@
 /**
- * Each conversation without a project works in a folder of its own under DATA_DIR/workspaces, so two chats never see
- * or overwrite each other's files. The map (conversation → folder) is persisted, so a chat finds its files again
- * after a restart. A workspace unused for the TTL (SESSION_TTL_S) is removed with its files, unless it is pinned.
- * Folders can also be allocated ahead of any conversation (a spare Claude process starts in one) and adopted later.
+ * Each conversation without a project works in a folder of its own under CLAUDE_CWD/chats, so two chats never see
+ * or overwrite each other's files. The map (conversation → folder) is persisted in DATA_DIR/workspaces.json, so a
+ * chat finds its files again after a restart. A workspace unused for the TTL (SESSION_TTL_S) is removed with its
+ * files, unless it is pinned. Folders can also be allocated ahead of any conversation (a spare Claude process starts
+ * in one) and adopted later.
+ *
+ * Only what this gateway created and recorded is ever removed: a folder must be in the map AND carry the marker file
+ * naming this DATA_DIR. A folder the map does not list (another gateway's, or every chat after the map was lost) is
+ * left alone, whatever its age.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ChatWorkspace } from '../contract/projects.ts';
+import { readJsonFile, writeFileAtomic } from '../json-file.ts';
 import { log } from '../log.ts';
+
+/** In each folder this gateway creates: who made it (the DATA_DIR whose map records it). */
+export const WORKSPACE_MARKER = '.claude-code-gateway';
+const markerSchema = z.object({ dataDir: z.string(), createdAt: z.string() });
 
 const entrySchema = z.object({
   id: z.string().regex(/^[a-z0-9-]{8,64}$/),
@@ -28,7 +38,7 @@ export class WorkspaceError extends Error {
 }
 
 export interface ChatWorkspacesOptions {
-  /** DATA_DIR/workspaces */
+  /** CLAUDE_CWD/chats */
   root: string;
   /** The map's file (DATA_DIR/workspaces.json). */
   file: string;
@@ -46,9 +56,12 @@ export class ChatWorkspaces {
    * lets it, and chats are not separated by permissions anyway (they all run as the same user).
    */
   private readonly mode: number;
+  /** The marker's owner: the folder of the map's file (DATA_DIR). */
+  private readonly owner: string;
 
   constructor(private readonly opts: ChatWorkspacesOptions) {
     this.now = opts.now ?? Date.now;
+    this.owner = path.resolve(path.dirname(opts.file));
     const parent = path.dirname(opts.root);
     fs.mkdirSync(parent, { recursive: true });
     this.mode = fs.statSync(parent).mode & 0o777;
@@ -127,12 +140,13 @@ export class ChatWorkspaces {
   }
 
   /**
-   * Removes workspaces unused for the TTL (pinned and busy ones stay), and folders under the root that no entry
-   * knows (left by a crash). `keep`: folders allocated ahead that are still wanted (the spares' own).
+   * Removes this gateway's workspaces unused for the TTL (pinned and busy ones stay) and its folders allocated ahead
+   * that no spare wants any more (`keep`: the spares' own). Never a folder it did not create and record.
    */
   sweep(keep: ReadonlySet<string> = new Set()): string[] {
     const cutoff = this.now() - this.opts.ttlMs;
-    const removed: string[] = [];
+    const expired: string[] = [];
+    const unwanted: string[] = [];
     for (const e of [...this.byId.values()]) {
       const folder = this.folderOf(e.id);
       if (e.pinned || this.busy.has(folder) || keep.has(folder)) continue;
@@ -140,20 +154,17 @@ export class ChatWorkspaces {
       const stale = e.conversation === null ? true : e.lastUsed < cutoff;
       if (!stale) continue;
       this.byId.delete(e.id);
+      if (!this.ownsFolder(folder)) {
+        log.warn(`chat workspace ${folder} is no longer marked as this gateway's (${WORKSPACE_MARKER} missing or naming another DATA_DIR): forgotten, not deleted`);
+        continue;
+      }
       fs.rmSync(folder, { recursive: true, force: true });
-      removed.push(folder);
+      (e.conversation === null ? unwanted : expired).push(folder);
     }
-    for (const name of safeReaddir(this.opts.root)) {
-      if (this.byId.has(name)) continue;
-      const folder = this.folderOf(name);
-      if (this.busy.has(folder) || keep.has(folder)) continue;
-      fs.rmSync(folder, { recursive: true, force: true });
-      removed.push(folder);
-    }
-    if (removed.length) {
-      this.save();
-      log.info(`removed ${removed.length} chat workspace(s) unused for SESSION_TTL_S`);
-    }
+    const removed = [...expired, ...unwanted];
+    if (removed.length) this.save();
+    if (expired.length) log.info(`removed ${expired.length} chat workspace(s) unused for SESSION_TTL_S (${Math.round(this.opts.ttlMs / 1000)} s)`);
+    if (unwanted.length) log.info(`removed ${unwanted.length} unused spare folder(s) (no chat had started in them)`);
     return removed;
   }
 
@@ -168,6 +179,7 @@ export class ChatWorkspaces {
   private create(conversation: string | null): Entry {
     const id = `${new Date(this.now()).toISOString().slice(0, 10)}-${crypto.randomBytes(6).toString('hex')}`;
     this.makeDir(this.folderOf(id));
+    this.mark(this.folderOf(id));
     const e: Entry = { id, conversation, createdAt: this.now(), lastUsed: this.now(), pinned: false };
     this.byId.set(id, e);
     this.save();
@@ -178,35 +190,54 @@ export class ChatWorkspaces {
     return path.join(this.opts.root, id);
   }
 
+  /** The marker written in a folder this gateway creates (the docker runtime's user may read it; it holds no secret). */
+  private mark(folder: string): void {
+    fs.writeFileSync(path.join(folder, WORKSPACE_MARKER), `${JSON.stringify({ dataDir: this.owner, createdAt: new Date(this.now()).toISOString() })}\n`);
+  }
+
+  /** Whether a folder's marker names this DATA_DIR. */
+  private ownsFolder(folder: string): boolean {
+    const r = readJsonFile(path.join(folder, WORKSPACE_MARKER), markerSchema, { setAside: false });
+    return r.state === 'ok' && r.value.dataDir === this.owner;
+  }
+
   private load(): void {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(fs.readFileSync(this.opts.file, 'utf8'));
-    } catch {
+    const r = readJsonFile(this.opts.file, fileSchema);
+    if (r.state === 'missing') return;
+    if (r.state === 'corrupt') {
+      // Nothing is deleted without the map, and the bad one stays for repair: the chats' folders are all kept.
+      log.warn(`${this.opts.file} is not a valid chat workspace map (${r.reason}); ${r.keptAs ? `kept as ${r.keptAs}` : 'left in place'}. Chats start in new folders; the old folders under ${this.opts.root} are kept.`);
       return;
     }
-    const parsed = fileSchema.safeParse(raw);
-    for (const item of parsed.success ? parsed.data.workspaces : []) {
+    for (const item of r.value.workspaces) {
       const e = entrySchema.safeParse(item);
-      if (e.success && fs.existsSync(this.folderOf(e.data.id))) this.byId.set(e.data.id, e.data);
+      if (!e.success) continue;
+      const folder = this.folderOf(e.data.id);
+      if (!fs.existsSync(folder)) continue;
+      const marker = readJsonFile(path.join(folder, WORKSPACE_MARKER), markerSchema, { setAside: false });
+      // Recorded by a version before markers: this map made it, so it is marked now.
+      if (marker.state === 'missing') this.tryMark(folder);
+      else if (marker.state !== 'ok' || marker.value.dataDir !== this.owner) {
+        log.warn(`chat workspace ${folder} is listed in ${this.opts.file} but marked as another gateway's: left alone`);
+        continue;
+      }
+      this.byId.set(e.data.id, e.data);
+    }
+  }
+
+  private tryMark(folder: string): void {
+    try {
+      this.mark(folder);
+    } catch (err) {
+      log.warn(`chat workspace ${folder} could not be marked: ${(err as Error).message}`);
     }
   }
 
   private save(): void {
     try {
-      const tmp = `${this.opts.file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ workspaces: [...this.byId.values()] }), { mode: 0o600 });
-      fs.renameSync(tmp, this.opts.file);
+      writeFileAtomic(this.opts.file, JSON.stringify({ workspaces: [...this.byId.values()] }));
     } catch (err) {
       log.warn(`chat workspaces not saved: ${(err as Error).message}`);
     }
-  }
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
   }
 }

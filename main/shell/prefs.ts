@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeJsonAtomic } from '../json-file.ts';
 
 export const shellPrefsSchema = z.object({
   /** Closing the window hides it to the tray (true) or quits the app (false). */
@@ -34,8 +35,5 @@ export function readPrefs(dataDir: string): ShellPrefs {
 /** Writes atomically (temp file + rename) so a crash never leaves half a file. */
 export function writePrefs(dataDir: string, prefs: ShellPrefs): void {
   const file = prefsFile(dataDir);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(shellPrefsSchema.parse(prefs), null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  writeJsonAtomic(file, shellPrefsSchema.parse(prefs), { mode: 0o644 });
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PolicyRuleStore } from '../../main/approvals/policy-rule-store.ts';
 import { FileRuleStore } from '../../main/approvals/rule-store.ts';
-import { DEFAULT_POLICY } from '../../main/contract/projects.ts';
+import { SANDBOXED_PROJECT_POLICY } from '../../main/contract/projects.ts';
 import { ProjectStore } from '../../main/projects/store.ts';
 
 describe('PolicyRuleStore: "always allow" written to the project\'s policy', () => {
@@ -14,7 +14,7 @@ describe('PolicyRuleStore: "always allow" written to the project\'s policy', () 
   let cfgFolder = '';
   const DEFAULTS = ['Read', 'Grep', 'mcp__github'];
   const open = () => {
-    const projects = new ProjectStore(path.join(dir, 'projects.json'), [{ name: 'cfg', folder: cfgFolder, policy: DEFAULT_POLICY }], () => ['sonnet']);
+    const projects = new ProjectStore(path.join(dir, 'projects.json'), [{ name: 'cfg', folder: cfgFolder, policy: SANDBOXED_PROJECT_POLICY }], () => ['sonnet']);
     return { projects, rules: new PolicyRuleStore(projects, FileRuleStore.inDataDir(dir), async () => DEFAULTS) };
   };
   before(() => {

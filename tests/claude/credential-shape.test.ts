@@ -34,8 +34,15 @@ describe('checkCredential', () => {
   test('a key of another service only when ANTHROPIC_BASE_URL names another endpoint; OAuth tokens always Anthropic-shaped', () => {
     assert.equal(checkCredential('api_key', 'sk-or-v1-0123456789abcdef', anthropic).ok, false);
     assert.deepEqual(checkCredential('api_key', 'sk-or-v1-0123456789abcdef', proxy), { ok: true, value: 'sk-or-v1-0123456789abcdef' });
-    assert.equal(checkCredential('api_key', 'sk-ant-admin01-0123456789abcdef', proxy).ok, false, 'an Anthropic-looking non-API key is still refused');
+    assert.equal(checkCredential('api_key', 'sk-ant-admin01-0123456789abcdef', anthropic).ok, false, 'against Anthropic, only its API key shape');
     assert.equal(checkCredential('oauth_token', 'litellm-0123456789abcdef', proxy).ok, false);
+  });
+
+  test('behind a proxy any key of 8–512 printable characters is accepted, as documented (only a setup token is named as one)', () => {
+    for (const key of ['sk-ant-admin01-0123456789abcdef', 'sk-ant-api03-abc.def/ghi+jkl=', 'sk-ant-api03-short', 'sk-ant-x', 'key:with=punct!', 'x'.repeat(512)]) {
+      assert.deepEqual(checkCredential('api_key', key, proxy), { ok: true, value: key }, key);
+    }
+    assert.match(JSON.stringify(checkCredential('api_key', TOKEN, proxy)), /OAuth token/);
   });
 
   test('hasCustomEndpoint: unset or api.anthropic.com is Anthropic, anything else a proxy', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
@@ -160,7 +161,10 @@ describe('control API', () => {
 
 describe('control API with configured keys', () => {
   test('GATEWAY_API_KEYS values never leave the server; created keys add to them', async () => {
-    const gw = await startTestDashboard({ script: bashThenAnswer(), config: { GATEWAY_API_KEYS: 'sk-configured-secret-1,sk-configured-secret-2' } });
+    // Its own data dir: the restart below starts a second gateway on it after this one stopped (one per DATA_DIR).
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-dash-keys-'));
+    const gw = await startTestDashboard({ script: bashThenAnswer(), dataDir, config: { GATEWAY_API_KEYS: 'sk-configured-secret-1,sk-configured-secret-2' } });
+    let stopped = false;
     try {
       const r = await gw.call('/api/config');
       const text = await r.text();
@@ -175,7 +179,9 @@ describe('control API with configured keys', () => {
       const list = (await (await gw.call('/api/keys')).json()) as ApiKeyListResponse;
       assert.equal(list.configuredKeys, 2);
       // Keys survive a restart of the process (same data dir).
-      const again = await startTestDashboard({ script: bashThenAnswer(), dataDir: gw.dataDir, config: { GATEWAY_API_KEYS: '' } });
+      await gw.close();
+      stopped = true;
+      const again = await startTestDashboard({ script: bashThenAnswer(), dataDir, config: { GATEWAY_API_KEYS: '' } });
       try {
         assert.equal(again.token, gw.token, 'same admin token after restart');
         const ok = await fetch(`${again.v1}/models`, { headers: { authorization: `Bearer ${created.secret}` } });
@@ -184,7 +190,8 @@ describe('control API with configured keys', () => {
         await again.close();
       }
     } finally {
-      await gw.close();
+      if (!stopped) await gw.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -156,7 +156,7 @@ describe('Claude account: not signed in → signed in from the app (real Claude 
     assert.ok(!(await (await d.call('/api/claude-auth')).text()).includes(TOKEN));
   });
 
-  it('a credential the model API refuses mid-run: stream gets an error chunk claude_not_signed_in then [DONE]; non-stream 401', async () => {
+  it('a credential the model API refuses mid-run: stream gets an error chunk claude_credential_refused then [DONE]; non-stream 502, not retriable', async () => {
     d.api.setAuthCheck((a) => a.apiKey === KEY);
     assert.equal((await putCredential('api_key', WRONG_KEY)).status, 200);
     const r = await chat({ stream: true });
@@ -164,20 +164,21 @@ describe('Claude account: not signed in → signed in from the app (real Claude 
     const data = await sseData(r);
     assert.equal(data.at(-1), '[DONE]');
     const err = JSON.parse(data.at(-2) ?? '{}') as { error?: { type: string; code: string; message: string } };
-    assert.equal(err.error?.code, 'claude_not_signed_in');
+    assert.equal(err.error?.code, 'claude_credential_refused');
     assert.equal(err.error?.type, 'authentication_error');
     assert.match(err.error?.message ?? '', /Invalid API key/);
     assert.ok(!(data.join('\n')).includes(WRONG_KEY));
 
     const n = await chat({});
-    assert.equal(n.status, 401);
+    assert.equal(n.status, 502);
+    assert.equal(n.headers.get('x-should-retry'), 'false');
     const body = (await n.json()) as { error: { code: string; type: string } };
-    assert.equal(body.error.code, 'claude_not_signed_in');
+    assert.equal(body.error.code, 'claude_credential_refused');
     assert.equal(body.error.type, 'authentication_error');
 
     // The Responses API says it with its own failure event, carrying the same code.
     const failed = (await sseData(await responses({ stream: true }))).map((x) => JSON.parse(x) as { type: string; response?: { error: { code: string } | null } }).find((e) => e.type === 'response.failed');
-    assert.equal(failed?.response?.error?.code, 'claude_not_signed_in');
+    assert.equal(failed?.response?.error?.code, 'claude_credential_refused');
 
     const c = await claudeAuthComponent();
     assert.equal(c?.status, 'error');

@@ -21,7 +21,16 @@ describe('failure text', () => {
   });
 
   it('anything else passes through without the wrappers', () => {
-    assert.equal(failureText('Claude Code failed: spawn ENOENT'), 'spawn ENOENT');
+    assert.equal(failureText('Claude Code ended with error_during_execution'), 'Claude Code ended with error_during_execution');
+  });
+
+  it('no raw Node error code reaches a client (n8n replaces any message holding one with its own guess)', () => {
+    assert.equal(failureText('Claude Code failed: spawn ENOENT'), 'Claude Code could not be started (program not found): check CLAUDE_PATH');
+    assert.equal(failureText('API Error: Connection refused — a firewall or proxy may be blocking it (ECONNREFUSED)'), 'The model API could not be reached: connection refused — a firewall or proxy may be blocking it');
+    assert.equal(failureText('Error: fetch failed (ENOTFOUND)'), 'fetch failed (host not found)');
+    assert.equal(failureText('Error: EACCES: permission denied, mkdir /x'), 'permission denied, mkdir /x');
+    assert.equal(failureText('read ECONNRESET'), 'read connection reset');
+    assert.equal(failureText('ERRORS were found'), 'ERRORS were found', 'only real codes are replaced');
     assert.equal(failureText('Claude Code ended with error_during_execution'), 'Claude Code ended with error_during_execution');
   });
 });

@@ -85,6 +85,8 @@ describe('wrong method or path → 404/405 in OpenAI shape, naming the fix', () 
     for (const [method, path] of [['GET', '/models'], ['POST', '/chat/completions'], ['POST', '/responses'], ['GET', '/models/sonnet']] as const) {
       const res = await fetch(`${gw.baseUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? msgs([{ role: 'user', content: 'x' }]) : undefined });
       assert.equal(res.status, 404, `${method} ${path}`);
+      // n8n's credential test shows the HTTP reason phrase, not the body: the hint is there too.
+      assert.equal(res.statusText, 'Not Found - the base URL must end in /v1');
       const err = ((await res.json()) as { error: { message: string; code: string } }).error;
       assert.ok(err.message.includes(`${gw.baseUrl}/v1`) && err.message.includes(`/v1${path}`), err.message);
       assert.equal(err.code, 'unknown_url');

@@ -100,7 +100,8 @@ describe('answer renderer', () => {
     r.render(ev({ type: 'text_delta', text: 'Starting', parentToolUseId: null }));
     const [p] = r.render(ev({ type: 'api_retry', attempt: 2, maxRetries: 10, delayMs: 1234, status: 529, error: 'overloaded' }));
     assert.equal(p.text, '\n\n_Model API unavailable (HTTP 529, overloaded) — retry 2 of 10 in 1.2 s…_\n\n');
-    assert.equal(retryNotice(null, 'unknown', 1, 3, 20_400), '_Model API unavailable (unknown) — retry 1 of 3 in 20 s…_');
+    assert.equal(retryNotice(null, 'unknown', 1, 3, 20_400), '_Model API unavailable (no response) — retry 1 of 3 in 20 s…_');
+    assert.equal(retryNotice(null, 'connection refused', 1, 3, 600), '_Model API unavailable (connection refused) — retry 1 of 3 in 0.6 s…_');
   });
 
   it('sub-agent text stays out of the answer; thinking goes to reasoning', () => {

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { createDockerRuntime, type DockerRuntime } from '../../main/claude/docker-runtime.ts';
-import { DEFAULT_POLICY, type Project } from '../../main/contract/projects.ts';
+import { SANDBOXED_PROJECT_POLICY, type Project } from '../../main/contract/projects.ts';
 import { projectCwdMapper, projectMounts, projectsOverride, writeProjectsOverride } from '../../main/projects/docker-mounts.ts';
 import { dockerSkip, forceRemoveProject, makeWorkspace, testCompose, uniqueProject } from '../fixtures/docker-env.ts';
 import { startScriptedAnthropic, toolResultText, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from '../helpers/gateway.ts';
 
-const project = (name: string, folder: string): Project => ({ name, folder, policy: DEFAULT_POLICY });
+const project = (name: string, folder: string): Project => ({ name, folder, policy: SANDBOXED_PROJECT_POLICY });
 
 describe('projects in the docker runtime: mapping and override', () => {
   it('maps a host cwd in a project folder to /projects/<name>, anything else to null', () => {

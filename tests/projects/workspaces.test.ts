@@ -52,7 +52,7 @@ describe('chat workspaces', () => {
     assert.deepEqual(make().list(), []);
   });
 
-  it('a folder allocated ahead (a spare process) is adopted by a new conversation; unwanted ones and strays are removed', () => {
+  it('a folder allocated ahead (a spare process) is adopted by a new conversation; unwanted ones are removed', () => {
     const { make } = setup();
     const ws = make();
     const ahead = ws.allocate();
@@ -60,9 +60,7 @@ describe('chat workspaces', () => {
     assert.deepEqual(ws.list(), [], 'not a conversation yet');
     assert.equal(ws.forConversation('chat:new', () => ahead), ahead);
     assert.equal(ws.forConversation('chat:new', () => other), ahead, 'an existing conversation keeps its folder');
-    const stray = path.join(ws.root, 'left-by-a-crash');
-    fs.mkdirSync(stray);
-    assert.deepEqual(new Set(ws.sweep(new Set([other]))), new Set([stray]), 'a spare still waits in `other`');
+    assert.deepEqual(ws.sweep(new Set([other])), [], 'a spare still waits in `other`');
     assert.deepEqual(ws.sweep(), [other]);
     assert.deepEqual(ws.list().map((w) => w.folder), [ahead]);
   });
@@ -76,6 +74,49 @@ describe('chat workspaces', () => {
     assert.equal(fs.statSync(ws.root).mode & 0o777, 0o777);
     assert.equal(fs.statSync(ws.forConversation('chat:a')).mode & 0o777, 0o777);
     assert.equal(fs.statSync(ws.allocate()).mode & 0o777, 0o777);
+  });
+
+  it('deletes only what it created and recorded: after workspaces.json is lost, or in a folder another gateway made, nothing goes', () => {
+    const { dir, clock, make } = setup();
+    const ws = make();
+    const a = ws.forConversation('chat:a');
+    fs.writeFileSync(path.join(a, 'work.txt'), 'keep me');
+    const foreign = path.join(ws.root, '2026-01-01-0123456789ab');
+    fs.mkdirSync(foreign);
+    fs.writeFileSync(path.join(foreign, 'notes.txt'), 'not yours');
+    const stray = path.join(ws.root, 'my-own-folder');
+    fs.mkdirSync(stray);
+    clock.t += 48 * HOUR;
+    assert.deepEqual(ws.sweep(), [a], 'its own old chat goes; folders it never created stay');
+    assert.ok(fs.existsSync(foreign) && fs.existsSync(stray));
+
+    const b = ws.forConversation('chat:b');
+    fs.writeFileSync(path.join(b, 'work.txt'), 'keep me too');
+    fs.rmSync(path.join(dir, 'workspaces.json'));
+    clock.t += 48 * HOUR;
+    const after = make();
+    assert.deepEqual(after.sweep(), [], 'the map is lost: nothing is known to be ours and unused');
+    assert.equal(fs.readFileSync(path.join(b, 'work.txt'), 'utf8'), 'keep me too');
+
+    // A recorded folder whose marker names another DATA_DIR is not this gateway's to delete.
+    const c = after.forConversation('chat:c');
+    fs.writeFileSync(path.join(c, '.claude-code-gateway'), JSON.stringify({ dataDir: '/elsewhere', createdAt: 'x' }));
+    clock.t += 48 * HOUR;
+    assert.deepEqual(make().sweep(), []);
+    assert.ok(fs.existsSync(c));
+  });
+
+  it('a corrupt workspaces.json is set aside (kept for repair), not overwritten, and nothing is deleted', () => {
+    const { dir, clock, make } = setup();
+    const a = make().forConversation('chat:a');
+    fs.writeFileSync(path.join(dir, 'workspaces.json'), '{"workspaces": [');
+    clock.t += 48 * HOUR;
+    const ws = make();
+    assert.deepEqual(ws.sweep(), []);
+    assert.ok(fs.existsSync(a));
+    const aside = fs.readdirSync(dir).filter((n) => n.startsWith('workspaces.json.corrupt-'));
+    assert.equal(aside.length, 1);
+    assert.equal(fs.readFileSync(path.join(dir, aside[0]), 'utf8'), '{"workspaces": [');
   });
 
   it('pinning an unknown id is an error', () => {

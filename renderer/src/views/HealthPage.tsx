@@ -19,6 +19,7 @@ const TITLES: Record<string, string> = {
   docker: 'Docker engine',
   container: 'Runtime container',
   sandbox: 'Command sandbox (policy)',
+  'approval-rules': 'Approval rules (always allow)',
 };
 
 export function GatewayControls({ onDone }: { onDone?(): void }): ReactNode {

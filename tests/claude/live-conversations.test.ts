@@ -50,7 +50,7 @@ async function ask(g: Gateway, messages: Msg[], model = 'sonnet', signal?: Abort
 }
 
 async function live(g: Gateway): Promise<LiveConversationsHealth> {
-  const body = (await (await fetch(`${g.d.baseUrl}/health`)).json()) as { liveConversations: LiveConversationsHealth | null };
+  const body = (await (await fetch(`${g.d.baseUrl}/health`, { headers: { authorization: `Bearer ${g.d.token}` } })).json()) as { liveConversations: LiveConversationsHealth | null };
   assert.ok(body.liveConversations, '/health lists live conversations');
   return body.liveConversations;
 }

@@ -31,6 +31,7 @@ import { dockerLoginLauncher, localLoginLauncher } from './claude/login-process.
 import type { SecretBox } from './claude/secret-box.ts';
 import { ModelApiMonitor } from './health/model-api.ts';
 import { HealthMonitor } from './health/monitor.ts';
+import { installFileGuard } from './policy/file-guard.ts';
 import { RunPolicy } from './policy/run-policy.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { ProjectStore } from './projects/store.ts';
@@ -145,8 +146,8 @@ export class Services {
     this.workspaces = new ChatWorkspaces({ root: path.join(config.claudeCwd, 'chats'), file: path.join(config.DATA_DIR, 'workspaces.json'), ttlMs: config.SESSION_TTL_S * 1000 });
     // Read at every Claude start, so a credential saved in the app reaches the next run.
     const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
-    // Spares' fresh folders (no conversation's yet) are left out of the deny rules: see RunPolicyOptions.vacantFolders.
-    this.policy = new RunPolicy({ config, claudeEnv: runEnv, vacantFolders: () => this.workspaces.vacant() });
+    // One deny rule for the chats root (the run's own folder carved out): settings never depend on which chats exist.
+    this.policy = new RunPolicy({ config, claudeEnv: runEnv, chatsRoot: this.workspaces.root, configFile: process.env.CONFIG_FILE || null, fileGuard: installFileGuard(path.join(config.DATA_DIR, 'run')) });
     // Spares start with the default place's policy settings, so default runs can claim them.
     const defaultSettings = this.policy.confine(this.policy.placeFor(undefined)).settings;
     let dockerRuntime: DockerRuntime | null = null;

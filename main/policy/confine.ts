@@ -128,8 +128,9 @@ export function fileToolDenies(place: RunPlace, c: Confines): string[] {
 /** The PreToolUse hook that keeps the file tools out of the roots but for the run's own folder. */
 function guardHooks(place: RunPlace, c: Confines, ctx: PolicyContext): Pick<Settings, 'hooks'> {
   if (!ctx.fileGuard) return {};
-  const hook = { type: 'command' as const, command: ctx.fileGuard.command, args: [...ctx.fileGuard.args, place.folder, ...c.roots], timeout: 30 };
-  return { hooks: { PreToolUse: [{ matcher: 'Read|Grep|Glob|LS|NotebookRead|NotebookEdit|Edit|Write|MultiEdit', hooks: [hook] }] } };
+  const domains = place.policy.allowedDomains.map((d) => `--domain=${d}`);
+  const hook = { type: 'command' as const, command: ctx.fileGuard.command, args: [...ctx.fileGuard.args, ...domains, place.folder, ...c.roots], timeout: 30 };
+  return { hooks: { PreToolUse: [{ matcher: 'Read|Grep|Glob|LS|NotebookRead|NotebookEdit|Edit|Write|MultiEdit|WebFetch', hooks: [hook] }] } };
 }
 
 const NONE: Omit<RunConfinement, 'mode' | 'full'> = { disallowedTools: [], settings: null, extraArgs: {}, refusal: null };
@@ -165,7 +166,9 @@ export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement 
   return {
     mode,
     full: false,
-    disallowedTools: [],
+    // WebSearch runs outside the sandbox and cannot be held to the allow-list; WebFetch only to the policy's domains
+    // (the guard checks each URL), and not at all without any — or without the guard to check it.
+    disallowedTools: ['WebSearch', ...(place.policy.allowedDomains.length && ctx.fileGuard ? [] : ['WebFetch'])],
     settings: {
       permissions: {
         // The file tools run outside the sandbox: they write only in the folder; the deny rules hold where the folder

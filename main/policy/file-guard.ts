@@ -8,13 +8,18 @@ import path from 'node:path';
  * own block of reads outside the working directories cannot be used by a spare process (`--await-claim`), so this
  * hook does it — from settings that name only the run's folder and the roots, whatever chats exist.
  *
- * Run as `node file-guard.cjs <own folder> <root>…`; reads the hook event on stdin; exit 2 refuses (stderr is what the
+ * WebFetch runs inside Claude Code, not in the sandbox: the guard lets it reach only the policy's allowed domains
+ * (`--domain=host`, `*.example.com` for subdomains), the list sandboxed commands get.
+ *
+ * Run as `node file-guard.cjs [--domain=host…] <own folder> <root>…`; reads the hook event on stdin; exit 2 refuses (stderr is what the
  * model is told), exit 0 lets Claude Code's own permission checks decide.
  */
 export const FILE_GUARD_SOURCE = String.raw`'use strict';
 const fs = require('fs');
 const path = require('path');
-const [own, ...roots] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const domains = argv.filter((a) => a.startsWith('--domain=')).map((a) => a.slice(9).toLowerCase());
+const [own, ...roots] = argv.filter((a) => !a.startsWith('--domain='));
 let input = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (d) => { input += d; });
@@ -22,6 +27,13 @@ process.stdin.on('end', () => {
   let ev;
   try { ev = JSON.parse(input); } catch { return refuse('the file guard could not read the tool call'); }
   const t = (ev && ev.tool_input) || {};
+  if (ev.tool_name === 'WebFetch') {
+    let host = '';
+    try { host = new URL(String(t.url)).hostname.toLowerCase().replace(/^\[|\]$/g, ''); } catch {}
+    const ok = host !== '' && domains.some((d) => d === host || (d.startsWith('*.') && host.endsWith(d.slice(1))));
+    if (ok) return process.exit(0);
+    return refuse('Permission denied: ' + (host || 'that URL') + ' is not in this policy\'s allowed domains' + (domains.length ? ' (' + domains.join(', ') + ')' : '') + '.');
+  }
   const cwd = typeof ev.cwd === 'string' && ev.cwd ? ev.cwd : own;
   const real = (p) => {
     let cur = path.resolve(cwd, p);

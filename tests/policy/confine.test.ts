@@ -60,6 +60,9 @@ describe('confineRun', () => {
     assert.deepEqual(c.extraArgs, {});
     assert.equal(c.tools, undefined);
     assert.equal(c.refusal, null);
+    assert.deepEqual(c.disallowedTools, ['WebSearch'], 'WebSearch cannot be held to the list; WebFetch is, by the guard');
+    assert.ok((c.settings?.hooks?.PreToolUse?.[0].hooks[0] as { args?: string[] }).args?.includes('--domain=registry.npmjs.org'));
+    assert.deepEqual(confineRun(place('sandboxed'), ctx()).disallowedTools, ['WebSearch', 'WebFetch'], 'no domains: no WebFetch');
   });
 
   it('sandboxed: the file guard keeps the file tools out of the roots but for the folder; state and secrets denied; roots holding the folder need no rule', () => {

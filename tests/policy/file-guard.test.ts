@@ -25,8 +25,8 @@ describe('file guard (PreToolUse hook of the file tools)', () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const run = (tool: string, input: Record<string, unknown>): number => {
-    const r = spawnSync(guard.command, [...guard.args, own, root, path.join(dir, 'data')], { input: JSON.stringify({ tool_name: tool, tool_input: input, cwd: own }), encoding: 'utf8' });
+  const run = (tool: string, input: Record<string, unknown>, domains: string[] = []): number => {
+    const r = spawnSync(guard.command, [...guard.args, ...domains.map((d) => `--domain=${d}`), own, root, path.join(dir, 'data')], { input: JSON.stringify({ tool_name: tool, tool_input: input, cwd: own }), encoding: 'utf8' });
     return r.status ?? -1;
   };
 
@@ -43,5 +43,13 @@ describe('file guard (PreToolUse hook of the file tools)', () => {
     assert.equal(run('Glob', { pattern: '../*/note.txt' }), 2);
     assert.equal(run('Glob', { pattern: `${root}/**` }), 2);
     assert.equal(run('Read', { file_path: path.join(dir, 'data', 'admin-token') }), 2, 'the app data');
+  });
+
+  it("WebFetch reaches only the policy's allowed domains", () => {
+    assert.equal(run('WebFetch', { url: 'https://registry.npmjs.org/x', prompt: 'p' }, ['registry.npmjs.org']), 0);
+    assert.equal(run('WebFetch', { url: 'https://docs.example.com/', prompt: 'p' }, ['*.example.com']), 0);
+    assert.equal(run('WebFetch', { url: 'http://127.0.0.1:8000/v1/models', prompt: 'p' }, ['registry.npmjs.org']), 2, 'the gateway itself');
+    assert.equal(run('WebFetch', { url: 'https://evil.test/', prompt: 'p' }), 2, 'no list: nothing');
+    assert.equal(run('WebFetch', { url: 'not a url', prompt: 'p' }, ['registry.npmjs.org']), 2);
   });
 });

@@ -28,6 +28,9 @@ export const CREDENTIAL_ENV_VARS = [
   'ANTHROPIC_AWS_API_KEY', 'ANTHROPIC_IDENTITY_TOKEN', 'AWS_BEARER_TOKEN_BEDROCK', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
 ] as const;
 
+/** Writes that always ask (see isStartupFile in main/approvals/rules.ts: the same files). */
+export const STARTUP_FILE_RULES = ['Edit(**/.mcp.json)', 'Edit(**/.claude/**)', 'Edit(**/CLAUDE.md)', 'Edit(**/CLAUDE.local.md)'] as const;
+
 export interface PolicyContext {
   /** Hosts of the model API Claude Code uses (ANTHROPIC_BASE_URL's host, else api.anthropic.com): always reachable. */
   modelApiHosts: string[];
@@ -174,6 +177,9 @@ export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement 
         // The file tools run outside the sandbox: they write only in the folder; the deny rules hold where the folder
         // is wide enough to hold the app's state, the file guard where a denied root holds the folder.
         deny,
+        // Start-up files (MCP servers, settings and hooks, memory) change how the next Claude process runs, outside the
+        // sandbox: a write to one always asks, whatever the allowed tools (approvals grant none of them either).
+        ask: [...STARTUP_FILE_RULES],
         blockWritesOutsideWorkingDirectories: true,
       },
       ...guardHooks(place, c, ctx),

@@ -63,6 +63,7 @@ describe('confineRun', () => {
     assert.deepEqual(c.disallowedTools, ['WebSearch'], 'WebSearch cannot be held to the list; WebFetch is, by the guard');
     assert.ok((c.settings?.hooks?.PreToolUse?.[0].hooks[0] as { args?: string[] }).args?.includes('--domain=registry.npmjs.org'));
     assert.deepEqual(confineRun(place('sandboxed'), ctx()).disallowedTools, ['WebSearch', 'WebFetch'], 'no domains: no WebFetch');
+    assert.ok(c.settings?.permissions?.ask?.includes('Edit(**/.mcp.json)'), 'a write to .mcp.json always asks');
   });
 
   it('sandboxed: the file guard keeps the file tools out of the roots but for the folder; state and secrets denied; roots holding the folder need no rule', () => {

@@ -138,6 +138,8 @@ export async function runTurn(deps: TurnDeps, input: TurnInput, hooks: TurnHooks
     const unhold = place && !place.project ? deps.places?.workspaces.hold(place.folder) : undefined;
     try {
       if (input.abort.signal.aborted) return { started: false };
+      const refused = deps.executor.refusalFor(place);
+      if (refused) throw refused;
       hooks.onStart();
       const run = deps.executor.start({
         requestId: input.requestId, endpoint: input.endpoint, model, stream: input.stream, client: input.client, prompt, abort: input.abort,

@@ -33,6 +33,7 @@ import { dockerLoginLauncher, localLoginLauncher } from './claude/login-process.
 import type { SecretBox } from './claude/secret-box.ts';
 import { ModelApiMonitor } from './health/model-api.ts';
 import { HealthMonitor } from './health/monitor.ts';
+import { installFileGuard } from './policy/file-guard.ts';
 import { RunPolicy } from './policy/run-policy.ts';
 import { TranscriptBus } from './transcripts/bus.ts';
 import { ProjectStore } from './projects/store.ts';
@@ -158,10 +159,14 @@ export class Services {
     this.workspaces = new ChatWorkspaces({ root: path.join(config.claudeCwd, 'chats'), file: path.join(config.DATA_DIR, 'workspaces.json'), ttlMs: config.SESSION_TTL_S * 1000 });
     // Read at every Claude start, so a credential saved in the app reaches the next run.
     const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
-    // Spares' fresh folders (no conversation's yet) are left out of the deny rules: see RunPolicyOptions.vacantFolders.
-    this.policy = new RunPolicy({ config, claudeEnv: runEnv, vacantFolders: () => this.workspaces.vacant() });
+    // One deny rule for the chats root (the run's own folder carved out): settings never depend on which chats exist.
+    this.policy = new RunPolicy({ config, claudeEnv: runEnv, chatsRoot: this.workspaces.root, configFile: process.env.CONFIG_FILE || null, fileGuard: installFileGuard(path.join(config.DATA_DIR, 'run')) });
     // Spares start with the default place's policy settings, so default runs can claim them.
-    const defaultSettings = this.policy.confine(this.policy.placeFor(undefined)).settings;
+    const defaultConfinement = this.policy.confine(this.policy.placeFor(undefined));
+    const defaultSettings = defaultConfinement.settings;
+    // Spares' tools as a run's (live-run.ts): the configured disallowed tools, then the policy's (WebSearch…).
+    const spareProfile = spareProfileFromConfig(config);
+    spareProfile.disallowedTools = [...new Set([...config.CLAUDE_DISALLOWED_TOOLS, ...defaultConfinement.disallowedTools])];
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (compose) {
@@ -173,7 +178,7 @@ export class Services {
       baseEnv: runEnv,
       tracker: this.processes,
       // each spare waits in a fresh chat workspace (the new conversation that takes it works there) with that folder's policy settings; askHost: every gateway run asks through live approvals (main/approvals), so spares forward canUseTool
-      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: { ...spareProfileFromConfig(config), ...(defaultSettings ? { settings: defaultSettings } : {}) }, expect: expectedSessionFromConfig(config), askHost: true, freshCwd: () => this.workspaces.allocate(), settingsFor: (cwd) => this.policy.chatSettings(cwd) },
+      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: { ...spareProfile, ...(defaultSettings ? { settings: defaultSettings } : {}) }, expect: expectedSessionFromConfig(config), askHost: true, freshCwd: () => this.workspaces.allocate(), settingsFor: (cwd) => this.policy.chatSettings(cwd) },
       live: { keepAliveS: config.CONVERSATION_KEEPALIVE_S, max: config.MAX_LIVE_CONVERSATIONS },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;

@@ -17,14 +17,46 @@ function mainArgument(input: unknown): string | null {
   return null;
 }
 
+/** Tools that write a file named by `file_path` / `notebook_path`. */
+const WRITERS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
+
+/**
+ * Files that change how Claude Code starts or what it runs in a folder: MCP servers (.mcp.json), settings, hooks,
+ * commands and agents (.claude/), memory (CLAUDE.md). A write to one always asks: no grant or rule covers it.
+ */
+export function isStartupFile(p: string): boolean {
+  const parts = p.split(/[\\/]+/);
+  const base = parts.at(-1) ?? '';
+  return base === '.mcp.json' || base === 'CLAUDE.md' || base === 'CLAUDE.local.md' || parts.slice(0, -1).includes('.claude');
+}
+
+/** A write to a start-up file (see isStartupFile). */
+export function writesStartupFile(tool: string, input: unknown): boolean {
+  if (!WRITERS.has(tool) || !input || typeof input !== 'object') return false;
+  const i = input as Record<string, unknown>;
+  return [i.file_path, i.notebook_path].some((v) => typeof v === 'string' && isStartupFile(v));
+}
+
+/**
+ * Shell syntax that runs more than the named command (chains, pipes, background, substitution, redirection, new
+ * lines): Claude Code checks each part of such a command on its own, so a prefix rule never covers it here.
+ */
+const SHELL_COMPOUND = /[;&|`\n\r<>]|\$\(/;
+
 export function ruleMatches(rule: string, tool: string, input: unknown): boolean {
   const m = RULE_RE.exec(rule.trim());
   if (!m || m[1] !== tool) return false;
+  if (writesStartupFile(tool, input)) return false;
   const content = m[2];
   if (content === undefined || content === '' || content === '*') return true;
   const arg = mainArgument(input);
   if (arg === null) return false;
-  if (content.endsWith(':*')) return arg.startsWith(content.slice(0, -2));
+  if (content.endsWith(':*')) {
+    const prefix = content.slice(0, -2);
+    if (tool === 'Bash' && SHELL_COMPOUND.test(arg)) return false;
+    // A word boundary: `git status:*` is `git status` and its arguments, not `git statusx`.
+    return arg === prefix || arg.startsWith(`${prefix} `);
+  }
   return arg === content;
 }
 

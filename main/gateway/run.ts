@@ -3,6 +3,8 @@ import type { Config } from '../config/schema.ts';
 import type { TranscriptStore } from '../transcripts/store.ts';
 import type { ApprovalCenter } from '../approvals/center.ts';
 import type { RunPolicy } from '../policy/run-policy.ts';
+import type { RunPlace } from '../contract/projects.ts';
+import { GatewayError } from './openai-errors.ts';
 import { SuspendedRuns } from './client-tools/suspended-runs.ts';
 import { LiveRun, type AbortReason, type RunHooks, type RunOutcome, type RunRequest } from './live-run.ts';
 import type { AnswerPiece } from './render.ts';
@@ -30,6 +32,16 @@ export class RunExecutor {
     private readonly policy?: RunPolicy,
   ) {
     this.suspended = new SuspendedRuns(config.CLIENT_TOOL_TIMEOUT_S * 1000, config.MAX_SUSPENDED_RUNS);
+  }
+
+  /**
+   * Why a run in this place must not start (sandboxed where no sandbox can run), as the error it fails with — known
+   * before anything is sent, so a streamed request gets it as its status too. Null: it may start.
+   */
+  refusalFor(place: RunPlace | undefined): GatewayError | null {
+    if (!this.policy) return null;
+    const refusal = this.policy.confine(this.policy.placeFor(place)).refusal;
+    return refusal ? new GatewayError(503, refusal, 'server_error', 'sandbox_unavailable', null, { 'x-should-retry': 'false' }) : null;
   }
 
   get activeCount(): number {

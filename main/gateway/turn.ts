@@ -186,6 +186,9 @@ async function runConversationTurn(deps: TurnDeps, input: TurnInput, hooks: Turn
     if (input.abort.signal.aborted) return { started: false };
     // From here the run starts: its folder (a spare's, for a new conversation) and its resume point are taken.
     const place = deps.places ? placeFor(deps.places, target.project, turn.workspaceKey, turn.mayUseSpare) : undefined;
+    // A policy that cannot be enforced here (no sandbox) is refused before anything is sent: a plain 503, even streamed.
+    const refused = deps.executor.refusalFor(place);
+    if (refused) throw refused;
     unhold = place && !place.project ? deps.places?.workspaces.hold(place.folder) : undefined;
     turn.conversation.claim();
     hooks.onStart();

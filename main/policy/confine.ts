@@ -18,20 +18,38 @@ export const READ_ONLY_TOOLS = ['Read', 'Glob', 'Grep'] as const;
 /** Tools a read-only run never gets, even when the configuration allows them (belt and braces beside `tools`). */
 export const WRITING_TOOLS = ['Bash', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'WebFetch', 'WebSearch'] as const;
 
+/**
+ * Credentials Claude Code holds in its environment: unset for sandboxed commands (`sandbox.credentials.envVars`).
+ * Claude Code's own list of the variables it treats as credentials, plus the gateway's.
+ */
+export const CREDENTIAL_ENV_VARS = [
+  'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_CUSTOM_HEADERS', 'CLAUDE_CODE_OAUTH_TOKEN', 'CLAUDE_CODE_OAUTH_REFRESH_TOKEN',
+  'CLAUDE_CODE_SESSIONS_OAUTH_TOKEN', 'CLAUDE_CODE_MESSAGING_TOKEN', 'ANTHROPIC_FOUNDRY_API_KEY', 'ANTHROPIC_FOUNDRY_AUTH_TOKEN',
+  'ANTHROPIC_AWS_API_KEY', 'ANTHROPIC_IDENTITY_TOKEN', 'AWS_BEARER_TOKEN_BEDROCK', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+] as const;
+
+/** Writes that always ask (see isStartupFile in main/approvals/rules.ts: the same files). */
+export const STARTUP_FILE_RULES = ['Edit(**/.mcp.json)', 'Edit(**/.claude/**)', 'Edit(**/CLAUDE.md)', 'Edit(**/CLAUDE.local.md)'] as const;
+
 export interface PolicyContext {
   /** Hosts of the model API Claude Code uses (ANTHROPIC_BASE_URL's host, else api.anthropic.com): always reachable. */
   modelApiHosts: string[];
-  /** The app's data folder (transcripts, keys, tokens, other chats' workspaces): unreadable except the run's folder. */
+  /** The app's data folder (transcripts, keys, tokens, the config): never readable or writable, except the run's folder. */
   dataDir: string;
-  /** CLAUDE_CONFIG_DIR when Claude Code's config is not ~/.claude: its credentials file is a secret too. */
+  /**
+   * The chat workspaces' root (CLAUDE_CWD/chats): unreadable except the run's own folder. One rule for the root, not
+   * one per chat, so a run's settings never depend on which chats exist (a kept process stays claimable, and a chat
+   * born after it is covered too).
+   */
+  chatsRoot: string;
+  /** CLAUDE_CONFIG_DIR when Claude Code's config is not ~/.claude: unreadable and unwritable like ~/.claude. */
   claudeConfigDir: string | null;
+  /** The app's config file when it lies outside dataDir (CONFIG_FILE), or null. */
+  configFile: string | null;
+  /** How to run the file guard (file-guard.ts), or null where none is installed (tests of the rules alone). */
+  fileGuard: { command: string; args: string[] } | null;
   /** Why Claude Code's sandbox cannot run here (missing bwrap/socat, Windows), or null when it can. */
   sandboxUnavailable: string | null;
-  /**
-   * Entries of a folder (names), for the file tools' deny rules inside dataDir: Claude Code's Read rules cannot say
-   * "all of dataDir except this folder", so each sibling on the way down to the folder is denied by name.
-   */
-  listDir(dir: string): string[];
 }
 
 export interface RunConfinement {
@@ -56,36 +74,66 @@ function ruleSpelling(p: string): string {
   return `/${path.posix.normalize(p.split(path.sep).join('/'))}`;
 }
 
-/** Read deny rules covering a path whether it is a file or a folder. */
-function readDenyRules(p: string): string[] {
-  const r = ruleSpelling(p).replace(/\/+$/, '');
-  return [`Read(${r})`, `Read(${r}/**)`];
-}
-
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/**
- * What of dataDir the run's folder must not see, for the file tools: everything beside the path down to the folder
- * (other chats' workspaces, transcripts, keys). dataDir whole when the folder is not inside it.
- */
-export function dataDirSiblings(dataDir: string, folder: string, listDir: (dir: string) => string[]): string[] {
-  if (!isInside(folder, dataDir)) return [dataDir];
-  if (path.relative(dataDir, folder) === '') return [];
-  const out: string[] = [];
-  let dir = dataDir;
-  for (const part of path.relative(dataDir, folder).split(path.sep)) {
-    for (const name of listDir(dir)) if (name !== part) out.push(path.join(dir, name));
-    dir = path.join(dir, part);
-  }
-  return out;
+function secretPaths(place: RunPlace, ctx: PolicyContext): string[] {
+  return [...new Set([...SECRET_PATHS, ...place.policy.denyRead])];
 }
 
-function secretPaths(place: RunPlace, ctx: PolicyContext): string[] {
-  const extra = ctx.claudeConfigDir ? [path.join(ctx.claudeConfigDir, '.credentials.json')] : [];
-  return [...new Set([...SECRET_PATHS, ...extra, ...place.policy.denyRead])];
+/** Claude Code's own state (session transcripts of every chat and project, MCP configs with their headers, logins). */
+function claudeStatePaths(ctx: PolicyContext): string[] {
+  const dir = ctx.claudeConfigDir;
+  return [...new Set(['~/.claude', '~/.claude.json', ...(dir ? [dir, path.join(dir, '.claude.json')] : [])])];
+}
+
+/**
+ * What no run may read or write. For the file tools a root that holds the run's folder is guarded by a PreToolUse
+ * hook (file-guard.ts: deny rules cannot carve a folder out of a denied root); sandboxed commands read everywhere but the denied paths, so a root holding the folder is denied and the folder given
+ * back (`sandbox.filesystem.allowRead`, which wins over denyRead). Nothing here depends on which chats exist.
+ */
+export interface Confines {
+  /** The app's data and the chats root. */
+  roots: string[];
+  /** The run's folder when it lies in one of the roots, else null. */
+  carved: string | null;
+  /** Never readable or writable (Claude Code's state, the config file). */
+  state: string[];
+  /** Never readable. */
+  secrets: string[];
+}
+
+export function confinesOf(place: RunPlace, ctx: PolicyContext): Confines {
+  const roots = [...new Set([ctx.dataDir, ctx.chatsRoot])];
+  const carved = roots.some((r) => isInside(place.folder, r)) ? place.folder : null;
+  return { roots, carved, state: [...claudeStatePaths(ctx), ...(ctx.configFile ? [ctx.configFile] : [])], secrets: secretPaths(place, ctx) };
+}
+
+/** Whether a path (absolute, or `~/…`) lies outside the folder's ancestors: it can be denied without denying the folder. */
+function besideOrBelow(p: string, folder: string): boolean {
+  return p.startsWith('~') || !isInside(folder, p);
+}
+
+/**
+ * Claude Code's permission deny rules for the file tools, for what a folder wide enough could reach (a project at
+ * $HOME holds DATA_DIR, ~/.claude and the chats root): read and write of the roots and the state, read of the secrets.
+ */
+export function fileToolDenies(place: RunPlace, c: Confines): string[] {
+  const rules = (tool: 'Read' | 'Edit', paths: string[]) => paths.filter((p) => besideOrBelow(p, place.folder)).flatMap((p) => {
+    const r = ruleSpelling(p).replace(/\/+$/, '');
+    return [`${tool}(${r})`, `${tool}(${r}/**)`];
+  });
+  return [...new Set([...rules('Read', [...c.roots, ...c.state, ...c.secrets]), ...rules('Edit', [...c.roots, ...c.state])])];
+}
+
+/** The PreToolUse hook that keeps the file tools out of the roots but for the run's own folder. */
+function guardHooks(place: RunPlace, c: Confines, ctx: PolicyContext): Pick<Settings, 'hooks'> {
+  if (!ctx.fileGuard) return {};
+  const domains = place.policy.allowedDomains.map((d) => `--domain=${d}`);
+  const hook = { type: 'command' as const, command: ctx.fileGuard.command, args: [...ctx.fileGuard.args, ...domains, place.folder, ...c.roots], timeout: 30 };
+  return { hooks: { PreToolUse: [{ matcher: 'Read|Grep|Glob|LS|NotebookRead|NotebookEdit|Edit|Write|MultiEdit|WebFetch', hooks: [hook] }] } };
 }
 
 const NONE: Omit<RunConfinement, 'mode' | 'full'> = { disallowedTools: [], settings: null, extraArgs: {}, refusal: null };
@@ -94,8 +142,8 @@ const NONE: Omit<RunConfinement, 'mode' | 'full'> = { disallowedTools: [], setti
 export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement {
   const mode = place.policy.mode;
   if (mode === 'full') return { mode, full: true, ...NONE };
-  const secrets = secretPaths(place, ctx);
-  const fileToolDenies = [...secrets, ...dataDirSiblings(ctx.dataDir, place.folder, ctx.listDir)].flatMap(readDenyRules);
+  const c = confinesOf(place, ctx);
+  const deny = fileToolDenies(place, c);
 
   if (mode === 'read-only') {
     return {
@@ -106,7 +154,8 @@ export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement 
       tools: [...READ_ONLY_TOOLS],
       disallowedTools: [...WRITING_TOOLS],
       settings: {
-        permissions: { deny: fileToolDenies, blockWritesOutsideWorkingDirectories: true, blockReadsOutsideWorkingDirectories: true },
+        permissions: { deny, blockWritesOutsideWorkingDirectories: true, blockReadsOutsideWorkingDirectories: true },
+        ...guardHooks(place, c, ctx),
       },
       extraArgs: { restricted: null },
       refusal: null,
@@ -117,17 +166,23 @@ export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement 
   if (ctx.sandboxUnavailable) {
     return { mode, full: false, ...NONE, refusal: `The sandboxed policy cannot run here: ${ctx.sandboxUnavailable}. The run was not started (it never runs unconfined).` };
   }
-  const inDataDir = isInside(place.folder, ctx.dataDir);
   return {
     mode,
     full: false,
-    disallowedTools: [],
+    // WebSearch runs outside the sandbox and cannot be held to the allow-list; WebFetch only to the policy's domains
+    // (the guard checks each URL), and not at all without any — or without the guard to check it.
+    disallowedTools: ['WebSearch', ...(place.policy.allowedDomains.length && ctx.fileGuard ? [] : ['WebFetch'])],
     settings: {
       permissions: {
-        // The file tools run outside the sandbox: their writes and secret reads are bounded by permissions.
-        deny: fileToolDenies,
+        // The file tools run outside the sandbox: they write only in the folder; the deny rules hold where the folder
+        // is wide enough to hold the app's state, the file guard where a denied root holds the folder.
+        deny,
+        // Start-up files (MCP servers, settings and hooks, memory) change how the next Claude process runs, outside the
+        // sandbox: a write to one always asks, whatever the allowed tools (approvals grant none of them either).
+        ask: [...STARTUP_FILE_RULES],
         blockWritesOutsideWorkingDirectories: true,
       },
+      ...guardHooks(place, c, ctx),
       sandbox: {
         enabled: true,
         // Never degrade to unconfined commands when bwrap/socat are missing or the platform has no sandbox.
@@ -139,11 +194,16 @@ export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement 
         autoAllowBashIfSandboxed: false,
         enableWeakerNestedSandbox: false,
         filesystem: {
-          // Writes: the working folder only (Claude Code's default); reads: everything except secrets and the app's data.
+          // Writes: the working folder only (Claude Code's default), never the app's or Claude Code's state inside it
+          // (a project at $HOME); reads: everything except secrets, state, the app's data and other chats.
           allowWrite: [],
-          denyRead: [...secrets, ctx.dataDir],
-          allowRead: inDataDir ? [place.folder] : [],
+          denyWrite: [...c.roots, ...c.state].filter((p) => besideOrBelow(p, place.folder)),
+          denyRead: [...new Set([...c.secrets, ...c.state, ...c.roots])],
+          // allowRead wins over denyRead: only the run's own folder inside a denied root, never a folder holding secrets.
+          allowRead: c.carved ? [c.carved] : [],
         },
+        // Claude Code's credentials are unset in the commands' environment.
+        credentials: { envVars: CREDENTIAL_ENV_VARS.map((name) => ({ name, mode: 'deny' as const })) },
         network: {
           allowedDomains: [...new Set([...ctx.modelApiHosts, ...place.policy.allowedDomains])],
           // Hosts outside the list are refused outright instead of prompting.

@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ComponentHealth } from '../contract/control-api.ts';
 import type { RunPlace } from '../contract/projects.ts';
 import { confineRun, modelApiHosts, type RunConfinement } from './confine.ts';
 import { resolveDefaultPolicy, sandboxHealth, type DefaultPolicyConfig, type ResolvedDefaultPolicy } from './default-policy.ts';
+import type { FileGuardCommand } from './file-guard.ts';
 import { checkSandboxSupport, type SandboxSupport } from './sandbox-support.ts';
 
 export interface RunPolicyOptions {
@@ -12,30 +12,12 @@ export interface RunPolicyOptions {
   claudeEnv: () => NodeJS.ProcessEnv;
   /** Overrides the dependency check (tests); default: this platform and the Claude env's PATH. */
   support?: SandboxSupport;
-  /**
-   * Folders allocated ahead that hold nothing of any chat yet (spares' fresh folders: ChatWorkspaces.vacant):
-   * left out of other runs' deny rules, so a spare's settings, computed when it started, still fit the chat that
-   * takes it over although more spares started since. A folder is named again once a conversation owns it.
-   */
-  vacantFolders?: () => string[];
-}
-
-/**
- * What the app keeps in DATA_DIR, named ahead of time: the file tools' deny rules then stay the same once these
- * appear (a spare process started with them stays claimable), and hold before they exist.
- */
-const KNOWN_DATA_ENTRIES = ['admin-token', 'api-keys.json', 'approval-rules.json', 'claude-credential.json', 'config.json', 'conversations.json', 'projects.json', 'shell.json', 'transcripts', 'logs', 'run', 'electron', 'userData', 'workspace', 'workspaces', 'workspaces.json'];
-
-function listDir(dataDir: string, vacant: ReadonlySet<string>): (dir: string) => string[] {
-  return (dir) => {
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(dir).filter((name) => !vacant.has(path.join(dir, name)));
-    } catch {
-      // gone or unreadable: nothing to name
-    }
-    return dir === dataDir ? [...new Set([...KNOWN_DATA_ENTRIES, ...names])].sort() : names.sort();
-  };
+  /** The chat workspaces' root (ChatWorkspaces.root): unreadable to every run but for its own folder. */
+  chatsRoot: string;
+  /** The app's config file (CONFIG_FILE) when one is named: unreadable and unwritable to every run. */
+  configFile?: string | null;
+  /** How to run the file guard (installFileGuard); null leaves the file tools to the deny rules alone. */
+  fileGuard: FileGuardCommand | null;
 }
 
 /**
@@ -63,10 +45,12 @@ export class RunPolicy {
     return confineRun(place, {
       modelApiHosts: modelApiHosts(env),
       dataDir: this.opts.config.DATA_DIR,
+      chatsRoot: this.opts.chatsRoot,
       claudeConfigDir: env.CLAUDE_CONFIG_DIR || null,
+      configFile: this.opts.configFile ? path.resolve(this.opts.configFile) : null,
+      fileGuard: this.opts.fileGuard,
       // In the container the host's tools say nothing: Claude Code checks there itself (failIfUnavailable).
       sandboxUnavailable: dockerSandbox ? null : this.support.unavailable,
-      listDir: listDir(this.opts.config.DATA_DIR, new Set((this.opts.vacantFolders?.() ?? []).map((f) => path.resolve(f)))),
     });
   }
 

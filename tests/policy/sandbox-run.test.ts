@@ -191,6 +191,11 @@ describe('sandboxed policy without a usable sandbox', () => {
       assert.equal(err.code, 'sandbox_unavailable');
       assert.match(err.message, /bubblewrap \(bwrap\) and socat are not installed — install with `apt-get install bubblewrap socat`.*never runs unconfined/);
       assert.equal(gw.api.requests.length, 0, 'Claude Code was not started');
+      // Streamed: nothing has been sent yet, so the same 503 instead of a 200 stream carrying the error.
+      const streamed = await client.chat.completions.create({ model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'hi' }] }).then(async (s) => { for await (const _ of s) { /* drain */ } return null; }, (e: unknown) => e);
+      assert.ok(streamed instanceof OpenAI.APIError, `a streamed request is refused before its stream: ${String(streamed)}`);
+      assert.equal(streamed.status, 503);
+      assert.equal(streamed.code, 'sandbox_unavailable');
       const health = gw.services.monitor.components().find((c) => c.name === 'sandbox');
       assert.equal(health?.status, 'error');
       assert.match(health?.reason ?? '', /Every run fails.*apt-get install bubblewrap socat/);

@@ -17,6 +17,7 @@ import type { ClientToolSet } from './client-tools/definitions.ts';
 import type { ApprovalCenter } from '../approvals/center.ts';
 import type { RunPlace } from '../contract/projects.ts';
 import type { RunPolicy } from '../policy/run-policy.ts';
+import { allowedForMode } from '../policy/read-only-tools.ts';
 
 export type AbortReason = 'cancelled' | 'timeout' | 'shutdown' | ExpiryReason;
 
@@ -229,7 +230,8 @@ export class LiveRun implements Suspendable {
     const tools = req.task ? [] : confined?.tools;
     // A place whose policy lists tools narrows what runs without asking (an empty list keeps CLAUDE_ALLOWED_TOOLS and
     // the MCP servers' tools); the caller's own functions are always theirs to run.
-    const allowed = place?.policy.allow.length ? place.policy.allow : [...config.CLAUDE_ALLOWED_TOOLS, ...extra];
+    // A read-only run asks for every MCP tool (policy/read-only-tools.ts), whichever list named it.
+    const allowed = allowedForMode(confined?.mode, place?.policy.allow.length ? place.policy.allow : [...config.CLAUDE_ALLOWED_TOOLS, ...extra]);
     const approvals = req.task ? undefined : this.deps.approvals;
     const messages = this.deps.runtime.run({
       messages: [req.prompt.message],
@@ -247,7 +249,7 @@ export class LiveRun implements Suspendable {
       abortController: this.abort,
       ...(approvals ? {
         canUseTool: approvals.gate({
-          requestId: req.requestId, project: req.place?.project ?? null, client: req.client, conversation: req.conversation ?? null,
+          requestId: req.requestId, project: req.place?.project ?? null, mode: confined?.mode ?? null, client: req.client, conversation: req.conversation ?? null,
           signal: this.abort.signal, record: (body) => this.emit(body),
         }),
       } : {}),

@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import type { CanUseTool, PermissionResult } from '@anthropic-ai/claude-agent-sdk';
 import type { ApprovalDecideResponse, ApprovalDecision, ApprovalOutcome, PendingApproval } from '../contract/approvals.ts';
 import type { TranscriptEventBody } from '../contract/events.ts';
+import type { PolicyMode } from '../contract/projects.ts';
 import { toolSummary } from '../gateway/render.ts';
+import { projectRulesMayAllow } from '../policy/read-only-tools.ts';
 import { anyRuleMatches, ruleFor, ruleMatches } from './rules.ts';
 import type { ProjectRuleStore } from './rule-store.ts';
 
@@ -10,6 +12,8 @@ import type { ProjectRuleStore } from './rule-store.ts';
 export interface ApprovalContext {
   requestId: string;
   project: string | null;
+  /** The run's policy mode: under read-only, project rules never answer for an MCP tool (it asks). */
+  mode?: PolicyMode | null;
   client: string;
   conversation: string | null;
   /** The run's own abort (client gone, REQUEST_TIMEOUT_S, shutdown): its pending approvals are withdrawn. */
@@ -154,7 +158,7 @@ export class ApprovalCenter {
   }
 
   private granted(ctx: ApprovalContext, tool: string, input: unknown): boolean {
-    if (anyRuleMatches(this.opts.rules.rules(ctx.project), tool, input)) return true;
+    if (projectRulesMayAllow(ctx.mode, tool) && anyRuleMatches(this.opts.rules.rules(ctx.project), tool, input)) return true;
     const key = grantKey(ctx);
     const g = this.grants.get(key);
     if (!g || !anyRuleMatches(g.rules, tool, input)) return false;

@@ -16,7 +16,9 @@ import { AnswerRenderer, type AnswerPiece } from './render.ts';
 import type { ClientToolSet } from './client-tools/definitions.ts';
 import type { ApprovalCenter } from '../approvals/center.ts';
 import type { RunPlace } from '../contract/projects.ts';
+import type { RunConfinement } from '../policy/confine.ts';
 import type { RunPolicy } from '../policy/run-policy.ts';
+import { allowedForMode } from '../policy/read-only-tools.ts';
 
 export type AbortReason = 'cancelled' | 'timeout' | 'shutdown' | ExpiryReason;
 
@@ -132,6 +134,8 @@ export class LiveRun implements Suspendable {
   private maxTurnsHit = false;
   /** The policy refused to start the run (sandboxed where no sandbox can run). */
   private refused: GatewayError | null = null;
+  /** The run's place and its confinement, decided once (refusal() may ask before drive()). */
+  private placed: { place: RunPlace | null; confined: RunConfinement | null } | null = null;
   private segment = { content: '', reasoning: '' };
   private onPiece: (p: AnswerPiece) => void = () => undefined;
   /** Usage seen in the model's stream so far, and the part earlier responses already reported. */
@@ -151,6 +155,26 @@ export class LiveRun implements Suspendable {
       prompt: req.prompt.promptText, systemPrompt: req.prompt.systemPrompt, imageCount: req.prompt.imageCount, runtime: deps.runtime.kind,
       ...(req.place ? { project: req.place.project, folder: req.place.folder } : {}),
     });
+  }
+
+  /**
+   * Why the policy will not let this run start (503 sandbox_unavailable), or null. Known before anything is sent, so a
+   * streamed request is refused with its status instead of a 200 stream carrying the error.
+   */
+  refusal(): GatewayError | null {
+    const { confined } = this.placement();
+    if (confined?.refusal && !this.refused) this.refused = new GatewayError(503, confined.refusal, 'server_error', 'sandbox_unavailable', null, { 'x-should-retry': 'false' });
+    return this.refused;
+  }
+
+  private placement(): { place: RunPlace | null; confined: RunConfinement | null } {
+    if (this.placed) return this.placed;
+    const req = this.req;
+    const place = this.deps.policy?.placeFor(req.place ?? undefined) ?? req.place ?? null;
+    // A background task has no tools: nothing to confine, and a title must not fail for want of a sandbox.
+    const confined = place && this.deps.policy && !req.task ? this.deps.policy.confine(place) : null;
+    this.placed = { place, confined };
+    return this.placed;
   }
 
   get transcriptId(): string {
@@ -220,18 +244,14 @@ export class LiveRun implements Suspendable {
     const config = this.deps.config;
     const extra = req.task || !this.deps.extraAllowedTools ? [] : await this.deps.extraAllowedTools().catch(() => []);
     const clientAllowed = this.bridge ? [`mcp__${CLIENT_TOOL_SERVER}`] : [];
-    const place = this.deps.policy?.placeFor(req.place ?? undefined) ?? req.place ?? null;
-    // A background task has no tools: nothing to confine, and a title must not fail for want of a sandbox.
-    const confined = place && this.deps.policy && !req.task ? this.deps.policy.confine(place) : null;
-    if (confined?.refusal) {
-      this.refused = new GatewayError(503, confined.refusal, 'server_error', 'sandbox_unavailable', null, { 'x-should-retry': 'false' });
-      return;
-    }
+    const { place, confined } = this.placement();
+    if (this.refusal()) return;
     // A background task keeps its empty tool set; a read-only run gets only the read tools.
     const tools = req.task ? [] : confined?.tools;
     // A place whose policy lists tools narrows what runs without asking (an empty list keeps CLAUDE_ALLOWED_TOOLS and
     // the MCP servers' tools); the caller's own functions are always theirs to run.
-    const allowed = place?.policy.allow.length ? place.policy.allow : [...config.CLAUDE_ALLOWED_TOOLS, ...extra];
+    // A read-only run asks for every MCP tool (policy/read-only-tools.ts), whichever list named it.
+    const allowed = allowedForMode(confined?.mode, place?.policy.allow.length ? place.policy.allow : [...config.CLAUDE_ALLOWED_TOOLS, ...extra]);
     const approvals = req.task ? undefined : this.deps.approvals;
     const messages = this.deps.runtime.run({
       messages: [req.prompt.message],
@@ -249,7 +269,7 @@ export class LiveRun implements Suspendable {
       abortController: this.abort,
       ...(approvals ? {
         canUseTool: approvals.gate({
-          requestId: req.requestId, project: req.place?.project ?? null, client: req.client, conversation: req.conversation ?? null,
+          requestId: req.requestId, project: req.place?.project ?? null, mode: confined?.mode ?? null, client: req.client, conversation: req.conversation ?? null,
           signal: this.abort.signal, record: (body) => this.emit(body),
         }),
       } : {}),

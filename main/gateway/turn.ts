@@ -190,8 +190,6 @@ async function runConversationTurn(deps: TurnDeps, input: TurnInput, hooks: Turn
     const refused = deps.executor.refusalFor(place);
     if (refused) throw refused;
     unhold = place && !place.project ? deps.places?.workspaces.hold(place.folder) : undefined;
-    turn.conversation.claim();
-    hooks.onStart();
     const run = deps.executor.start({
       requestId: input.requestId, endpoint: input.endpoint, model: target.model, stream: input.stream, client: input.client, prompt: turn.prompt, abort: input.abort,
       ...(turn.resume ? { resumeSessionId: turn.resume } : {}), ...(turn.continuation ? { continueAfter: turn.continuation.shown } : {}), clientTools: input.clientTools ?? null,
@@ -199,6 +197,11 @@ async function runConversationTurn(deps: TurnDeps, input: TurnInput, hooks: Turn
       conversation: input.conversationId ? scopedConversationId(input.caller, input.conversationId) : null,
       ...(place ? { place } : {}),
     });
+    // A run its policy refuses (no sandbox) answers with its status: nothing sent, no stream opened, no turn taken.
+    if (!run.refusal()) {
+      turn.conversation.claim();
+      hooks.onStart();
+    }
     const outcome = await run.drive(hooks.onPiece);
     if (outcome.status === 'done') turn.conversation.commit(outcome.sessionId, outcome.content);
     if (outcome.status === 'suspended') park(deps, input, target.key, run, outcome);

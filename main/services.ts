@@ -157,6 +157,7 @@ export class Services {
     } else this.runtime = createSdkRuntime({
       kind: 'local',
       claudePath: config.CLAUDE_PATH,
+      clientToolTimeoutMs: config.CLIENT_TOOL_TIMEOUT_S * 1000 + 60_000,
       baseEnv: runEnv,
       tracker: this.processes,
       // each spare waits in a fresh chat workspace (the new conversation that takes it works there) with that folder's policy settings; askHost: every gateway run asks through live approvals (main/approvals), so spares forward canUseTool

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { CanUseTool, SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { LiveConversationsHealth } from '../contract/control-api.ts';
 import { log } from '../log.ts';
+import type { ToolEndpoint } from './client-tool-endpoint.ts';
 import type { InputFeed } from './input-feed.ts';
 import { killTree } from './process-tree.ts';
 import type { RunSpec } from './runtime.ts';
@@ -10,6 +11,8 @@ import type { RunSpec } from './runtime.ts';
 export interface LiveProcess {
   feed: InputFeed;
   iterator: AsyncIterator<SDKMessage>;
+  /** Its client-tools endpoint: shown each turn's functions. */
+  tools: ToolEndpoint;
   child(): ChildProcess | null;
   /** Points the process's stderr lines at the request it serves now (null: dropped). */
   setStderr(sink: ((line: string) => void) | null): void;
@@ -79,14 +82,13 @@ export class LiveConversations {
 
   constructor(private readonly opts: LiveConversationsOptions) {}
 
-  /** Whether a run may use or become a live conversation: default tool set, no in-process tools, no extra env. */
+  /** Whether a run may use or become a live conversation: Claude Code's tools (not a background task), no extra env. */
   accepts(spec: RunSpec): boolean {
     return (
       !this.closed &&
       this.opts.max > 0 &&
       this.opts.keepAliveMs > 0 &&
-      // Client tools (in-process MCP) suspend and resume their own way; background tasks run without tools.
-      spec.mcpServers === undefined &&
+      // Background tasks run without tools, in a process of their own.
       spec.tools === undefined &&
       Object.keys(spec.env ?? {}).length === 0 &&
       !spec.abortController.signal.aborted
@@ -103,7 +105,8 @@ export class LiveConversations {
     const entry = this.idle.get(id);
     if (!entry) return null;
     this.forget(id);
-    if (entry.fingerprint !== fingerprint(spec) || !alive(entry.proc)) {
+    // A tool the process was shown stays in its model requests: a turn without it (or with it changed) starts fresh.
+    if (entry.fingerprint !== fingerprint(spec) || !entry.proc.tools.fits(spec.clientTools) || !alive(entry.proc)) {
       entry.proc.kill();
       return null;
     }
@@ -124,7 +127,10 @@ export class LiveConversations {
     spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
     let result: Extract<SDKMessage, { type: 'result' }> | null = null;
     try {
-      if (!first) proc.feed.push(spec.messages);
+      if (!first) {
+        await proc.tools.use(spec.clientTools);
+        proc.feed.push(spec.messages);
+      }
       for (const m of first?.held ?? []) {
         yield m;
         if (isResult(m)) {

@@ -1,6 +1,7 @@
 import type { PermissionMode, Query, SDKMessage, Settings } from '@anthropic-ai/claude-agent-sdk';
 import type { Config } from '../config/schema.ts';
 import { log, redact } from '../log.ts';
+import { CLIENT_TOOL_SERVER } from './client-tool-endpoint.ts';
 import type { ProcessTracker } from './orphans.ts';
 import type { InputFeed } from './input-feed.ts';
 import type { LiveConversations } from './live-conversations.ts';
@@ -11,6 +12,8 @@ import { profileKey, sessionKey, Slot, type ExpectedSession, type SlotState, typ
 export type { ExpectedSession, SpareProfile } from './spare-slot.ts';
 
 export interface SparePoolOptions {
+  /** How long Claude Code lets a client tool call wait (see ToolEndpoint). */
+  toolTimeoutMs?: number;
   /** Spares kept ready (CLAUDE_SPARE_PROCESSES); 0 disables the pool. Each holds 150–250 MB while it waits. */
   size: number;
   profile: SpareProfile;
@@ -72,7 +75,8 @@ function withSettings(p: SpareProfile, settings: Settings | null | undefined): S
 
 /** The profile every default-config run uses (RunExecutor builds its RunSpec from the same keys). */
 export function spareProfileFromConfig(config: Pick<Config, 'CLAUDE_ALLOWED_TOOLS' | 'CLAUDE_DISALLOWED_TOOLS' | 'CLAUDE_MAX_TURNS'>): SpareProfile {
-  return { allowedTools: config.CLAUDE_ALLOWED_TOOLS, disallowedTools: config.CLAUDE_DISALLOWED_TOOLS, maxTurns: config.CLAUDE_MAX_TURNS };
+  // Runs always allow their client-tools endpoint (live-run.ts): so do spares.
+  return { allowedTools: [...new Set([...config.CLAUDE_ALLOWED_TOOLS, `mcp__${CLIENT_TOOL_SERVER}`])], disallowedTools: config.CLAUDE_DISALLOWED_TOOLS, maxTurns: config.CLAUDE_MAX_TURNS };
 }
 
 /** The session a default-config run asks for before any request was seen (no system prompt). */
@@ -172,8 +176,7 @@ export class SparePool {
       (spec.canUseTool !== undefined) === (this.opts.askHost === true) &&
       // A custom tool set (background tasks run with none) is a start-up flag too.
       (spec as { tools?: unknown }).tools === undefined &&
-      // In-process MCP servers are given at start-up, which a spare has already passed.
-      spec.mcpServers === undefined &&
+      // The caller's functions are no obstacle: every spare has the client-tools endpoint, shown them per turn.
       // A policy's flags (--restricted) are start-up flags too; its settings are part of the profile.
       spec.extraArgs === undefined &&
       Object.keys(spec.env ?? {}).length === 0 &&
@@ -390,11 +393,13 @@ export class SparePool {
           }
         }
         feed = binding.feed;
+        await slot.tools?.use(spec.clientTools);
         feed.push(spec.messages);
         if (!keep) feed.end();
         it = query[Symbol.asyncIterator]();
         next = it.next();
       } else {
+        await slot.tools?.use(spec.clientTools);
         const claimed = slot.claim(spec, (err) => this.noteRefusal(slot, err), keep);
         if (!claimed) {
           this.counters.fallbacks++;
@@ -423,10 +428,13 @@ export class SparePool {
         spec.abortController.signal.removeEventListener('abort', onAbort);
         const input = feed;
         const session = query;
+        const endpoint = slot.tools;
+        if (!endpoint) throw new Error('a spare without its client-tools endpoint');
         yield* live.serve(
           {
             feed: input,
             iterator: it,
+            tools: endpoint,
             child: () => slot.child,
             setStderr: (sink) => { slot.stderrSink = sink; },
             setCanUseTool: (cb) => { slot.canUseTool = cb; },
@@ -490,6 +498,7 @@ export class SparePool {
         profile,
         env: readBaseEnv(this.opts.baseEnv),
         binary: this.opts.binary,
+        toolTimeoutMs: this.opts.toolTimeoutMs ?? 3_660_000,
         tracker: this.opts.tracker,
         initializeTimeoutMs: this.initializeTimeoutMs,
         askHost: this.opts.askHost,

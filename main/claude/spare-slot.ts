@@ -10,6 +10,7 @@ import {
   type SpareProcess,
 } from '@anthropic-ai/claude-agent-sdk';
 import { log, redact } from '../log.ts';
+import { ToolEndpoint } from './client-tool-endpoint.ts';
 import { InputFeed } from './input-feed.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { killTree, spawnInOwnGroup } from './process-tree.ts';
@@ -63,6 +64,8 @@ export interface SlotLaunch {
   profile: SpareProfile;
   env: NodeJS.ProcessEnv;
   binary: string | null;
+  /** The client-tools endpoint's call timeout (see ToolEndpoint). */
+  toolTimeoutMs: number;
   tracker?: ProcessTracker;
   initializeTimeoutMs: number;
   /** Live approvals: register a canUseTool that forwards to the claiming run (see SparePoolOptions.askHost). */
@@ -102,6 +105,8 @@ export class Slot {
   /** The pool's generation when it started: an older one read a configuration that has changed since. */
   generation = 0;
   child: ChildProcess | null = null;
+  /** Its client-tools endpoint (from launch on): empty until a run shows it its functions. */
+  tools: ToolEndpoint | null = null;
   binding: Binding | null = null;
   /** Promised to a waiting request: no other request takes it. */
   reserved = false;
@@ -144,6 +149,7 @@ export class Slot {
   /** Starts the process (through our own spawn: own process group, stderr drained) and waits for its start-up. */
   async launch(l: SlotLaunch): Promise<SpareProcess> {
     const profile = l.profile;
+    this.tools = new ToolEndpoint(l.toolTimeoutMs);
     const options: Options = {
       abortController: this.abort,
       env: { ...l.env },
@@ -152,6 +158,7 @@ export class Slot {
       disallowedTools: profile.disallowedTools,
       ...(profile.settings ? { settings: profile.settings } : {}),
       systemPrompt: { type: 'preset', preset: 'claude_code' },
+      mcpServers: { [this.tools.config.name]: this.tools.config },
       // Fixed for the process's life: asks whichever run claimed it (nobody: refused, as without a callback).
       ...(l.askHost ? { canUseTool: ((tool, input, o) => this.canUseTool?.(tool, input, o) ?? Promise.resolve({ behavior: 'deny', message: 'No request owns this Claude process.' })) satisfies CanUseTool } : {}),
       spawnClaudeCodeProcess: (o) =>

@@ -4,6 +4,7 @@ import { detectBackgroundTask } from './background-task.ts';
 import type { ChatMessage } from './chat-request.ts';
 import type { ClientToolSet } from './client-tools/definitions.ts';
 import { clientToolInstructions } from './client-tools/instructions.ts';
+import { turnTools } from './client-tools/bridge.ts';
 import type { ConversationMap } from './conversations.ts';
 import type { LiveRun } from './live-run.ts';
 import type { RunLimiter } from './limiter.ts';
@@ -118,7 +119,8 @@ export async function runTurn(deps: TurnDeps, input: TurnInput, hooks: TurnHooks
   const unlock = await deps.conversations.lock(deps.conversations.lockKeyFor(input.messages, input.conversationId, key));
   try {
     const plan = deps.conversations.plan(input.messages, input.conversationId, key);
-    const resume = plan.resumeSessionId && (deps.runtime.hasSession?.(plan.resumeSessionId) ?? true) ? plan.resumeSessionId : null;
+    // A session that was shown a client tool this turn lacks would still offer it: such a turn starts fresh instead.
+    const resume = plan.resumeSessionId && (deps.runtime.hasSession?.(plan.resumeSessionId) ?? true) && (deps.runtime.clientToolsFit?.(plan.resumeSessionId, turnTools(input.clientTools)) ?? true) ? plan.resumeSessionId : null;
     let lastUser = -1;
     for (let i = input.messages.length - 1; i >= 0 && lastUser < 0; i--) if (input.messages[i].role === 'user') lastUser = i;
     const continuation = continuationOf(input.messages);
@@ -132,8 +134,8 @@ export async function runTurn(deps: TurnDeps, input: TurnInput, hooks: TurnHooks
           : preparePrompt(input.messages),
       input.clientTools,
     );
-    // A spare process can serve only a fresh run without the caller's functions (see SparePool.eligible).
-    const place = deps.places ? placeFor(deps.places, target.project, plan.workspaceKey, !resume && !input.clientTools) : undefined;
+    // A spare process can serve any fresh run, with or without the caller's functions (see SparePool.eligible).
+    const place = deps.places ? placeFor(deps.places, target.project, plan.workspaceKey, !resume) : undefined;
     const release = await acquireRunSlot(deps, input.abort);
     const unhold = place && !place.project ? deps.places?.workspaces.hold(place.folder) : undefined;
     try {

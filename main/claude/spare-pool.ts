@@ -488,14 +488,16 @@ export class SparePool {
   private async startOne(): Promise<void> {
     const slot = new Slot();
     slot.generation = this.generation;
-    if (this.expected && this.opts.freshCwd) slot.cwd = this.opts.freshCwd();
     this.slots.add(slot);
-    const profile = this.profileFor(slot);
-    slot.profile = profileKey(profile);
-    slot.poolKey = this.poolKey(profile);
     try {
+      // Its folder can fail (ENOSPC, EACCES…): like a failed start, logged, shown in Health and retried with backoff,
+      // never an unhandled rejection (that would end the headless app).
+      if (this.expected && this.opts.freshCwd) slot.cwd = this.freshFolder();
+      const profile = this.profileFor(slot);
+      slot.profile = profileKey(profile);
+      slot.poolKey = this.poolKey(profile);
       const spare = await slot.launch({
-        profile,
+        profile: this.profileFor(slot),
         env: readBaseEnv(this.opts.baseEnv),
         binary: this.opts.binary,
         toolTimeoutMs: this.opts.toolTimeoutMs ?? 3_660_000,
@@ -538,6 +540,16 @@ export class SparePool {
         }, delay);
         this.retryTimer.unref();
       }
+    }
+  }
+
+  private freshFolder(): string {
+    const make = this.opts.freshCwd;
+    if (!make) throw new Error('no fresh folders');
+    try {
+      return make();
+    } catch (err) {
+      throw new Error(`its fresh chat folder could not be created: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

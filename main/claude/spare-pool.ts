@@ -7,7 +7,7 @@ import type { InputFeed } from './input-feed.ts';
 import type { LiveConversations } from './live-conversations.ts';
 import { isAlive } from './process-tree.ts';
 import { readBaseEnv, type BaseEnv, type RunSpec, type SparePoolStats } from './runtime.ts';
-import { profileKey, sessionKey, Slot, type ExpectedSession, type SlotState, type SpareProfile } from './spare-slot.ts';
+import { profileKey, sessionFits, sessionKey, Slot, withSystemPrompt, type ExpectedSession, type SlotState, type SpareProfile } from './spare-slot.ts';
 
 export type { ExpectedSession, SpareProfile } from './spare-slot.ts';
 
@@ -192,16 +192,17 @@ export class SparePool {
   tryClaim(spec: RunSpec, cold: ColdStart): AsyncIterable<SDKMessage> | null {
     if (!this.eligible(spec)) return null;
     const profile = profileKey(spec);
-    const key = sessionKey(spec);
     // Start (and bind) the next spares for what is asked now; spares made for the old values go once this run is over.
     // Per-folder settings are each spare's own (settingsFor): only the rest of the profile is the pool's.
     const asked = withSettings(spec, spec.settings);
     if (this.poolKey(asked) !== this.poolKey(this.profile)) this.profile = asked;
     const fresh = Boolean(this.opts.freshCwd);
-    if (this.expected && sessionKey({ ...this.expected, cwd: fresh ? spec.cwd : this.expected.cwd }) !== key) {
-      this.expected = { cwd: fresh ? this.expected.cwd : spec.cwd, permissionMode: spec.permissionMode, model: spec.model, systemPrompt: spec.systemPrompt };
+    if (this.expected && !sessionFits({ ...this.expected, cwd: fresh ? spec.cwd : this.expected.cwd }, spec)) {
+      // Spares bound without a system prompt fit any: they stay so (no churn when every request brings its own).
+      const systemPrompt = this.expected.systemPrompt === null ? null : spec.systemPrompt;
+      this.expected = { cwd: fresh ? this.expected.cwd : spec.cwd, permissionMode: spec.permissionMode, model: spec.model, systemPrompt };
     }
-    const slot = this.take(profile, key);
+    const slot = this.take(profile, spec);
     if (!slot) {
       this.counters.misses++;
       if (this.hasStale()) return this.coldThenRebind(cold);
@@ -234,9 +235,9 @@ export class SparePool {
   }
 
   /** A spare bound to this session, else a parked one, else one still starting that nobody waits for yet. */
-  private take(profile: string, key: string): Slot | null {
+  private take(profile: string, spec: RunSpec): Slot | null {
     const free = [...this.slots].filter((s) => !s.reserved && s.profile === profile && s.generation === this.generation);
-    const pick = free.find((s) => s.state === 'bound' && s.binding?.key === key) ?? free.find((s) => s.state === 'parked');
+    const pick = free.find((s) => s.state === 'bound' && s.binding !== null && sessionFits(s.binding.session, spec)) ?? free.find((s) => s.state === 'parked');
     if (pick) {
       pick.state = 'claimed';
       return pick;
@@ -339,7 +340,7 @@ export class SparePool {
     if (slot.state === 'starting') {
       const ok = await Promise.race([slot.ready, new Promise<false>((r) => setTimeout(() => r(false), this.claimWaitMs).unref())]);
       const state = slot.state as SlotState;
-      const fits = ok && slot.generation === this.generation && slot.profile === profileKey(spec) && (state === 'parked' || (state === 'bound' && slot.binding?.key === sessionKey(spec)));
+      const fits = ok && slot.generation === this.generation && slot.profile === profileKey(spec) && (state === 'parked' || (state === 'bound' && slot.binding !== null && sessionFits(slot.binding.session, spec)));
       slot.reserved = false;
       if (!fits || spec.abortController.signal.aborted) {
         this.counters.misses++;
@@ -394,7 +395,8 @@ export class SparePool {
         }
         feed = binding.feed;
         await slot.tools?.use(spec.clientTools);
-        feed.push(spec.messages);
+        // Bound without this run's system prompt: it goes with the first user turn (see sessionFits).
+        feed.push(binding.session.systemPrompt === spec.systemPrompt ? spec.messages : withSystemPrompt(spec.messages, spec.systemPrompt));
         if (!keep) feed.end();
         it = query[Symbol.asyncIterator]();
         next = it.next();

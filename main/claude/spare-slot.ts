@@ -52,6 +52,8 @@ export type SlotState = 'starting' | 'parked' | 'bound' | 'claimed' | 'gone';
 
 export interface Binding {
   key: string;
+  /** The session it was bound to (see sessionFits). */
+  session: ExpectedSession;
   /** The model in force ('' when Claude Code did not apply it: the run sets its own). */
   model: string;
   query: Query;
@@ -85,6 +87,30 @@ export function profileKey(p: SpareProfile): string {
 
 export function sessionKey(s: { cwd: string; permissionMode: PermissionMode; systemPrompt: string | null }): string {
   return JSON.stringify([s.cwd, s.permissionMode, s.systemPrompt ?? null]);
+}
+
+type SessionShape = { cwd: string; permissionMode: PermissionMode; systemPrompt: string | null };
+
+/**
+ * Whether a run fits a session bound (or to be bound) ahead of time: same folder and permission mode, and the same
+ * appended system prompt — or none, for then the run's own travels with its first user turn (withSystemPrompt), so
+ * a spare waiting without one fits any request's (OpenWebUI fills date and user into it: it differs per request).
+ */
+export function sessionFits(bound: SessionShape, run: SessionShape): boolean {
+  if (bound.cwd !== run.cwd || bound.permissionMode !== run.permissionMode) return false;
+  return bound.systemPrompt === null || bound.systemPrompt === run.systemPrompt;
+}
+
+/**
+ * The run's user turns with its system prompt at the head of the first one: for a session bound without a system
+ * prompt (Claude Code takes an appended system prompt only when a session starts or is claimed).
+ */
+export function withSystemPrompt(messages: RunSpec['messages'], systemPrompt: string | null): RunSpec['messages'] {
+  const [first, ...rest] = messages;
+  if (!systemPrompt || first?.role !== 'user') return messages;
+  const preface = { type: 'text' as const, text: `<system-prompt>\nThe operator's instructions for this conversation; follow them as a system prompt:\n${systemPrompt}\n</system-prompt>` };
+  const content = typeof first.content === 'string' ? [preface, { type: 'text' as const, text: first.content }] : [preface, ...first.content];
+  return [{ role: 'user', content }, ...rest];
 }
 
 /** A claim Claude Code accepted without applying one option (the model): still in force. */
@@ -229,7 +255,7 @@ export class Slot {
       query.close();
       return false;
     }
-    this.binding = { key: sessionKey(session), model, query, feed };
+    this.binding = { key: sessionKey(session), session, model, query, feed };
     return true;
   }
 

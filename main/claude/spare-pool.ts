@@ -243,7 +243,8 @@ export class SparePool {
       return pick;
     }
     // A spare starting in a fresh folder of its own fits no run yet: nobody knows its folder.
-    const starting = free.find((s) => s.state === 'starting' && !s.cwd);
+    // A spare starting in a fresh folder of its own fits only the run its folder was promised to.
+    const starting = free.find((s) => s.state === 'starting' && s.cwd === spec.cwd) ?? free.find((s) => s.state === 'starting' && !s.cwd);
     if (starting) starting.reserved = true;
     return starting ?? null;
   }
@@ -285,10 +286,15 @@ export class SparePool {
     // the per-folder settings of the other spares do not deny yet: those are replaced then, and the replacement of
     // this one starts then too, with settings that deny it.
     if (this.perFolder) setImmediate(() => this.renewOutdated());
-    const slot = [...this.slots].find((s) => s.state === 'bound' && s.cwd && !s.promised && !s.reserved && s.generation === this.generation && !this.isStale(s) && !this.outdated(s));
+    const free = (s: Slot): boolean => s.cwd !== null && !s.promised && !s.reserved && s.generation === this.generation && !this.outdated(s);
+    const slot =
+      [...this.slots].find((s) => s.state === 'bound' && free(s) && !this.isStale(s)) ??
+      // Right after start the spares are still starting: one is further along than a cold start would be, so the
+      // run waits for it (claimWaitMs) instead of starting cold beside it.
+      [...this.slots].find((s) => s.state === 'starting' && free(s));
     if (!slot?.cwd) return null;
     slot.promised = true;
-    setTimeout(() => { if (slot.state === 'bound') slot.kill(); }, PROMISE_TTL_MS).unref();
+    setTimeout(() => { if (slot.state === 'bound' || slot.state === 'starting') slot.kill(); }, PROMISE_TTL_MS).unref();
     if (!this.perFolder) this.fill();
     return slot.cwd;
   }
@@ -483,7 +489,8 @@ export class SparePool {
   private fill(): void {
     if (this.closed || this.retryTimer || this.disabledReason) return;
     let live = 0;
-    for (const s of this.slots) if ((s.state === 'parked' || s.state === 'bound' || s.state === 'starting') && s.generation === this.generation && !s.promised) live++;
+    // Promised ones count: their run is coming (or their promise expires), a burst of new chats must not keep N+K.
+    for (const s of this.slots) if ((s.state === 'parked' || s.state === 'bound' || s.state === 'starting') && s.generation === this.generation) live++;
     for (; live < this.size; live++) void this.startOne();
   }
 

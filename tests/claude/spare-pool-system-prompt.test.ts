@@ -51,3 +51,30 @@ describe('spares fit any system prompt (real Claude Code, scripted model)', () =
     }
   });
 });
+
+/** Item: the first request right after start used to run cold beside the starting spare, which was then discarded. */
+describe('the first request right after start uses the spare that is still starting', () => {
+  let gw: TestGateway;
+  const started: number[] = [];
+  before(async () => {
+    gw = await startTestGateway({ script, config: { CLAUDE_SPARE_PROCESSES: 1 } });
+    const tracker = gw.services.processes;
+    const track = tracker.track.bind(tracker);
+    tracker.track = (child) => {
+      if (child.pid) started.push(child.pid);
+      track(child);
+    };
+  });
+  after(async () => gw.close());
+
+  it('claimed, not a cold start; no spare thrown away', async () => {
+    const stats = () => gw.services.runtime.spares?.();
+    assert.equal(stats()?.starting, 1, `the spare is still starting: ${JSON.stringify(stats())}`);
+    const client = new OpenAI({ baseURL: gw.v1, apiKey: 'x', maxRetries: 0, timeout: 90_000 });
+    const r = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'hi USER-FIRST' }] }, { headers: { 'X-OpenWebUI-Chat-Id': 'first' } });
+    assert.equal(r.choices[0].message.content, 'hello USER-FIRST');
+    assert.equal(stats()?.claims, 1, `served by the starting spare: ${JSON.stringify(stats())}`);
+    await waitUntil(() => (stats()?.bound ?? 0) === 1, { what: 'the replacement', ms: 90_000 });
+    assert.equal(started.length, 2, 'the first spare and its replacement, nothing else');
+  });
+});

@@ -360,8 +360,10 @@ export class Services {
   }
 
   /** Stops serving /v1, running requests get graceMs to finish; the listener (control API, dashboard) stays up. */
-  stopGateway(graceMs = 5_000, reason = 'stopped from the control API'): Promise<void> {
-    return this.server.stop(graceMs, reason);
+  async stopGateway(graceMs = 5_000, reason = 'stopped from the control API'): Promise<void> {
+    await this.server.stop(graceMs, reason);
+    // Kept processes wait for turns that /v1 no longer takes.
+    this.runtime.closeLiveConversations?.(`/v1 stopped (${reason})`);
   }
 
   async restartGateway(graceMs = 5_000): Promise<void> {

@@ -76,6 +76,8 @@ export class LiveConversations {
   private readonly idle = new Map<string, Idle>();
   /** Processes answering a turn now, kept afterwards if it ends well. */
   private readonly busy = new Map<LiveProcess, Meta>();
+  /** Busy processes that started before a change (credential, MCP servers): closed when their turn ends. */
+  private readonly outdated = new Set<LiveProcess>();
   /** Every process seen until it exits (closed ones too): shutdown waits for all of them. */
   private readonly running = new Set<LiveProcess>();
   private closed = false;
@@ -155,7 +157,8 @@ export class LiveConversations {
       proc.setStderr(null);
       proc.setCanUseTool(null);
       const ok = result !== null && result.subtype === 'success' && !result.is_error && !spec.abortController.signal.aborted;
-      if (ok && result && this.accepts(spec) && alive(proc)) this.keep(result.session_id, spec, proc);
+      const current = !this.outdated.delete(proc);
+      if (ok && result && current && this.accepts(spec) && alive(proc)) this.keep(result.session_id, spec, proc);
       else proc.kill();
     }
   }
@@ -202,7 +205,17 @@ export class LiveConversations {
     this.idle.delete(sessionId);
   }
 
-  /** Closes the idle ones (something they read at start-up changed: MCP servers, credentials; or /v1 stopped). */
+  /**
+   * Something every process read at start-up changed (MCP servers, credentials): the idle ones are closed now, the
+   * busy ones when their turn ends (never kept with the old environment).
+   */
+  closeAll(reason: string): void {
+    for (const proc of this.busy.keys()) this.outdated.add(proc);
+    if (this.busy.size) log.info(`${this.busy.size} live conversation(s) will close after their turn: ${reason}`);
+    this.closeIdle(reason);
+  }
+
+  /** Closes the idle ones (/v1 stopped; see also closeAll). */
   closeIdle(reason: string): void {
     if (!this.idle.size) return;
     log.info(`closing ${this.idle.size} live conversation(s): ${reason}`);

@@ -173,8 +173,8 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     runtime.liveConversations = () => live.health();
     runtime.closeLiveConversations = (reason) => live.closeIdle(reason);
     // Claude Code reads its environment, MCP servers and their sign-ins at start-up: kept processes would miss a change.
-    runtime.envChanged = () => live.closeIdle('the Claude credential changed');
-    runtime.retireSpares = (reason) => live.closeIdle(reason);
+    runtime.envChanged = () => live.closeAll('the Claude credential changed');
+    runtime.retireSpares = (reason) => live.closeAll(reason);
   }
   if (!local || !binary || !opts.spares || opts.spares.count <= 0) return runtime;
   const pool = new SparePool({ toolTimeoutMs, size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, askHost: opts.spares.askHost, freshCwd: opts.spares.freshCwd, settingsFor: opts.spares.settingsFor, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker, live: live ?? undefined });

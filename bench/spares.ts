@@ -67,6 +67,8 @@ async function chat3(gw: TestGateway, chat: string, tools?: Tool[]): Promise<{ f
   const t1 = await turn(gw, chat, h, tools);
   const next: number[] = [];
   for (const n of [2, 3]) {
+    // As between a user's turns: the replacement spare has started (it would take CPU from this turn otherwise).
+    await sparesReady(gw, 1);
     h.push({ role: 'assistant', content: t1.text }, { role: 'user', content: `${chat}: turn ${n}` });
     next.push((await turn(gw, chat, h, tools)).ttft);
   }

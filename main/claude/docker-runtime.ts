@@ -1,6 +1,7 @@
 import { ComposeError, type ComposeManager } from '../compose/types.ts';
 import { createDockerSpawnHook, killRunInContainer, type DockerSpawnHook } from './docker-spawn.ts';
 import type { ProcessTracker } from './orphans.ts';
+import { ShownTools } from './client-tool-endpoint.ts';
 import { createSdkRuntime } from './local-runtime.ts';
 import type { BaseEnv, ClaudeRuntime } from './runtime.ts';
 
@@ -73,6 +74,8 @@ export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
     cached = null;
     await lookup();
   };
+  // Sessions outlive the per-run SDK runtimes below: which client tools each was shown is kept here (client-tool-endpoint.ts).
+  const shownTools = new ShownTools();
   const readyRuntime = createSdkRuntime({ kind: 'docker', spawnHook, ready, ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}) });
 
   return {
@@ -85,8 +88,10 @@ export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
       createSdkRuntime({
         kind: 'docker',
         spawnHook: (options) => spawnHook(options, { onStderr: spec.onStderr, abortSignal: spec.abortController.signal }),
+        shownTools,
         ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}),
       }).run(spec),
+    clientToolsFit: (sessionId, tools) => shownTools.fits(sessionId, tools),
     livePids: () => spawnHook.live().map((p) => p.pid).filter((p): p is number => typeof p === 'number'),
     killContainerRun: (container, runId) => killRunInContainer({ dockerBin: o.dockerBin, dockerEnv: o.dockerEnv, containerId: container, runId, signal: 'KILL' }),
   };

@@ -29,6 +29,8 @@ export interface SdkRuntimeOptions {
   live?: { keepAliveS: number; max: number };
   /** How long Claude Code lets a client tool call wait (it waits for the caller: CLIENT_TOOL_TIMEOUT_S and a margin). */
   clientToolTimeoutMs?: number;
+  /** Which client tools each session was shown, when it outlives this runtime (the docker runtime makes one per run). */
+  shownTools?: ShownTools;
 }
 
 /** Claude Code must not give up on a client call before the gateway does (MCP_TOOL_TIMEOUT may be set low for others). */
@@ -44,7 +46,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
   const local = opts.kind === 'local' && !opts.spawnHook;
   const live = local && opts.live ? new LiveConversations({ keepAliveMs: opts.live.keepAliveS * 1000, max: opts.live.max }) : null;
   const toolTimeoutMs = opts.clientToolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
-  const shown = new ShownTools();
+  const shown = opts.shownTools ?? new ShownTools();
   /** Notes which client tools each session was shown (its turns' results name the session). */
   async function* observe(spec: RunSpec, source: AsyncIterable<SDKMessage>): AsyncGenerator<SDKMessage> {
     for await (const m of source) {

@@ -103,8 +103,6 @@ export class SparePool {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private counters = { claims: 0, fallbacks: 0, misses: 0, retired: 0 };
-  /** Bumped by retire(): spares of an older generation are never claimed. */
-  private generation = 0;
   private lastError: string | null = null;
   private refusals = 0;
   private disabledReason: string | null = null;
@@ -141,10 +139,16 @@ export class SparePool {
    */
   renewEnv(): void {
     for (const s of [...this.slots]) {
-      if (s.state !== 'parked' && s.state !== 'bound' && s.state !== 'starting') continue;
-      s.retired = true;
-      s.closeGracefully();
-      this.forget(s);
+      if (s.state === 'starting' || s.state === 'retired') {
+        // Its start is abandoned: not a failure (startOne sees the state), its replacement starts below.
+        s.state = 'retired';
+        s.kill();
+        this.slots.delete(s);
+        s.resolveReady(false);
+      } else if (s.waiting) {
+        s.closeGracefully();
+        this.forget(s);
+      }
     }
     this.fill();
   }
@@ -156,7 +160,7 @@ export class SparePool {
 
   /** PIDs of spares waiting for a request (or still starting). */
   parkedPids(): number[] {
-    return this.pidsIn(['parked', 'bound', 'starting']);
+    return this.pidsIn(['parked', 'bound', 'starting', 'retired']);
   }
 
   private pidsIn(states: SlotState[]): number[] {
@@ -205,6 +209,7 @@ export class SparePool {
     const slot = this.take(profile, spec);
     if (!slot) {
       this.counters.misses++;
+      this.dropPromised(spec.cwd);
       if (this.hasStale()) return this.coldThenRebind(cold);
       this.fill();
       return null;
@@ -220,14 +225,16 @@ export class SparePool {
    */
   retire(reason: string): void {
     if (this.closed) return;
-    this.generation++;
     let n = 0;
     for (const s of this.slots) {
       if (s.waiting) {
         s.closeGracefully();
         this.forget(s);
         n++;
-      } else if (s.state === 'starting') n++;
+      } else if (s.state === 'starting') {
+        s.state = 'retired';
+        n++;
+      }
     }
     this.counters.retired += n;
     if (n) log.info(`replacing ${n} spare Claude process(es): ${reason}`);
@@ -236,7 +243,7 @@ export class SparePool {
 
   /** A spare bound to this session, else a parked one, else one still starting that nobody waits for yet. */
   private take(profile: string, spec: RunSpec): Slot | null {
-    const free = [...this.slots].filter((s) => !s.reserved && s.profile === profile && s.generation === this.generation);
+    const free = [...this.slots].filter((s) => !s.reserved && s.profile === profile);
     const pick = free.find((s) => s.state === 'bound' && s.binding !== null && sessionFits(s.binding.session, spec)) ?? free.find((s) => s.state === 'parked');
     if (pick) {
       pick.state = 'claimed';
@@ -286,7 +293,7 @@ export class SparePool {
     // the per-folder settings of the other spares do not deny yet: those are replaced then, and the replacement of
     // this one starts then too, with settings that deny it.
     if (this.perFolder) setImmediate(() => this.renewOutdated());
-    const free = (s: Slot): boolean => s.cwd !== null && !s.promised && !s.reserved && s.generation === this.generation && !this.outdated(s);
+    const free = (s: Slot): boolean => s.cwd !== null && !s.promised && !s.reserved && !this.outdated(s);
     const slot =
       [...this.slots].find((s) => s.state === 'bound' && free(s) && !this.isStale(s)) ??
       // Right after start the spares are still starting: one is further along than a cold start would be, so the
@@ -306,15 +313,15 @@ export class SparePool {
 
   /**
    * Replaces the spares whose per-folder settings are outdated: waiting ones at once, starting ones are dropped when
-   * ready (an older generation), and their replacements start with today's settings.
+   * ready (retired), and their replacements start with today's settings.
    */
   private renewOutdated(): void {
     if (this.closed) return;
     let n = 0;
     for (const s of [...this.slots]) {
-      if (s.promised || !(s.waiting || s.state === 'starting') || s.generation !== this.generation || !this.outdated(s)) continue;
+      if (s.promised || !(s.waiting || s.state === 'starting') || !this.outdated(s)) continue;
       n++;
-      if (s.state === 'starting') s.generation = -1;
+      if (s.state === 'starting') s.state = 'retired';
       else {
         s.closeGracefully();
         this.forget(s);
@@ -322,6 +329,24 @@ export class SparePool {
     }
     if (n) log.debug(`replacing ${n} spare Claude process(es): a new chat workspace is not in their settings yet`);
     this.fill();
+  }
+
+  /**
+   * The spare promised to this folder's conversation that its run did not take (it did not fit, or was not ready): its
+   * folder is that conversation's now, so no other run can use it; it goes and its replacement starts.
+   */
+  private dropPromised(cwd: string): void {
+    let n = 0;
+    for (const s of [...this.slots]) {
+      if (!s.promised || s.cwd !== cwd) continue;
+      if (s.state === 'starting') s.state = 'retired';
+      else if (s.waiting) {
+        s.closeGracefully();
+        this.forget(s);
+      } else continue;
+      n++;
+    }
+    if (n) this.fill();
   }
 
   /** Fresh folders spares were started in (not yet a conversation's): kept by the workspace cleanup. */
@@ -344,12 +369,16 @@ export class SparePool {
 
   private async *runOn(slot: Slot, spec: RunSpec, cold: ColdStart): AsyncGenerator<SDKMessage> {
     if (slot.state === 'starting') {
-      const ok = await Promise.race([slot.ready, new Promise<false>((r) => setTimeout(() => r(false), this.claimWaitMs).unref())]);
+      // The spare promised to this run's folder is further along than a cold start begun now: wait for it as long as
+      // a start may take. Another starting spare only for claimWaitMs.
+      const waitMs = slot.promised && slot.cwd === spec.cwd ? this.initializeTimeoutMs : this.claimWaitMs;
+      const ok = await Promise.race([slot.ready, new Promise<false>((r) => setTimeout(() => r(false), waitMs).unref())]);
       const state = slot.state as SlotState;
-      const fits = ok && slot.generation === this.generation && slot.profile === profileKey(spec) && (state === 'parked' || (state === 'bound' && slot.binding !== null && sessionFits(slot.binding.session, spec)));
+      const fits = ok && slot.profile === profileKey(spec) && (state === 'parked' || (state === 'bound' && slot.binding !== null && sessionFits(slot.binding.session, spec)));
       slot.reserved = false;
       if (!fits || spec.abortController.signal.aborted) {
         this.counters.misses++;
+        this.dropPromised(spec.cwd);
         yield* cold();
         return;
       }
@@ -485,18 +514,17 @@ export class SparePool {
     }
   }
 
-  /** Starts spares until the usable + starting ones of this generation reach the size (unless backing off after failures). */
+  /** Starts spares until the waiting + starting (not retired) ones reach the size (unless backing off after failures). */
   private fill(): void {
     if (this.closed || this.retryTimer || this.disabledReason) return;
     let live = 0;
     // Promised ones count: their run is coming (or their promise expires), a burst of new chats must not keep N+K.
-    for (const s of this.slots) if ((s.state === 'parked' || s.state === 'bound' || s.state === 'starting') && s.generation === this.generation) live++;
+    for (const s of this.slots) if (s.state === 'parked' || s.state === 'bound' || s.state === 'starting') live++;
     for (; live < this.size; live++) void this.startOne();
   }
 
   private async startOne(): Promise<void> {
     const slot = new Slot();
-    slot.generation = this.generation;
     this.slots.add(slot);
     try {
       // Its folder can fail (ENOSPC, EACCES…): like a failed start, logged, shown in Health and retried with backoff,
@@ -524,7 +552,7 @@ export class SparePool {
         return;
       }
       if ((slot.state as SlotState) === 'gone') throw new Error('exited while starting');
-      if (slot.generation !== this.generation) {
+      if (slot.state === 'retired') {
         // Retired while it started: it may have read the old configuration. Its replacement is already starting.
         if (slot.binding) slot.binding.query.close();
         else spare.close();
@@ -535,9 +563,10 @@ export class SparePool {
       this.failures = 0;
       slot.resolveReady(true);
     } catch (err) {
+      const retired = slot.state === 'retired';
       if (slot.spare && !slot.binding) slot.spare.close();
       this.forget(slot);
-      if (this.closed || slot.retired) return; // retired: renewEnv already started its replacement
+      if (this.closed || retired) return; // its replacement is already starting
       this.failures++;
       this.lastError = redact(err instanceof Error ? err.message : String(err));
       const delay = Math.min(BACKOFF_MAX_MS, 1_000 * 2 ** (this.failures - 1));
@@ -589,7 +618,7 @@ export class SparePool {
       slot.kill();
       const child = slot.child;
       if (child && child.exitCode === null && child.signalCode === null) waits.push(new Promise((r) => child.once('exit', r)));
-      if (slot.state === 'starting') waits.push(slot.ready);
+      if (slot.state === 'starting' || slot.state === 'retired') waits.push(slot.ready);
       if (slot.spare) waits.push(slot.spare.exited.catch(() => undefined));
     }
     await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, 5_000).unref())]);

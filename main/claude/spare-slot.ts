@@ -46,9 +46,14 @@ export interface ExpectedSession {
 /**
  * starting: the process is being started (prewarm) and, with an expected session, bound to it.
  * parked: started, waiting for a claim. bound: claimed ahead of time for the expected session, waiting for the prompt.
- * claimed: serving a run. gone: its process exited or was killed; the pool has forgotten it.
+ * claimed: serving a run.
+ * retired: started before a change it would miss (credential, MCP servers, its folder's settings): never claimed,
+ *   closed as soon as its start ends; its replacement starts at once.
+ * gone: its process exited or was killed; the pool has forgotten it.
+ * Who may claim a waiting or starting spare is separate: anyone who fits, the one request waiting for it (`reserved`),
+ * or the new conversation its folder was handed to (`promised`).
  */
-export type SlotState = 'starting' | 'parked' | 'bound' | 'claimed' | 'gone';
+export type SlotState = 'starting' | 'parked' | 'bound' | 'claimed' | 'retired' | 'gone';
 
 export interface Binding {
   key: string;
@@ -128,16 +133,12 @@ export class Slot {
   /** The profile it was started with (profileKey), and the part of it the pool decides (SparePool.poolKey). */
   profile = '';
   poolKey = '';
-  /** The pool's generation when it started: an older one read a configuration that has changed since. */
-  generation = 0;
   child: ChildProcess | null = null;
   /** Its client-tools endpoint (from launch on): empty until a run shows it its functions. */
   tools: ToolEndpoint | null = null;
   binding: Binding | null = null;
   /** Promised to a waiting request: no other request takes it. */
   reserved = false;
-  /** Started with an environment that has since changed (renewEnv): never claimed, replaced. */
-  retired = false;
   /** Its own fresh folder (SparePoolOptions.freshCwd), and whether a conversation has taken it. */
   cwd: string | null = null;
   promised = false;

@@ -99,7 +99,14 @@ async function startedCliFloor(apiUrl: string, binary: string): Promise<number> 
   } finally {
     feed.end();
     q.close();
-    fs.rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    // Best effort: the closing claude may still write its session files.
+    setTimeout(() => {
+      try {
+        fs.rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      } catch {
+        // left in the temp folder
+      }
+    }, 2_000).unref();
   }
 }
 

@@ -175,6 +175,7 @@ export class Services {
     } else this.runtime = createSdkRuntime({
       kind: 'local',
       claudePath: config.CLAUDE_PATH,
+      clientToolTimeoutMs: config.CLIENT_TOOL_TIMEOUT_S * 1000 + 60_000,
       baseEnv: runEnv,
       tracker: this.processes,
       // each spare waits in a fresh chat workspace (the new conversation that takes it works there) with that folder's policy settings; askHost: every gateway run asks through live approvals (main/approvals), so spares forward canUseTool
@@ -402,8 +403,10 @@ export class Services {
   }
 
   /** Stops serving /v1, running requests get graceMs to finish; the listener (control API, dashboard) stays up. */
-  stopGateway(graceMs = 5_000, reason = 'stopped from the control API'): Promise<void> {
-    return this.server.stop(graceMs, reason);
+  async stopGateway(graceMs = 5_000, reason = 'stopped from the control API'): Promise<void> {
+    await this.server.stop(graceMs, reason);
+    // Kept processes wait for turns that /v1 no longer takes.
+    this.runtime.closeLiveConversations?.(`/v1 stopped (${reason})`);
   }
 
   async restartGateway(graceMs = 5_000): Promise<void> {

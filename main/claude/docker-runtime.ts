@@ -6,6 +6,7 @@ import { log } from '../log.ts';
 import { containerSettings, hostPathsLeft, type ContainerPathMap, type PathMount } from './docker-paths.ts';
 import { createDockerSpawnHook, killRunInContainer, type DockerSpawnHook } from './docker-spawn.ts';
 import type { ProcessTracker } from './orphans.ts';
+import { ShownTools } from './client-tool-endpoint.ts';
 import { createSdkRuntime } from './local-runtime.ts';
 import { readBaseEnv, type BaseEnv, type ClaudeRuntime } from './runtime.ts';
 
@@ -80,6 +81,8 @@ export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
     cached = null;
     await lookup();
   };
+  // Sessions outlive the per-run SDK runtimes below: which client tools each was shown is kept here (client-tool-endpoint.ts).
+  const shownTools = new ShownTools();
   const readyRuntime = createSdkRuntime({ kind: 'docker', spawnHook, ready, ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}) });
 
   return {
@@ -92,8 +95,10 @@ export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
       createSdkRuntime({
         kind: 'docker',
         spawnHook: (options) => spawnHook(options, { onStderr: spec.onStderr, abortSignal: spec.abortController.signal }),
+        shownTools,
         ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}),
       }).run(spec.settings ? { ...spec, settings: settingsForContainer(spec.settings, pathMap(o)) } : spec),
+    clientToolsFit: (sessionId, tools) => shownTools.fits(sessionId, tools),
     livePids: () => spawnHook.live().map((p) => p.pid).filter((p): p is number => typeof p === 'number'),
     killContainerRun: (container, runId) => killRunInContainer({ dockerBin: o.dockerBin, dockerEnv: o.dockerEnv, containerId: container, runId, signal: 'KILL' }),
   };

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { CanUseTool, SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { LiveConversationsHealth } from '../contract/control-api.ts';
 import { log } from '../log.ts';
+import type { ToolEndpoint } from './client-tool-endpoint.ts';
 import type { InputFeed } from './input-feed.ts';
 import { killTree } from './process-tree.ts';
 import type { RunSpec } from './runtime.ts';
@@ -10,6 +11,8 @@ import type { RunSpec } from './runtime.ts';
 export interface LiveProcess {
   feed: InputFeed;
   iterator: AsyncIterator<SDKMessage>;
+  /** Its client-tools endpoint: shown each turn's functions. */
+  tools: ToolEndpoint;
   child(): ChildProcess | null;
   /** Points the process's stderr lines at the request it serves now (null: dropped). */
   setStderr(sink: ((line: string) => void) | null): void;
@@ -73,20 +76,21 @@ export class LiveConversations {
   private readonly idle = new Map<string, Idle>();
   /** Processes answering a turn now, kept afterwards if it ends well. */
   private readonly busy = new Map<LiveProcess, Meta>();
+  /** Busy processes that started before a change (credential, MCP servers): closed when their turn ends. */
+  private readonly outdated = new Set<LiveProcess>();
   /** Every process seen until it exits (closed ones too): shutdown waits for all of them. */
   private readonly running = new Set<LiveProcess>();
   private closed = false;
 
   constructor(private readonly opts: LiveConversationsOptions) {}
 
-  /** Whether a run may use or become a live conversation: default tool set, no in-process tools, no extra env. */
+  /** Whether a run may use or become a live conversation: Claude Code's tools (not a background task), no extra env. */
   accepts(spec: RunSpec): boolean {
     return (
       !this.closed &&
       this.opts.max > 0 &&
       this.opts.keepAliveMs > 0 &&
-      // Client tools (in-process MCP) suspend and resume their own way; background tasks run without tools.
-      spec.mcpServers === undefined &&
+      // Background tasks run without tools, in a process of their own.
       spec.tools === undefined &&
       Object.keys(spec.env ?? {}).length === 0 &&
       !spec.abortController.signal.aborted
@@ -103,7 +107,8 @@ export class LiveConversations {
     const entry = this.idle.get(id);
     if (!entry) return null;
     this.forget(id);
-    if (entry.fingerprint !== fingerprint(spec) || !alive(entry.proc)) {
+    // A tool the process was shown stays in its model requests: a turn without it (or with it changed) starts fresh.
+    if (entry.fingerprint !== fingerprint(spec) || !entry.proc.tools.fits(spec.clientTools) || !alive(entry.proc)) {
       entry.proc.kill();
       return null;
     }
@@ -124,7 +129,10 @@ export class LiveConversations {
     spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
     let result: Extract<SDKMessage, { type: 'result' }> | null = null;
     try {
-      if (!first) proc.feed.push(spec.messages);
+      if (!first) {
+        await proc.tools.use(spec.clientTools);
+        proc.feed.push(spec.messages);
+      }
       for (const m of first?.held ?? []) {
         yield m;
         if (isResult(m)) {
@@ -149,7 +157,8 @@ export class LiveConversations {
       proc.setStderr(null);
       proc.setCanUseTool(null);
       const ok = result !== null && result.subtype === 'success' && !result.is_error && !spec.abortController.signal.aborted;
-      if (ok && result && this.accepts(spec) && alive(proc)) this.keep(result.session_id, spec, proc);
+      const current = !this.outdated.delete(proc);
+      if (ok && result && current && this.accepts(spec) && alive(proc)) this.keep(result.session_id, spec, proc);
       else proc.kill();
     }
   }
@@ -196,7 +205,17 @@ export class LiveConversations {
     this.idle.delete(sessionId);
   }
 
-  /** Closes the idle ones (something they read at start-up changed: MCP servers, credentials; or /v1 stopped). */
+  /**
+   * Something every process read at start-up changed (MCP servers, credentials): the idle ones are closed now, the
+   * busy ones when their turn ends (never kept with the old environment).
+   */
+  closeAll(reason: string): void {
+    for (const proc of this.busy.keys()) this.outdated.add(proc);
+    if (this.busy.size) log.info(`${this.busy.size} live conversation(s) will close after their turn: ${reason}`);
+    this.closeIdle(reason);
+  }
+
+  /** Closes the idle ones (/v1 stopped; see also closeAll). */
   closeIdle(reason: string): void {
     if (!this.idle.size) return;
     log.info(`closing ${this.idle.size} live conversation(s): ${reason}`);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { query, type CanUseTool, type Options, type SDKMessage, type Settings } from '@anthropic-ai/claude-agent-sdk';
 import { resolveClaudeBinary } from './binary.ts';
+import { ShownTools, ToolEndpoint, type TurnTool } from './client-tool-endpoint.ts';
 import { InputFeed } from './input-feed.ts';
 import { killOwn, LiveConversations, type LiveProcess } from './live-conversations.ts';
 import type { ProcessTracker } from './orphans.ts';
@@ -26,7 +27,14 @@ export interface SdkRuntimeOptions {
   spares?: { count: number; profile: SpareProfile; expect?: ExpectedSession; askHost?: boolean; freshCwd?: () => string; settingsFor?: (cwd: string) => Settings | null };
   /** Keep a finished turn's process for the conversation's next turn (local spawn only; see live-conversations.ts). */
   live?: { keepAliveS: number; max: number };
+  /** How long Claude Code lets a client tool call wait (it waits for the caller: CLIENT_TOOL_TIMEOUT_S and a margin). */
+  clientToolTimeoutMs?: number;
+  /** Which client tools each session was shown, when it outlives this runtime (the docker runtime makes one per run). */
+  shownTools?: ShownTools;
 }
+
+/** Claude Code must not give up on a client call before the gateway does (MCP_TOOL_TIMEOUT may be set low for others). */
+const DEFAULT_TOOL_TIMEOUT_MS = 3_660_000;
 
 /**
  * Claude Code through the Agent SDK's query(): the bundled binary, partial messages for token streaming, one
@@ -37,6 +45,15 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
   const binary = resolveClaudeBinary(opts.claudePath ?? '');
   const local = opts.kind === 'local' && !opts.spawnHook;
   const live = local && opts.live ? new LiveConversations({ keepAliveMs: opts.live.keepAliveS * 1000, max: opts.live.max }) : null;
+  const toolTimeoutMs = opts.clientToolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
+  const shown = opts.shownTools ?? new ShownTools();
+  /** Notes which client tools each session was shown (its turns' results name the session). */
+  async function* observe(spec: RunSpec, source: AsyncIterable<SDKMessage>): AsyncGenerator<SDKMessage> {
+    for await (const m of source) {
+      if (m.type === 'result') shown.record(m.session_id, spec.clientTools, spec.resumeSessionId);
+      yield m;
+    }
+  }
 
   const runtime: ClaudeRuntime = {
     kind: opts.kind,
@@ -60,7 +77,16 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     livePids() {
       return [...children].map((c) => c.pid).filter((p): p is number => typeof p === 'number' && isAlive(p));
     },
+    clientToolsFit(sessionId: string, tools: TurnTool[]): boolean {
+      return shown.fits(sessionId, tools);
+    },
     run(spec: RunSpec): AsyncIterable<SDKMessage> {
+      return observe(spec, runRaw(spec));
+    },
+  };
+
+  function runRaw(spec: RunSpec): AsyncIterable<SDKMessage> {
+    {
       const kept = live?.take(spec);
       if (live && kept) return live.serve(kept, spec);
       const env: Record<string, string | undefined> = { ...readBaseEnv(opts.baseEnv), ...spec.env };
@@ -74,6 +100,9 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
       let asker: CanUseTool | null = spec.canUseTool ?? null;
       const forwardAsk: CanUseTool = (tool, input, o) => asker?.(tool, input, o) ?? Promise.resolve({ behavior: 'deny', message: 'No request owns this Claude process.' });
       const onAbort = (): void => { if (ownChild) killTree(ownChild); };
+      // Every process has the client-tools endpoint, showing this turn's functions (none: empty) from its start.
+      const tools = new ToolEndpoint(toolTimeoutMs);
+      void tools.use(spec.clientTools);
       if (!keepable) spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
 
       const spawnLocal: SpawnHook = (o) =>
@@ -106,7 +135,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         ...(spec.maxTurns > 0 ? { maxTurns: spec.maxTurns } : {}),
         ...(spec.resumeSessionId ? { resume: spec.resumeSessionId } : {}),
         ...(spec.tools ? { tools: spec.tools } : {}),
-        ...(spec.mcpServers ? { mcpServers: spec.mcpServers } : {}),
+        mcpServers: { [tools.config.name]: tools.config },
         ...(spec.canUseTool ? { canUseTool: keepable ? forwardAsk : spec.canUseTool } : {}),
         ...(spec.settings ? { settings: spec.settings } : {}),
         ...(spec.extraArgs ? { extraArgs: spec.extraArgs } : {}),
@@ -119,6 +148,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         const proc: LiveProcess = {
           feed,
           iterator: q[Symbol.asyncIterator](),
+          tools,
           child: () => ownChild,
           setStderr: (sink) => { stderrSink = sink; },
           setCanUseTool: (cb) => { asker = cb; },
@@ -136,8 +166,8 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
           spec.abortController.signal.removeEventListener('abort', onAbort);
         }
       })();
-    },
-  };
+    }
+  }
 
   if (live) {
     runtime.livePids = () => [...new Set([...[...children].map((c) => c.pid).filter((p): p is number => typeof p === 'number' && isAlive(p)), ...live.pids()])];
@@ -145,17 +175,19 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     runtime.liveConversations = () => live.health();
     runtime.closeLiveConversations = (reason) => live.closeIdle(reason);
     // Claude Code reads its environment, MCP servers and their sign-ins at start-up: kept processes would miss a change.
-    runtime.envChanged = () => live.closeIdle('the Claude credential changed');
-    runtime.retireSpares = (reason) => live.closeIdle(reason);
+    runtime.envChanged = () => live.closeAll('the Claude credential changed');
+    runtime.retireSpares = (reason) => live.closeAll(reason);
   }
   if (!local || !binary || !opts.spares || opts.spares.count <= 0) return runtime;
-  const pool = new SparePool({ size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, askHost: opts.spares.askHost, freshCwd: opts.spares.freshCwd, settingsFor: opts.spares.settingsFor, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker, live: live ?? undefined });
-  const coldRun = runtime.run.bind(runtime);
+  const pool = new SparePool({ toolTimeoutMs, size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, askHost: opts.spares.askHost, freshCwd: opts.spares.freshCwd, settingsFor: opts.spares.settingsFor, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker, live: live ?? undefined });
   return {
     ...runtime,
-    // A spare when one fits the run (new conversations); a refused claim falls back to coldRun by itself, which also
-    // serves a resumed conversation from its kept process.
-    run: (spec) => pool.tryClaim(spec, () => coldRun(spec)) ?? coldRun(spec),
+    // A spare when one fits the run (new conversations); a refused claim falls back to a cold start by itself, which
+    // also serves a resumed conversation from its kept process.
+    run: (spec) => {
+      const claimed = pool.tryClaim(spec, () => runRaw(spec));
+      return claimed ? observe(spec, claimed) : runtime.run(spec);
+    },
     livePids: () => [...new Set([...runtime.livePids(), ...pool.activePids()])],
     start: () => pool.start(),
     close: async () => { await Promise.all([pool.close(), runtime.close?.()]); },

@@ -1,5 +1,6 @@
 import type { LiveConversationsHealth } from '../contract/control-api.ts';
-import type { CanUseTool, McpSdkServerConfigWithInstance, SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode, Settings } from '@anthropic-ai/claude-agent-sdk';
+import type { ToolTurn, TurnTool } from './client-tool-endpoint.ts';
+import type { CanUseTool, SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode, Settings } from '@anthropic-ai/claude-agent-sdk';
 
 /** What one gateway request asks Claude Code to do. */
 export interface RunSpec {
@@ -16,8 +17,11 @@ export interface RunSpec {
   abortController: AbortController;
   /** Built-in tools offered to the model; `[]` disables them all (background tasks). Default: Claude Code's set. */
   tools?: string[];
-  /** In-process MCP servers for this run (the caller's own tools); such a run always starts its own process. */
-  mcpServers?: Record<string, McpSdkServerConfigWithInstance>;
+  /**
+   * The caller's own functions for this turn: every process has the client-tools endpoint from birth and is shown
+   * these (see client-tool-endpoint.ts); a kept process whose earlier tools this turn does not cover is not used.
+   */
+  clientTools?: ToolTurn;
   /**
    * Asked for a tool call outside allowedTools (live approvals). A spare process registered its callback when it
    * started: it forwards to the run that claimed it.
@@ -46,6 +50,11 @@ export interface ClaudeRuntime {
   run(spec: RunSpec): AsyncIterable<SDKMessage>;
   /** Whether a Claude Code session can be resumed here (its transcript exists). */
   hasSession?(sessionId: string): boolean;
+  /**
+   * Whether a turn offering these client tools may continue the session: Claude Code keeps offering every tool a
+   * session was shown, so a session that saw a tool this turn lacks (or defines otherwise) is not continued.
+   */
+  clientToolsFit?(sessionId: string, tools: TurnTool[]): boolean;
   /** PIDs (host-side) of Claude processes this runtime started that are still alive. */
   livePids(): number[];
   /** Starts what the runtime keeps ready between requests (spare processes); Services.start calls it. */

@@ -1,16 +1,19 @@
 import type { PermissionMode, Query, SDKMessage, Settings } from '@anthropic-ai/claude-agent-sdk';
 import type { Config } from '../config/schema.ts';
 import { log, redact } from '../log.ts';
+import { CLIENT_TOOL_SERVER } from './client-tool-endpoint.ts';
 import type { ProcessTracker } from './orphans.ts';
 import type { InputFeed } from './input-feed.ts';
 import type { LiveConversations } from './live-conversations.ts';
 import { isAlive } from './process-tree.ts';
 import { readBaseEnv, type BaseEnv, type RunSpec, type SparePoolStats } from './runtime.ts';
-import { profileKey, sessionKey, Slot, type ExpectedSession, type SlotState, type SpareProfile } from './spare-slot.ts';
+import { profileKey, sessionFits, sessionKey, Slot, withSystemPrompt, type ExpectedSession, type SlotState, type SpareProfile } from './spare-slot.ts';
 
 export type { ExpectedSession, SpareProfile } from './spare-slot.ts';
 
 export interface SparePoolOptions {
+  /** How long Claude Code lets a client tool call wait (see ToolEndpoint). */
+  toolTimeoutMs?: number;
   /** Spares kept ready (CLAUDE_SPARE_PROCESSES); 0 disables the pool. Each holds 150–250 MB while it waits. */
   size: number;
   profile: SpareProfile;
@@ -72,7 +75,8 @@ function withSettings(p: SpareProfile, settings: Settings | null | undefined): S
 
 /** The profile every default-config run uses (RunExecutor builds its RunSpec from the same keys). */
 export function spareProfileFromConfig(config: Pick<Config, 'CLAUDE_ALLOWED_TOOLS' | 'CLAUDE_DISALLOWED_TOOLS' | 'CLAUDE_MAX_TURNS'>): SpareProfile {
-  return { allowedTools: config.CLAUDE_ALLOWED_TOOLS, disallowedTools: config.CLAUDE_DISALLOWED_TOOLS, maxTurns: config.CLAUDE_MAX_TURNS };
+  // Runs always allow their client-tools endpoint (live-run.ts): so do spares.
+  return { allowedTools: [...new Set([...config.CLAUDE_ALLOWED_TOOLS, `mcp__${CLIENT_TOOL_SERVER}`])], disallowedTools: config.CLAUDE_DISALLOWED_TOOLS, maxTurns: config.CLAUDE_MAX_TURNS };
 }
 
 /** The session a default-config run asks for before any request was seen (no system prompt). */
@@ -99,8 +103,6 @@ export class SparePool {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private counters = { claims: 0, fallbacks: 0, misses: 0, retired: 0 };
-  /** Bumped by retire(): spares of an older generation are never claimed. */
-  private generation = 0;
   private lastError: string | null = null;
   private refusals = 0;
   private disabledReason: string | null = null;
@@ -137,10 +139,16 @@ export class SparePool {
    */
   renewEnv(): void {
     for (const s of [...this.slots]) {
-      if (s.state !== 'parked' && s.state !== 'bound' && s.state !== 'starting') continue;
-      s.retired = true;
-      s.closeGracefully();
-      this.forget(s);
+      if (s.state === 'starting' || s.state === 'retired') {
+        // Its start is abandoned: not a failure (startOne sees the state), its replacement starts below.
+        s.state = 'retired';
+        s.kill();
+        this.slots.delete(s);
+        s.resolveReady(false);
+      } else if (s.waiting) {
+        s.closeGracefully();
+        this.forget(s);
+      }
     }
     this.fill();
   }
@@ -152,7 +160,7 @@ export class SparePool {
 
   /** PIDs of spares waiting for a request (or still starting). */
   parkedPids(): number[] {
-    return this.pidsIn(['parked', 'bound', 'starting']);
+    return this.pidsIn(['parked', 'bound', 'starting', 'retired']);
   }
 
   private pidsIn(states: SlotState[]): number[] {
@@ -172,8 +180,7 @@ export class SparePool {
       (spec.canUseTool !== undefined) === (this.opts.askHost === true) &&
       // A custom tool set (background tasks run with none) is a start-up flag too.
       (spec as { tools?: unknown }).tools === undefined &&
-      // In-process MCP servers are given at start-up, which a spare has already passed.
-      spec.mcpServers === undefined &&
+      // The caller's functions are no obstacle: every spare has the client-tools endpoint, shown them per turn.
       // A policy's flags (--restricted) are start-up flags too; its settings are part of the profile.
       spec.extraArgs === undefined &&
       Object.keys(spec.env ?? {}).length === 0 &&
@@ -189,18 +196,20 @@ export class SparePool {
   tryClaim(spec: RunSpec, cold: ColdStart): AsyncIterable<SDKMessage> | null {
     if (!this.eligible(spec)) return null;
     const profile = profileKey(spec);
-    const key = sessionKey(spec);
     // Start (and bind) the next spares for what is asked now; spares made for the old values go once this run is over.
     // Per-folder settings are each spare's own (settingsFor): only the rest of the profile is the pool's.
     const asked = withSettings(spec, spec.settings);
     if (this.poolKey(asked) !== this.poolKey(this.profile)) this.profile = asked;
     const fresh = Boolean(this.opts.freshCwd);
-    if (this.expected && sessionKey({ ...this.expected, cwd: fresh ? spec.cwd : this.expected.cwd }) !== key) {
-      this.expected = { cwd: fresh ? this.expected.cwd : spec.cwd, permissionMode: spec.permissionMode, model: spec.model, systemPrompt: spec.systemPrompt };
+    if (this.expected && !sessionFits({ ...this.expected, cwd: fresh ? spec.cwd : this.expected.cwd }, spec)) {
+      // Spares bound without a system prompt fit any: they stay so (no churn when every request brings its own).
+      const systemPrompt = this.expected.systemPrompt === null ? null : spec.systemPrompt;
+      this.expected = { cwd: fresh ? this.expected.cwd : spec.cwd, permissionMode: spec.permissionMode, model: spec.model, systemPrompt };
     }
-    const slot = this.take(profile, key);
+    const slot = this.take(profile, spec);
     if (!slot) {
       this.counters.misses++;
+      this.dropPromised(spec.cwd);
       if (this.hasStale()) return this.coldThenRebind(cold);
       this.fill();
       return null;
@@ -216,14 +225,16 @@ export class SparePool {
    */
   retire(reason: string): void {
     if (this.closed) return;
-    this.generation++;
     let n = 0;
     for (const s of this.slots) {
       if (s.waiting) {
         s.closeGracefully();
         this.forget(s);
         n++;
-      } else if (s.state === 'starting') n++;
+      } else if (s.state === 'starting') {
+        s.state = 'retired';
+        n++;
+      }
     }
     this.counters.retired += n;
     if (n) log.info(`replacing ${n} spare Claude process(es): ${reason}`);
@@ -231,15 +242,16 @@ export class SparePool {
   }
 
   /** A spare bound to this session, else a parked one, else one still starting that nobody waits for yet. */
-  private take(profile: string, key: string): Slot | null {
-    const free = [...this.slots].filter((s) => !s.reserved && s.profile === profile && s.generation === this.generation);
-    const pick = free.find((s) => s.state === 'bound' && s.binding?.key === key) ?? free.find((s) => s.state === 'parked');
+  private take(profile: string, spec: RunSpec): Slot | null {
+    const free = [...this.slots].filter((s) => !s.reserved && s.profile === profile);
+    const pick = free.find((s) => s.state === 'bound' && s.binding !== null && sessionFits(s.binding.session, spec)) ?? free.find((s) => s.state === 'parked');
     if (pick) {
       pick.state = 'claimed';
       return pick;
     }
     // A spare starting in a fresh folder of its own fits no run yet: nobody knows its folder.
-    const starting = free.find((s) => s.state === 'starting' && !s.cwd);
+    // A spare starting in a fresh folder of its own fits only the run its folder was promised to.
+    const starting = free.find((s) => s.state === 'starting' && s.cwd === spec.cwd) ?? free.find((s) => s.state === 'starting' && !s.cwd);
     if (starting) starting.reserved = true;
     return starting ?? null;
   }
@@ -281,10 +293,15 @@ export class SparePool {
     // the per-folder settings of the other spares do not deny yet: those are replaced then, and the replacement of
     // this one starts then too, with settings that deny it.
     if (this.perFolder) setImmediate(() => this.renewOutdated());
-    const slot = [...this.slots].find((s) => s.state === 'bound' && s.cwd && !s.promised && !s.reserved && s.generation === this.generation && !this.isStale(s) && !this.outdated(s));
+    const free = (s: Slot): boolean => s.cwd !== null && !s.promised && !s.reserved && !this.outdated(s);
+    const slot =
+      [...this.slots].find((s) => s.state === 'bound' && free(s) && !this.isStale(s)) ??
+      // Right after start the spares are still starting: one is further along than a cold start would be, so the
+      // run waits for it (claimWaitMs) instead of starting cold beside it.
+      [...this.slots].find((s) => s.state === 'starting' && free(s));
     if (!slot?.cwd) return null;
     slot.promised = true;
-    setTimeout(() => { if (slot.state === 'bound') slot.kill(); }, PROMISE_TTL_MS).unref();
+    setTimeout(() => { if (slot.state === 'bound' || slot.state === 'starting') slot.kill(); }, PROMISE_TTL_MS).unref();
     if (!this.perFolder) this.fill();
     return slot.cwd;
   }
@@ -296,15 +313,15 @@ export class SparePool {
 
   /**
    * Replaces the spares whose per-folder settings are outdated: waiting ones at once, starting ones are dropped when
-   * ready (an older generation), and their replacements start with today's settings.
+   * ready (retired), and their replacements start with today's settings.
    */
   private renewOutdated(): void {
     if (this.closed) return;
     let n = 0;
     for (const s of [...this.slots]) {
-      if (s.promised || !(s.waiting || s.state === 'starting') || s.generation !== this.generation || !this.outdated(s)) continue;
+      if (s.promised || !(s.waiting || s.state === 'starting') || !this.outdated(s)) continue;
       n++;
-      if (s.state === 'starting') s.generation = -1;
+      if (s.state === 'starting') s.state = 'retired';
       else {
         s.closeGracefully();
         this.forget(s);
@@ -312,6 +329,24 @@ export class SparePool {
     }
     if (n) log.debug(`replacing ${n} spare Claude process(es): a new chat workspace is not in their settings yet`);
     this.fill();
+  }
+
+  /**
+   * The spare promised to this folder's conversation that its run did not take (it did not fit, or was not ready): its
+   * folder is that conversation's now, so no other run can use it; it goes and its replacement starts.
+   */
+  private dropPromised(cwd: string): void {
+    let n = 0;
+    for (const s of [...this.slots]) {
+      if (!s.promised || s.cwd !== cwd) continue;
+      if (s.state === 'starting') s.state = 'retired';
+      else if (s.waiting) {
+        s.closeGracefully();
+        this.forget(s);
+      } else continue;
+      n++;
+    }
+    if (n) this.fill();
   }
 
   /** Fresh folders spares were started in (not yet a conversation's): kept by the workspace cleanup. */
@@ -334,12 +369,16 @@ export class SparePool {
 
   private async *runOn(slot: Slot, spec: RunSpec, cold: ColdStart): AsyncGenerator<SDKMessage> {
     if (slot.state === 'starting') {
-      const ok = await Promise.race([slot.ready, new Promise<false>((r) => setTimeout(() => r(false), this.claimWaitMs).unref())]);
+      // The spare promised to this run's folder is further along than a cold start begun now: wait for it as long as
+      // a start may take. Another starting spare only for claimWaitMs.
+      const waitMs = slot.promised && slot.cwd === spec.cwd ? this.initializeTimeoutMs : this.claimWaitMs;
+      const ok = await Promise.race([slot.ready, new Promise<false>((r) => setTimeout(() => r(false), waitMs).unref())]);
       const state = slot.state as SlotState;
-      const fits = ok && slot.generation === this.generation && slot.profile === profileKey(spec) && (state === 'parked' || (state === 'bound' && slot.binding?.key === sessionKey(spec)));
+      const fits = ok && slot.profile === profileKey(spec) && (state === 'parked' || (state === 'bound' && slot.binding !== null && sessionFits(slot.binding.session, spec)));
       slot.reserved = false;
       if (!fits || spec.abortController.signal.aborted) {
         this.counters.misses++;
+        this.dropPromised(spec.cwd);
         yield* cold();
         return;
       }
@@ -390,11 +429,14 @@ export class SparePool {
           }
         }
         feed = binding.feed;
-        feed.push(spec.messages);
+        await slot.tools?.use(spec.clientTools);
+        // Bound without this run's system prompt: it goes with the first user turn (see sessionFits).
+        feed.push(binding.session.systemPrompt === spec.systemPrompt ? spec.messages : withSystemPrompt(spec.messages, spec.systemPrompt));
         if (!keep) feed.end();
         it = query[Symbol.asyncIterator]();
         next = it.next();
       } else {
+        await slot.tools?.use(spec.clientTools);
         const claimed = slot.claim(spec, (err) => this.noteRefusal(slot, err), keep);
         if (!claimed) {
           this.counters.fallbacks++;
@@ -423,10 +465,13 @@ export class SparePool {
         spec.abortController.signal.removeEventListener('abort', onAbort);
         const input = feed;
         const session = query;
+        const endpoint = slot.tools;
+        if (!endpoint) throw new Error('a spare without its client-tools endpoint');
         yield* live.serve(
           {
             feed: input,
             iterator: it,
+            tools: endpoint,
             child: () => slot.child,
             setStderr: (sink) => { slot.stderrSink = sink; },
             setCanUseTool: (cb) => { slot.canUseTool = cb; },
@@ -469,27 +514,30 @@ export class SparePool {
     }
   }
 
-  /** Starts spares until the usable + starting ones of this generation reach the size (unless backing off after failures). */
+  /** Starts spares until the waiting + starting (not retired) ones reach the size (unless backing off after failures). */
   private fill(): void {
     if (this.closed || this.retryTimer || this.disabledReason) return;
     let live = 0;
-    for (const s of this.slots) if ((s.state === 'parked' || s.state === 'bound' || s.state === 'starting') && s.generation === this.generation && !s.promised) live++;
+    // Promised ones count: their run is coming (or their promise expires), a burst of new chats must not keep N+K.
+    for (const s of this.slots) if (s.state === 'parked' || s.state === 'bound' || s.state === 'starting') live++;
     for (; live < this.size; live++) void this.startOne();
   }
 
   private async startOne(): Promise<void> {
     const slot = new Slot();
-    slot.generation = this.generation;
-    if (this.expected && this.opts.freshCwd) slot.cwd = this.opts.freshCwd();
     this.slots.add(slot);
-    const profile = this.profileFor(slot);
-    slot.profile = profileKey(profile);
-    slot.poolKey = this.poolKey(profile);
     try {
+      // Its folder can fail (ENOSPC, EACCES…): like a failed start, logged, shown in Health and retried with backoff,
+      // never an unhandled rejection (that would end the headless app).
+      if (this.expected && this.opts.freshCwd) slot.cwd = this.freshFolder();
+      const profile = this.profileFor(slot);
+      slot.profile = profileKey(profile);
+      slot.poolKey = this.poolKey(profile);
       const spare = await slot.launch({
-        profile,
+        profile: this.profileFor(slot),
         env: readBaseEnv(this.opts.baseEnv),
         binary: this.opts.binary,
+        toolTimeoutMs: this.opts.toolTimeoutMs ?? 3_660_000,
         tracker: this.opts.tracker,
         initializeTimeoutMs: this.initializeTimeoutMs,
         askHost: this.opts.askHost,
@@ -504,7 +552,7 @@ export class SparePool {
         return;
       }
       if ((slot.state as SlotState) === 'gone') throw new Error('exited while starting');
-      if (slot.generation !== this.generation) {
+      if (slot.state === 'retired') {
         // Retired while it started: it may have read the old configuration. Its replacement is already starting.
         if (slot.binding) slot.binding.query.close();
         else spare.close();
@@ -515,9 +563,10 @@ export class SparePool {
       this.failures = 0;
       slot.resolveReady(true);
     } catch (err) {
+      const retired = slot.state === 'retired';
       if (slot.spare && !slot.binding) slot.spare.close();
       this.forget(slot);
-      if (this.closed || slot.retired) return; // retired: renewEnv already started its replacement
+      if (this.closed || retired) return; // its replacement is already starting
       this.failures++;
       this.lastError = redact(err instanceof Error ? err.message : String(err));
       const delay = Math.min(BACKOFF_MAX_MS, 1_000 * 2 ** (this.failures - 1));
@@ -529,6 +578,16 @@ export class SparePool {
         }, delay);
         this.retryTimer.unref();
       }
+    }
+  }
+
+  private freshFolder(): string {
+    const make = this.opts.freshCwd;
+    if (!make) throw new Error('no fresh folders');
+    try {
+      return make();
+    } catch (err) {
+      throw new Error(`its fresh chat folder could not be created: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
@@ -559,7 +618,7 @@ export class SparePool {
       slot.kill();
       const child = slot.child;
       if (child && child.exitCode === null && child.signalCode === null) waits.push(new Promise((r) => child.once('exit', r)));
-      if (slot.state === 'starting') waits.push(slot.ready);
+      if (slot.state === 'starting' || slot.state === 'retired') waits.push(slot.ready);
       if (slot.spare) waits.push(slot.spare.exited.catch(() => undefined));
     }
     await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, 5_000).unref())]);

@@ -10,6 +10,7 @@ import {
   type SpareProcess,
 } from '@anthropic-ai/claude-agent-sdk';
 import { log, redact } from '../log.ts';
+import { ToolEndpoint } from './client-tool-endpoint.ts';
 import { InputFeed } from './input-feed.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { killTree, spawnInOwnGroup } from './process-tree.ts';
@@ -45,12 +46,19 @@ export interface ExpectedSession {
 /**
  * starting: the process is being started (prewarm) and, with an expected session, bound to it.
  * parked: started, waiting for a claim. bound: claimed ahead of time for the expected session, waiting for the prompt.
- * claimed: serving a run. gone: its process exited or was killed; the pool has forgotten it.
+ * claimed: serving a run.
+ * retired: started before a change it would miss (credential, MCP servers, its folder's settings): never claimed,
+ *   closed as soon as its start ends; its replacement starts at once.
+ * gone: its process exited or was killed; the pool has forgotten it.
+ * Who may claim a waiting or starting spare is separate: anyone who fits, the one request waiting for it (`reserved`),
+ * or the new conversation its folder was handed to (`promised`).
  */
-export type SlotState = 'starting' | 'parked' | 'bound' | 'claimed' | 'gone';
+export type SlotState = 'starting' | 'parked' | 'bound' | 'claimed' | 'retired' | 'gone';
 
 export interface Binding {
   key: string;
+  /** The session it was bound to (see sessionFits). */
+  session: ExpectedSession;
   /** The model in force ('' when Claude Code did not apply it: the run sets its own). */
   model: string;
   query: Query;
@@ -63,6 +71,8 @@ export interface SlotLaunch {
   profile: SpareProfile;
   env: NodeJS.ProcessEnv;
   binary: string | null;
+  /** The client-tools endpoint's call timeout (see ToolEndpoint). */
+  toolTimeoutMs: number;
   tracker?: ProcessTracker;
   initializeTimeoutMs: number;
   /** Live approvals: register a canUseTool that forwards to the claiming run (see SparePoolOptions.askHost). */
@@ -84,6 +94,30 @@ export function sessionKey(s: { cwd: string; permissionMode: PermissionMode; sys
   return JSON.stringify([s.cwd, s.permissionMode, s.systemPrompt ?? null]);
 }
 
+type SessionShape = { cwd: string; permissionMode: PermissionMode; systemPrompt: string | null };
+
+/**
+ * Whether a run fits a session bound (or to be bound) ahead of time: same folder and permission mode, and the same
+ * appended system prompt — or none, for then the run's own travels with its first user turn (withSystemPrompt), so
+ * a spare waiting without one fits any request's (OpenWebUI fills date and user into it: it differs per request).
+ */
+export function sessionFits(bound: SessionShape, run: SessionShape): boolean {
+  if (bound.cwd !== run.cwd || bound.permissionMode !== run.permissionMode) return false;
+  return bound.systemPrompt === null || bound.systemPrompt === run.systemPrompt;
+}
+
+/**
+ * The run's user turns with its system prompt at the head of the first one: for a session bound without a system
+ * prompt (Claude Code takes an appended system prompt only when a session starts or is claimed).
+ */
+export function withSystemPrompt(messages: RunSpec['messages'], systemPrompt: string | null): RunSpec['messages'] {
+  const [first, ...rest] = messages;
+  if (!systemPrompt || first?.role !== 'user') return messages;
+  const preface = { type: 'text' as const, text: `<system-prompt>\nThe operator's instructions for this conversation; follow them as a system prompt:\n${systemPrompt}\n</system-prompt>` };
+  const content = typeof first.content === 'string' ? [preface, { type: 'text' as const, text: first.content }] : [preface, ...first.content];
+  return [{ role: 'user', content }, ...rest];
+}
+
 /** A claim Claude Code accepted without applying one option (the model): still in force. */
 function optionNotApplied(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('option_not_applied');
@@ -99,14 +133,12 @@ export class Slot {
   /** The profile it was started with (profileKey), and the part of it the pool decides (SparePool.poolKey). */
   profile = '';
   poolKey = '';
-  /** The pool's generation when it started: an older one read a configuration that has changed since. */
-  generation = 0;
   child: ChildProcess | null = null;
+  /** Its client-tools endpoint (from launch on): empty until a run shows it its functions. */
+  tools: ToolEndpoint | null = null;
   binding: Binding | null = null;
   /** Promised to a waiting request: no other request takes it. */
   reserved = false;
-  /** Started with an environment that has since changed (renewEnv): never claimed, replaced. */
-  retired = false;
   /** Its own fresh folder (SparePoolOptions.freshCwd), and whether a conversation has taken it. */
   cwd: string | null = null;
   promised = false;
@@ -144,6 +176,7 @@ export class Slot {
   /** Starts the process (through our own spawn: own process group, stderr drained) and waits for its start-up. */
   async launch(l: SlotLaunch): Promise<SpareProcess> {
     const profile = l.profile;
+    this.tools = new ToolEndpoint(l.toolTimeoutMs);
     const options: Options = {
       abortController: this.abort,
       env: { ...l.env },
@@ -152,6 +185,7 @@ export class Slot {
       disallowedTools: profile.disallowedTools,
       ...(profile.settings ? { settings: profile.settings } : {}),
       systemPrompt: { type: 'preset', preset: 'claude_code' },
+      mcpServers: { [this.tools.config.name]: this.tools.config },
       // Fixed for the process's life: asks whichever run claimed it (nobody: refused, as without a callback).
       ...(l.askHost ? { canUseTool: ((tool, input, o) => this.canUseTool?.(tool, input, o) ?? Promise.resolve({ behavior: 'deny', message: 'No request owns this Claude process.' })) satisfies CanUseTool } : {}),
       spawnClaudeCodeProcess: (o) =>
@@ -222,7 +256,7 @@ export class Slot {
       query.close();
       return false;
     }
-    this.binding = { key: sessionKey(session), model, query, feed };
+    this.binding = { key: sessionKey(session), session, model, query, feed };
     return true;
   }
 

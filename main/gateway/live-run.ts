@@ -149,7 +149,7 @@ export class LiveRun implements Suspendable {
     this.recorder = recorder;
     this.renderer = new AnswerRenderer(deps.config.TOOL_OUTPUT_MAX_BYTES, req.continueAfter);
     this.guard = req.continueAfter ? new RepeatGuard(req.continueAfter) : null;
-    this.bridge = req.clientTools && !req.task ? new ClientToolBridge(req.clientTools, deps.config.CLIENT_TOOL_TIMEOUT_S * 1000) : null;
+    this.bridge = req.clientTools && !req.task ? new ClientToolBridge(req.clientTools) : null;
     this.emit({
       type: 'request', endpoint: req.endpoint, model: req.model, stream: req.stream, client: req.client,
       prompt: req.prompt.promptText, systemPrompt: req.prompt.systemPrompt, imageCount: req.prompt.imageCount, runtime: deps.runtime.kind,
@@ -243,7 +243,9 @@ export class LiveRun implements Suspendable {
     const req = this.req;
     const config = this.deps.config;
     const extra = req.task || !this.deps.extraAllowedTools ? [] : await this.deps.extraAllowedTools().catch(() => []);
-    const clientAllowed = this.bridge ? [`mcp__${CLIENT_TOOL_SERVER}`] : [];
+    // Every process has the client-tools endpoint (empty when the turn has no functions): one tool set for all runs,
+    // so any run fits a spare or a kept process.
+    const clientAllowed = [`mcp__${CLIENT_TOOL_SERVER}`];
     const { place, confined } = this.placement();
     if (this.refusal()) return;
     // A background task keeps its empty tool set; a read-only run gets only the read tools.
@@ -265,7 +267,7 @@ export class LiveRun implements Suspendable {
       ...(tools ? { tools } : {}),
       ...(confined?.settings ? { settings: confined.settings } : {}),
       ...(confined && Object.keys(confined.extraArgs).length ? { extraArgs: confined.extraArgs } : {}),
-      ...(this.bridge ? { mcpServers: { [CLIENT_TOOL_SERVER]: this.bridge.server } } : {}),
+      ...(this.bridge ? { clientTools: this.bridge.turn } : {}),
       abortController: this.abort,
       ...(approvals ? {
         canUseTool: approvals.gate({

@@ -4,6 +4,7 @@ import { detectBackgroundTask } from './background-task.ts';
 import type { ChatMessage } from './chat-request.ts';
 import type { ClientToolSet } from './client-tools/definitions.ts';
 import { clientToolInstructions } from './client-tools/instructions.ts';
+import { turnTools } from './client-tools/bridge.ts';
 import { scopedConversationId, type ConversationMap, type ConversationPlan } from './conversations.ts';
 import type { LiveRun } from './live-run.ts';
 import type { RunLimiter } from './limiter.ts';
@@ -105,7 +106,7 @@ interface ConversationTurn {
   continuation: Continuation | null;
   prompt: PreparedPrompt;
   workspaceKey: string;
-  /** A spare process can serve only a fresh run without the caller's functions (see SparePool.eligible). */
+  /** A spare process can serve any fresh run, with or without the caller's functions (see SparePool.eligible). */
   mayUseSpare: boolean;
 }
 
@@ -140,7 +141,8 @@ function planTurn(deps: TurnDeps, input: TurnInput, noFollowUp = false): TurnPla
 /** The conversation's side of the plan: resume or fresh start, the prompt, the folder. Reads only. */
 function planConversationTurn(deps: TurnDeps, input: TurnInput, target: ModelTarget): ConversationTurn {
   const conversation = deps.conversations.plan(input.messages, input.conversationId, target.key, input.caller);
-  const resume = conversation.resumeSessionId && (deps.runtime.hasSession?.(conversation.resumeSessionId) ?? true) ? conversation.resumeSessionId : null;
+  // A session that was shown a client tool this turn lacks would still offer it: such a turn starts fresh instead.
+  const resume = conversation.resumeSessionId && (deps.runtime.hasSession?.(conversation.resumeSessionId) ?? true) && (deps.runtime.clientToolsFit?.(conversation.resumeSessionId, turnTools(input.clientTools)) ?? true) ? conversation.resumeSessionId : null;
   let lastUser = -1;
   for (let i = input.messages.length - 1; i >= 0 && lastUser < 0; i--) if (input.messages[i].role === 'user') lastUser = i;
   const continuation = continuationOf(input.messages);
@@ -154,7 +156,7 @@ function planConversationTurn(deps: TurnDeps, input: TurnInput, target: ModelTar
         : preparePrompt(input.messages),
     input.clientTools,
   );
-  return { conversation, resume, continuation, prompt, workspaceKey: conversation.workspaceKey, mayUseSpare: !resume && !input.clientTools };
+  return { conversation, resume, continuation, prompt, workspaceKey: conversation.workspaceKey, mayUseSpare: !resume };
 }
 
 /**

@@ -1,9 +1,10 @@
-import { createSdkMcpServer, tool, type McpSdkServerConfigWithInstance, type SDKMessage, type SdkMcpToolDefinition } from '@anthropic-ai/claude-agent-sdk';
+import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { CLIENT_TOOL_SERVER, type ToolTurn, type TurnTool } from '../../claude/client-tool-endpoint.ts';
 import type { ClientToolSet } from './definitions.ts';
 
-/** The in-process MCP server holding a run's client tools: Claude sees them as mcp__client_tools__<name>. */
-export const CLIENT_TOOL_SERVER = 'client_tools';
+export { CLIENT_TOOL_SERVER } from '../../claude/client-tool-endpoint.ts';
 const PREFIX = `mcp__${CLIENT_TOOL_SERVER}__`;
 
 /** The caller's own name of a client tool Claude called, or null for any other tool. */
@@ -11,11 +12,14 @@ export function callerToolName(toolName: string): string | null {
   return toolName.startsWith(PREFIX) ? toolName.slice(PREFIX.length) : null;
 }
 
+/** The caller's functions as the model is shown them: the caller's own JSON Schema, always of type object. */
+export function turnTools(set: ClientToolSet | null | undefined): TurnTool[] {
+  return (set?.tools ?? []).map((t) => ({ name: t.name, description: t.description, inputSchema: { properties: {}, ...t.parameters, type: 'object' } }));
+}
+
 export function claudeToolName(callerName: string): string {
   return `${PREFIX}${callerName}`;
 }
-
-type CallToolResult = Awaited<ReturnType<SdkMcpToolDefinition['handler']>>;
 
 /** A call the caller must run: OpenAI's tool_call (id = Claude's tool_use id, arguments as JSON text). */
 export interface ClientToolCall {
@@ -46,14 +50,15 @@ function toolUseIdOf(extra: unknown): string | null {
 }
 
 /**
- * Connects a run's client tools to the caller. Claude Code calls a tool's handler through the SDK's in-process MCP
- * server; the handler's promise stays open until the caller's result arrives (a later HTTP request), which keeps
+ * Connects a run's client tools to the caller. Claude Code calls a tool through its process's client-tools endpoint
+ * (main/claude/client-tool-endpoint.ts), which hands the call to this run's `turn`; the call's promise stays open until the caller's result arrives (a later HTTP request), which keeps
  * the Claude run suspended and alive. The bridge watches the run's messages to know every client call of a model
  * turn — Claude Code starts the first call while the model is still writing the next, and runs them one after the
  * other — so the caller gets all of a turn's calls at once and answers them in one follow-up.
  */
 export class ClientToolBridge {
-  readonly server: McpSdkServerConfigWithInstance;
+  /** The run's tools and their handler, for the endpoint of whichever process serves the run. */
+  readonly turn: ToolTurn;
   private readonly uses = new Map<string, Use>();
   private readonly waiting = new Map<string, (r: CallToolResult) => void>();
   private readonly results = new Map<string, string>();
@@ -61,18 +66,20 @@ export class ClientToolBridge {
   private wake: () => void = () => undefined;
   private woken: Promise<void>;
 
-  /** `waitMs`: how long the gateway lets a call wait for the caller (CLIENT_TOOL_TIMEOUT_S). */
-  constructor(readonly set: ClientToolSet, waitMs: number) {
+  constructor(readonly set: ClientToolSet) {
     this.woken = this.armWake();
     this.schemas = new Map(set.tools.map((t) => [t.name, z.object(t.shape)]));
-    this.server = createSdkMcpServer({
-      name: CLIENT_TOOL_SERVER,
-      // Claude Code 2.1 defers MCP tools behind ToolSearch: the caller's tools must be in the model's first request.
-      alwaysLoad: true,
-      // Claude Code must not give up on a call before the gateway does (MCP_TOOL_TIMEOUT may be set low for others).
-      timeout: waitMs + 60_000,
-      tools: set.tools.map((t) => tool(t.name, t.description, t.shape, (_args, extra) => this.call(t.name, extra))),
-    });
+    this.turn = {
+      // The caller's own schema is what the model reads; arguments are checked against it before the caller sees them.
+      tools: turnTools(set),
+      call: (name, args, extra) => {
+        const parsed = this.schemas.get(name)?.safeParse(args);
+        if (parsed && !parsed.success) {
+          return Promise.resolve({ content: [{ type: 'text', text: `Invalid arguments for ${name}: ${z.prettifyError(parsed.error)}` }], isError: true });
+        }
+        return this.call(name, extra);
+      },
+    };
   }
 
   /** Follows the run's messages: which client calls exist, which model turns ended, which calls got results. */

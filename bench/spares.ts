@@ -1,0 +1,179 @@
+/**
+ * `npm run bench:spares` (issue 22): spares and live processes for everyday traffic, as ratios measured in one run:
+ *   - OpenWebUI's 34-tool request shape ÷ the same chat without tools, turn 1 and turns 2–3 (target ≤ 1.2 each);
+ *   - gateway TTFT of a new chat (spare ready) ÷ a `claude` already started when the prompt arrives (≤ 1.0), with the
+ *     policy DEFAULT_POLICY resolves to here;
+ *   - spare hit rate when every request's system prompt differs (date/user variables; ≥ 90 % of first turns warm);
+ *   - N concurrent new chats with N spares: p50 TTFT ÷ a single new chat (the CPU floor on this machine is named).
+ * Scripted model; gateways in this process. Appends its table to bench/RESULTS.md. Env: BENCH_ROUNDS (default 3),
+ * BENCH_BURST (default 8).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { query, type Options } from '@anthropic-ai/claude-agent-sdk';
+import OpenAI from 'openai';
+import { resolveClaudeBinary } from '../main/claude/binary.ts';
+import { InputFeed } from '../main/claude/input-feed.ts';
+import { OPENWEBUI_TOOLS } from '../tests/fixtures/openwebui-tools.ts';
+import { startScriptedAnthropic, type Script } from '../tests/fixtures/scripted-anthropic.ts';
+import { claudeTestEnv, startTestGateway, type TestGateway } from '../tests/helpers/gateway.ts';
+import { fmtMs, fmtRatio, markdownTable, median, textTable, type Row } from './stats.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BURST = Number(process.env.BENCH_BURST ?? 8);
+const here = path.dirname(fileURLToPath(import.meta.url));
+type Msg = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+type Tool = OpenAI.Chat.Completions.ChatCompletionTool;
+
+const script: Script = (_req, info) => ({ blocks: [{ type: 'text', text: `Answer to turn ${info.userTexts.length}: noted.`, chunks: 4 }] });
+
+function log(msg: string): void {
+  process.stderr.write(`[bench:spares] ${msg}\n`);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function sparesReady(gw: TestGateway, n: number, ms = 120_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = gw.services.runtime.spares?.();
+    if ((s?.bound ?? 0) + (s?.parked ?? 0) >= n) return true;
+    if (Date.now() > end) return false;
+    await sleep(50);
+  }
+}
+
+/** One streamed turn: TTFT (request → first content delta) and the answer. */
+async function turn(gw: TestGateway, chat: string, messages: Msg[], tools?: Tool[]): Promise<{ ttft: number; text: string }> {
+  const client = new OpenAI({ baseURL: gw.v1, apiKey: 'x', maxRetries: 0, timeout: 180_000 });
+  const t0 = performance.now();
+  const stream = await client.chat.completions.create({ model: 'sonnet', messages, stream: true, ...(tools ? { tools } : {}) }, { headers: { 'X-OpenWebUI-Chat-Id': chat } });
+  let ttft = Number.NaN;
+  let text = '';
+  for await (const chunk of stream) {
+    const d = chunk.choices[0]?.delta?.content;
+    if (d && !text) ttft = performance.now() - t0;
+    if (d) text += d;
+  }
+  return { ttft, text };
+}
+
+/** Three turns of one new chat (a spare ready before turn 1): TTFT of turn 1 and the mean of turns 2–3. */
+async function chat3(gw: TestGateway, chat: string, tools?: Tool[]): Promise<{ first: number; next: number }> {
+  await sparesReady(gw, 1);
+  const h: Msg[] = [{ role: 'user', content: `${chat}: hello` }];
+  const t1 = await turn(gw, chat, h, tools);
+  const next: number[] = [];
+  for (const n of [2, 3]) {
+    // As between a user's turns: the replacement spare has started (it would take CPU from this turn otherwise).
+    await sparesReady(gw, 1);
+    h.push({ role: 'assistant', content: t1.text }, { role: 'user', content: `${chat}: turn ${n}` });
+    next.push((await turn(gw, chat, h, tools)).ttft);
+  }
+  return { first: t1.ttft, next: (next[0] + next[1]) / 2 };
+}
+
+/** A `claude` started and initialized before the prompt arrives: prompt write → first text delta. */
+async function startedCliFloor(apiUrl: string, binary: string): Promise<number> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-spares-'));
+  const feed = new InputFeed();
+  const options: Options = {
+    cwd: home, env: { ...process.env, ...claudeTestEnv(apiUrl, home) }, includePartialMessages: true, pathToClaudeCodeExecutable: binary,
+    allowedTools: ['Bash', 'Read', 'Write', 'Edit', 'Glob', 'Grep'], systemPrompt: { type: 'preset', preset: 'claude_code' },
+  };
+  const q = query({ prompt: feed, options });
+  const it = q[Symbol.asyncIterator]();
+  try {
+    await q.initializationResult();
+    await sleep(1_500);
+    const t0 = performance.now();
+    feed.push([{ role: 'user', content: 'floor: hello' }]);
+    for (;;) {
+      const r = await it.next();
+      if (r.done) throw new Error('claude exited');
+      const m = r.value;
+      if (m.type === 'stream_event' && m.event.type === 'content_block_delta' && m.event.delta.type === 'text_delta') return performance.now() - t0;
+    }
+  } finally {
+    feed.end();
+    q.close();
+    // Best effort: the closing claude may still write its session files.
+    setTimeout(() => {
+      try {
+        fs.rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      } catch {
+        // left in the temp folder
+      }
+    }, 2_000).unref();
+  }
+}
+
+async function main(): Promise<void> {
+  const binary = resolveClaudeBinary();
+  if (!binary) throw new Error('Claude Code binary not found: run npm install');
+  const api = await startScriptedAnthropic(script, { keepRequests: 0 });
+  const gw = await startTestGateway({ script, api, config: { CLAUDE_SPARE_PROCESSES: 1, MAX_LIVE_CONVERSATIONS: 32, CONVERSATION_KEEPALIVE_S: 600 } });
+  const policy = gw.services.policy.defaults.policy.mode;
+  const rows: Row[] = [];
+  try {
+    const t = { toolsFirst: [] as number[], plainFirst: [] as number[], toolsNext: [] as number[], plainNext: [] as number[], gw: [] as number[], floor: [] as number[] };
+    for (let round = 1; round <= ROUNDS; round++) {
+      const a = await chat3(gw, `tools-${round}`, OPENWEBUI_TOOLS);
+      const b = await chat3(gw, `plain-${round}`);
+      t.toolsFirst.push(a.first);
+      t.toolsNext.push(a.next);
+      t.plainFirst.push(b.first);
+      t.plainNext.push(b.next);
+      t.floor.push(await startedCliFloor(api.url, binary));
+      await sparesReady(gw, 1);
+      t.gw.push((await turn(gw, `new-${round}`, [{ role: 'user', content: 'floor: hello' }])).ttft);
+      log(`round ${round}: 34 tools ${fmtMs(a.first)}/${fmtMs(a.next)}, none ${fmtMs(b.first)}/${fmtMs(b.next)}, new chat ${fmtMs(t.gw.at(-1)!)} vs started claude ${fmtMs(t.floor.at(-1)!)}`);
+    }
+    const m = (xs: number[]): number => median(xs);
+    rows.push(
+      { figure: "OpenWebUI's 34 built-in tools ÷ same chat without tools, turn 1", measured: `${fmtRatio(m(t.toolsFirst) / m(t.plainFirst))} (${fmtMs(m(t.toolsFirst))} vs ${fmtMs(m(t.plainFirst))})`, target: '≤ 1.2', pass: m(t.toolsFirst) / m(t.plainFirst) <= 1.2, detail: `median of ${ROUNDS} new chats each, interleaved, a spare ready before turn 1; streamed TTFT` },
+      { figure: "OpenWebUI's 34 built-in tools ÷ same chat without tools, turns 2–3", measured: `${fmtRatio(m(t.toolsNext) / m(t.plainNext))} (${fmtMs(m(t.toolsNext))} vs ${fmtMs(m(t.plainNext))})`, target: '≤ 1.2', pass: m(t.toolsNext) / m(t.plainNext) <= 1.2, detail: 'the kept (live) process of each chat' },
+      { figure: `Gateway TTFT, new chat on a spare ÷ a started claude (policy: ${policy})`, measured: `${fmtRatio(m(t.gw) / m(t.floor))} (${fmtMs(m(t.gw))} vs ${fmtMs(m(t.floor))})`, target: '≤ 1.0', pass: m(t.gw) / m(t.floor) <= 1.0, detail: 'floor: `claude` started, initialized and idle 1.5 s, then the prompt written to its stdin → first text delta; gateway: HTTP request → first content delta' },
+    );
+
+    // Spare hit rate: every new chat brings its own system prompt (OpenWebUI's {{CURRENT_DATE}}, {{USER_NAME}}).
+    const before = gw.services.runtime.spares?.();
+    const chats = 10;
+    for (let i = 0; i < chats; i++) {
+      await sparesReady(gw, 1, 10_000);
+      await turn(gw, `sys-${i}`, [{ role: 'system', content: `Today is 2026-12-${String(i + 1).padStart(2, '0')} 10:${i}0. The user is User${i}.` }, { role: 'user', content: 'hi' }]);
+    }
+    const after = gw.services.runtime.spares?.();
+    const hits = (after?.claims ?? 0) - (before?.claims ?? 0);
+    rows.push({ figure: 'Spare hit rate, a system prompt that differs every request', measured: `${Math.round((100 * hits) / chats)} % (${hits}/${chats})`, target: '≥ 90 %', pass: hits / chats >= 0.9, detail: 'new chats one after the other, each waiting ≤ 10 s for a ready spare (as chats arrive spaced in real use)' });
+  } finally {
+    await gw.close();
+  }
+
+  // Burst: N new chats at once with N spares, vs one new chat with the same pool.
+  const burst = await startTestGateway({ script, api, config: { CLAUDE_SPARE_PROCESSES: BURST, MAX_CONCURRENT_RUNS: BURST, MAX_LIVE_CONVERSATIONS: 0 } });
+  try {
+    await sparesReady(burst, BURST, 300_000);
+    const single = (await turn(burst, 'single', [{ role: 'user', content: 'single: hello' }])).ttft;
+    await sparesReady(burst, BURST, 300_000);
+    const all = await Promise.all(Array.from({ length: BURST }, (_, i) => turn(burst, `burst-${i}`, [{ role: 'user', content: `burst ${i}: hello` }])));
+    const p50 = median(all.map((r) => r.ttft));
+    const cores = os.cpus().length;
+    rows.push({ figure: `${BURST} concurrent new chats with ${BURST} spares: p50 TTFT ÷ a single new chat`, measured: `${fmtRatio(p50 / single)} (${fmtMs(p50)} vs ${fmtMs(single)})`, target: `CPU floor ≈ ${fmtRatio(Math.max(1, BURST / cores / 2))}–${fmtRatio(Math.max(1, BURST / cores))}`, pass: null, detail: `${cores} cores: ${BURST} Claude processes each burn CPU from the prompt to the first token, so p50 cannot beat ≈ ${BURST}/${cores}/2 (half of them done by then) of the single figure, nor need to exceed ${BURST}/${cores}` });
+  } finally {
+    await burst.close();
+    await api.close();
+  }
+
+  const text = textTable(rows);
+  process.stdout.write(`${text}\n`);
+  const header = `\n## Spares and live processes (npm run bench:spares, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)} — shared machine, other engineers' tests running)\n\n`;
+  fs.appendFileSync(path.join(here, 'RESULTS.md'), `${header}${markdownTable(rows)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

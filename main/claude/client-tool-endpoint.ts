@@ -1,0 +1,132 @@
+import type { McpSdkServerConfigWithInstance } from '@anthropic-ai/claude-agent-sdk';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+
+/** The in-process MCP server every Claude process has from birth: Claude sees its tools as mcp__client_tools__<name>. */
+export const CLIENT_TOOL_SERVER = 'client_tools';
+
+/** One tool of a turn, as the model is shown it (the caller's own JSON Schema). */
+export interface TurnTool {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown> & { type: 'object' };
+}
+
+/** The caller's functions for one turn and where their calls go (main/gateway/client-tools/bridge.ts). */
+export interface ToolTurn {
+  tools: TurnTool[];
+  /** `extra`: the MCP request's extras (Claude Code names the tool_use in `_meta`). */
+  call(name: string, args: Record<string, unknown>, extra: unknown): Promise<CallToolResult>;
+}
+
+/**
+ * The client tools each session was ever shown (union over its turns): Claude Code keeps offering a tool its session
+ * saw — in the same process and after `--resume` too (measured, 2.1.330) — so a session whose tools this turn does
+ * not cover is not continued: the turn starts a fresh session with the history as context (turn.ts).
+ */
+export class ShownTools {
+  private readonly bySession = new Map<string, Map<string, string>>();
+
+  constructor(private readonly max = 5_000) {}
+
+  record(sessionId: string, turn: ToolTurn | null | undefined, from?: string): void {
+    const shown = new Map([...(from ? (this.bySession.get(from) ?? []) : []), ...(this.bySession.get(sessionId) ?? [])]);
+    for (const t of turn?.tools ?? []) shown.set(t.name, defKey(t));
+    this.bySession.delete(sessionId);
+    if (shown.size === 0) return;
+    this.bySession.set(sessionId, shown);
+    for (const id of this.bySession.keys()) {
+      if (this.bySession.size <= this.max) break;
+      this.bySession.delete(id);
+    }
+  }
+
+  /** Whether a turn with these tools may continue the session: nothing the session was shown is missing or changed. */
+  fits(sessionId: string, tools: readonly TurnTool[]): boolean {
+    return covers(this.bySession.get(sessionId), tools);
+  }
+}
+
+function covers(shown: ReadonlyMap<string, string> | undefined, tools: readonly TurnTool[]): boolean {
+  if (!shown?.size) return true;
+  const now = new Map(tools.map((t) => [t.name, defKey(t)]));
+  for (const [name, key] of shown) if (now.get(name) !== key) return false;
+  return true;
+}
+
+/** How long a process waits for Claude Code to read a changed tool list before the turn's prompt goes in anyway. */
+const LIST_WAIT_MS = 2_000;
+
+function defKey(t: TurnTool): string {
+  return JSON.stringify([t.description, t.inputSchema]);
+}
+
+/**
+ * A process's client-tools endpoint: an in-process MCP server whose tool list is the current turn's. Set per turn
+ * (`use`), it tells Claude Code with `notifications/tools/list_changed`. Measured with Claude Code 2.1.330: an added
+ * tool reaches the next model request, but a removed one stays in the request's tool list (calling it fails "No such
+ * tool available" inside Claude Code, before it reaches this server) — so a process can take a turn only when that
+ * turn's tools cover every tool it ever listed with the same definition (`fits`); otherwise the turn starts fresh.
+ */
+export class ToolEndpoint {
+  readonly config: McpSdkServerConfigWithInstance;
+  private readonly mcp: McpServer;
+  private turn: ToolTurn | null = null;
+  /** Every tool the process was ever shown (name → definition): what its model requests still carry. */
+  private readonly offered = new Map<string, string>();
+  private listed: () => void = () => undefined;
+
+  /** `timeoutMs`: how long Claude Code lets a call run (a call waits for the caller: CLIENT_TOOL_TIMEOUT_S and more). */
+  constructor(timeoutMs: number) {
+    this.mcp = new McpServer({ name: CLIENT_TOOL_SERVER, version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
+    this.mcp.server.setRequestHandler(ListToolsRequestSchema, () => {
+      const tools = this.turn?.tools ?? [];
+      for (const t of tools) this.offered.set(t.name, defKey(t));
+      this.listed();
+      // alwaysLoad: Claude Code 2.1 defers MCP tools behind ToolSearch; the caller's must be in the model's request.
+      return { tools: tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, _meta: { 'anthropic/alwaysLoad': true } })) };
+    });
+    this.mcp.server.setRequestHandler(CallToolRequestSchema, (req, extra) => {
+      const turn = this.turn;
+      const name = req.params.name;
+      if (!turn?.tools.some((t) => t.name === name)) {
+        return { content: [{ type: 'text', text: `The function '${name}' is not available in this turn.` }], isError: true };
+      }
+      return turn.call(name, req.params.arguments ?? {}, extra);
+    });
+    this.config = { type: 'sdk', name: CLIENT_TOOL_SERVER, instance: this.mcp, timeout: timeoutMs };
+  }
+
+  /** Whether a turn with these tools can run in this process: nothing it was shown is missing or changed. */
+  fits(turn: ToolTurn | null | undefined): boolean {
+    return covers(this.offered, turn?.tools ?? []);
+  }
+
+  /**
+   * Makes `turn` the process's current turn. When its tools differ from what Claude Code listed last, it is told, and
+   * this waits until it has read the new list (so the turn's first model request carries them).
+   */
+  async use(turn: ToolTurn | null | undefined): Promise<void> {
+    const before = JSON.stringify((this.turn?.tools ?? []).map((t) => [t.name, defKey(t)]));
+    this.turn = turn ?? null;
+    // Counted as shown now: the Agent SDK may hand Claude Code the list at start-up without a tools/list request.
+    for (const t of this.turn?.tools ?? []) this.offered.set(t.name, defKey(t));
+    const after = JSON.stringify((this.turn?.tools ?? []).map((t) => [t.name, defKey(t)]));
+    if (before === after || !this.mcp.isConnected()) return;
+    let timer: NodeJS.Timeout | undefined;
+    const read = new Promise<void>((resolve) => {
+      this.listed = resolve;
+      timer = setTimeout(resolve, LIST_WAIT_MS);
+      timer.unref();
+    });
+    try {
+      await this.mcp.server.sendToolListChanged();
+      await read;
+    } catch {
+      // The process went away: its run fails on its own.
+    } finally {
+      clearTimeout(timer);
+      this.listed = () => undefined;
+    }
+  }
+}

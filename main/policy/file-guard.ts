@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 /**
@@ -17,7 +18,8 @@ import path from 'node:path';
 export const FILE_GUARD_SOURCE = String.raw`'use strict';
 const fs = require('fs');
 const path = require('path');
-const argv = process.argv.slice(2);
+// Given by runFileGuard when the app's own binary runs the guard; else the script's arguments.
+const argv = typeof __guardArgv !== 'undefined' ? __guardArgv : process.argv.slice(2);
 const domains = argv.filter((a) => a.startsWith('--domain=')).map((a) => a.slice(9).toLowerCase());
 const [own, ...roots] = argv.filter((a) => !a.startsWith('--domain='));
 let input = '';
@@ -75,18 +77,33 @@ process.stdin.on('end', () => {
 function refuse(msg) { process.stderr.write(msg + '\n'); process.exit(2); }
 `;
 
-/** The command that runs the guard: this Node (Electron as Node), the guard file. */
+/** The command that runs the guard: this Node, or the desktop app's own binary in its guard mode. */
 export interface FileGuardCommand {
   command: string;
   args: string[];
 }
 
+/**
+ * The desktop app's binary runs the guard when given this flag first (main/electron/main.ts), since the packaged app
+ * cannot run scripts as Node: its RunAsNode fuse is off.
+ */
+export const FILE_GUARD_FLAG = '--ccg-file-guard';
+
+/** The guard, in this process, on these arguments (the desktop binary's guard mode); it ends the process. */
+export function runFileGuard(argv: readonly string[]): void {
+  const guard = new Function('require', '__guardArgv', FILE_GUARD_SOURCE) as (req: NodeJS.Require, args: readonly string[]) => void;
+  guard(createRequire(import.meta.url), argv);
+}
+
 /** Writes the guard into `dir` (the app's data, which no run may write) and returns how to run it. */
-export function installFileGuard(dir: string, execPath: string = process.execPath, platform: NodeJS.Platform = process.platform): FileGuardCommand {
+export function installFileGuard(dir: string, execPath: string = process.execPath, inElectron: boolean = Boolean(process.versions.electron)): FileGuardCommand {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'file-guard.cjs');
   fs.writeFileSync(file, FILE_GUARD_SOURCE, { mode: 0o644 });
-  // Electron's binary runs scripts as Node only with ELECTRON_RUN_AS_NODE; plain Node ignores it.
-  if (platform === 'win32') return { command: execPath, args: [file] };
-  return { command: '/usr/bin/env', args: ['ELECTRON_RUN_AS_NODE=1', execPath, file] };
+  if (inElectron) {
+    // Unpackaged (`electron dist/main/electron/main.js`) the binary needs the app's entry before the flag.
+    const dev = Reflect.get(process, 'defaultApp') === true && process.argv[1];
+    return { command: execPath, args: dev ? [path.resolve(process.argv[1]), FILE_GUARD_FLAG] : [FILE_GUARD_FLAG] };
+  }
+  return { command: execPath, args: [file] };
 }

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { installFileGuard, type FileGuardCommand } from '../../main/policy/file-guard.ts';
+import { pathToFileURL } from 'node:url';
+import { FILE_GUARD_FLAG, installFileGuard, type FileGuardCommand } from '../../main/policy/file-guard.ts';
 
 /** The file guard as Claude Code runs it: the hook event on stdin, exit 2 refuses. */
 describe('file guard (PreToolUse hook of the file tools)', () => {
@@ -51,5 +52,17 @@ describe('file guard (PreToolUse hook of the file tools)', () => {
     assert.equal(run('WebFetch', { url: 'http://127.0.0.1:8000/v1/models', prompt: 'p' }, ['registry.npmjs.org']), 2, 'the gateway itself');
     assert.equal(run('WebFetch', { url: 'https://evil.test/', prompt: 'p' }), 2, 'no list: nothing');
     assert.equal(run('WebFetch', { url: 'not a url', prompt: 'p' }, ['registry.npmjs.org']), 2);
+  });
+
+  it("the packaged desktop app (RunAsNode fuse off) runs the guard with its own binary's guard flag, in process", () => {
+    assert.deepEqual(installFileGuard(path.join(dir, 'run'), '/opt/App/app', true), { command: '/opt/App/app', args: [FILE_GUARD_FLAG] });
+    assert.deepEqual(installFileGuard(path.join(dir, 'run'), '/usr/bin/node', false).args, [path.join(dir, 'run', 'file-guard.cjs')], 'plain Node runs the script, no ELECTRON_RUN_AS_NODE');
+    // What main/electron/main.ts does with the flag: runFileGuard on the arguments after it.
+    const entry = pathToFileURL(path.resolve('main/policy/file-guard.ts')).href;
+    const inProcess = (file: string): number => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); m.runFileGuard(process.argv.slice(1));`, own, root], {
+      input: JSON.stringify({ tool_name: 'Read', tool_input: { file_path: file }, cwd: own }), encoding: 'utf8',
+    }).status ?? -1;
+    assert.equal(inProcess(path.join(own, 'x.txt')), 0);
+    assert.equal(inProcess(path.join(other, 'note.txt')), 2, "another chat's file is refused by the in-process guard too");
   });
 });

@@ -160,7 +160,8 @@ export class Services {
     // Read at every Claude start, so a credential saved in the app reaches the next run.
     const runEnv = (): NodeJS.ProcessEnv => this.claudeAccount.env();
     // One deny rule for the chats root (the run's own folder carved out): settings never depend on which chats exist.
-    this.policy = new RunPolicy({ config, claudeEnv: runEnv, chatsRoot: this.workspaces.root, configFile: process.env.CONFIG_FILE || null, fileGuard: installFileGuard(path.join(config.DATA_DIR, 'run')) });
+    const fileGuard = installFileGuard(path.join(config.DATA_DIR, 'run'));
+    this.policy = new RunPolicy({ config, claudeEnv: runEnv, chatsRoot: this.workspaces.root, configFile: process.env.CONFIG_FILE || null, fileGuard });
     // Spares start with the default place's policy settings, so default runs can claim them.
     const defaultConfinement = this.policy.confine(this.policy.placeFor(undefined));
     const defaultSettings = defaultConfinement.settings;
@@ -170,7 +171,7 @@ export class Services {
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (compose) {
-      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, mapCwd: projectCwdMapper(() => this.projects.list()), mounts: () => projectMounts(this.projects.list()), baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
+      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, fileGuard, mapCwd: projectCwdMapper(() => this.projects.list()), mounts: () => projectMounts(this.projects.list()), baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
       this.runtime = dockerRuntime;
     } else this.runtime = createSdkRuntime({
       kind: 'local',

@@ -36,6 +36,18 @@ export interface DroppedPath {
   reason: string;
 }
 
+/** A command hook: what runs, with its arguments (the file guard: policy/file-guard.ts). */
+export interface HookCommand {
+  command: string;
+  args: string[];
+}
+
+/** The file guard as the host runs it, and as the container runs it (its own copy, under the workspace mount). */
+export interface GuardInContainer {
+  host: HookCommand;
+  container: HookCommand;
+}
+
 export interface ContainerSettings {
   settings: Settings;
   dropped: DroppedPath[];
@@ -140,9 +152,10 @@ function list(values: readonly string[] | undefined, each: (v: string) => string
  * The settings with every path in container terms; `dropped` lists what has no place in the container and why.
  * Keys this module does not know are kept as they are.
  */
-export function containerSettings(settings: Settings, map: ContainerPathMap): ContainerSettings {
+export function containerSettings(settings: Settings, map: ContainerPathMap, guard?: GuardInContainer): ContainerSettings {
   const dropped: DroppedPath[] = [];
   const out: Settings = { ...settings };
+  if (settings.hooks) out.hooks = guardHooksInContainer(settings.hooks, map, guard, dropped);
   const perms = settings.permissions;
   if (perms) {
     const rules = (k: 'allow' | 'deny' | 'ask', side: Side) => list(perms[k], (r) => translateRule(r, side, map, `permissions.${k}`, dropped));
@@ -197,4 +210,45 @@ export function hostPathsLeft(settings: Settings, hostRoots: readonly string[]):
   };
   visit(settings);
   return [...new Set(found)];
+}
+
+type HookSettings = NonNullable<Settings['hooks']>;
+
+function startsWith(args: readonly string[], prefix: readonly string[]): boolean {
+  return prefix.every((a, i) => args[i] === a);
+}
+
+/**
+ * The file guard's hook in container terms: the container's own copy of the guard, the run's folder and the guarded
+ * roots as container paths (a denied root that holds a mount guards the whole mount). A host command means nothing in
+ * the container — a hook that cannot start lets the tool through — so any other command hook is left out (and said).
+ */
+function guardHooksInContainer(hooks: HookSettings, map: ContainerPathMap, guard: GuardInContainer | undefined, dropped: DroppedPath[]): HookSettings {
+  const out: Record<string, unknown> = {};
+  for (const [event, matchers] of Object.entries(hooks)) {
+    if (!Array.isArray(matchers)) continue;
+    out[event] = matchers.map((m: { hooks?: unknown[] }) => ({
+      ...m,
+      hooks: (m.hooks ?? []).flatMap((h) => {
+        const hook = h as { type?: string; command?: string; args?: string[] };
+        if (hook.type !== 'command') return [h];
+        const args = hook.args ?? [];
+        if (!guard || hook.command !== guard.host.command || !startsWith(args, guard.host.args)) {
+          dropped.push({ key: `hooks.${event}`, value: hook.command ?? '', reason: 'a host command does not run in the container' });
+          return [];
+        }
+        const rest = args.slice(guard.host.args.length);
+        const domains = rest.filter((a) => a.startsWith('--domain='));
+        const [own, ...roots] = rest.filter((a) => !a.startsWith('--domain='));
+        const ownInside = own ? containerPathOf(own, map) : null;
+        if (!ownInside) {
+          dropped.push({ key: `hooks.${event}`, value: own ?? '', reason: "the run's folder has no place in the container" });
+          return [];
+        }
+        const guarded = [...new Set(roots.flatMap((r) => deniedContainerPaths(r, map)).filter((r) => !r.startsWith('~')))];
+        return [{ ...hook, command: guard.container.command, args: [...guard.container.args, ...domains, ownInside, ...guarded] }];
+      }),
+    }));
+  }
+  return out as HookSettings;
 }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import type { Settings } from '@anthropic-ai/claude-agent-sdk';
 import { ComposeError, type ComposeManager } from '../compose/types.ts';
 import { log } from '../log.ts';
-import { containerSettings, hostPathsLeft, type ContainerPathMap, type PathMount } from './docker-paths.ts';
+import { containerSettings, hostPathsLeft, type ContainerPathMap, type GuardInContainer, type HookCommand, type PathMount } from './docker-paths.ts';
+import { FILE_GUARD_SOURCE } from '../policy/file-guard.ts';
+import fs from 'node:fs';
 import { createDockerSpawnHook, killRunInContainer, type DockerSpawnHook } from './docker-spawn.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { ShownTools } from './client-tool-endpoint.ts';
@@ -30,6 +32,8 @@ export interface DockerRuntimeOptions {
   tracker?: ProcessTracker;
   /** How long a container id found by ready() is reused by the next spawn (saves a `docker ps` per request). */
   containerCacheMs?: number;
+  /** The file guard as the host runs it (policy/file-guard.ts): runs get the container's own copy instead. */
+  fileGuard?: HookCommand | null;
 }
 
 export interface DockerRuntime extends ClaudeRuntime {
@@ -45,7 +49,20 @@ export interface DockerRuntime extends ClaudeRuntime {
  * SDK's spawn hook (`docker exec -i`), streaming exactly like the local runtime. ready() rejects with the
  * compose manager's ComposeError (reason + the command that fixes it) when the container is down or unhealthy.
  */
+/**
+ * The guard's copy for the container, under the workspace mount (`node` runs it there: the image has Node). Runs
+ * write only in their own folder, never here.
+ */
+function installGuardInWorkspace(o: DockerRuntimeOptions): GuardInContainer | undefined {
+  if (!o.fileGuard) return undefined;
+  const dir = path.join(o.hostWorkspace, '.ccg');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'file-guard.cjs'), FILE_GUARD_SOURCE, { mode: 0o644 });
+  return { host: o.fileGuard, container: { command: 'node', args: [path.posix.join(o.containerWorkspace ?? '/workspace', '.ccg', 'file-guard.cjs')] } };
+}
+
 export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
+  const guard = installGuardInWorkspace(o);
   const cacheMs = o.containerCacheMs ?? 3_000;
   let cached: { id: string; at: number } | null = null;
 
@@ -97,7 +114,7 @@ export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
         spawnHook: (options) => spawnHook(options, { onStderr: spec.onStderr, abortSignal: spec.abortController.signal }),
         shownTools,
         ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}),
-      }).run(spec.settings ? { ...spec, settings: settingsForContainer(spec.settings, pathMap(o)) } : spec),
+      }).run(spec.settings ? { ...spec, settings: settingsForContainer(spec.settings, pathMap(o), guard) } : spec),
     clientToolsFit: (sessionId, tools) => shownTools.fits(sessionId, tools),
     livePids: () => spawnHook.live().map((p) => p.pid).filter((p): p is number => typeof p === 'number'),
     killContainerRun: (container, runId) => killRunInContainer({ dockerBin: o.dockerBin, dockerEnv: o.dockerEnv, containerId: container, runId, signal: 'KILL' }),
@@ -121,8 +138,8 @@ const warned = new Set<string>();
  * sandbox in its nested mode — an unprivileged container cannot mount a fresh /proc, so bubblewrap fails without it
  * (the container's own /proc stays visible to sandboxed commands; the container is the outer boundary).
  */
-export function settingsForContainer(settings: Settings, map: ContainerPathMap): Settings {
-  const { settings: out, dropped } = containerSettings(settings, map);
+export function settingsForContainer(settings: Settings, map: ContainerPathMap, guard?: GuardInContainer): Settings {
+  const { settings: out, dropped } = containerSettings(settings, map, guard);
   for (const d of dropped) log.debug(`docker runtime: ${d.key} ${d.value} left out (${d.reason})`);
   // A key this translation does not know yet would carry host paths in: say so (once per value).
   for (const v of hostPathsLeft(out, [...map.mounts, ...map.homes].map((m) => m.host))) {

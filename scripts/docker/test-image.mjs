@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const TEST_IMAGE = 'claude-code-gateway-test:latest';
-const RECIPE_VERSION = '1';
+const RECIPE_VERSION = '2';
 
 export function claudeBinaryPath() {
   return path.join(root, 'node_modules/@anthropic-ai/claude-agent-sdk-linux-x64/claude');
@@ -58,7 +58,9 @@ export async function buildTestImage({ env = process.env, tag = TEST_IMAGE, log 
   if (!busybox) throw new Error('busybox not found (apt-get install busybox-static)');
   const bash = which('bash');
   if (!bash) throw new Error('bash not found');
-  const fp = fingerprint([claude, busybox, bash]);
+  // Node runs the file guard (Claude Code's PreToolUse hook) inside the container, as in the shipped image.
+  const node = fs.realpathSync(process.execPath);
+  const fp = fingerprint([claude, busybox, bash, node]);
   const existing = docker(['image', 'inspect', '--format', '{{index .Config.Labels "ccg.test.fingerprint"}}', tag], env);
   if (existing.status === 0 && existing.stdout.trim() === fp) { log(`test image ${tag} is up to date`); return tag; }
 
@@ -80,7 +82,10 @@ export async function buildTestImage({ env = process.env, tag = TEST_IMAGE, log 
     const claudeDst = path.join(rootfs, 'usr/local/bin/claude');
     fs.copyFileSync(claude, claudeDst);
     fs.chmodSync(claudeDst, 0o755);
-    for (const lib of new Set([...lddLibs(claude), ...lddLibs(bash)])) {
+    const nodeDst = path.join(rootfs, 'usr/local/bin/node');
+    fs.copyFileSync(node, nodeDst);
+    fs.chmodSync(nodeDst, 0o755);
+    for (const lib of new Set([...lddLibs(claude), ...lddLibs(bash), ...lddLibs(node)])) {
       const dst = path.join(rootfs, lib);
       fs.mkdirSync(path.dirname(dst), { recursive: true });
       if (!fs.existsSync(dst)) fs.copyFileSync(fs.realpathSync(lib), dst);
@@ -100,7 +105,7 @@ export async function buildTestImage({ env = process.env, tag = TEST_IMAGE, log 
       `LABEL ccg.test.fingerprint=${fp}`,
       'CMD ["sh", "-c", "echo \\"claude runtime ready: $(claude --version)\\"; exec tail -f /dev/null"]',
     ].flatMap((c) => ['-c', c]);
-    log(`importing test image ${tag} (busybox + bash + claude)`);
+    log(`importing test image ${tag} (busybox + bash + node + claude)`);
     await new Promise((resolve, reject) => {
       const tar = spawn('tar', ['-C', rootfs, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const imp = spawn('docker', ['import', ...changes, '-', tag], { env, stdio: ['pipe', 'ignore', 'pipe'] });

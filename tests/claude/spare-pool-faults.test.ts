@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { plainAnswer } from '../fixtures/scripts.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { adminInit, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
 /**
@@ -39,7 +39,7 @@ describe('spare pool faults: a fresh folder that cannot be created (real files, 
     gw.services.runtime.retireSpares?.('test: replace the spare');
     await waitUntil(() => Boolean(stats()?.lastError), { what: 'the pool to report the failed folder', ms: 30_000 });
     assert.deepEqual(rejections, []);
-    const health = (await (await fetch(`${gw.baseUrl}/health`)).json()) as { components?: Array<{ details?: { spares?: { lastError?: string | null } | null } }> };
+    const health = (await (await fetch(`${gw.baseUrl}/health`, adminInit(gw.dataDir))).json()) as { components?: Array<{ details?: { spares?: { lastError?: string | null } | null } }> };
     const text = JSON.stringify(health);
     assert.match(text, /ENOTDIR|EEXIST|not a directory/i, `Health shows why: ${text.slice(0, 2000)}`);
     // The app is up and answers (a 5xx naming the folder is acceptable; a crash is not).

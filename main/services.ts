@@ -171,7 +171,7 @@ export class Services {
     let dockerRuntime: DockerRuntime | null = null;
     if (opts.runtime) this.runtime = opts.runtime;
     else if (compose) {
-      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, fileGuard, mapCwd: projectCwdMapper(() => this.projects.list()), mounts: () => projectMounts(this.projects.list()), baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
+      dockerRuntime = createDockerRuntime({ compose, hostWorkspace: config.claudeCwd, mapCwd: projectCwdMapper(() => this.projects.list()), mounts: () => projectMounts(this.projects.list()), baseEnv: runEnv, tracker: this.processes, onStderr: (l) => log.debug(`[claude] ${redact(l)}`) });
       this.runtime = dockerRuntime;
     } else this.runtime = createSdkRuntime({
       kind: 'local',

@@ -42,9 +42,12 @@ export interface HookCommand {
   args: string[];
 }
 
-/** The file guard as the host runs it, and as the container runs it (its own copy, under the workspace mount). */
+/**
+ * The file guard in the container: how a hook names the host's guard (the argument after which the guard's own
+ * arguments follow: its script, or the desktop binary's guard flag), and how the container runs its own copy.
+ */
 export interface GuardInContainer {
-  host: HookCommand;
+  isGuardArg(arg: string): boolean;
   container: HookCommand;
 }
 
@@ -214,10 +217,6 @@ export function hostPathsLeft(settings: Settings, hostRoots: readonly string[]):
 
 type HookSettings = NonNullable<Settings['hooks']>;
 
-function startsWith(args: readonly string[], prefix: readonly string[]): boolean {
-  return prefix.every((a, i) => args[i] === a);
-}
-
 /**
  * The file guard's hook in container terms: the container's own copy of the guard, the run's folder and the guarded
  * roots as container paths (a denied root that holds a mount guards the whole mount). A host command means nothing in
@@ -233,11 +232,12 @@ function guardHooksInContainer(hooks: HookSettings, map: ContainerPathMap, guard
         const hook = h as { type?: string; command?: string; args?: string[] };
         if (hook.type !== 'command') return [h];
         const args = hook.args ?? [];
-        if (!guard || hook.command !== guard.host.command || !startsWith(args, guard.host.args)) {
+        const at = guard ? args.findIndex((a) => guard.isGuardArg(a)) : -1;
+        if (!guard || at < 0) {
           dropped.push({ key: `hooks.${event}`, value: hook.command ?? '', reason: 'a host command does not run in the container' });
           return [];
         }
-        const rest = args.slice(guard.host.args.length);
+        const rest = args.slice(at + 1);
         const domains = rest.filter((a) => a.startsWith('--domain='));
         const [own, ...roots] = rest.filter((a) => !a.startsWith('--domain='));
         const ownInside = own ? containerPathOf(own, map) : null;

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { Settings } from '@anthropic-ai/claude-agent-sdk';
 import { ComposeError, type ComposeManager } from '../compose/types.ts';
 import { log } from '../log.ts';
-import { containerSettings, hostPathsLeft, type ContainerPathMap, type GuardInContainer, type HookCommand, type PathMount } from './docker-paths.ts';
-import { FILE_GUARD_SOURCE } from '../policy/file-guard.ts';
+import { containerSettings, hostPathsLeft, type ContainerPathMap, type GuardInContainer, type PathMount } from './docker-paths.ts';
+import { FILE_GUARD_FLAG, FILE_GUARD_SOURCE } from '../policy/file-guard.ts';
 import fs from 'node:fs';
 import { createDockerSpawnHook, killRunInContainer, type DockerSpawnHook } from './docker-spawn.ts';
 import type { ProcessTracker } from './orphans.ts';
@@ -32,8 +32,6 @@ export interface DockerRuntimeOptions {
   tracker?: ProcessTracker;
   /** How long a container id found by ready() is reused by the next spawn (saves a `docker ps` per request). */
   containerCacheMs?: number;
-  /** The file guard as the host runs it (policy/file-guard.ts): runs get the container's own copy instead. */
-  fileGuard?: HookCommand | null;
 }
 
 export interface DockerRuntime extends ClaudeRuntime {
@@ -53,12 +51,11 @@ export interface DockerRuntime extends ClaudeRuntime {
  * The guard's copy for the container, under the workspace mount (`node` runs it there: the image has Node). Runs
  * write only in their own folder, never here.
  */
-function installGuardInWorkspace(o: DockerRuntimeOptions): GuardInContainer | undefined {
-  if (!o.fileGuard) return undefined;
+function installGuardInWorkspace(o: DockerRuntimeOptions): GuardInContainer {
   const dir = path.join(o.hostWorkspace, '.ccg');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'file-guard.cjs'), FILE_GUARD_SOURCE, { mode: 0o644 });
-  return { host: o.fileGuard, container: { command: 'node', args: [path.posix.join(o.containerWorkspace ?? '/workspace', '.ccg', 'file-guard.cjs')] } };
+  return { isGuardArg: (a) => a === FILE_GUARD_FLAG || path.basename(a) === 'file-guard.cjs', container: { command: 'node', args: [path.posix.join(o.containerWorkspace ?? '/workspace', '.ccg', 'file-guard.cjs')] } };
 }
 
 export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {

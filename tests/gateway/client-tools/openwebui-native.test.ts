@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { MessagesRequest, Script } from '../../fixtures/scripted-anthropic.ts';
 import { OPENWEBUI_TOOLS } from '../../fixtures/openwebui-tools.ts';
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.ts';
+import { adminInit, startTestGateway, type TestGateway } from '../../helpers/gateway.ts';
 import { waitUntil } from '../../helpers/wait.ts';
 
 type Msg = ChatCompletionMessageParam;
@@ -54,7 +54,7 @@ describe("OpenWebUI's built-in tools: spare on turn 1, live process on the next 
     return client.chat.completions.create({ model: 'sonnet', messages, tools }, { headers: { 'X-OpenWebUI-Chat-Id': chat } });
   }
   async function liveCount(): Promise<number> {
-    const h = (await (await fetch(`${gw.baseUrl}/health`)).json()) as { liveConversations?: { count: number } | null };
+    const h = (await (await fetch(`${gw.baseUrl}/health`, adminInit(gw.dataDir))).json()) as { liveConversations?: { count: number } | null };
     return h.liveConversations?.count ?? 0;
   }
 

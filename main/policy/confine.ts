@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Settings } from '@anthropic-ai/claude-agent-sdk';
 import type { PolicyMode, RunPlace } from '../contract/projects.ts';
@@ -48,6 +49,12 @@ export interface PolicyContext {
   configFile: string | null;
   /** How to run the file guard (file-guard.ts), or null where none is installed (tests of the rules alone). */
   fileGuard: { command: string; args: string[] } | null;
+  /**
+   * The root of the runs' temp folders (ccg-tmp-<uid> under the OS temp folder), or null to leave Claude Code its
+   * shared one (the docker runtime; tests of the rules alone). Unreadable to commands and file tools but for the
+   * run's own temp folder (runTempDir), which Claude Code gets as CLAUDE_CODE_TMPDIR.
+   */
+  tempRoot?: string | null;
   /** Why Claude Code's sandbox cannot run here (missing bwrap/socat, Windows), or null when it can. */
   sandboxUnavailable: string | null;
 }
@@ -66,6 +73,14 @@ export interface RunConfinement {
   extraArgs: Record<string, string | null>;
   /** Set when the run must not start (sandboxed where no sandbox can run): the run fails with this reason. */
   refusal: string | null;
+}
+
+/**
+ * The temp folder of the runs in `folder`: derived from the folder alone, so a run's settings still depend only on
+ * its place (spares and kept processes are matched on them). Chats of one project share its folder, and so this.
+ */
+export function runTempDir(tempRoot: string, folder: string): string {
+  return path.join(tempRoot, createHash('sha256').update(path.resolve(folder)).digest('hex').slice(0, 16));
 }
 
 /** A folder's permission-rule spelling: `//abs/path` for absolute paths, `~/…` kept as is. */
@@ -132,7 +147,9 @@ export function fileToolDenies(place: RunPlace, c: Confines): string[] {
 function guardHooks(place: RunPlace, c: Confines, ctx: PolicyContext): Pick<Settings, 'hooks'> {
   if (!ctx.fileGuard) return {};
   const domains = place.policy.allowedDomains.map((d) => `--domain=${d}`);
-  const hook = { type: 'command' as const, command: ctx.fileGuard.command, args: [...ctx.fileGuard.args, ...domains, place.folder, ...c.roots], timeout: 30 };
+  const temp = ctx.tempRoot ? [`--own=${runTempDir(ctx.tempRoot, place.folder)}`] : [];
+  const roots = [...c.roots, ...(ctx.tempRoot ? [ctx.tempRoot] : [])];
+  const hook = { type: 'command' as const, command: ctx.fileGuard.command, args: [...ctx.fileGuard.args, ...domains, ...temp, place.folder, ...roots], timeout: 30 };
   return { hooks: { PreToolUse: [{ matcher: 'Read|Grep|Glob|LS|NotebookRead|NotebookEdit|Edit|Write|MultiEdit|WebFetch', hooks: [hook] }] } };
 }
 
@@ -166,6 +183,9 @@ export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement 
   if (ctx.sandboxUnavailable) {
     return { mode, full: false, ...NONE, refusal: `The sandboxed policy cannot run here: ${ctx.sandboxUnavailable}. The run was not started (it never runs unconfined).` };
   }
+  // Claude Code gives commands TMPDIR=$CLAUDE_CODE_TMPDIR (else /tmp/claude-<uid>, shared by every run: one chat read
+  // what another left there, and concurrent processes removed each other's sandbox settings file in it).
+  const tempDir = ctx.tempRoot ? runTempDir(ctx.tempRoot, place.folder) : null;
   return {
     mode,
     full: false,
@@ -183,6 +203,7 @@ export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement 
         blockWritesOutsideWorkingDirectories: true,
       },
       ...guardHooks(place, c, ctx),
+      ...(tempDir ? { env: { CLAUDE_CODE_TMPDIR: tempDir } } : {}),
       sandbox: {
         enabled: true,
         // Never degrade to unconfined commands when bwrap/socat are missing or the platform has no sandbox.
@@ -198,9 +219,10 @@ export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement 
           // (a project at $HOME); reads: everything except secrets, state, the app's data and other chats.
           allowWrite: [],
           denyWrite: [...c.roots, ...c.state].filter((p) => besideOrBelow(p, place.folder)),
-          denyRead: [...new Set([...c.secrets, ...c.state, ...c.roots])],
-          // allowRead wins over denyRead: only the run's own folder inside a denied root, never a folder holding secrets.
-          allowRead: c.carved ? [c.carved] : [],
+          denyRead: [...new Set([...c.secrets, ...c.state, ...c.roots, ...(ctx.tempRoot ? [ctx.tempRoot] : [])])],
+          // allowRead wins over denyRead: only the run's own folder inside a denied root, never a folder holding secrets;
+          // and its own temp folder under the temp root.
+          allowRead: [...(c.carved ? [c.carved] : []), ...(tempDir ? [tempDir] : [])],
         },
         // Claude Code's credentials are unset in the commands' environment.
         credentials: { envVars: CREDENTIAL_ENV_VARS.map((name) => ({ name, mode: 'deny' as const })) },

@@ -12,7 +12,7 @@ import path from 'node:path';
  * WebFetch runs inside Claude Code, not in the sandbox: the guard lets it reach only the policy's allowed domains
  * (`--domain=host`, `*.example.com` for subdomains), the list sandboxed commands get.
  *
- * Run as `node file-guard.cjs [--domain=host…] <own folder> <root>…`; reads the hook event on stdin; exit 2 refuses (stderr is what the
+ * Run as `node file-guard.cjs [--domain=host…] [--own=<also own folder>…] <own folder> <root>…`; reads the hook event on stdin; exit 2 refuses (stderr is what the
  * model is told), exit 0 lets Claude Code's own permission checks decide.
  */
 export const FILE_GUARD_SOURCE = String.raw`'use strict';
@@ -21,7 +21,8 @@ const path = require('path');
 // Given by runFileGuard when the app's own binary runs the guard; else the script's arguments.
 const argv = typeof __guardArgv !== 'undefined' ? __guardArgv : process.argv.slice(2);
 const domains = argv.filter((a) => a.startsWith('--domain=')).map((a) => a.slice(9).toLowerCase());
-const [own, ...roots] = argv.filter((a) => !a.startsWith('--domain='));
+const owns = argv.filter((a) => a.startsWith('--own=')).map((a) => a.slice(6));
+const [own, ...roots] = argv.filter((a) => !a.startsWith('--domain=') && !a.startsWith('--own='));
 let input = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (d) => { input += d; });
@@ -49,11 +50,11 @@ process.stdin.on('end', () => {
     }
   };
   const inside = (c, p) => { const r = path.relative(p, c); return r === '' || (!r.startsWith('..') && !path.isAbsolute(r)); };
-  const mine = real(own);
+  const mine = [own, ...owns].map(real);
   const guarded = roots.map(real);
   const bad = (p, search) => {
     const x = real(p);
-    if (inside(x, mine)) return false;
+    if (mine.some((m) => inside(x, m))) return false;
     return guarded.some((g) => inside(x, g) || (search && inside(g, x)));
   };
   const str = (v) => (typeof v === 'string' && v ? v : null);

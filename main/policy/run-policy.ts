@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ComponentHealth } from '../contract/control-api.ts';
 import type { RunPlace } from '../contract/projects.ts';
@@ -18,6 +20,23 @@ export interface RunPolicyOptions {
   configFile?: string | null;
   /** How to run the file guard (installFileGuard); null leaves the file tools to the deny rules alone. */
   fileGuard: FileGuardCommand | null;
+  /** The root of the runs' temp folders (default: ccg-tmp-<uid> in the OS temp folder). */
+  tempRoot?: string;
+}
+
+/**
+ * The runs' temp root, this user's own: a name in the shared temp folder that another user made first (or a link) is
+ * never used; a fresh folder of our own then.
+ */
+function ensureTempRoot(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(dir);
+  const mine = st.isDirectory() && (typeof process.getuid !== 'function' || st.uid === process.getuid());
+  if (mine) {
+    fs.chmodSync(dir, 0o700);
+    return dir;
+  }
+  return fs.mkdtempSync(`${dir}-`);
 }
 
 /**
@@ -28,6 +47,7 @@ export class RunPolicy {
   readonly support: SandboxSupport;
   readonly defaults: ResolvedDefaultPolicy;
   private readonly since = new Date().toISOString();
+  private tempRoot: string | undefined;
 
   constructor(private readonly opts: RunPolicyOptions) {
     this.support = opts.support ?? checkSandboxSupport(process.platform, opts.claudeEnv().PATH ?? process.env.PATH ?? '');
@@ -49,9 +69,20 @@ export class RunPolicy {
       claudeConfigDir: env.CLAUDE_CONFIG_DIR || null,
       configFile: this.opts.configFile ? path.resolve(this.opts.configFile) : null,
       fileGuard: this.opts.fileGuard,
+      // In the container Claude Code keeps its own temp folder (the host's path means nothing there).
+      tempRoot: dockerSandbox ? null : this.runTempRoot(),
       // In the container the host's tools say nothing: Claude Code checks there itself (failIfUnavailable).
       sandboxUnavailable: dockerSandbox ? null : this.support.unavailable,
     });
+  }
+
+  /** Made at the first confined run, then fixed: the settings of every run and spare name it. */
+  private runTempRoot(): string {
+    if (this.tempRoot === undefined) {
+      const uid = typeof process.getuid === 'function' ? process.getuid() : os.userInfo().username;
+      this.tempRoot = ensureTempRoot(this.opts.tempRoot ?? path.join(os.tmpdir(), `ccg-tmp-${uid}`));
+    }
+    return this.tempRoot;
   }
 
   /** The settings of a run in a chat workspace at `folder` (a spare computes them for its fresh folder at start). */

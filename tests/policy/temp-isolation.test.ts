@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -43,12 +46,21 @@ describe('temp folders of sandboxed runs', { skip: noSandbox }, () => {
     assert.doesNotMatch(a, new RegExp(secret), `chat A cannot read chat B's temp file: ${a}`);
   });
 
-  it('two sandboxed runs started together both complete their Bash step', async () => {
-    gw.api.setScript(toolSteps([bash('echo one > "$TMPDIR/c.txt"; cat "$TMPDIR/c.txt"; echo done-$?')]));
-    const results = await Promise.all([0, 1, 2].map(() => bashInNewChat(gw, 'c')));
-    for (const r of results) {
-      assert.doesNotMatch(r, /bwrap|Can't find source path/, r);
-      assert.match(r, /one\ndone-0/, r);
-    }
+  it('runs in one folder that start together and end apart each complete every Bash step (no shared settings file)', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-tmp-project-'));
+    gw.services.projects.add({ name: 'tmpshare', folder, policy: { mode: 'sandboxed' } });
+    // The quick run's process ends while the slow one still has a Bash step to start.
+    const quick = toolSteps([bash('echo quick-$?')]);
+    const slow = toolSteps([bash('sleep 6; echo slept-$?'), bash('echo after-$?')]);
+    gw.api.setScript((req, info) => (JSON.stringify(req.messages).includes('slow-run') ? slow(req, info) : quick(req, info)));
+    const client = new OpenAI({ baseURL: gw.v1, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
+    const ask = (text: string) => client.chat.completions.create({ model: 'sonnet@tmpshare', messages: [{ role: 'user', content: `${text} ${Math.random()}` }] });
+    const [s, ...q] = await Promise.all([ask('slow-run'), ask('quick-run'), ask('quick-run')]);
+    for (const r of q) assert.match(r.choices[0].message.content ?? '', /quick-0/);
+    const text = s.choices[0].message.content ?? '';
+    assert.doesNotMatch(text, /bwrap|Can't find source path/, text);
+    assert.match(text, /slept-0/, text);
+    assert.match(text, /after-0/, text);
+    fs.rmSync(folder, { recursive: true, force: true });
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { PolicyMode, RunPlace } from '../../main/contract/projects.ts';
-import { confineRun, modelApiHosts, type PolicyContext } from '../../main/policy/confine.ts';
+import { confineRun, modelApiHosts, runTempDir, type PolicyContext } from '../../main/policy/confine.ts';
 
 const ctx = (over: Partial<PolicyContext> = {}): PolicyContext => ({
   modelApiHosts: ['127.0.0.1'],
@@ -20,6 +21,23 @@ const place = (mode: PolicyMode, over: Partial<RunPlace['policy']> = {}, folder 
 });
 
 describe('confineRun', () => {
+  it("sandboxed: the folder's own temp folder (from the folder alone), the temp root unreadable but for it", () => {
+    const a = confineRun(place('sandboxed'), ctx({ tempRoot: '/tmp/ccg-tmp-1' })).settings;
+    const again = confineRun(place('sandboxed'), ctx({ tempRoot: '/tmp/ccg-tmp-1' })).settings;
+    const b = confineRun(place('sandboxed', {}, '/data/workspaces/chat-b'), ctx({ tempRoot: '/tmp/ccg-tmp-1' })).settings;
+    const own = runTempDir('/tmp/ccg-tmp-1', '/data/workspaces/chat-a');
+    assert.equal(path.dirname(own), '/tmp/ccg-tmp-1');
+    assert.deepEqual(a?.env, { CLAUDE_CODE_TMPDIR: own });
+    assert.deepEqual(a, again, 'the same settings for the same folder (spares and kept processes match on them)');
+    assert.notEqual(b?.env?.CLAUDE_CODE_TMPDIR, own);
+    assert.ok(a?.sandbox?.filesystem?.denyRead?.includes('/tmp/ccg-tmp-1'));
+    assert.ok(a?.sandbox?.filesystem?.allowRead?.includes(own));
+    assert.ok(!a?.sandbox?.filesystem?.denyWrite?.includes('/tmp/ccg-tmp-1'), 'its own temp folder stays writable');
+    const guard = a?.hooks?.PreToolUse?.[0]?.hooks[0];
+    assert.ok(guard && 'args' in guard && guard.args?.includes(`--own=${own}`) && guard.args.includes('/tmp/ccg-tmp-1'), 'the file guard too');
+    assert.equal(confineRun(place('sandboxed'), ctx()).settings?.env, undefined, 'no temp root: Claude Code keeps its own');
+  });
+
   it('full: nothing added, flagged', () => {
     const c = confineRun(place('full'), ctx());
     assert.equal(c.full, true);

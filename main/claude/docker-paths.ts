@@ -239,7 +239,8 @@ function guardHooksInContainer(hooks: HookSettings, map: ContainerPathMap, guard
         }
         const rest = args.slice(at + 1);
         const domains = rest.filter((a) => a.startsWith('--domain='));
-        const [own, ...roots] = rest.filter((a) => !a.startsWith('--domain='));
+        // Other flags (`--own=<host temp dir>`) name host places the container does not have: left out.
+        const [own, ...roots] = rest.filter((a) => !a.startsWith('--'));
         const ownInside = own ? containerPathOf(own, map) : null;
         if (!ownInside) {
           dropped.push({ key: `hooks.${event}`, value: own ?? '', reason: "the run's folder has no place in the container" });

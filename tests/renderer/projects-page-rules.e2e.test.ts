@@ -120,6 +120,8 @@ describe('Projects page: allow rules and "always allowed" grants (Chromium)', { 
     const line = page.getByTestId('approval-line');
     await line.waitFor();
     await waitUntil(async () => (await line.getAttribute('data-outcome')) === 'allow_project', { what: 'the decision in the transcript' });
+    // The line fills in as the snapshot and the live events meet (seen under load: the decision before its project).
+    await waitUntil(async () => /Approval: always allowed in web/.test(await line.innerText()), { what: 'the approval line naming the project', ms: 15_000 }).catch(() => undefined);
     assert.match(await line.innerText(), /Approval: always allowed in web/);
   });
 });

@@ -186,4 +186,16 @@ describe('line diff (Edit widget)', () => {
     assert.ok((node?.rev ?? 0) > rev);
     assert.deepEqual(m.root.map((n) => n.kind), ['prompt', 'tool']);
   });
+
+  test('an approval asked before its tool call is in the transcript keeps its project (Claude asks before the call arrives)', () => {
+    const m = new TranscriptModel();
+    m.applyAll(seqOf([
+      { type: 'request', endpoint: '/v1/chat/completions', model: 'sonnet@web', stream: true, client: 'x', prompt: 'go', systemPrompt: null, imageCount: 0, runtime: 'local' },
+      { type: 'approval_wait', approvalId: 'appr_2', toolUseId: 'b2', tool: 'Bash', input: { command: 'ls' }, project: 'web', client: 'x', conversation: null, expiresAt: '2026-01-01T00:02:00.000Z' },
+      { type: 'tool_use', toolUseId: 'b2', name: 'Bash', input: { command: 'ls' }, parentToolUseId: null },
+      { type: 'approval_decision', approvalId: 'appr_2', toolUseId: 'b2', tool: 'Bash', outcome: 'allow_project', message: null, rule: 'Bash(ls)', waitedMs: 10 },
+    ]));
+    assert.equal(m.tool('b2')?.approval?.project, 'web');
+    assert.equal(m.tool('b2')?.approval?.outcome, 'allow_project');
+  });
 });

@@ -68,6 +68,8 @@ export function isTaskTool(name: string): boolean {
 export class TranscriptModel {
   readonly root: TNode[] = [];
   private readonly tools = new Map<string, ToolNode>();
+  /** Approvals asked before their tool call reached the transcript (Claude may ask before the call's message is out). */
+  private readonly earlyApprovals = new Map<string, ToolApproval>();
   private readonly seen = new Set<number>();
   /** Bumped on every accepted event; the view re-flattens when it changes. */
   version = 0;
@@ -119,6 +121,7 @@ export class TranscriptModel {
           break;
         }
         const node: ToolNode = { kind: 'tool', key: `u${ev.toolUseId}`, rev: 0, toolUseId: ev.toolUseId, name: ev.name, input: ev.input, result: null, children: [], parentToolUseId: ev.parentToolUseId };
+        this.adoptEarlyApproval(node);
         this.tools.set(ev.toolUseId, node);
         this.container(ev.parentToolUseId).push(node);
         this.toolCount++;
@@ -129,6 +132,7 @@ export class TranscriptModel {
         let node = this.tools.get(ev.toolUseId);
         if (!node) {
           node = { kind: 'tool', key: `u${ev.toolUseId}`, rev: 0, toolUseId: ev.toolUseId, name: 'unknown tool', input: null, result: null, children: [], parentToolUseId: ev.parentToolUseId };
+          this.adoptEarlyApproval(node);
           this.tools.set(ev.toolUseId, node);
           this.container(ev.parentToolUseId).push(node);
         }
@@ -160,7 +164,7 @@ export class TranscriptModel {
         this.markApproval(ev.toolUseId, { id: ev.approvalId, project: ev.project, outcome: null, message: null, rule: null, waitedMs: null, expiresAt: ev.expiresAt });
         break;
       case 'approval_decision': {
-        const was = this.tools.get(ev.toolUseId)?.approval;
+        const was = this.tools.get(ev.toolUseId)?.approval ?? this.earlyApprovals.get(ev.toolUseId);
         this.markApproval(ev.toolUseId, { id: ev.approvalId, project: was?.project ?? null, outcome: ev.outcome, message: ev.message, rule: ev.rule, waitedMs: ev.waitedMs, expiresAt: was?.expiresAt ?? '' });
         break;
       }
@@ -208,10 +212,20 @@ export class TranscriptModel {
 
   private markApproval(toolUseId: string, approval: ToolApproval): void {
     const node = this.tools.get(toolUseId);
-    if (!node) return;
+    if (!node) {
+      this.earlyApprovals.set(toolUseId, approval);
+      return;
+    }
     node.approval = approval;
     node.rev++;
     this.touchParent(node.parentToolUseId);
+  }
+
+  private adoptEarlyApproval(node: ToolNode): void {
+    const early = this.earlyApprovals.get(node.toolUseId);
+    if (!early) return;
+    node.approval = early;
+    this.earlyApprovals.delete(node.toolUseId);
   }
 
   private markCaller(toolUseId: string, waitedMs: number | null): void {

@@ -28,17 +28,20 @@ export function isLoopbackHostHeader(host: string | undefined): boolean {
   return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
 }
 
-/** An Origin a dashboard may call from: http(s) on a loopback name (any port — dev servers), or an allowed extra. */
-export function isAllowedOrigin(origin: string, extra: readonly string[] = []): boolean {
-  if (extra.includes(origin)) return true;
+/** A page on a loopback name (http or https, any port — dev servers), spelled as browsers send an Origin. */
+export function isLoopbackPageOrigin(origin: string): boolean {
   let url: URL;
   try {
     url = new URL(origin);
   } catch {
     return false;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-  return isLoopbackHostHeader(url.host);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin && isLoopbackHostHeader(url.host);
+}
+
+/** An Origin a dashboard may call from: a loopback page, or an allowed extra. */
+export function isAllowedOrigin(origin: string, extra: readonly string[] = []): boolean {
+  return extra.includes(origin) || isLoopbackPageOrigin(origin);
 }
 
 /** Any route's error answer: the /api error shape (with the fields at fault, when there are). */

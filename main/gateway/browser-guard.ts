@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isLoopbackHost } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { isLoopbackHostHeader } from '../control/guard.ts';
+import { isLoopbackHostHeader, isLoopbackPageOrigin } from '../control/guard.ts';
 import { APP_ORIGIN } from '../shell/app-protocol.ts';
 import { GatewayError, sendError } from './openai-errors.ts';
 
@@ -45,15 +45,7 @@ export function hostAllowed(header: string | undefined, cfg: HostCheck): boolean
  */
 export function originAllowed(origin: string, allowed: readonly string[]): boolean {
   if (origin === APP_ORIGIN) return true;
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-  if (url.origin !== origin) return false;
-  return isLoopbackHostHeader(url.host) || allowed.some((a) => a.replace(/\/$/, '') === origin);
+  return isLoopbackPageOrigin(origin) || allowed.some((a) => a.replace(/\/$/, '') === origin);
 }
 
 /**

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { query, type CanUseTool, type Options, type SDKMessage, type Settings } from '@anthropic-ai/claude-agent-sdk';
 import { resolveClaudeBinary } from './binary.ts';
 import { ShownTools, ToolEndpoint, type TurnTool } from './client-tool-endpoint.ts';
+import { commandGateHooks, FolderCommandGate } from './folder-command-gate.ts';
 import { InputFeed } from './input-feed.ts';
 import { killOwn, LiveConversations, type LiveProcess } from './live-conversations.ts';
 import type { ProcessTracker } from './orphans.ts';
@@ -47,6 +48,8 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
   const live = local && opts.live ? new LiveConversations({ keepAliveMs: opts.live.keepAliveS * 1000, max: opts.live.max }) : null;
   const toolTimeoutMs = opts.clientToolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
   const shown = opts.shownTools ?? new ShownTools();
+  // Sandboxed processes sharing a folder take turns for their commands (see folder-command-gate.ts).
+  const commandGate = new FolderCommandGate();
   /** Notes which client tools each session was shown (its turns' results name the session). */
   async function* observe(spec: RunSpec, source: AsyncIterable<SDKMessage>): AsyncGenerator<SDKMessage> {
     for await (const m of source) {
@@ -104,13 +107,18 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
       const tools = new ToolEndpoint(toolTimeoutMs);
       void tools.use(spec.clientTools);
       if (!keepable) spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
+      const gated = local && spec.settings?.sandbox?.enabled === true;
+      const owner = {};
 
       const spawnLocal: SpawnHook = (o) =>
         spawnInOwnGroup(o, (child) => {
           ownChild = child;
           children.add(child);
           opts.tracker?.track(child);
-          child.once('exit', () => children.delete(child));
+          child.once('exit', () => {
+            children.delete(child);
+            if (gated) commandGate.releaseAll(spec.cwd, owner);
+          });
           // A custom spawn must drain stderr itself, or a chatty CLI blocks on a full pipe.
           child.stderr?.setEncoding('utf8');
           child.stderr?.on('data', (d: string) => {
@@ -138,6 +146,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         mcpServers: { [tools.config.name]: tools.config },
         ...(spec.canUseTool ? { canUseTool: keepable ? forwardAsk : spec.canUseTool } : {}),
         ...(spec.settings ? { settings: spec.settings } : {}),
+        ...(gated ? { hooks: commandGateHooks(commandGate, spec.cwd, owner) } : {}),
         ...(spec.extraArgs ? { extraArgs: spec.extraArgs } : {}),
       };
       const feed = new InputFeed(spec.messages);

@@ -49,7 +49,9 @@ describe('temp folders of sandboxed runs', { skip: noSandbox }, () => {
   it('runs in one folder that start together and end apart each complete every Bash step (no shared settings file)', async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-tmp-project-'));
     gw.services.projects.add({ name: 'tmpshare', folder, policy: { mode: 'sandboxed' } });
-    // The quick run's process ends while the slow one still has a Bash step to start.
+    // The quick runs' processes end while the slow one still has a Bash step to start: Claude Code's sandbox made
+    // placeholder files in the shared folder for each command and removed them after, under the other's feet (the
+    // gateway now lets one process at a time run commands there).
     const quick = toolSteps([bash('echo quick-$?')]);
     const slow = toolSteps([bash('sleep 6; echo slept-$?'), bash('echo after-$?')]);
     gw.api.setScript((req, info) => (JSON.stringify(req.messages).includes('slow-run') ? slow(req, info) : quick(req, info)));

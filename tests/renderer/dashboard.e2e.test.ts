@@ -188,7 +188,11 @@ describe('dashboard in Chromium (headless server, scripted model)', { skip: miss
     // the list filters by status
     await page.goto(`${gw.baseUrl}/#/`);
     await page.getByLabel('Status').selectOption('cancelled');
-    await page.locator('tr[data-request-id]').first().waitFor();
+    // The list re-renders once the filtered page arrives: wait for a list of cancelled rows only, then check it.
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('tr[data-request-id]')];
+      return rows.length > 0 && rows.every((r) => r.getAttribute('data-status') === 'cancelled');
+    }, undefined, { timeout: 30_000 }).catch(() => undefined);
     assert.deepEqual(await page.locator('tr[data-request-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status'))), ['cancelled']);
   });
 

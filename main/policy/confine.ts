@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Settings } from '@anthropic-ai/claude-agent-sdk';
+import { isLoopbackHost } from '../config/load.ts';
 import type { PolicyMode, RunPlace } from '../contract/projects.ts';
 
 /**
@@ -33,7 +34,10 @@ export const CREDENTIAL_ENV_VARS = [
 export const STARTUP_FILE_RULES = ['Edit(**/.mcp.json)', 'Edit(**/.claude/**)', 'Edit(**/CLAUDE.md)', 'Edit(**/CLAUDE.local.md)'] as const;
 
 export interface PolicyContext {
-  /** Hosts of the model API Claude Code uses (ANTHROPIC_BASE_URL's host, else api.anthropic.com): always reachable. */
+  /**
+   * Hosts of the model API Claude Code uses (ANTHROPIC_BASE_URL's host, else api.anthropic.com): reachable from
+   * commands unless on loopback (Claude Code itself reaches it from outside the sandbox either way).
+   */
   modelApiHosts: string[];
   /** The app's data folder (transcripts, keys, tokens, the config): never readable or writable, except the run's folder. */
   dataDir: string;
@@ -227,7 +231,9 @@ export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement 
         // Claude Code's credentials are unset in the commands' environment.
         credentials: { envVars: CREDENTIAL_ENV_VARS.map((name) => ({ name, mode: 'deny' as const })) },
         network: {
-          allowedDomains: [...new Set([...ctx.modelApiHosts, ...place.policy.allowedDomains])],
+          // A loopback model API (a local proxy) is left out: the sandbox's allow-list is per host, not per port, so
+          // allowing 127.0.0.1 opened every loopback port to commands, the gateway's own /v1 and /api included.
+          allowedDomains: [...new Set([...ctx.modelApiHosts.filter((h) => !isLoopbackHost(h)), ...place.policy.allowedDomains])],
           // Hosts outside the list are refused outright instead of prompting.
           strictAllowlist: true,
           allowAllUnixSockets: false,

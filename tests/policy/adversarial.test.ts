@@ -62,7 +62,7 @@ async function ask(gw: TestGateway, chat: string, messages: ChatCompletionMessag
 /** An attempt: a tool call, and what in its result shows that it got through. */
 interface Attempt { name: string; step: ToolStep; succeeded: (r: StepResult) => boolean }
 
-interface Secrets { bNote: string; state: string; stateFile: string; bFolder: string; chatsRoot: string; apiKey: string }
+interface Secrets { bNote: string; state: string; stateFile: string; bFolder: string; chatsRoot: string; apiKey: string; gatewayV1: string }
 
 function attempts(s: Secrets): Attempt[] {
   const has = (marker: string) => (r: StepResult) => r.text.includes(marker);
@@ -75,6 +75,12 @@ function attempts(s: Secrets): Attempt[] {
     { name: "Bash: Claude Code's session files (~/.claude/projects)", step: bash(`cat ${s.stateFile} 2>&1; true`), succeeded: has(s.state) },
     { name: "Read: Claude Code's session files", step: { name: 'Read', input: { file_path: s.stateFile } }, succeeded: has(s.state) },
     { name: 'Bash: the credential in the environment', step: bash('env 2>&1'), succeeded: has(s.apiKey) },
+    // The model API is on loopback here (the scripted one): its host once opened every loopback port to commands.
+    {
+      name: "Bash: the gateway's /v1 from a command (directly, and through the sandbox's proxy)",
+      step: bash(`curl -sS -m 10 --noproxy '*' ${s.gatewayV1}/models 2>&1; [ -n "$HTTP_PROXY" ] && curl -sS -m 10 --noproxy '' -x "$HTTP_PROXY" ${s.gatewayV1}/models 2>&1; true`),
+      succeeded: has('"object":"list"'),
+    },
   ];
 }
 
@@ -162,7 +168,7 @@ for (const layout of ['inside', 'outside'] as const) {
       it(`${policy}: every attempt ${policy === 'full' ? 'succeeds (the attempts are real)' : 'is blocked'}; the chat's own folder stays usable`, async () => {
         const { gw, home, cleanup } = await gatewayFor(policy, layout);
         try {
-          const s: Secrets = { bNote: `B-NOTE-${rnd()}`, state: `STATE-${rnd()}`, stateFile: '', bFolder: '', chatsRoot: gw.services.workspaces.root, apiKey: 'sk-test-gateway' };
+          const s: Secrets = { bNote: `B-NOTE-${rnd()}`, state: `STATE-${rnd()}`, stateFile: '', bFolder: '', chatsRoot: gw.services.workspaces.root, apiKey: 'sk-test-gateway', gatewayV1: gw.v1 };
           s.stateFile = plantState(home, s.state);
           // Chat A exists (and its process has come and gone) before chat B does.
           const aId = `a-${rnd()}`;

@@ -72,7 +72,11 @@ describe('confineRun', () => {
     assert.equal(sb.autoAllowBashIfSandboxed, false);
     assert.deepEqual(sb.filesystem?.denyRead, ['~/.ssh', '~/.aws', '~/.claude/.credentials.json', '/srv/secrets', '~/.claude', '~/.claude.json', '/data', '/data/workspaces']);
     assert.deepEqual(sb.filesystem?.allowRead, ['/data/workspaces/chat-a'], 'the folder stays readable inside the denied data dir');
-    assert.deepEqual(sb.network?.allowedDomains, ['127.0.0.1', 'registry.npmjs.org'], 'model API first, always');
+    assert.deepEqual(sb.network?.allowedDomains, ['registry.npmjs.org'], 'a loopback model API is not opened to commands (every loopback port would be)');
+    for (const host of ['localhost', '::1', '127.0.0.2']) {
+      assert.deepEqual(confineRun(place('sandboxed'), { ...ctx(), modelApiHosts: [host] }).settings?.sandbox?.network?.allowedDomains, [], host);
+    }
+    assert.deepEqual(confineRun(place('sandboxed', { allowedDomains: ['registry.npmjs.org'] }), { ...ctx(), modelApiHosts: ['api.anthropic.com'] }).settings?.sandbox?.network?.allowedDomains, ['api.anthropic.com', 'registry.npmjs.org'], 'a remote model API first');
     assert.equal(sb.network?.strictAllowlist, true);
     assert.equal(c.settings?.permissions?.blockWritesOutsideWorkingDirectories, true, 'file tools write only in the folder');
     assert.deepEqual(c.extraArgs, {});

@@ -24,11 +24,11 @@ function stepResults(api: ScriptedAnthropic): StepResult[] {
 }
 
 /** Runs the steps in a new chat (its own workspace folder), or in `chat` (X-OpenWebUI-Chat-Id) when given. */
-async function runSteps(gw: TestGateway, steps: ToolStep[], chat?: string): Promise<{ content: string; results: StepResult[] }> {
+async function runSteps(gw: TestGateway, steps: ToolStep[], chat?: string, model = 'sonnet'): Promise<{ content: string; results: StepResult[] }> {
   gw.api.setScript(toolSteps(steps));
   gw.api.requests.length = 0;
   const client = new OpenAI({ baseURL: gw.v1, apiKey: 'unused', maxRetries: 0, timeout: 90_000 });
-  const r = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: `steps ${Math.random()}` }] }, chat ? { headers: { 'X-OpenWebUI-Chat-Id': chat } } : {});
+  const r = await client.chat.completions.create({ model, messages: [{ role: 'user', content: `steps ${Math.random()}` }] }, chat ? { headers: { 'X-OpenWebUI-Chat-Id': chat } } : {});
   const results = stepResults(gw.api);
   assert.equal(results.length, steps.length, `every step ran: ${JSON.stringify(results)}`);
   return { content: r.choices[0].message.content ?? '', results };
@@ -107,14 +107,28 @@ describe('sandboxed policy (DEFAULT_POLICY=auto with bubblewrap + socat present)
     assert.ok(results[3].error && results[4].error, 'the Read tool is refused too');
   });
 
-  it('the model API stays reachable from commands; other hosts are refused by the allow-list', async () => {
+  it("commands reach neither the gateway nor the loopback model API (the same commands do under full); other hosts are refused", async () => {
+    const direct = (url: string) => bash(`curl -sS -m 10 --noproxy '*' -o /dev/null -w 'code=%{http_code}' ${url}; echo " rc=$?"`);
+    const proxied = (url: string) => bash(`curl -sS -m 10 --noproxy '' -x "$HTTP_PROXY" -o /dev/null -w 'code=%{http_code}' ${url}; echo " rc=$?"`);
+    // The attack works without the sandbox: a chat's command starts a run on the gateway (no key by default).
+    const open = tmp('ccg-open-');
+    gw.services.projects.add({ name: 'open', folder: open, policy: { mode: 'full' } });
+    const unconfined = await runSteps(gw, [direct(`${gw.v1}/models`), direct('"$ANTHROPIC_BASE_URL/v1/models"')], undefined, 'sonnet@open');
+    assert.match(unconfined.results[0].text, /code=200 rc=0/, `under full a command reaches the gateway: ${unconfined.results[0].text}`);
+    assert.match(unconfined.results[1].text, /code=404 rc=0/, 'and the scripted model API');
+
     const { results, content } = await runSteps(gw, [
-      bash(`curl -sS -m 10 --noproxy '' -x "$HTTP_PROXY" -o /dev/null -w 'code=%{http_code}' "$ANTHROPIC_BASE_URL/v1/models"; echo " rc=$?"`),
-      bash(`curl -sS -m 10 --noproxy '' -x "$HTTP_PROXY" -o /dev/null -w 'code=%{http_code}' http://blocked.invalid/; echo " rc=$?"`),
+      direct(`${gw.v1}/models`),
+      proxied(`${gw.v1}/models`),
+      proxied('"$ANTHROPIC_BASE_URL/v1/models"'),
+      proxied('http://blocked.invalid/'),
     ]);
-    assert.match(results[0].text, /code=404 rc=0/, 'the scripted model answered through the sandbox proxy');
-    assert.match(results[1].text, /code=403/, 'refused by the sandbox proxy, never resolved');
+    for (const r of results.slice(0, 3)) assert.doesNotMatch(r.text, /code=200|code=404/, r.text);
+    assert.match(results[1].text, /code=403/, 'the gateway is refused by the sandbox proxy');
+    assert.match(results[2].text, /code=403/, 'so is the loopback model API (every loopback port was open with it)');
+    assert.match(results[3].text, /code=403/, 'refused by the sandbox proxy, never resolved');
     assert.match(content, /RESULTS:/, 'and Claude Code itself kept talking to the model');
+    fs.rmSync(open, { recursive: true, force: true });
   });
 });
 

@@ -66,11 +66,16 @@ async function chat3(gw: TestGateway, chat: string, tools?: Tool[]): Promise<{ f
   const h: Msg[] = [{ role: 'user', content: `${chat}: hello` }];
   const t1 = await turn(gw, chat, h, tools);
   const next: number[] = [];
+  let last = t1.text;
   for (const n of [2, 3]) {
     // As between a user's turns: the replacement spare has started (it would take CPU from this turn otherwise).
     await sparesReady(gw, 1);
-    h.push({ role: 'assistant', content: t1.text }, { role: 'user', content: `${chat}: turn ${n}` });
-    next.push((await turn(gw, chat, h, tools)).ttft);
+    // The history as the client holds it: each answer as it was given (turn 3 once replayed turn 1's answer, so its
+    // history no longer matched the kept process and the turn resumed in a new one).
+    h.push({ role: 'assistant', content: last }, { role: 'user', content: `${chat}: turn ${n}` });
+    const t = await turn(gw, chat, h, tools);
+    next.push(t.ttft);
+    last = t.text;
   }
   return { first: t1.ttft, next: (next[0] + next[1]) / 2 };
 }

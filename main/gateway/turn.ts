@@ -9,7 +9,7 @@ import { scopedConversationId, type ConversationMap, type ConversationPlan } fro
 import type { LiveRun } from './live-run.ts';
 import type { RunLimiter } from './limiter.ts';
 import type { ModelCatalog, ModelTarget } from './models.ts';
-import { badRequest } from './openai-errors.ts';
+import { badRequest, GatewayError } from './openai-errors.ts';
 import { continuationOf, type Continuation } from './continuation.ts';
 import { partsToText, preparePrompt, prepareResumedContinuation, type PreparedPrompt } from './prompt.ts';
 import { notSignedIn } from './sign-in-errors.ts';
@@ -17,6 +17,8 @@ import type { AnswerPiece } from './render.ts';
 import type { RunExecutor, RunOutcome } from './run.ts';
 import { acquireRunSlot } from './routes/run-slot.ts';
 import { placeFor, type PlaceDeps } from '../projects/places.ts';
+import { WorkspaceError } from '../projects/workspaces.ts';
+import type { Project, RunPlace } from '../contract/projects.ts';
 
 export interface TurnDeps {
   config: Config;
@@ -187,7 +189,7 @@ async function runConversationTurn(deps: TurnDeps, input: TurnInput, hooks: Turn
   try {
     if (input.abort.signal.aborted) return { started: false };
     // From here the run starts: its folder (a spare's, for a new conversation) and its resume point are taken.
-    const place = deps.places ? placeFor(deps.places, target.project, turn.workspaceKey, turn.mayUseSpare) : undefined;
+    const place = deps.places ? placeOrRefusal(deps.places, target.project, turn.workspaceKey, turn.mayUseSpare) : undefined;
     // A policy that cannot be enforced here (no sandbox) is refused before anything is sent: a plain 503, even streamed.
     const refused = deps.executor.refusalFor(place);
     if (refused) throw refused;
@@ -211,6 +213,16 @@ async function runConversationTurn(deps: TurnDeps, input: TurnInput, hooks: Turn
   } finally {
     unhold?.();
     release();
+  }
+}
+
+/** The run's place; a chat folder that cannot be made (disk full, unwritable) is the request's 503, not a crash. */
+function placeOrRefusal(places: PlaceDeps, project: Project | null, workspaceKey: string, mayUseSpare: boolean): RunPlace {
+  try {
+    return placeFor(places, project, workspaceKey, mayUseSpare);
+  } catch (err) {
+    if (err instanceof WorkspaceError) throw new GatewayError(err.status, err.message, 'server_error', err.code);
+    throw err;
   }
 }
 

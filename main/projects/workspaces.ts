@@ -32,7 +32,7 @@ type Entry = z.infer<typeof entrySchema>;
 const fileSchema = z.object({ workspaces: z.array(z.unknown()).default([]) });
 
 export class WorkspaceError extends Error {
-  constructor(readonly status: 404, readonly code: string, message: string) {
+  constructor(readonly status: 404 | 503, readonly code: string, message: string) {
     super(message);
   }
 }
@@ -178,8 +178,16 @@ export class ChatWorkspaces {
 
   private create(conversation: string | null): Entry {
     const id = `${new Date(this.now()).toISOString().slice(0, 10)}-${crypto.randomBytes(6).toString('hex')}`;
-    this.makeDir(this.folderOf(id));
-    this.mark(this.folderOf(id));
+    const folder = this.folderOf(id);
+    try {
+      this.makeDir(folder);
+      this.mark(folder);
+    } catch (err) {
+      // A disk full or a folder made unwritable: nothing half-made stays behind (an unmarked folder is never cleaned).
+      fs.rmSync(folder, { recursive: true, force: true });
+      const why = err instanceof Error ? err.message : String(err);
+      throw new WorkspaceError(503, 'chat_folder_unavailable', `The chat's folder could not be created in ${this.opts.root} (${why}). Free space there, or set CLAUDE_CWD to a writable folder.`);
+    }
     const e: Entry = { id, conversation, createdAt: this.now(), lastUsed: this.now(), pinned: false };
     this.byId.set(id, e);
     this.save();

@@ -235,7 +235,7 @@ export class Services {
     if (this.oauth) {
       const oauth = this.oauth;
       // Spares read MCP servers and sign-ins at start-up: any change (add, remove, sign-in, sign-out) replaces them.
-      oauth.servers.on('changed', () => this.runtime.retireSpares?.('MCP servers or sign-ins changed'));
+      oauth.servers.on('changed', () => this.runtime.retireProcesses?.('MCP servers or sign-ins changed'));
       this.registerHealth('oauth', () => oauth.health());
       // Before the control API's own /api router, behind the one /api guard.
       this.mount('/api/mcp', mcpRouter(oauth, { keepAliveMs: config.SSE_KEEPALIVE_S * 1000 }));

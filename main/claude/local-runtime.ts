@@ -185,7 +185,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     runtime.closeLiveConversations = (reason) => live.closeIdle(reason);
     // Claude Code reads its environment, MCP servers and their sign-ins at start-up: kept processes would miss a change.
     runtime.envChanged = () => live.closeAll('the Claude credential changed');
-    runtime.retireSpares = (reason) => live.closeAll(reason);
+    runtime.retireProcesses = (reason) => live.closeAll(reason);
   }
   if (!local || !binary || !opts.spares || opts.spares.count <= 0) return runtime;
   const pool = new SparePool({ toolTimeoutMs, size: opts.spares.count, profile: opts.spares.profile, expect: opts.spares.expect, askHost: opts.spares.askHost, freshCwd: opts.spares.freshCwd, settingsFor: opts.spares.settingsFor, baseEnv: () => readBaseEnv(opts.baseEnv), binary, tracker: opts.tracker, live: live ?? undefined });
@@ -205,9 +205,9 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
       pool.renewEnv();
       runtime.envChanged?.();
     },
-    retireSpares: (reason) => {
+    retireProcesses: (reason) => {
       pool.retire(reason);
-      runtime.retireSpares?.(reason);
+      runtime.retireProcesses?.(reason);
     },
     takeSpareFolder: () => pool.takeFreshCwd(),
     spareFolders: () => pool.freshFolders(),

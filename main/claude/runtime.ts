@@ -68,8 +68,11 @@ export interface ClaudeRuntime {
    * time with the old one are replaced; runs already going keep theirs.
    */
   envChanged?(): void;
-  /** Replaces the spares started before a change they read at start-up (MCP servers, sign-ins). */
-  retireSpares?(reason: string): void;
+  /**
+   * A change Claude Code reads only at start-up (MCP servers, sign-ins): the spares started before it are replaced,
+   * the kept processes closed (busy ones once their turn ends).
+   */
+  retireProcesses?(reason: string): void;
   /** Processes kept after a turn for the conversation's next one (CONVERSATION_KEEPALIVE_S), or null when none are. */
   liveConversations?(): LiveConversationsHealth | null;
   /** Closes the idle kept processes (their conversations' next turns resume in new ones). */

@@ -243,16 +243,15 @@ export class SparePool {
 
   /** A spare bound to this session, else a parked one, else one still starting that nobody waits for yet. */
   private take(profile: string, spec: RunSpec): Slot | null {
-    const free = [...this.slots].filter((s) => !s.reserved && s.profile === profile);
+    const free = [...this.slots].filter((s) => !s.awaited && s.profile === profile);
     const pick = free.find((s) => s.state === 'bound' && s.binding !== null && sessionFits(s.binding.session, spec)) ?? free.find((s) => s.state === 'parked');
     if (pick) {
       pick.state = 'claimed';
       return pick;
     }
-    // A spare starting in a fresh folder of its own fits no run yet: nobody knows its folder.
     // A spare starting in a fresh folder of its own fits only the run its folder was promised to.
     const starting = free.find((s) => s.state === 'starting' && s.cwd === spec.cwd) ?? free.find((s) => s.state === 'starting' && !s.cwd);
-    if (starting) starting.reserved = true;
+    starting?.awaitStart();
     return starting ?? null;
   }
 
@@ -293,14 +292,14 @@ export class SparePool {
     // the per-folder settings of the other spares do not deny yet: those are replaced then, and the replacement of
     // this one starts then too, with settings that deny it.
     if (this.perFolder) setImmediate(() => this.renewOutdated());
-    const free = (s: Slot): boolean => s.cwd !== null && !s.promised && !s.reserved && !this.outdated(s);
+    const free = (s: Slot): boolean => s.cwd !== null && s.hold === 'open' && !this.outdated(s);
     const slot =
       [...this.slots].find((s) => s.state === 'bound' && free(s) && !this.isStale(s)) ??
       // Right after start the spares are still starting: one is further along than a cold start would be, so the
       // run waits for it (claimWaitMs) instead of starting cold beside it.
       [...this.slots].find((s) => s.state === 'starting' && free(s));
     if (!slot?.cwd) return null;
-    slot.promised = true;
+    slot.promise();
     setTimeout(() => { if (slot.state === 'bound' || slot.state === 'starting') slot.kill(); }, PROMISE_TTL_MS).unref();
     if (!this.perFolder) this.fill();
     return slot.cwd;
@@ -375,7 +374,7 @@ export class SparePool {
       const ok = await Promise.race([slot.ready, new Promise<false>((r) => setTimeout(() => r(false), waitMs).unref())]);
       const state = slot.state as SlotState;
       const fits = ok && slot.profile === profileKey(spec) && (state === 'parked' || (state === 'bound' && slot.binding !== null && sessionFits(slot.binding.session, spec)));
-      slot.reserved = false;
+      slot.endWait();
       if (!fits || spec.abortController.signal.aborted) {
         this.counters.misses++;
         this.dropPromised(spec.cwd);

@@ -50,10 +50,16 @@ export interface ExpectedSession {
  * retired: started before a change it would miss (credential, MCP servers, its folder's settings): never claimed,
  *   closed as soon as its start ends; its replacement starts at once.
  * gone: its process exited or was killed; the pool has forgotten it.
- * Who may claim a waiting or starting spare is separate: anyone who fits, the one request waiting for it (`reserved`),
- * or the new conversation its folder was handed to (`promised`).
+ * Who may claim a waiting or starting spare is separate (SlotHold).
  */
 export type SlotState = 'starting' | 'parked' | 'bound' | 'claimed' | 'retired' | 'gone';
+
+/**
+ * Who may claim a spare that waits or starts. open: any run that fits. promised: only the new conversation its fresh
+ * folder was handed to (SparePool.takeFreshCwd). awaited: the one run already waiting for its start, nobody else;
+ * awaited-promised: that run is the promised conversation's. Changed only through Slot's promise/awaitStart/endWait.
+ */
+export type SlotHold = 'open' | 'promised' | 'awaited' | 'awaited-promised';
 
 export interface Binding {
   key: string;
@@ -137,11 +143,10 @@ export class Slot {
   /** Its client-tools endpoint (from launch on): empty until a run shows it its functions. */
   tools: ToolEndpoint | null = null;
   binding: Binding | null = null;
-  /** Promised to a waiting request: no other request takes it. */
-  reserved = false;
-  /** Its own fresh folder (SparePoolOptions.freshCwd), and whether a conversation has taken it. */
+  /** Who may claim it (SlotHold). */
+  private holdState: SlotHold = 'open';
+  /** Its own fresh folder (SparePoolOptions.freshCwd). */
   cwd: string | null = null;
-  promised = false;
   /** The spare's own abort: kills its process group through our spawn. */
   readonly abort = new AbortController();
   /** Where stderr lines go: the claiming request's onStderr, else the debug log. */
@@ -154,6 +159,33 @@ export class Slot {
 
   constructor() {
     this.ready = new Promise((resolve) => { this.resolveReady = resolve; });
+  }
+
+  get hold(): SlotHold {
+    return this.holdState;
+  }
+
+  /** Its fresh folder was handed to a new conversation: that conversation's run alone may claim it. */
+  get promised(): boolean {
+    return this.holdState === 'promised' || this.holdState === 'awaited-promised';
+  }
+
+  /** A run waits for its start: no other run takes it. */
+  get awaited(): boolean {
+    return this.holdState === 'awaited' || this.holdState === 'awaited-promised';
+  }
+
+  promise(): void {
+    if (this.holdState === 'open') this.holdState = 'promised';
+  }
+
+  awaitStart(): void {
+    this.holdState = this.promised ? 'awaited-promised' : 'awaited';
+  }
+
+  /** The run that waited for its start has claimed it or gone on without it: it is what it was before. */
+  endWait(): void {
+    this.holdState = this.holdState === 'awaited-promised' ? 'promised' : this.holdState === 'awaited' ? 'open' : this.holdState;
   }
 
   /** Waiting for a request (parked or bound). */

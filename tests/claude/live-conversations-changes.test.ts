@@ -38,7 +38,7 @@ describe('live conversations after a credential or MCP change, and after /v1 sto
 
   for (const [what, change] of [
     ['a credential change', () => gw.services.runtime.envChanged?.()],
-    ['an MCP change', () => gw.services.runtime.retireSpares?.('test: MCP servers changed')],
+    ['an MCP change', () => gw.services.runtime.retireProcesses?.('test: MCP servers changed')],
   ] as const) {
     it(`a turn running during ${what} finishes, and its process is not kept`, async () => {
       const before = started.length;

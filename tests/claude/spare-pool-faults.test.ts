@@ -40,7 +40,7 @@ describe('spare pool faults: a fresh folder that cannot be created (real files, 
     fs.renameSync(chats, `${chats}.moved`);
     fs.writeFileSync(chats, 'not a folder');
     // Something spares read at start-up changed: the waiting one goes, its replacement needs a new folder.
-    gw.services.runtime.retireSpares?.('test: replace the spare');
+    gw.services.runtime.retireProcesses?.('test: replace the spare');
     await waitUntil(() => Boolean(stats()?.lastError), { what: 'the pool to report the failed folder', ms: 30_000 });
     assert.deepEqual(rejections, []);
     const health = (await (await fetch(`${gw.baseUrl}/health`, adminInit(gw.dataDir))).json()) as { components?: Array<{ details?: { spares?: { lastError?: string | null } | null } }> };

@@ -180,7 +180,7 @@ export class Services {
       baseEnv: runEnv,
       tracker: this.processes,
       // each spare waits in a fresh chat workspace (the new conversation that takes it works there) with that folder's policy settings; askHost: every gateway run asks through live approvals (main/approvals), so spares forward canUseTool
-      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: { ...spareProfile, ...(defaultSettings ? { settings: defaultSettings } : {}) }, expect: expectedSessionFromConfig(config), askHost: true, freshCwd: () => this.workspaces.allocate(), settingsFor: (cwd) => this.policy.chatSettings(cwd) },
+      spares: { count: config.CLAUDE_SPARE_PROCESSES, profile: { ...spareProfile, ...(defaultSettings ? { settings: defaultSettings } : {}), ...(defaultConfinement.settingSources ? { settingSources: defaultConfinement.settingSources } : {}) }, expect: expectedSessionFromConfig(config), askHost: true, freshCwd: () => this.workspaces.allocate(), settingsFor: (cwd) => this.policy.chatSettings(cwd) },
       live: { keepAliveS: config.CONVERSATION_KEEPALIVE_S, max: config.MAX_LIVE_CONVERSATIONS },
     });
     if (!dockerRuntime && this.runtime.kind === 'docker' && 'spawnHook' in this.runtime) dockerRuntime = this.runtime as DockerRuntime;

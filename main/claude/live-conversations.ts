@@ -53,7 +53,7 @@ interface Idle extends Meta {
  * difference falls back to resuming the session in a fresh process.
  */
 function fingerprint(spec: RunSpec): string {
-  return JSON.stringify([spec.cwd, spec.model, spec.permissionMode, spec.systemPrompt ?? null, spec.allowedTools, spec.disallowedTools, spec.maxTurns > 0 ? spec.maxTurns : 0, spec.canUseTool !== undefined, spec.settings ?? null, spec.extraArgs ?? null]);
+  return JSON.stringify([spec.cwd, spec.model, spec.permissionMode, spec.systemPrompt ?? null, spec.allowedTools, spec.disallowedTools, spec.maxTurns > 0 ? spec.maxTurns : 0, spec.canUseTool !== undefined, spec.settings ?? null, spec.extraArgs ?? null, spec.settingSources ?? null]);
 }
 
 function alive(proc: LiveProcess): boolean {

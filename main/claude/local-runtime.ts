@@ -148,6 +148,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
         ...(spec.settings ? { settings: spec.settings } : {}),
         ...(gated ? { hooks: commandGateHooks(commandGate, spec.cwd, owner) } : {}),
         ...(spec.extraArgs ? { extraArgs: spec.extraArgs } : {}),
+        ...(spec.settingSources ? { settingSources: spec.settingSources } : {}),
       };
       const feed = new InputFeed(spec.messages);
       // Input stays open only for a process that may be kept: otherwise it exits after its result, as always.

@@ -1,6 +1,6 @@
 import type { LiveConversationsHealth } from '../contract/control-api.ts';
 import type { ToolTurn, TurnTool } from './client-tool-endpoint.ts';
-import type { CanUseTool, SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode, Settings } from '@anthropic-ai/claude-agent-sdk';
+import type { CanUseTool, SDKMessage, SDKUserMessage, SpawnOptions, SpawnedProcess, PermissionMode, SettingSource, Settings } from '@anthropic-ai/claude-agent-sdk';
 
 /** What one gateway request asks Claude Code to do. */
 export interface RunSpec {
@@ -35,6 +35,8 @@ export interface RunSpec {
   settings?: Settings;
   /** Extra CLI flags of the run's policy (`restricted` for read-only). */
   extraArgs?: Record<string, string | null>;
+  /** Claude Code's setting sources (default: all); the policy leaves out the folder's own (confine.ts). */
+  settingSources?: SettingSource[];
   /** Claude Code's stderr lines, for logs and error messages. */
   onStderr?: (line: string) => void;
 }

@@ -70,7 +70,7 @@ const REFILL_AFTER_MS = 5_000;
 
 /** A profile with these settings (none: null). */
 function withSettings(p: SpareProfile, settings: Settings | null | undefined): SpareProfile {
-  return { allowedTools: p.allowedTools, disallowedTools: p.disallowedTools, maxTurns: p.maxTurns, ...(settings ? { settings } : {}) };
+  return { allowedTools: p.allowedTools, disallowedTools: p.disallowedTools, maxTurns: p.maxTurns, ...(settings ? { settings } : {}), ...(p.settingSources ? { settingSources: p.settingSources } : {}) };
 }
 
 /** The profile every default-config run uses (RunExecutor builds its RunSpec from the same keys). */

@@ -6,6 +6,7 @@ import {
   type PermissionMode,
   type Query,
   type SDKMessage,
+  type SettingSource,
   type Settings,
   type SpareProcess,
 } from '@anthropic-ai/claude-agent-sdk';
@@ -28,6 +29,8 @@ export interface SpareProfile {
   maxTurns: number;
   /** The run policy's settings (sandbox, permissions: main/policy), read at start-up like the tools. */
   settings?: Settings;
+  /** The run policy's setting sources (main/policy/confine.ts), fixed at start-up. */
+  settingSources?: SettingSource[];
 }
 
 /**
@@ -93,7 +96,7 @@ export interface SlotLaunch {
 export type OnRefused = (err: unknown) => void;
 
 export function profileKey(p: SpareProfile): string {
-  return JSON.stringify([p.allowedTools, p.disallowedTools, p.maxTurns > 0 ? p.maxTurns : 0, p.settings ?? null]);
+  return JSON.stringify([p.allowedTools, p.disallowedTools, p.maxTurns > 0 ? p.maxTurns : 0, p.settings ?? null, p.settingSources ?? null]);
 }
 
 export function sessionKey(s: { cwd: string; permissionMode: PermissionMode; systemPrompt: string | null }): string {
@@ -216,6 +219,7 @@ export class Slot {
       allowedTools: profile.allowedTools,
       disallowedTools: profile.disallowedTools,
       ...(profile.settings ? { settings: profile.settings } : {}),
+      ...(profile.settingSources ? { settingSources: profile.settingSources } : {}),
       systemPrompt: { type: 'preset', preset: 'claude_code' },
       mcpServers: { [this.tools.config.name]: this.tools.config },
       // Fixed for the process's life: asks whichever run claimed it (nobody: refused, as without a callback).

@@ -11,6 +11,7 @@ const policy: z.ZodType<ProjectPolicy> = z.object({
   allow: z.array(z.string()),
   denyRead: z.array(z.string()),
   allowedDomains: z.array(z.string()),
+  trustFolderConfig: z.boolean().optional(),
 });
 
 const projectEntry: z.ZodType<ProjectEntry> = z.object({
@@ -25,7 +26,10 @@ const projectList: z.ZodType<ProjectListResponse> = z.object({ projects: z.array
 const projectInput: z.ZodType<ProjectInput> = z.object({
   name: z.string().describe('1–63 lower-case letters, digits, ".", "_", "-"; unique'),
   folder: z.string().describe('An absolute path of an existing, readable directory'),
-  policy: z.object({ mode: z.enum(POLICY_MODES), allow: z.array(z.string()), denyRead: z.array(z.string()), allowedDomains: z.array(z.string()) }).partial().optional(),
+  policy: z.object({
+    mode: z.enum(POLICY_MODES), allow: z.array(z.string()), denyRead: z.array(z.string()), allowedDomains: z.array(z.string()),
+    trustFolderConfig: z.boolean().describe("Load the folder's own .mcp.json, .claude/ settings and CLAUDE.md under read-only and sandboxed (default false: they would start servers and hooks outside the sandbox)"),
+  }).partial().optional(),
 });
 
 const workspace: z.ZodType<ChatWorkspace> = z.object({ id: z.string(), folder: z.string(), createdAt: z.string(), lastUsedAt: z.string(), pinned: z.boolean() });

@@ -13,8 +13,14 @@ export interface ProjectPolicy {
   allow: string[];
   /** Paths Claude's commands may not read (sandboxed mode), on top of the built-in secret paths. */
   denyRead: string[];
-  /** Domains commands may reach (sandboxed mode); the model API is always reachable. */
+  /** Domains commands may reach (sandboxed mode); a remote model API is always reachable. */
   allowedDomains: string[];
+  /**
+   * Load the folder's own Claude Code configuration under read-only and sandboxed: its `.mcp.json` servers,
+   * `.claude/settings*.json` (hooks, permissions) and `CLAUDE.md`. Those start processes outside the sandbox, so a
+   * chat that planted one would escape it: off unless the owner turns it on (absent: off). `full` always loads them.
+   */
+  trustFolderConfig?: boolean;
 }
 
 export interface Project {

@@ -267,6 +267,7 @@ export class LiveRun implements Suspendable {
       ...(tools ? { tools } : {}),
       ...(confined?.settings ? { settings: confined.settings } : {}),
       ...(confined && Object.keys(confined.extraArgs).length ? { extraArgs: confined.extraArgs } : {}),
+      ...(confined?.settingSources ? { settingSources: confined.settingSources } : {}),
       ...(this.bridge ? { clientTools: this.bridge.turn } : {}),
       abortController: this.abort,
       ...(approvals ? {

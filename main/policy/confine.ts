@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { Settings } from '@anthropic-ai/claude-agent-sdk';
+import type { SettingSource, Settings } from '@anthropic-ai/claude-agent-sdk';
 import { isLoopbackHost } from '../config/load.ts';
 import type { PolicyMode, RunPlace } from '../contract/projects.ts';
 
@@ -75,6 +75,12 @@ export interface RunConfinement {
   settings: Settings | null;
   /** Extra CLI flags (`--restricted`): name without dashes → value, null for a bare flag. */
   extraArgs: Record<string, string | null>;
+  /**
+   * Which of Claude Code's setting sources it loads; undefined: all. `['user']` leaves out the folder's own
+   * (`.claude/settings*.json`, `.mcp.json` servers, `CLAUDE.md`), which would start hooks and servers outside the
+   * sandbox; see ProjectPolicy.trustFolderConfig.
+   */
+  settingSources?: SettingSource[];
   /** Set when the run must not start (sandboxed where no sandbox can run): the run fails with this reason. */
   refusal: string | null;
 }
@@ -165,6 +171,9 @@ export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement 
   if (mode === 'full') return { mode, full: true, ...NONE };
   const c = confinesOf(place, ctx);
   const deny = fileToolDenies(place, c);
+  // Claude Code approves a folder's .mcp.json servers by itself when not interactive, and only when it reads the
+  // folder's settings at all: leaving those sources out is what keeps them from starting.
+  const sources: Pick<RunConfinement, 'settingSources'> = place.policy.trustFolderConfig ? {} : { settingSources: ['user'] };
 
   if (mode === 'read-only') {
     return {
@@ -180,6 +189,7 @@ export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement 
       },
       extraArgs: { restricted: null },
       refusal: null,
+      ...sources,
     };
   }
 
@@ -242,6 +252,7 @@ export function confineRun(place: RunPlace, ctx: PolicyContext): RunConfinement 
     },
     extraArgs: {},
     refusal: null,
+    ...sources,
   };
 }
 

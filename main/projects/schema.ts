@@ -18,6 +18,7 @@ export const policySchema = z
     allow: ruleList.default([]),
     denyRead: ruleList.default([]),
     allowedDomains: ruleList.default([]),
+    trustFolderConfig: z.boolean().optional(),
   })
   .strict();
 

@@ -71,10 +71,15 @@ describe('Projects page (Chromium)', { skip: missing ?? undefined, timeout: 180_
 
     await form.getByLabel('Folder', { exact: true }).fill(webapp);
     await form.getByLabel('Policy', { exact: true }).selectOption('sandboxed');
+    // The folder's own Claude Code configuration is off unless asked for.
+    assert.equal(await form.getByLabel("Trust the folder's Claude Code configuration").isChecked(), false);
+    await form.getByLabel("Trust the folder's Claude Code configuration").check();
     await form.getByRole('button', { name: 'Add' }).click();
     const row = page.locator('tr[data-project="webapp"]');
     await row.waitFor();
     assert.match(await row.innerText(), /sandboxed[\s\S]*sonnet@webapp/);
+    await row.getByTestId('trusts-folder-config').waitFor();
+    assert.equal(dash.services.projects.list().find((p) => p.name === 'webapp')?.policy.trustFolderConfig, true);
     assert.ok((await row.getByTestId('folder-link').innerText()).includes(webapp));
 
     // Edit: full mode shows the warning badge.

@@ -20,13 +20,15 @@ interface Draft {
   name: string;
   folder: string;
   mode: PolicyMode;
+  /** ProjectPolicy.trustFolderConfig */
+  trust: boolean;
 }
 
 /** Add or change a project: a name, a folder (the system picker in the desktop app, a path in a browser), a mode. */
 function ProjectForm({ initial, onSaved, onCancel }: { initial: ProjectEntry | null; onSaved(): void; onCancel?(): void }): ReactNode {
   const { client } = useControl();
   const bridge = desktopBridge();
-  const [draft, setDraft] = useState<Draft>({ name: initial?.name ?? '', folder: initial?.folder ?? '', mode: initial?.policy.mode ?? 'sandboxed' });
+  const [draft, setDraft] = useState<Draft>({ name: initial?.name ?? '', folder: initial?.folder ?? '', mode: initial?.policy.mode ?? 'sandboxed', trust: initial?.policy.trustFolderConfig === true });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: FormEvent): Promise<void> => {
@@ -34,10 +36,10 @@ function ProjectForm({ initial, onSaved, onCancel }: { initial: ProjectEntry | n
     setBusy(true);
     setError(null);
     try {
-      const body = { name: draft.name.trim(), folder: draft.folder.trim(), policy: { ...(initial?.policy ?? {}), mode: draft.mode } };
+      const body = { name: draft.name.trim(), folder: draft.folder.trim(), policy: { ...(initial?.policy ?? {}), mode: draft.mode, trustFolderConfig: draft.trust } };
       if (initial) await client.call(PROJECT_ROUTES.updateProject, { params: { name: initial.name }, body });
       else await client.call(PROJECT_ROUTES.addProject, { body });
-      if (!initial) setDraft({ name: '', folder: '', mode: 'sandboxed' });
+      if (!initial) setDraft({ name: '', folder: '', mode: 'sandboxed', trust: false });
       onSaved();
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
@@ -80,6 +82,12 @@ function ProjectForm({ initial, onSaved, onCancel }: { initial: ProjectEntry | n
             ))}
           </select>
         </label>
+        {draft.mode !== 'full' ? (
+          <label className="field check" title="Its .mcp.json servers and .claude/settings.json hooks start outside the sandbox: only for a folder whose files you trust. Under full they always load.">
+            <input type="checkbox" name="trustFolderConfig" aria-label="Trust the folder's Claude Code configuration" checked={draft.trust} onChange={(e) => setDraft({ ...draft, trust: e.target.checked })} />
+            <span>Load its .mcp.json, .claude/ and CLAUDE.md</span>
+          </label>
+        ) : null}
         <button type="submit" className="btn primary" disabled={busy}>
           {busy ? 'Saving…' : initial ? 'Save' : 'Add'}
         </button>
@@ -246,6 +254,11 @@ export function ProjectsPage(): ReactNode {
                     <span className={`badge ${p.policy.mode === 'full' ? 'badge-interrupted' : p.policy.mode === 'read-only' ? 'badge-ok' : 'badge-running'}`} title={MODE_TEXT[p.policy.mode]}>
                       {p.policy.mode === 'full' ? '⚠ full' : p.policy.mode}
                     </span>
+                    {p.policy.trustFolderConfig && p.policy.mode !== 'full' ? (
+                      <span className="badge" data-testid="trusts-folder-config" title="Its .mcp.json servers, .claude/ settings and hooks, and CLAUDE.md are loaded">
+                        folder config
+                      </span>
+                    ) : null}
                   </td>
                   <td className="mono small">{p.modelIds.join(', ')}</td>
                   <td>

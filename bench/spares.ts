@@ -174,7 +174,7 @@ async function main(): Promise<void> {
 
   const text = textTable(rows);
   process.stdout.write(`${text}\n`);
-  const header = `\n## Spares and live processes (npm run bench:spares, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)} — shared machine, other engineers' tests running)\n\n`;
+  const header = `\n## Spares and live processes (npm run bench:spares, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}${os.loadavg()[0] > 3 ? ' — other processes were running' : ''})\n\n`;
   fs.appendFileSync(path.join(here, 'RESULTS.md'), `${header}${markdownTable(rows)}\n`);
 }
 

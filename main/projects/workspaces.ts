@@ -88,7 +88,9 @@ export class ChatWorkspaces {
     // Asked only for a new conversation: taking a spare's folder commits that spare to it.
     const entry = found ?? this.adopt(conversation, offered()) ?? this.create(conversation);
     entry.lastUsed = this.now();
-    this.save();
+    // A known conversation's use is saved when its run lets go of the folder (hold): no synced write before its
+    // first token. A new one's mapping is saved now.
+    if (!found) this.save();
     return this.folderOf(entry.id);
   }
 

@@ -49,10 +49,26 @@ export function reservedToolNames(configured: readonly string[]): Set<string> {
   return new Set([...BUILTIN_TOOL_NAMES, ...configured.map((t) => t.replace(/\(.*$/, '').trim()).filter(Boolean)]);
 }
 
+/**
+ * Shapes already converted, by their schema's JSON: clients send the same tools on every turn (OpenWebUI's 34 built-in
+ * ones cost ≈ 5 ms of conversion per request). Zod schemas are immutable, so one shape serves every request.
+ */
+const shapes = new Map<string, z.ZodRawShape>();
+const MAX_SHAPES = 2_000;
+
 function toShape(schema: unknown, param: string): z.ZodRawShape {
   if (schema === undefined || schema === null) return {};
   if (typeof schema !== 'object' || Array.isArray(schema)) throw badRequest(`Invalid '${param}': a JSON Schema object is required.`, param, 'invalid_function_parameters');
-  const s = schema as JsonSchemaObject;
+  const key = JSON.stringify(schema);
+  const known = shapes.get(key);
+  if (known) return known;
+  const shape = convertShape(schema as JsonSchemaObject, param);
+  if (shapes.size >= MAX_SHAPES) shapes.delete(shapes.keys().next().value ?? '');
+  shapes.set(key, shape);
+  return shape;
+}
+
+function convertShape(s: JsonSchemaObject, param: string): z.ZodRawShape {
   if (s.type !== undefined && s.type !== 'object') {
     throw badRequest(`Invalid '${param}': the parameters of a function must be a JSON Schema of type "object" (got ${JSON.stringify(s.type)}).`, param, 'invalid_function_parameters');
   }

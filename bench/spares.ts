@@ -3,6 +3,7 @@
  *   - OpenWebUI's 34-tool request shape ÷ the same chat without tools, turn 1 and turns 2–3 (target ≤ 1.2 each);
  *   - gateway TTFT of a new chat (spare ready) ÷ a `claude` already started when the prompt arrives (≤ 1.0), with the
  *     policy DEFAULT_POLICY resolves to here;
+ *   - turn 2 of a chat after another chat started ÷ turn 2 with none in between (≤ 1.2: the kept process still fits);
  *   - spare hit rate when every request's system prompt differs (date/user variables; ≥ 90 % of first turns warm);
  *   - N concurrent new chats with N spares: p50 TTFT ÷ a single new chat (the CPU floor on this machine is named).
  * Scripted model; gateways in this process. Appends its table to bench/RESULTS.md. Env: BENCH_ROUNDS (default 3),
@@ -157,6 +158,27 @@ async function main(): Promise<void> {
       { figure: `Gateway TTFT, new chat on a spare ÷ a started claude with the same policy (${policy})`, measured: `${fmtRatio(m(t.gw) / m(t.policyFloor))} (${fmtMs(m(t.gw))} vs ${fmtMs(m(t.policyFloor))})`, target: '≤ 1.0', pass: m(t.gw) / m(t.policyFloor) <= 1.0, detail: "floor: `claude` given the run's policy settings and setting sources, started, initialized and idle 1.5 s, then the prompt written to its stdin → first text delta; gateway: HTTP request → first content delta" },
       { figure: `Gateway TTFT (policy: ${policy}) ÷ a started plain claude`, measured: `${fmtRatio(m(t.gw) / m(t.floor))} (${fmtMs(m(t.gw))} vs ${fmtMs(m(t.floor))})`, target: '—', pass: null, detail: `the same floor without any policy: what the policy itself costs Claude Code on a prompt (${fmtMs(m(t.policyFloor) - m(t.floor))} here)` },
     );
+
+    // Chat A's turn 2 after chat B started (a new chat folder appeared) ÷ a chat's turn 2 with nothing in between.
+    const afterOther: number[] = [];
+    const alone: number[] = [];
+    const turn2 = async (chat: string, between?: string): Promise<number> => {
+      await sparesReady(gw, 1);
+      const h: Msg[] = [{ role: 'user', content: `${chat}: hello` }];
+      const t1 = await turn(gw, chat, h);
+      if (between) {
+        await sparesReady(gw, 1);
+        await turn(gw, between, [{ role: 'user', content: `${between}: hello` }]);
+      }
+      await sparesReady(gw, 1);
+      h.push({ role: 'assistant', content: t1.text }, { role: 'user', content: `${chat}: turn 2` });
+      return (await turn(gw, chat, h)).ttft;
+    };
+    for (let round = 1; round <= ROUNDS; round++) {
+      afterOther.push(await turn2(`a-${round}`, `b-${round}`));
+      alone.push(await turn2(`c-${round}`));
+    }
+    rows.push({ figure: 'Turn 2 of chat A after chat B started ÷ turn 2 with no other chat', measured: `${fmtRatio(m(afterOther) / m(alone))} (${fmtMs(m(afterOther))} vs ${fmtMs(m(alone))})`, target: '≤ 1.2', pass: m(afterOther) / m(alone) <= 1.2, detail: `median of ${ROUNDS} each, interleaved; both served by the chat's kept process (a resumed one takes ≈ 0.7 s and more)` });
 
     // Spare hit rate: every new chat brings its own system prompt (OpenWebUI's {{CURRENT_DATE}}, {{USER_NAME}}).
     const before = gw.services.runtime.spares?.();

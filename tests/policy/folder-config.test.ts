@@ -43,11 +43,12 @@ describe("a folder's own .mcp.json and .claude/settings.json (real Claude Code, 
 
   const client = () => new OpenAI({ baseURL: gw.v1, apiKey: 'unused', maxRetries: 0, timeout: 90_000 });
   const ask = (model: string, chat: string, text: string) => client().chat.completions.create({ model, messages: [{ role: 'user', content: text }] }, { headers: { 'X-OpenWebUI-Chat-Id': chat } });
-  const ran = async (file: string): Promise<boolean> => {
-    // The server starts beside the turn: give it a moment after the answer.
-    for (let i = 0; i < 20 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
+  /** Whether the planted command left its file: it starts beside the turn, so it gets time after the answer (more for a yes). */
+  const ran = async (file: string, ms = 2_000): Promise<boolean> => {
+    for (let waited = 0; waited < ms && !fs.existsSync(file); waited += 100) await new Promise((r) => setTimeout(r, 100));
     return fs.existsSync(file);
   };
+  const runs = (file: string): Promise<boolean> => ran(file, 20_000);
   const project = (name: string, policy: Record<string, unknown>): string => {
     const folder = tmp(`ccg-planted-${name}-`);
     folders.push(folder);
@@ -58,8 +59,8 @@ describe("a folder's own .mcp.json and .claude/settings.json (real Claude Code, 
   it('full: the planted server and hook run (the attack is real)', async () => {
     const p = plant(project('openfolder', { mode: 'full' }), out);
     await ask('sonnet@openfolder', 'full-chat', 'hello');
-    assert.ok(await ran(p.server), 'the .mcp.json server ran');
-    assert.ok(await ran(p.hook), 'the SessionStart hook ran');
+    assert.ok(await runs(p.server), 'the .mcp.json server ran');
+    assert.ok(await runs(p.hook), 'the SessionStart hook ran');
   });
 
   it("sandboxed chat workspace: a planted .mcp.json and settings hook are not loaded by the chat's next process", async () => {
@@ -81,7 +82,7 @@ describe("a folder's own .mcp.json and .claude/settings.json (real Claude Code, 
 
     const trusted = plant(project('trustedfolder', { mode: 'sandboxed', trustFolderConfig: true }), out);
     await ask('sonnet@trustedfolder', 'trusted-chat', 'hello');
-    assert.ok(await ran(trusted.server), "the owner's own .mcp.json server runs");
-    assert.ok(await ran(trusted.hook), "and the owner's hook");
+    assert.ok(await runs(trusted.server), "the owner's own .mcp.json server runs");
+    assert.ok(await runs(trusted.hook), "and the owner's hook");
   });
 });

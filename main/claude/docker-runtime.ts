@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { createDockerSpawnHook, killRunInContainer, type DockerSpawnHook } from './docker-spawn.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { ShownTools } from './client-tool-endpoint.ts';
+import { FolderCommandGate } from './folder-command-gate.ts';
 import { createSdkRuntime } from './local-runtime.ts';
 import { readBaseEnv, type BaseEnv, type ClaudeRuntime } from './runtime.ts';
 
@@ -97,6 +98,8 @@ export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
   };
   // Sessions outlive the per-run SDK runtimes below: which client tools each was shown is kept here (client-tool-endpoint.ts).
   const shownTools = new ShownTools();
+  // Chats of one project share its folder in the container too: their sandboxed commands take turns across runs.
+  const commandGate = new FolderCommandGate();
   const readyRuntime = createSdkRuntime({ kind: 'docker', spawnHook, ready, ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}) });
 
   return {
@@ -110,6 +113,7 @@ export function createDockerRuntime(o: DockerRuntimeOptions): DockerRuntime {
         kind: 'docker',
         spawnHook: (options) => spawnHook(options, { onStderr: spec.onStderr, abortSignal: spec.abortController.signal }),
         shownTools,
+        commandGate,
         ...(o.baseEnv ? { baseEnv: o.baseEnv } : {}),
       }).run(spec.settings ? { ...spec, settings: settingsForContainer(spec.settings, pathMap(o), guard) } : spec),
     clientToolsFit: (sessionId, tools) => shownTools.fits(sessionId, tools),

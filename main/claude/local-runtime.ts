@@ -32,6 +32,8 @@ export interface SdkRuntimeOptions {
   clientToolTimeoutMs?: number;
   /** Which client tools each session was shown, when it outlives this runtime (the docker runtime makes one per run). */
   shownTools?: ShownTools;
+  /** The folders' command turns (folder-command-gate.ts), when they outlive this runtime (the docker runtime's). */
+  commandGate?: FolderCommandGate;
 }
 
 /** Claude Code must not give up on a client call before the gateway does (MCP_TOOL_TIMEOUT may be set low for others). */
@@ -49,7 +51,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
   const toolTimeoutMs = opts.clientToolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
   const shown = opts.shownTools ?? new ShownTools();
   // Sandboxed processes sharing a folder take turns for their commands (see folder-command-gate.ts).
-  const commandGate = new FolderCommandGate();
+  const commandGate = opts.commandGate ?? new FolderCommandGate();
   /** Notes which client tools each session was shown (its turns' results name the session). */
   async function* observe(spec: RunSpec, source: AsyncIterable<SDKMessage>): AsyncGenerator<SDKMessage> {
     for await (const m of source) {
@@ -107,7 +109,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
       const tools = new ToolEndpoint(toolTimeoutMs);
       void tools.use(spec.clientTools);
       if (!keepable) spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
-      const gated = local && spec.settings?.sandbox?.enabled === true;
+      const gated = spec.settings?.sandbox?.enabled === true;
       const owner = {};
 
       const spawnLocal: SpawnHook = (o) =>
@@ -174,6 +176,8 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
           for await (const m of q) yield m;
         } finally {
           spec.abortController.signal.removeEventListener('abort', onAbort);
+          // A process that is not kept ends with its run: a command it was in (cancelled mid-way) holds nothing.
+          if (gated) commandGate.releaseAll(spec.cwd, owner);
         }
       })();
     }

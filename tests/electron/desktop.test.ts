@@ -54,6 +54,8 @@ function scenario(env: Record<string, string> = {}): void {
 /** Quits like the user would (before-quit → the quit sequence → app.exit) and waits for it. */
 async function quit(): Promise<void> {
   if (app.exitCode !== null) return;
+  // No desktop started since the stand-in was reset: no quit sequence would ever set the exit code (a 30 s wait).
+  if (standIn.rec.named('app.requestSingleInstanceLock').length === 0) return;
   app.quit();
   await waitForValue(() => app.exitCode, (c) => c !== null, { what: 'the quit sequence to exit', ms: 30_000 });
 }

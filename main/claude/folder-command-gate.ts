@@ -9,9 +9,9 @@ import type { HookCallbackMatcher, HookEvent } from '@anthropic-ai/claude-agent-
  * and its command fails once the first removes them ("bwrap: Can't find source path …/.claude/skills"). Measured on
  * Claude Code 2.1.x with two chats of one project; within one process Claude Code keeps its own commands apart.
  *
- * A process holds the folder from its first Bash PreToolUse until its commands have ended (PostToolUse or its failure;
- * a call refused by its permission ends with the turn, or the process's exit): another process's Bash waits for it. Commands started in the
- * background end their hold when they start: Claude Code gives no hook for their end.
+ * A process holds the folder from its first Bash PreToolUse until its commands have ended (PostToolUse or its
+ * failure; a call refused by its permission ends with the turn, the run or the process): another process's Bash waits
+ * for it. Commands started in the background end their hold when they start: Claude Code gives no hook for their end.
  */
 export class FolderCommandGate {
   private readonly folders = new Map<string, { owner: object; count: number; waiters: Array<{ owner: object; go: () => void }> }>();
@@ -83,7 +83,7 @@ const WAIT_LIMIT_S = 24 * 3600;
 
 /**
  * The SDK hooks that make one Claude process in `folder` take its turn at the gate (see FolderCommandGate). `owner`
- * stands for the process; the caller releases it when the process exits.
+ * stands for the process; the caller releases it when the process's run or life ends.
  */
 export function commandGateHooks(gate: FolderCommandGate, folder: string, owner: object): Partial<Record<HookEvent, HookCallbackMatcher[]>> {
   const release = (): void => gate.release(folder, owner);

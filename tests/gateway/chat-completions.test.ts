@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
@@ -84,8 +85,10 @@ describe('POST /v1/chat/completions (openai SDK, real Claude Code)', () => {
 
   it('shows a running step (title and input) before it ends, then its result', async () => {
     // The command runs until the test releases it: what the client sees meanwhile is the point.
-    const release = path.join(gw.config.claudeCwd, 'release-step');
-    const command = 'for i in $(seq 300); do [ -f release-step ] && break; sleep 0.1; done; echo released-$((40+2))';
+    // An absolute path the command can read under any policy (a chat works in a folder of its own, so not its cwd).
+    const releaseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-release-'));
+    const release = path.join(releaseDir, 'release-step');
+    const command = `for i in $(seq 300); do [ -f ${release} ] && break; sleep 0.1; done; echo released-$((40+2))`;
     gw.api.setScript(bashThenAnswer(command));
     const s = await client.chat.completions.create({ model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'wait for it' }] });
     let text = '';
@@ -97,7 +100,7 @@ describe('POST /v1/chat/completions (openai SDK, real Claude Code)', () => {
         fs.writeFileSync(release, '');
       }
     }
-    fs.rmSync(release, { force: true });
+    fs.rmSync(releaseDir, { recursive: true, force: true });
     assert.ok(whileRunning !== null, text);
     assert.ok(!whileRunning.includes('released-42') && !whileRunning.includes('— result'), `the step appeared only with its result:\n${whileRunning}`);
     assert.ok(whileRunning.endsWith(`<details>\n<summary>Bash: ${command.slice(0, 79)}…</summary>\n\n\`\`\`bash\n${command}\n\`\`\`\n</details>\n\n`), whileRunning);

@@ -4,12 +4,12 @@
  * request reaches the scripted API (Claude Code's work on the prompt) → first text delta out of the runtime → first
  * content delta at the client. Run: npx tsx bench/probes/tools-turn-breakdown.ts
  */
-import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import OpenAI from 'openai';
 import { startScriptedAnthropic, type Script } from '../../tests/fixtures/scripted-anthropic.ts';
 import { OPENWEBUI_TOOLS } from '../../tests/fixtures/openwebui-tools.ts';
 import { startTestGateway } from '../../tests/helpers/gateway.ts';
 import { median } from '../stats.ts';
+import { markRuns } from './mark-runs.ts';
 
 type Msg = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 const marks: Record<string, number> = {};
@@ -20,17 +20,7 @@ const script: Script = (_req, info) => {
 const api = await startScriptedAnthropic(script, { keepRequests: 0 });
 const gw = await startTestGateway({ script, api, config: { CLAUDE_SPARE_PROCESSES: 1, MAX_LIVE_CONVERSATIONS: 8 } });
 const rt = gw.services.runtime;
-const run = rt.run.bind(rt);
-rt.run = (spec) => {
-  marks.run = performance.now();
-  const source = run(spec);
-  return (async function* (): AsyncGenerator<SDKMessage> {
-    for await (const m of source) {
-      if (m.type === 'stream_event' && m.event.type === 'content_block_delta') marks.delta ??= performance.now();
-      yield m;
-    }
-  })();
-};
+markRuns(rt, marks);
 const client = new OpenAI({ baseURL: gw.v1, apiKey: 'x', maxRetries: 0 });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

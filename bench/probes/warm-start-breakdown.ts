@@ -3,11 +3,11 @@
  * run() of a test gateway: request sent → run() called (gateway before Claude) → first SDK message → first text delta
  * from Claude → first content delta at the client. Run: npx tsx bench/probes/warm-start-breakdown.ts
  */
-import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import OpenAI from 'openai';
 import { startScriptedAnthropic, type Script } from '../../tests/fixtures/scripted-anthropic.ts';
 import { startTestGateway, type TestGateway } from '../../tests/helpers/gateway.ts';
 import { median } from '../stats.ts';
+import { markRuns } from './mark-runs.ts';
 
 const marks: Record<string, number> = {};
 const script: Script = (_req, info) => {
@@ -20,19 +20,7 @@ const api = await startScriptedAnthropic(script, { keepRequests: 0 });
 async function probe(policy: 'full' | 'sandboxed'): Promise<void> {
   const gw: TestGateway = await startTestGateway({ script, api, config: { CLAUDE_SPARE_PROCESSES: 1, DEFAULT_POLICY: policy, MAX_LIVE_CONVERSATIONS: 8 } });
   const rt = gw.services.runtime;
-  const run = rt.run.bind(rt);
-  rt.run = (spec) => {
-    marks.run = performance.now();
-    const source = run(spec);
-    return (async function* (): AsyncGenerator<SDKMessage> {
-      for await (const m of source) {
-        marks.msg ??= performance.now();
-        if (m.type === 'stream_event' && m.event.type === 'message_start') marks.modelStart ??= performance.now();
-        if (m.type === 'stream_event' && m.event.type === 'content_block_delta') marks.delta ??= performance.now();
-        yield m;
-      }
-    })();
-  };
+  markRuns(rt, marks);
   const client = new OpenAI({ baseURL: gw.v1, apiKey: 'x', maxRetries: 0 });
   const rows: Array<Record<string, number>> = [];
   for (let i = 0; i < 6; i++) {

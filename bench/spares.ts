@@ -54,6 +54,18 @@ async function sparesReady(gw: TestGateway, n: number, ms = 120_000): Promise<bo
   }
 }
 
+/** How long a started `claude` (the floor) and a ready spare both sit idle before their prompt. */
+const IDLE_MS = 1_500;
+
+/**
+ * A spare ready and idle for IDLE_MS, as the floor's `claude` is: a spare that became ready a moment ago is still
+ * settling (and its replacement's start takes the same cores), which skewed whichever chat came right after a claim.
+ */
+async function spareSettled(gw: TestGateway): Promise<void> {
+  await sparesReady(gw, 1);
+  await sleep(IDLE_MS);
+}
+
 /** One streamed turn: TTFT (request → first content delta) and the answer. */
 async function turn(gw: TestGateway, chat: string, messages: Msg[], tools?: Tool[]): Promise<{ ttft: number; text: string }> {
   const client = new OpenAI({ baseURL: gw.v1, apiKey: 'x', maxRetries: 0, timeout: 180_000 });
@@ -71,14 +83,14 @@ async function turn(gw: TestGateway, chat: string, messages: Msg[], tools?: Tool
 
 /** Three turns of one new chat (a spare ready before turn 1): TTFT of turn 1 and the mean of turns 2–3. */
 async function chat3(gw: TestGateway, chat: string, tools?: Tool[]): Promise<{ first: number; next: number }> {
-  await sparesReady(gw, 1);
+  await spareSettled(gw);
   const h: Msg[] = [{ role: 'user', content: `${chat}: hello` }];
   const t1 = await turn(gw, chat, h, tools);
   const next: number[] = [];
   let last = t1.text;
   for (const n of [2, 3]) {
     // As between a user's turns: the replacement spare has started (it would take CPU from this turn otherwise).
-    await sparesReady(gw, 1);
+    await spareSettled(gw);
     // The history as the client holds it: each answer as it was given (turn 3 once replayed turn 1's answer, so its
     // history no longer matched the kept process and the turn resumed in a new one).
     h.push({ role: 'assistant', content: last }, { role: 'user', content: `${chat}: turn ${n}` });
@@ -102,7 +114,7 @@ async function startedCliFloor(apiUrl: string, binary: string, policy?: (folder:
   const it = q[Symbol.asyncIterator]();
   try {
     await q.initializationResult();
-    await sleep(1_500);
+    await sleep(IDLE_MS);
     const t0 = performance.now();
     feed.push([{ role: 'user', content: 'floor: hello' }]);
     for (;;) {
@@ -147,7 +159,7 @@ async function main(): Promise<void> {
         const c = gw.services.policy.confine({ project: null, folder, policy: gw.services.policy.defaults.policy });
         return { ...(c.settings ? { settings: c.settings } : {}), ...(c.settingSources ? { settingSources: c.settingSources } : {}), disallowedTools: c.disallowedTools };
       }));
-      await sparesReady(gw, 1);
+      await spareSettled(gw);
       t.gw.push((await turn(gw, `new-${round}`, [{ role: 'user', content: 'floor: hello' }])).ttft);
       log(`round ${round}: 34 tools ${fmtMs(a.first)}/${fmtMs(a.next)}, none ${fmtMs(b.first)}/${fmtMs(b.next)}, new chat ${fmtMs(t.gw.at(-1)!)} vs started claude ${fmtMs(t.policyFloor.at(-1)!)} (plain ${fmtMs(t.floor.at(-1)!)})`);
     }
@@ -170,7 +182,7 @@ async function main(): Promise<void> {
         await sparesReady(gw, 1);
         await turn(gw, between, [{ role: 'user', content: `${between}: hello` }]);
       }
-      await sparesReady(gw, 1);
+      await spareSettled(gw);
       h.push({ role: 'assistant', content: t1.text }, { role: 'user', content: `${chat}: turn 2` });
       return (await turn(gw, chat, h)).ttft;
     };

@@ -218,6 +218,7 @@ describe('SparePool with an expected session: spares bound ahead of time', () =>
   let coldRuntime: ClaudeRuntime;
   let pool: SparePool;
   let coldStarts = 0;
+  let callsWhileBinding = -1;
   const PIRATE = 'Answer like a pirate.';
 
   const spec = (over: Partial<RunSpec> = {}): RunSpec => ({
@@ -254,6 +255,7 @@ describe('SparePool with an expected session: spares bound ahead of time', () =>
     });
     pool.start();
     await waitUntil(() => pool.stats().bound === 1, 60_000, 'a spare bound to the expected session');
+    callsWhileBinding = api.auths.length;
   });
 
   after(async () => {
@@ -274,6 +276,19 @@ describe('SparePool with an expected session: spares bound ahead of time', () =>
     assert.ok(init && init.type === 'system' && init.subtype === 'init' && init.cwd === fs.realpathSync(cwd) && /opus/.test(init.model));
     assert.equal(pool.stats().claims, 1);
     assert.ok(!groupAlive(pid), 'the bound process went away with its run');
+  });
+
+  it('a bound spare is warmed without any model call, and its first model request is a cold start\'s', async () => {
+    assert.equal(callsWhileBinding, 0, 'starting, binding and warming the spare called no model API (count_tokens included)');
+    await waitUntil(() => pool.stats().bound === 1, 60_000, 'the replacement spare');
+    const warm = await run(spec());
+    assert.ok(warm.served, 'served by the bound spare');
+    const cold = await run({ ...spec(), env: { CCG_TEST_COLD: '1' } });
+    assert.ok(!cold.served, 'a run with its own env starts cold');
+    assert.equal(warm.requests.length, cold.requests.length);
+    assert.equal(systemText(warm.requests[0]), systemText(cold.requests[0]), 'the same system prompt, byte for byte');
+    assert.deepEqual(warm.requests[0].tools?.map((t) => t.name), cold.requests[0].tools?.map((t) => t.name));
+    assert.equal(JSON.stringify(warm.requests[0].messages), JSON.stringify(cold.requests[0].messages), 'the same context and prompt');
   });
 
   it('a run for another system prompt starts cold, and the next spares are bound to it', async () => {

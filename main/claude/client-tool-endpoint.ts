@@ -57,8 +57,16 @@ function covers(shown: ReadonlyMap<string, string> | undefined, tools: readonly 
 /** How long a process waits for Claude Code to read a changed tool list before the turn's prompt goes in anyway. */
 const LIST_WAIT_MS = 2_000;
 
+/** Each turn's tool objects are built once per request and never changed: their keys are computed once, not per check. */
+const defKeys = new WeakMap<TurnTool, string>();
+
 function defKey(t: TurnTool): string {
-  return JSON.stringify([t.description, t.inputSchema]);
+  let key = defKeys.get(t);
+  if (key === undefined) {
+    key = JSON.stringify([t.description, t.inputSchema]);
+    defKeys.set(t, key);
+  }
+  return key;
 }
 
 /**

@@ -63,8 +63,9 @@ const PROMISE_TTL_MS = 60_000;
 /** Consecutive refused claims after which the pool stops starting spares. */
 const MAX_REFUSALS = 3;
 /**
- * A claimed spare is replaced when its run ends, or this long after it began (long agentic runs): a spare
- * starting beside a run would take CPU from its first token and its streaming on a small machine.
+ * A claimed spare is replaced when its run ends and no other run on a claimed spare is still going, or this long after
+ * it began (long agentic runs, suspended client-tool runs): a spare starting beside a run would take CPU from its first
+ * token and its streaming on a small machine.
  */
 const REFILL_AFTER_MS = 5_000;
 
@@ -105,6 +106,8 @@ export class SparePool {
   private counters = { claims: 0, fallbacks: 0, misses: 0, retired: 0 };
   private lastError: string | null = null;
   private refusals = 0;
+  /** Runs on claimed spares that have not ended (see REFILL_AFTER_MS). */
+  private runsOnSpares = 0;
   private disabledReason: string | null = null;
 
   constructor(private readonly opts: SparePoolOptions) {
@@ -391,14 +394,18 @@ export class SparePool {
       return;
     }
 
-    let refilled = false;
+    // Replacements start once no run on a claimed spare is still going (a burst of new chats keeps the cores for its
+    // own first tokens), or REFILL_AFTER_MS after this run began. fill() only tops the pool up, so calling it twice is
+    // harmless.
+    this.runsOnSpares++;
+    let ended = false;
     const refill = (): void => {
-      if (refilled) return;
-      refilled = true;
+      if (ended) return;
+      ended = true;
       clearTimeout(refillTimer);
-      this.fill();
+      if (--this.runsOnSpares === 0) this.fill();
     };
-    const refillTimer = setTimeout(refill, REFILL_AFTER_MS);
+    const refillTimer = setTimeout(() => this.fill(), REFILL_AFTER_MS);
     refillTimer.unref();
     const onAbort = (): void => slot.kill();
     spec.abortController.signal.addEventListener('abort', onAbort, { once: true });

@@ -322,6 +322,50 @@ describe('SparePool with an expected session: spares bound ahead of time', () =>
   });
 });
 
+describe('SparePool: a burst of runs keeps the cores for its own first tokens', () => {
+  let api: ScriptedAnthropic;
+  let home: string;
+  let pool: SparePool;
+
+  before(async () => {
+    // "slow" answers after 3 s (less than the 5 s after which a long run's spare is replaced anyway).
+    api = await startScriptedAnthropic((_req, info) => ({ blocks: [{ type: 'text', text: 'ok' }], delayMs: info.userTexts.join(' ').includes('slow') ? 3_000 : 0 }));
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-spare-burst-'));
+    fs.mkdirSync(path.join(home, 'workspace'));
+    const baseEnv = { ...process.env, ...claudeTestEnv(api.url, path.join(home, 'home')) };
+    pool = new SparePool({ size: 2, profile: PROFILE, baseEnv, binary: resolveClaudeBinary() });
+    pool.start();
+    await waitUntil(() => pool.stats().parked === 2, 60_000, 'two parked spares');
+  });
+
+  after(async () => {
+    await pool.close();
+    await api.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('a run that ends while another claimed run goes on starts no replacement; the last one to end refills the pool', async () => {
+    const spec = (prompt: string): RunSpec => ({
+      messages: [{ role: 'user', content: prompt }], systemPrompt: null, model: 'sonnet', cwd: path.join(home, 'workspace'),
+      allowedTools: PROFILE.allowedTools, disallowedTools: PROFILE.disallowedTools, permissionMode: 'default', maxTurns: 0,
+      abortController: new AbortController(),
+    });
+    const cold = (): AsyncIterable<SDKMessage> => { throw new Error('no cold start expected'); };
+    const drain = async (stream: AsyncIterable<SDKMessage> | null): Promise<void> => {
+      assert.ok(stream, 'served by a spare');
+      for await (const m of stream) void m;
+    };
+    const slow = drain(pool.tryClaim(spec('slow'), cold));
+    await drain(pool.tryClaim(spec('quick'), cold));
+    await new Promise((r) => setTimeout(r, 1_000));
+    const during = pool.stats();
+    assert.equal(during.starting + during.parked, 0, 'no replacement started beside the run still going');
+    await slow;
+    await waitUntil(() => pool.stats().starting + pool.stats().parked === 2, 60_000, 'both replacements once the burst ended');
+    assert.equal(pool.stats().claims, 2);
+  });
+});
+
 describe('SparePool.retire(): spares started before a change are never used after it', () => {
   let api: ScriptedAnthropic;
   let home: string;

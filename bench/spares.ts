@@ -5,7 +5,7 @@
  *     policy DEFAULT_POLICY resolves to here;
  *   - turn 2 of a chat after another chat started ÷ turn 2 with none in between (≤ 1.2: the kept process still fits);
  *   - spare hit rate when every request's system prompt differs (date/user variables; ≥ 90 % of first turns warm);
- *   - N concurrent new chats with N spares: p50 TTFT ÷ a single new chat (the CPU floor on this machine is named).
+ *   - N concurrent new chats with N spares: p50 TTFT ÷ a single new chat, against the CPU floor measured in the run.
  * Scripted model; gateways in this process. Appends its table to bench/RESULTS.md. Env: BENCH_ROUNDS (default 3),
  * BENCH_BURST (default 8).
  */
@@ -237,10 +237,21 @@ async function main(): Promise<void> {
     const used = pids.reduce((sum, p) => sum + ((last.get(p) ?? 0) - (start.get(p) ?? 0)), 0);
     const p50 = median(all.map((r) => r.ttft));
     const cores = os.cpus().length;
-    // N equal jobs of c ms CPU on `cores` cores: the ceil(N/2)-th cannot finish before ceil(N/2)/cores × c.
+    // N equal jobs of c ms CPU each, started together on `cores` cores. The kernel shares the cores fairly, so they
+    // progress together and the median first token cannot come before all of them had their CPU: N/cores × c. Served
+    // in turn (a core each until its first token), the median would come at ceil(N/2)/cores × c — but holding prompts
+    // back would queue chats behind each other's model latency with a real model (seconds), so the gateway does not.
     const perChat = used / BURST;
-    const floorP50 = (Math.ceil(BURST / 2) / cores) * perChat;
-    rows.push({ figure: `${BURST} concurrent new chats with ${BURST} spares: p50 TTFT ÷ a single new chat`, measured: `${fmtRatio(p50 / single)} (${fmtMs(p50)} vs ${fmtMs(single)})`, target: `CPU floor ${fmtRatio(floorP50 / single)} (${fmtMs(floorP50)})`, pass: null, detail: `${cores} cores; the ${BURST} claimed spares used ${fmtMs(used)} of CPU for the burst (${fmtMs(perChat)} each, sampled /proc), so the ${Math.ceil(BURST / 2)}th first token cannot come before ${Math.ceil(BURST / 2)}/${cores} × ${fmtMs(perChat)} = ${fmtMs(floorP50)}: p50 is ${fmtRatio(p50 / floorP50)}× that floor. The whole machine (gateway, client, scripted model, replacement spares) was ${Math.round((100 * (machine1.busy - machine0.busy)) / (machine1.all - machine0.all))} % busy over the burst's ${fmtMs(wall)}` });
+    const fairFloor = (BURST / cores) * perChat;
+    const inTurnFloor = (Math.ceil(BURST / 2) / cores) * perChat;
+    const busy = Math.round((100 * (machine1.busy - machine0.busy)) / (machine1.all - machine0.all));
+    rows.push({
+      figure: `${BURST} concurrent new chats with ${BURST} spares: p50 TTFT ÷ a single new chat`,
+      measured: `${fmtRatio(p50 / single)} (${fmtMs(p50)} vs ${fmtMs(single)})`,
+      target: `CPU floor ${fmtRatio(fairFloor / single)} (${fmtMs(fairFloor)})`,
+      pass: null,
+      detail: `${cores} cores; the ${BURST} claimed spares used ${fmtMs(used)} of CPU for the burst (${fmtMs(perChat)} each, sampled /proc). Fair-shared, the median first token cannot come before ${BURST}/${cores} × ${fmtMs(perChat)} = ${fmtMs(fairFloor)}: p50 is ${fmtRatio(p50 / fairFloor)}× that floor (served one after another it would be ${fmtMs(inTurnFloor)}, see the comment in bench/spares.ts). The whole machine (gateway, client, scripted model) was ${busy} % busy over the burst's ${fmtMs(wall)}; replacement spares start once the burst's runs have ended`,
+    });
   } finally {
     await burst.close();
     await api.close();

@@ -26,7 +26,7 @@ const script: Script = () => ({ blocks: [{ type: 'text', text: 'hello there', ch
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const api = await startScriptedAnthropic(script, { keepRequests: 0 });
 const binary = resolveClaudeBinary()!;
-const TOOLS = OPENWEBUI_TOOLS.map((t) => ({ name: t.function.name, description: t.function.description ?? '', inputSchema: t.function.parameters, _meta: { 'anthropic/alwaysLoad': true } }));
+const TOOLS = OPENWEBUI_TOOLS.flatMap((t) => (t.type === 'function' ? [{ name: t.function.name, description: t.function.description ?? '', inputSchema: t.function.parameters, _meta: { 'anthropic/alwaysLoad': true } }] : []));
 async function floor(kind: string): Promise<number> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-exp-'));
   const feed = new InputFeed();

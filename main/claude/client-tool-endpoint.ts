@@ -15,6 +15,13 @@ export interface TurnTool {
 /** The caller's functions for one turn and where their calls go (main/gateway/client-tools/bridge.ts). */
 export interface ToolTurn {
   tools: TurnTool[];
+  /**
+   * Listed ahead of a turn (a spare made ready for the tools new chats keep bringing), not shown to the model yet.
+   * Measured with Claude Code 2.1.330 (bench/probes/listed-tools-taken-back.ts): a tool stays in a session's model
+   * requests only once a request carried it; one that was only listed is gone from the next request after the list
+   * changes. So these do not count as shown (`fits`).
+   */
+  ahead?: boolean;
   /** `extra`: the MCP request's extras (Claude Code names the tool_use in `_meta`). */
   call(name: string, args: Record<string, unknown>, extra: unknown): Promise<CallToolResult>;
 }
@@ -69,18 +76,32 @@ function defKey(t: TurnTool): string {
   return key;
 }
 
+/** What a tool set is, for comparing the sets of two requests (names and definitions, in any order). */
+export function toolSetKey(tools: readonly TurnTool[]): string {
+  return JSON.stringify(tools.map((t) => [t.name, defKey(t)]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+}
+
+/** A turn that only lists tools (a spare made ready for the tools new chats keep bringing): no call can reach it. */
+export function listedOnly(tools: TurnTool[]): ToolTurn {
+  return {
+    tools,
+    ahead: true,
+    call: (name) => Promise.resolve({ content: [{ type: 'text', text: `The function '${name}' is not available in this turn.` }], isError: true }),
+  };
+}
+
 /**
  * A process's client-tools endpoint: an in-process MCP server whose tool list is the current turn's. Set per turn
  * (`use`), it tells Claude Code with `notifications/tools/list_changed`. Measured with Claude Code 2.1.330: an added
  * tool reaches the next model request, but a removed one stays in the request's tool list (calling it fails "No such
  * tool available" inside Claude Code, before it reaches this server) — so a process can take a turn only when that
- * turn's tools cover every tool it ever listed with the same definition (`fits`); otherwise the turn starts fresh.
+ * turn's tools cover every tool it ever showed the model with the same definition (`fits`).
  */
 export class ToolEndpoint {
   readonly config: McpSdkServerConfigWithInstance;
   private readonly mcp: McpServer;
   private turn: ToolTurn | null = null;
-  /** Every tool the process was ever shown (name → definition): what its model requests still carry. */
+  /** Every tool the process ever showed the model (name → definition): what its model requests still carry. */
   private readonly offered = new Map<string, string>();
   private listed: () => void = () => undefined;
 
@@ -89,7 +110,7 @@ export class ToolEndpoint {
     this.mcp = new McpServer({ name: CLIENT_TOOL_SERVER, version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
     this.mcp.server.setRequestHandler(ListToolsRequestSchema, () => {
       const tools = this.turn?.tools ?? [];
-      for (const t of tools) this.offered.set(t.name, defKey(t));
+      this.count(this.turn);
       this.listed();
       // alwaysLoad: Claude Code 2.1 defers MCP tools behind ToolSearch; the caller's must be in the model's request.
       return { tools: tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, _meta: { 'anthropic/alwaysLoad': true } })) };
@@ -105,6 +126,17 @@ export class ToolEndpoint {
     this.config = { type: 'sdk', name: CLIENT_TOOL_SERVER, instance: this.mcp, timeout: timeoutMs };
   }
 
+  /** Whether the process waits with tools listed ahead of its first turn. */
+  get listsAhead(): boolean {
+    return Boolean(this.turn?.ahead && this.turn.tools.length);
+  }
+
+  /** A turn's tools go to the model with its requests: from now on they stay in them (see ToolTurn.ahead). */
+  private count(turn: ToolTurn | null): void {
+    if (turn?.ahead) return;
+    for (const t of turn?.tools ?? []) this.offered.set(t.name, defKey(t));
+  }
+
   /** Whether a turn with these tools can run in this process: nothing it was shown is missing or changed. */
   fits(turn: ToolTurn | null | undefined): boolean {
     return covers(this.offered, turn?.tools ?? []);
@@ -118,7 +150,7 @@ export class ToolEndpoint {
     const before = JSON.stringify((this.turn?.tools ?? []).map((t) => [t.name, defKey(t)]));
     this.turn = turn ?? null;
     // Counted as shown now: the Agent SDK may hand Claude Code the list at start-up without a tools/list request.
-    for (const t of this.turn?.tools ?? []) this.offered.set(t.name, defKey(t));
+    this.count(this.turn);
     const after = JSON.stringify((this.turn?.tools ?? []).map((t) => [t.name, defKey(t)]));
     if (before === after || !this.mcp.isConnected()) return;
     let timer: NodeJS.Timeout | undefined;

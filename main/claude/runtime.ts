@@ -100,6 +100,8 @@ export interface SparePoolStats {
   parked: number;
   /** Bound to the expected session, waiting for a prompt. */
   bound: number;
+  /** Of those, listed ahead of time with the client tools new chats keep bringing (OpenWebUI's, an n8n agent's). */
+  listed: number;
   starting: number;
   /** Runs served by a spare. */
   claims: number;

@@ -1,7 +1,7 @@
 import type { PermissionMode, Query, SDKMessage, Settings } from '@anthropic-ai/claude-agent-sdk';
 import type { Config } from '../config/schema.ts';
 import { log, redact } from '../log.ts';
-import { CLIENT_TOOL_SERVER } from './client-tool-endpoint.ts';
+import { CLIENT_TOOL_SERVER, toolSetKey, type TurnTool } from './client-tool-endpoint.ts';
 import type { ProcessTracker } from './orphans.ts';
 import type { InputFeed } from './input-feed.ts';
 import type { LiveConversations } from './live-conversations.ts';
@@ -68,6 +68,8 @@ const MAX_REFUSALS = 3;
  * token and its streaming on a small machine.
  */
 const REFILL_AFTER_MS = 5_000;
+/** How many runs in a row must bring one client tool set before bound spares are listed with it (noteTools). */
+const TOOLS_SEEN = 2;
 
 /** A profile with these settings (none: null). */
 function withSettings(p: SpareProfile, settings: Settings | null | undefined): SpareProfile {
@@ -108,6 +110,10 @@ export class SparePool {
   private refusals = 0;
   /** Runs on claimed spares that have not ended (see REFILL_AFTER_MS). */
   private runsOnSpares = 0;
+  /** The client tool sets of the latest runs offered to the pool (toolSetKey; '' for none), newest last. */
+  private recentToolSets: string[] = [];
+  /** The tools bound spares are listed with: the set the latest TOOLS_SEEN runs all brought (see noteTools). */
+  private expectedTools: { key: string; tools: TurnTool[] } | null = null;
   private disabledReason: string | null = null;
 
   constructor(private readonly opts: SparePoolOptions) {
@@ -129,6 +135,7 @@ export class SparePool {
       size: this.size,
       parked: count('parked'),
       bound: count('bound'),
+      listed: [...this.slots].filter((s) => s.state === 'bound' && s.tools?.listsAhead).length,
       starting: count('starting'),
       ...this.counters,
       lastError: this.lastError,
@@ -198,6 +205,7 @@ export class SparePool {
    */
   tryClaim(spec: RunSpec, cold: ColdStart): AsyncIterable<SDKMessage> | null {
     if (!this.eligible(spec)) return null;
+    this.noteTools(spec.clientTools?.tools ?? []);
     const profile = profileKey(spec);
     // Start (and bind) the next spares for what is asked now; spares made for the old values go once this run is over.
     // Per-folder settings are each spare's own (settingsFor): only the rest of the profile is the pool's.
@@ -242,6 +250,20 @@ export class SparePool {
     this.counters.retired += n;
     if (n) log.info(`replacing ${n} spare Claude process(es): ${reason}`);
     this.fill();
+  }
+
+  /**
+   * OpenWebUI (Function Calling "Native") sends the same built-in tools on every chat, and an n8n agent its own: once
+   * the latest TOOLS_SEEN runs all brought one set, the spares bound from then on list it ahead of their first turn.
+   * A run with another set (or none) stops that at once. A listed spare still serves any run: tools only listed are
+   * taken back when the run's own are listed (ToolTurn.ahead), so no spare is replaced for it.
+   */
+  private noteTools(tools: TurnTool[]): void {
+    const key = tools.length ? toolSetKey(tools) : '';
+    this.recentToolSets = [...this.recentToolSets, key].slice(-TOOLS_SEEN);
+    const same = this.recentToolSets.length === TOOLS_SEEN && this.recentToolSets.every((k) => k === key);
+    if (same && key) this.expectedTools = { key, tools };
+    else if (this.expectedTools?.key !== key) this.expectedTools = null;
   }
 
   /** A spare bound to this session, else a parked one, else one still starting that nobody waits for yet. */
@@ -551,7 +573,8 @@ export class SparePool {
         onExit: () => this.onExit(slot),
       });
       if (this.closed || slot.state === 'gone') throw new Error('closed while starting');
-      if (this.expected && !(await slot.bind({ ...this.expected, cwd: slot.cwd ?? this.expected.cwd }, (err) => this.noteRefusal(slot, err), () => this.closed))) {
+      const tools = this.expectedTools?.tools ?? null;
+      if (this.expected && !(await slot.bind({ ...this.expected, cwd: slot.cwd ?? this.expected.cwd }, (err) => this.noteRefusal(slot, err), () => this.closed, tools))) {
         // Refused (already counted) or gone: replace it unless the pool gave up.
         this.forget(slot);
         if (!this.closed) this.fill();

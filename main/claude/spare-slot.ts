@@ -11,7 +11,7 @@ import {
   type SpareProcess,
 } from '@anthropic-ai/claude-agent-sdk';
 import { log, redact } from '../log.ts';
-import { ToolEndpoint } from './client-tool-endpoint.ts';
+import { listedOnly, ToolEndpoint, type TurnTool } from './client-tool-endpoint.ts';
 import { InputFeed } from './input-feed.ts';
 import type { ProcessTracker } from './orphans.ts';
 import { killTree, spawnInOwnGroup } from './process-tree.ts';
@@ -279,7 +279,7 @@ export class Slot {
    * Claims the spare for the expected session with a prompt that is held back: the folder is bound and its
    * settings, plugins and hooks loaded now, so a matching run only sends its prompt. False when refused or gone.
    */
-  async bind(session: ExpectedSession, onRefused: OnRefused, closed: () => boolean): Promise<boolean> {
+  async bind(session: ExpectedSession, onRefused: OnRefused, closed: () => boolean, tools: TurnTool[] | null = null): Promise<boolean> {
     const spare = this.spare;
     if (!spare) return false;
     const feed = new InputFeed();
@@ -317,6 +317,9 @@ export class Slot {
       query.close();
       return false;
     }
+    // Listed before the warm-up, the tools new chats keep bringing cost their first turn nothing (Claude Code reads a
+    // tool list it has not seen before its first model request: ≈ 20 ms here, bench/probes/prelisted-tools.ts).
+    if (tools?.length) await this.tools?.use(listedOnly(tools));
     await warmUp(query);
     if ((this.state as SlotState) === 'gone' || closed()) {
       feed.end();

@@ -11,6 +11,7 @@ import { createSdkRuntime } from '../../main/claude/local-runtime.ts';
 import { ProcessTracker } from '../../main/claude/orphans.ts';
 import type { ClaudeRuntime, RunSpec } from '../../main/claude/runtime.ts';
 import { SparePool, type SpareProfile } from '../../main/claude/spare-pool.ts';
+import { CLIENT_TOOL_SERVER, type ToolTurn } from '../../main/claude/client-tool-endpoint.ts';
 import type { LoginEvent } from '../../main/contract/mcp-api.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
 import { addFixtureServer, callSecretTool } from '../fixtures/oauth-setup.ts';
@@ -319,6 +320,78 @@ describe('SparePool with an expected session: spares bound ahead of time', () =>
     const second = await run(spec({ systemPrompt: POET, allowedTools: tools }));
     assert.ok(second.served);
     assert.equal(answerText(second.messages), 'The command printed fib-7. Done.');
+  });
+});
+
+describe('SparePool: spares listed with the client tools new chats keep bringing', () => {
+  let api: ScriptedAnthropic;
+  let home: string;
+  let cwd: string;
+  let coldRuntime: ClaudeRuntime;
+  let pool: SparePool;
+  let coldStarts = 0;
+
+  const turnWith = (names: string[]): ToolTurn => ({
+    tools: names.map((name) => ({ name, description: `The ${name} function.`, inputSchema: { type: 'object', properties: { q: { type: 'string' } } } })),
+    call: () => Promise.resolve({ content: [{ type: 'text', text: 'done' }] }),
+  });
+  const spec = (tools: ToolTurn | undefined): RunSpec => ({
+    messages: [{ role: 'user', content: 'hello' }], systemPrompt: null, model: 'sonnet', cwd,
+    allowedTools: PROFILE.allowedTools, disallowedTools: PROFILE.disallowedTools, permissionMode: 'default', maxTurns: 0,
+    abortController: new AbortController(), ...(tools ? { clientTools: tools } : {}),
+  });
+  /** One run through the pool (cold when it has no spare for it): whether a spare served it, and its model's client tools. */
+  const run = async (tools: ToolTurn | undefined): Promise<{ served: boolean; clientTools: string[] }> => {
+    await waitUntil(() => pool.stats().bound === 1, 60_000, 'a bound spare');
+    const colds = coldStarts;
+    const first = api.requests.length;
+    const s = spec(tools);
+    const stream = pool.tryClaim(s, () => { coldStarts++; return coldRuntime.run(s); }) ?? (coldStarts++, coldRuntime.run(s));
+    for await (const m of stream) void m;
+    const req = api.requests.slice(first).find((r) => r.tools?.length);
+    assert.ok(req, 'a model request');
+    return { served: coldStarts === colds, clientTools: (req.tools ?? []).map((t) => t.name).filter((n) => n.startsWith(`mcp__${CLIENT_TOOL_SERVER}__`)).sort() };
+  };
+  const names = (xs: string[]): string[] => xs.map((n) => `mcp__${CLIENT_TOOL_SERVER}__${n}`).sort();
+
+  before(async () => {
+    api = await startScriptedAnthropic(() => ({ blocks: [{ type: 'text', text: 'ok' }] }), { keepRequests: 1_000 });
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-spare-tools-'));
+    cwd = path.join(home, 'workspace');
+    fs.mkdirSync(cwd);
+    const baseEnv = { ...process.env, ...claudeTestEnv(api.url, path.join(home, 'home')) };
+    coldRuntime = createSdkRuntime({ kind: 'local', baseEnv });
+    pool = new SparePool({ size: 1, profile: PROFILE, baseEnv, binary: resolveClaudeBinary(), expect: { cwd, permissionMode: 'default', model: 'sonnet', systemPrompt: null } });
+    pool.start();
+  });
+
+  after(async () => {
+    await pool.close();
+    await api.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('after two chats brought the same tools, the next spare lists them before its first turn and serves the third', async () => {
+    for (let i = 0; i < 2; i++) assert.deepEqual(await run(turnWith(['recall', 'note'])), { served: true, clientTools: names(['recall', 'note']) });
+    await waitUntil(() => pool.stats().listed === 1, 60_000, 'a spare listed with those tools');
+    assert.deepEqual(await run(turnWith(['recall', 'note'])), { served: true, clientTools: names(['recall', 'note']) });
+  });
+
+  it('a chat without tools on a listed spare is served by it, and its model sees none of them', async () => {
+    await waitUntil(() => pool.stats().listed === 1, 60_000, 'a spare listed with the tools');
+    assert.deepEqual(await run(undefined), { served: true, clientTools: [] }, 'no tool of the earlier chats reaches this one');
+    await waitUntil(() => pool.stats().bound === 1, 60_000, 'the replacement spare');
+    assert.equal(pool.stats().listed, 0, 'a chat without tools ends the listing');
+  });
+
+  it('a chat with other tools on a listed spare sees exactly its own, and one with more of them gets the extra ones', async () => {
+    for (let i = 0; i < 2; i++) await run(turnWith(['recall', 'note']));
+    await waitUntil(() => pool.stats().listed === 1, 60_000, 'a spare listed with the tools');
+    assert.deepEqual(await run(turnWith(['search'])), { served: true, clientTools: names(['search']) });
+    for (let i = 0; i < 2; i++) await run(turnWith(['recall', 'note']));
+    await waitUntil(() => pool.stats().listed === 1, 60_000, 'a spare listed with the tools again');
+    assert.deepEqual(await run(turnWith(['recall', 'note', 'search'])), { served: true, clientTools: names(['recall', 'note', 'search']) });
+    assert.equal(coldStarts, 0, 'no chat started cold');
   });
 });
 

@@ -7,6 +7,18 @@ import type { ClientToolSet } from './definitions.ts';
 export { CLIENT_TOOL_SERVER } from '../../claude/client-tool-endpoint.ts';
 const PREFIX = `mcp__${CLIENT_TOOL_SERVER}__`;
 
+/** Argument validators by shape: converted shapes are shared across requests (definitions.ts), so are these. */
+const validators = new WeakMap<z.ZodRawShape, z.ZodObject>();
+
+function validatorFor(shape: z.ZodRawShape): z.ZodObject {
+  let v = validators.get(shape);
+  if (!v) {
+    v = z.object(shape);
+    validators.set(shape, v);
+  }
+  return v;
+}
+
 /** The caller's own name of a client tool Claude called, or null for any other tool. */
 export function callerToolName(toolName: string): string | null {
   return toolName.startsWith(PREFIX) ? toolName.slice(PREFIX.length) : null;
@@ -68,7 +80,7 @@ export class ClientToolBridge {
 
   constructor(readonly set: ClientToolSet) {
     this.woken = this.armWake();
-    this.schemas = new Map(set.tools.map((t) => [t.name, z.object(t.shape)]));
+    this.schemas = new Map(set.tools.map((t) => [t.name, validatorFor(t.shape)]));
     this.turn = {
       // The caller's own schema is what the model reads; arguments are checked against it before the caller sees them.
       tools: turnTools(set),

@@ -18,9 +18,9 @@ import { loadConfig } from '../main/config/load.ts';
 import { SseWriter } from '../main/gateway/sse.ts';
 import { buildServices } from '../main/services.ts';
 import { claudeTestEnv } from '../tests/helpers/gateway.ts';
+import { startScriptedChild } from './scripted-process.ts';
 import { median, textTable, type Row } from './stats.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const TARGET_US = 20;
 
 function log(msg: string): void {
@@ -32,29 +32,6 @@ function cpuUs(): number {
   const u = process.cpuUsage();
   if (process.env.BENCH_DELTA_SPLIT) process.stderr.write(`[cpu] user ${u.user} system ${u.system}\n`);
   return u.user + u.system;
-}
-
-/** The scripted model in a child process; resolves with its URL. */
-async function startScriptedChild(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'scripted-child.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
-      out += d;
-      const m = /SCRIPTED_URL=(\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`scripted model exited (${code})`)));
-  });
-  return {
-    url,
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
-  };
 }
 
 /**

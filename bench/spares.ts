@@ -21,6 +21,7 @@ import { InputFeed } from '../main/claude/input-feed.ts';
 import { OPENWEBUI_TOOLS } from '../tests/fixtures/openwebui-tools.ts';
 import { startScriptedAnthropic, type Script } from '../tests/fixtures/scripted-anthropic.ts';
 import { claudeTestEnv, startTestGateway, type TestGateway } from '../tests/helpers/gateway.ts';
+import { startScriptedChild } from './scripted-process.ts';
 import { fmtMs, fmtRatio, markdownTable, median, textTable, type Row } from './stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -144,12 +145,17 @@ async function startedCliFloor(apiUrl: string, binary: string, policy?: (folder:
 async function main(): Promise<void> {
   const binary = resolveClaudeBinary();
   if (!binary) throw new Error('Claude Code binary not found: run npm install');
+  // The model answers from a process of its own, as a real one would: in this process it would share the event loop
+  // with the gateways, and their work on a turn's messages would delay its answer. The in-process one the test
+  // gateways are built with gets no request (their Claude processes are pointed at the other).
+  const model = await startScriptedChild();
   const api = await startScriptedAnthropic(script, { keepRequests: 0 });
+  const claudeEnv = { ANTHROPIC_BASE_URL: model.url };
   const config = { CLAUDE_SPARE_PROCESSES: 1, MAX_LIVE_CONVERSATIONS: 32, CONVERSATION_KEEPALIVE_S: 600 };
-  const gw = await startTestGateway({ script, api, config });
+  const gw = await startTestGateway({ script, api, config, claudeEnv });
   // OpenWebUI with Function Calling "Native" sends its tools on every chat: its chats go to a gateway of their own, as
   // they would in use, and are compared with the same chats without tools ("Legacy") on the other one.
-  const gwTools = await startTestGateway({ script, api, config });
+  const gwTools = await startTestGateway({ script, api, config, claudeEnv });
   gateways.push(gw, gwTools);
   const policy = gw.services.policy.defaults.policy.mode;
   const rows: Row[] = [];
@@ -165,9 +171,9 @@ async function main(): Promise<void> {
       t.toolsNext.push(a.next);
       t.plainFirst.push(b.first);
       t.plainNext.push(b.next);
-      t.floor.push(await startedCliFloor(api.url, binary));
+      t.floor.push(await startedCliFloor(model.url, binary));
       // The same Claude Code given what the gateway gives a chat's run under this policy (its settings, its sources).
-      t.policyFloor.push(await startedCliFloor(api.url, binary, (folder) => {
+      t.policyFloor.push(await startedCliFloor(model.url, binary, (folder) => {
         const c = gw.services.policy.confine({ project: null, folder, policy: gw.services.policy.defaults.policy });
         return { ...(c.settings ? { settings: c.settings } : {}), ...(c.settingSources ? { settingSources: c.settingSources } : {}), disallowedTools: c.disallowedTools };
       }));
@@ -221,7 +227,7 @@ async function main(): Promise<void> {
   }
 
   // Burst: N new chats at once with N spares, vs one new chat with the same pool.
-  const burst = await startTestGateway({ script, api, config: { CLAUDE_SPARE_PROCESSES: BURST, MAX_CONCURRENT_RUNS: BURST, MAX_LIVE_CONVERSATIONS: 0 } });
+  const burst = await startTestGateway({ script, api, claudeEnv, config: { CLAUDE_SPARE_PROCESSES: BURST, MAX_CONCURRENT_RUNS: BURST, MAX_LIVE_CONVERSATIONS: 0 } });
   try {
     await sparesReady(burst, BURST, 300_000);
     const single = (await turn(burst, 'single', [{ role: 'user', content: 'single: hello' }])).ttft;
@@ -269,6 +275,7 @@ async function main(): Promise<void> {
   } finally {
     await burst.close();
     await api.close();
+    await model.stop();
   }
 
   const text = textTable(rows);

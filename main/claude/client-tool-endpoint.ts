@@ -81,13 +81,14 @@ export function toolSetKey(tools: readonly TurnTool[]): string {
   return JSON.stringify(tools.map((t) => [t.name, defKey(t)]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
 }
 
+/** What Claude gets for a call to a function the current turn does not offer. */
+function notAvailable(name: string): CallToolResult {
+  return { content: [{ type: 'text', text: `The function '${name}' is not available in this turn.` }], isError: true };
+}
+
 /** A turn that only lists tools (a spare made ready for the tools new chats keep bringing): no call can reach it. */
 export function listedOnly(tools: TurnTool[]): ToolTurn {
-  return {
-    tools,
-    ahead: true,
-    call: (name) => Promise.resolve({ content: [{ type: 'text', text: `The function '${name}' is not available in this turn.` }], isError: true }),
-  };
+  return { tools, ahead: true, call: (name) => Promise.resolve(notAvailable(name)) };
 }
 
 /**
@@ -118,9 +119,7 @@ export class ToolEndpoint {
     this.mcp.server.setRequestHandler(CallToolRequestSchema, (req, extra) => {
       const turn = this.turn;
       const name = req.params.name;
-      if (!turn?.tools.some((t) => t.name === name)) {
-        return { content: [{ type: 'text', text: `The function '${name}' is not available in this turn.` }], isError: true };
-      }
+      if (!turn || turn.ahead || !turn.tools.some((t) => t.name === name)) return notAvailable(name);
       return turn.call(name, req.params.arguments ?? {}, extra);
     });
     this.config = { type: 'sdk', name: CLIENT_TOOL_SERVER, instance: this.mcp, timeout: timeoutMs };
@@ -147,11 +146,11 @@ export class ToolEndpoint {
    * this waits until it has read the new list (so the turn's first model request carries them).
    */
   async use(turn: ToolTurn | null | undefined): Promise<void> {
-    const before = JSON.stringify((this.turn?.tools ?? []).map((t) => [t.name, defKey(t)]));
+    const before = toolSetKey(this.turn?.tools ?? []);
     this.turn = turn ?? null;
     // Counted as shown now: the Agent SDK may hand Claude Code the list at start-up without a tools/list request.
     this.count(this.turn);
-    const after = JSON.stringify((this.turn?.tools ?? []).map((t) => [t.name, defKey(t)]));
+    const after = toolSetKey(this.turn?.tools ?? []);
     if (before === after || !this.mcp.isConnected()) return;
     let timer: NodeJS.Timeout | undefined;
     const read = new Promise<void>((resolve) => {

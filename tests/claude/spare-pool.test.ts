@@ -10,12 +10,12 @@ import { resolveClaudeBinary } from '../../main/claude/binary.ts';
 import { createSdkRuntime } from '../../main/claude/local-runtime.ts';
 import { ProcessTracker } from '../../main/claude/orphans.ts';
 import type { ClaudeRuntime, RunSpec } from '../../main/claude/runtime.ts';
-import { SparePool, type SpareProfile } from '../../main/claude/spare-pool.ts';
+import { SparePool, type SparePoolOptions, type SpareProfile } from '../../main/claude/spare-pool.ts';
 import { CLIENT_TOOL_SERVER, type ToolTurn } from '../../main/claude/client-tool-endpoint.ts';
 import type { LoginEvent } from '../../main/contract/mcp-api.ts';
 import { startOAuthMcpServer, type OAuthMcpServer } from '../fixtures/oauth-mcp-server.ts';
 import { addFixtureServer, callSecretTool } from '../fixtures/oauth-setup.ts';
-import { startScriptedAnthropic, type MessagesRequest, type ScriptedAnthropic } from '../fixtures/scripted-anthropic.ts';
+import { startScriptedAnthropic, type MessagesRequest, type ScriptedAnthropic, type Script } from '../fixtures/scripted-anthropic.ts';
 import { bashThenAnswer } from '../fixtures/scripts.ts';
 import { claudeTestEnv, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { waitUntil as waitFor } from '../helpers/wait.ts';
@@ -61,11 +61,46 @@ function answerText(messages: SDKMessage[]): string {
   return r && r.type === 'result' && r.subtype === 'success' ? r.result : '';
 }
 
+/** A scripted model, a temp folder holding `workspace/` (the runs' cwd) and `home/`, a cold runtime and a pool on them. */
+interface PoolSetup {
+  api: ScriptedAnthropic;
+  home: string;
+  cwd: string;
+  coldRuntime: ClaudeRuntime;
+  /** Not started yet: the caller starts it when its test wants. */
+  pool: SparePool;
+  /** Ends the pool and the model and removes the folder. */
+  close(): Promise<void>;
+}
+
+async function poolOnScriptedModel(
+  name: string,
+  script: Script,
+  options: (cwd: string, home: string) => Omit<SparePoolOptions, 'profile' | 'baseEnv' | 'binary'>,
+  apiOpts: { keepRequests?: number } = {},
+): Promise<PoolSetup> {
+  const api = await startScriptedAnthropic(script, apiOpts);
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), `ccg-spare-${name}-`));
+  const cwd = path.join(home, 'workspace');
+  fs.mkdirSync(cwd);
+  const baseEnv = { ...process.env, ...claudeTestEnv(api.url, path.join(home, 'home')) };
+  const pool = new SparePool({ profile: PROFILE, baseEnv, binary: resolveClaudeBinary(), ...options(cwd, home) });
+  return {
+    api, home, cwd, pool,
+    coldRuntime: createSdkRuntime({ kind: 'local', baseEnv }),
+    async close() {
+      await pool.close();
+      await api.close();
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('SparePool: pre-started Claude Code processes (real binary, scripted model)', () => {
   let api: ScriptedAnthropic;
   let home: string;
   let cwd: string;
-  let baseEnv: NodeJS.ProcessEnv;
+  let setup: PoolSetup;
   let coldRuntime: ClaudeRuntime;
   let pool: SparePool;
   let coldStarts = 0;
@@ -98,21 +133,14 @@ describe('SparePool: pre-started Claude Code processes (real binary, scripted mo
   };
 
   before(async () => {
-    api = await startScriptedAnthropic(bashThenAnswer());
-    home = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-spare-'));
-    cwd = path.join(home, 'workspace');
-    fs.mkdirSync(cwd);
-    baseEnv = { ...process.env, ...claudeTestEnv(api.url, path.join(home, 'home')) };
-    coldRuntime = createSdkRuntime({ kind: 'local', baseEnv });
-    pool = new SparePool({ size: 1, profile: PROFILE, baseEnv, binary: resolveClaudeBinary() });
+    setup = await poolOnScriptedModel('parked', bashThenAnswer(), () => ({ size: 1 }));
+    ({ api, home, cwd, coldRuntime, pool } = setup);
     pool.start();
     await waitUntil(() => pool.stats().parked === 1, 60_000, 'the first spare to park');
   });
 
   after(async () => {
-    await pool.close();
-    await api.close();
-    fs.rmSync(home, { recursive: true, force: true });
+    await setup.close();
   });
 
   it('leaves ineligible runs (resume, extra env, no tools) to a cold start without touching the spare', () => {
@@ -214,7 +242,7 @@ describe('SparePool: pre-started Claude Code processes (real binary, scripted mo
 
 describe('SparePool with an expected session: spares bound ahead of time', () => {
   let api: ScriptedAnthropic;
-  let home: string;
+  let setup: PoolSetup;
   let cwd: string;
   let coldRuntime: ClaudeRuntime;
   let pool: SparePool;
@@ -244,25 +272,15 @@ describe('SparePool with an expected session: spares bound ahead of time', () =>
   };
 
   before(async () => {
-    api = await startScriptedAnthropic(bashThenAnswer());
-    home = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-spare-bound-'));
-    cwd = path.join(home, 'workspace');
-    fs.mkdirSync(cwd);
-    const baseEnv = { ...process.env, ...claudeTestEnv(api.url, path.join(home, 'home')) };
-    coldRuntime = createSdkRuntime({ kind: 'local', baseEnv });
-    pool = new SparePool({
-      size: 1, profile: PROFILE, baseEnv, binary: resolveClaudeBinary(),
-      expect: { cwd, permissionMode: 'default', model: 'sonnet', systemPrompt: PIRATE },
-    });
+    setup = await poolOnScriptedModel('bound', bashThenAnswer(), (folder) => ({ size: 1, expect: { cwd: folder, permissionMode: 'default', model: 'sonnet', systemPrompt: PIRATE } }));
+    ({ api, cwd, coldRuntime, pool } = setup);
     pool.start();
     await waitUntil(() => pool.stats().bound === 1, 60_000, 'a spare bound to the expected session');
     callsWhileBinding = api.auths.length;
   });
 
   after(async () => {
-    await pool.close();
-    await api.close();
-    fs.rmSync(home, { recursive: true, force: true });
+    await setup.close();
   });
 
   it('a matching run only sends its prompt, on the model it asks for', async () => {
@@ -325,7 +343,7 @@ describe('SparePool with an expected session: spares bound ahead of time', () =>
 
 describe('SparePool: spares listed with the client tools new chats keep bringing', () => {
   let api: ScriptedAnthropic;
-  let home: string;
+  let setup: PoolSetup;
   let cwd: string;
   let coldRuntime: ClaudeRuntime;
   let pool: SparePool;
@@ -355,20 +373,13 @@ describe('SparePool: spares listed with the client tools new chats keep bringing
   const names = (xs: string[]): string[] => xs.map((n) => `mcp__${CLIENT_TOOL_SERVER}__${n}`).sort();
 
   before(async () => {
-    api = await startScriptedAnthropic(() => ({ blocks: [{ type: 'text', text: 'ok' }] }), { keepRequests: 1_000 });
-    home = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-spare-tools-'));
-    cwd = path.join(home, 'workspace');
-    fs.mkdirSync(cwd);
-    const baseEnv = { ...process.env, ...claudeTestEnv(api.url, path.join(home, 'home')) };
-    coldRuntime = createSdkRuntime({ kind: 'local', baseEnv });
-    pool = new SparePool({ size: 1, profile: PROFILE, baseEnv, binary: resolveClaudeBinary(), expect: { cwd, permissionMode: 'default', model: 'sonnet', systemPrompt: null } });
+    setup = await poolOnScriptedModel('tools', () => ({ blocks: [{ type: 'text', text: 'ok' }] }), (folder) => ({ size: 1, expect: { cwd: folder, permissionMode: 'default', model: 'sonnet', systemPrompt: null } }), { keepRequests: 1_000 });
+    ({ api, cwd, coldRuntime, pool } = setup);
     pool.start();
   });
 
   after(async () => {
-    await pool.close();
-    await api.close();
-    fs.rmSync(home, { recursive: true, force: true });
+    await setup.close();
   });
 
   it('after two chats brought the same tools, the next spare lists them before its first turn and serves the third', async () => {
@@ -396,30 +407,25 @@ describe('SparePool: spares listed with the client tools new chats keep bringing
 });
 
 describe('SparePool: a burst of runs keeps the cores for its own first tokens', () => {
-  let api: ScriptedAnthropic;
-  let home: string;
+  let setup: PoolSetup;
+  let cwd: string;
   let pool: SparePool;
 
   before(async () => {
     // "slow" answers after 3 s (less than the 5 s after which a long run's spare is replaced anyway).
-    api = await startScriptedAnthropic((_req, info) => ({ blocks: [{ type: 'text', text: 'ok' }], delayMs: info.userTexts.join(' ').includes('slow') ? 3_000 : 0 }));
-    home = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-spare-burst-'));
-    fs.mkdirSync(path.join(home, 'workspace'));
-    const baseEnv = { ...process.env, ...claudeTestEnv(api.url, path.join(home, 'home')) };
-    pool = new SparePool({ size: 2, profile: PROFILE, baseEnv, binary: resolveClaudeBinary() });
+    setup = await poolOnScriptedModel('burst', (_req, info) => ({ blocks: [{ type: 'text', text: 'ok' }], delayMs: info.userTexts.join(' ').includes('slow') ? 3_000 : 0 }), () => ({ size: 2 }));
+    ({ cwd, pool } = setup);
     pool.start();
     await waitUntil(() => pool.stats().parked === 2, 60_000, 'two parked spares');
   });
 
   after(async () => {
-    await pool.close();
-    await api.close();
-    fs.rmSync(home, { recursive: true, force: true });
+    await setup.close();
   });
 
   it('a run that ends while another claimed run goes on starts no replacement; the last one to end refills the pool', async () => {
     const spec = (prompt: string): RunSpec => ({
-      messages: [{ role: 'user', content: prompt }], systemPrompt: null, model: 'sonnet', cwd: path.join(home, 'workspace'),
+      messages: [{ role: 'user', content: prompt }], systemPrompt: null, model: 'sonnet', cwd,
       allowedTools: PROFILE.allowedTools, disallowedTools: PROFILE.disallowedTools, permissionMode: 'default', maxTurns: 0,
       abortController: new AbortController(),
     });
@@ -440,7 +446,7 @@ describe('SparePool: a burst of runs keeps the cores for its own first tokens', 
 });
 
 describe('SparePool.retire(): spares started before a change are never used after it', () => {
-  let api: ScriptedAnthropic;
+  let setup: PoolSetup;
   let home: string;
   let pool: SparePool;
   const started: number[] = [];
@@ -453,21 +459,15 @@ describe('SparePool.retire(): spares started before a change are never used afte
   }
 
   before(async () => {
-    api = await startScriptedAnthropic(bashThenAnswer());
-    home = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-spare-retire-'));
-    const cwd = path.join(home, 'workspace');
-    fs.mkdirSync(cwd);
-    const baseEnv = { ...process.env, ...claudeTestEnv(api.url, path.join(home, 'home')) };
-    pool = new SparePool({
-      size: 1, profile: PROFILE, baseEnv, binary: resolveClaudeBinary(), tracker: new Recorder(path.join(home, 'run')),
-      expect: { cwd, permissionMode: 'default', model: 'sonnet', systemPrompt: null },
-    });
+    setup = await poolOnScriptedModel('retire', bashThenAnswer(), (folder, home) => ({
+      size: 1, tracker: new Recorder(path.join(home, 'run')),
+      expect: { cwd: folder, permissionMode: 'default', model: 'sonnet', systemPrompt: null },
+    }));
+    ({ home, pool } = setup);
   });
 
   after(async () => {
-    await pool.close();
-    await api.close();
-    fs.rmSync(home, { recursive: true, force: true });
+    await setup.close();
   });
 
   it('a spare still starting when retire() is called is dropped once ready, and only its replacement is kept', async () => {

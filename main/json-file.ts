@@ -52,8 +52,27 @@ export function writeFileAtomic(file: string, text: string, opts: WriteOptions =
   syncDir(path.dirname(file));
 }
 
-/** The async form (a request handler waits on it without blocking the loop). */
-export async function writeFileAtomicAsync(file: string, text: string, opts: WriteOptions = {}): Promise<void> {
+/** syncDir off the event loop (Windows cannot open a folder: best effort). */
+async function syncDirAsync(dir: string): Promise<void> {
+  const handle = await fs.promises.open(dir, 'r').catch(() => null);
+  if (!handle) return;
+  await handle.sync().catch(() => undefined);
+  await handle.close().catch(() => undefined);
+}
+
+export interface AsyncWriteOptions extends WriteOptions {
+  /**
+   * Asked once the text is on disk under its temp name, just before the rename (the two happen in one turn of the
+   * event loop): false drops this write, for a newer one was made meanwhile and an older text must not land after it.
+   */
+  stillWanted?: () => boolean;
+}
+
+/**
+ * The async form (a request handler waits on it without blocking the loop). Resolves false when `stillWanted` said
+ * no (nothing was replaced).
+ */
+export async function writeFileAtomicAsync(file: string, text: string, opts: AsyncWriteOptions = {}): Promise<boolean> {
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
   const tmp = tempName(file);
   try {
@@ -64,12 +83,19 @@ export async function writeFileAtomicAsync(file: string, text: string, opts: Wri
     } finally {
       await handle.close();
     }
-    await fs.promises.rename(tmp, file);
+    if (opts.stillWanted && !opts.stillWanted()) {
+      await fs.promises.rm(tmp, { force: true });
+      return false;
+    }
+    // Synchronous: nothing else runs between the check above and the rename.
+    if (opts.stillWanted) fs.renameSync(tmp, file);
+    else await fs.promises.rename(tmp, file);
   } catch (err) {
     await fs.promises.rm(tmp, { force: true });
     throw err;
   }
-  syncDir(path.dirname(file));
+  await syncDirAsync(path.dirname(file));
+  return true;
 }
 
 /** JSON, pretty-printed with a trailing newline (people read these files). */
@@ -81,8 +107,8 @@ export function writeJsonAtomic(file: string, value: unknown, opts: WriteOptions
   writeFileAtomic(file, jsonText(value), opts);
 }
 
-export function writeJsonAtomicAsync(file: string, value: unknown, opts: WriteOptions = {}): Promise<void> {
-  return writeFileAtomicAsync(file, jsonText(value), opts);
+export async function writeJsonAtomicAsync(file: string, value: unknown, opts: WriteOptions = {}): Promise<void> {
+  await writeFileAtomicAsync(file, jsonText(value), opts);
 }
 
 export type JsonRead<T> =

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { readJsonFile, writeJsonAtomic, writeJsonAtomicAsync } from '../main/json-file.ts';
+import { readJsonFile, writeFileAtomicAsync, writeJsonAtomic, writeJsonAtomicAsync } from '../main/json-file.ts';
 
 const schema = z.object({ n: z.number() });
 
@@ -22,6 +22,21 @@ describe('json-file: atomic writes, validated reads', () => {
       assert.equal(r.state, 'ok');
       assert.deepEqual(fs.readdirSync(dir), ['state.json']);
       assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an async write that is no longer wanted when it is ready replaces nothing and leaves no temp file', async () => {
+    const dir = tmpDir();
+    try {
+      const file = path.join(dir, 'state.json');
+      writeJsonAtomic(file, { n: 2 });
+      assert.equal(await writeFileAtomicAsync(file, '{"n":1}', { stillWanted: () => false }), false);
+      assert.deepEqual(readJsonFile(file, schema), { state: 'ok', value: { n: 2 } });
+      assert.deepEqual(fs.readdirSync(dir), ['state.json']);
+      assert.equal(await writeFileAtomicAsync(file, '{"n":3}', { stillWanted: () => true }), true);
+      assert.deepEqual(readJsonFile(file, schema), { state: 'ok', value: { n: 3 } });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

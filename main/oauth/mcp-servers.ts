@@ -177,11 +177,30 @@ export interface McpServersOptions {
   cli: ClaudeCli;
   /** Working directory runs use (local-scope servers are per project directory). */
   cwd: string;
+  now?: () => number;
 }
 
+/**
+ * How long names() answers from what it read last without reading again. Every request asks (to allow
+ * `mcp__<name>`), and reading the config is a `docker exec` in the docker runtime (≈ 0.1 s) and a parse of a file
+ * that grows with every chat folder locally. After that a request still gets the last names at once while a new read
+ * starts for the next one: a server added with `claude mcp add` in a terminal counts from the request after, one
+ * added or removed in the app (`changed`) from the next request — as the spares, started with the old config, are.
+ */
+export const MCP_NAMES_FRESH_MS = 3_000;
+
 export class McpServers extends EventEmitter<{ changed: [] }> {
+  private namesRead: { at: number; names: Promise<string[]> } | null = null;
+  private namesReading: { epoch: number; names: Promise<string[]> } | null = null;
+  /** Bumped by `changed`: a read begun before a change neither answers after it nor is kept. */
+  private namesEpoch = 0;
+
   constructor(private readonly opts: McpServersOptions) {
     super();
+    this.on('changed', () => {
+      this.namesEpoch++;
+      this.namesRead = null;
+    });
   }
 
   /** Re-emit `changed` when a login ends, so the dashboard refreshes the status without a restart. */
@@ -193,9 +212,31 @@ export class McpServers extends EventEmitter<{ changed: [] }> {
 
   /**
    * Names of the servers configured for runs (user scope + this project's local scope), read from Claude Code's
-   * config file without a health check: cheap enough for every request (e.g. to allow `mcp__<name>` tools).
+   * config file without a health check, and read again at most once per MCP_NAMES_FRESH_MS (see there).
    */
-  async names(): Promise<string[]> {
+  names(): Promise<string[]> {
+    const now = (this.opts.now ?? Date.now)();
+    const last = this.namesRead;
+    if (last && now - last.at >= MCP_NAMES_FRESH_MS) this.refreshNames(now);
+    return last ? last.names : this.refreshNames(now);
+  }
+
+  /** One read at a time; a failed read is not kept (the next request reads again). */
+  private refreshNames(now: number): Promise<string[]> {
+    const epoch = this.namesEpoch;
+    if (this.namesReading?.epoch === epoch) return this.namesReading.names;
+    const names = this.readNames();
+    const reading = { epoch, names };
+    this.namesReading = reading;
+    const settle = (ok: boolean): void => {
+      if (this.namesReading === reading) this.namesReading = null;
+      if (ok && epoch === this.namesEpoch) this.namesRead = { at: now, names };
+    };
+    names.then(() => settle(true), () => settle(false));
+    return names;
+  }
+
+  private async readNames(): Promise<string[]> {
     const config = parseJson(await this.opts.cli.readFile('config'), configFileSchema);
     return [...new Set([...Object.keys(config?.mcpServers ?? {}), ...Object.keys(config?.projects?.[this.opts.cwd]?.mcpServers ?? {})])];
   }

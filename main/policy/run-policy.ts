@@ -48,6 +48,11 @@ export class RunPolicy {
   readonly defaults: ResolvedDefaultPolicy;
   private readonly since = new Date().toISOString();
   private tempRoot: string | undefined;
+  /**
+   * A run's place is confined twice on its way (the refusal check before anything is sent, then the run's options):
+   * one place object, one computation.
+   */
+  private readonly confined = new WeakMap<RunPlace, RunConfinement>();
 
   constructor(private readonly opts: RunPolicyOptions) {
     this.support = opts.support ?? checkSandboxSupport(process.platform, opts.claudeEnv().PATH ?? process.env.PATH ?? '');
@@ -60,6 +65,14 @@ export class RunPolicy {
   }
 
   confine(place: RunPlace): RunConfinement {
+    const known = this.confined.get(place);
+    if (known) return known;
+    const confinement = this.confineNow(place);
+    this.confined.set(place, confinement);
+    return confinement;
+  }
+
+  private confineNow(place: RunPlace): RunConfinement {
     const env = this.opts.claudeEnv();
     const dockerSandbox = this.opts.config.CLAUDE_RUNTIME === 'docker';
     return confineRun(place, {

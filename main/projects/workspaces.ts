@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ChatWorkspace } from '../contract/projects.ts';
-import { readJsonFile, writeFileAtomic } from '../json-file.ts';
+import { readJsonFile, writeFileAtomic, writeFileAtomicAsync } from '../json-file.ts';
 import { log } from '../log.ts';
 
 /** In each folder this gateway creates: who made it (the DATA_DIR whose map records it). */
@@ -58,6 +58,10 @@ export class ChatWorkspaces {
   private readonly mode: number;
   /** The marker's owner: the folder of the map's file (DATA_DIR). */
   private readonly owner: string;
+  /** Bumped by every save: a write of an older map never lands after a newer one. */
+  private generation = 0;
+  /** The background save in flight (saveSoon), until it is on disk. */
+  private writing: Promise<void> | null = null;
 
   constructor(private readonly opts: ChatWorkspacesOptions) {
     this.now = opts.now ?? Date.now;
@@ -88,9 +92,10 @@ export class ChatWorkspaces {
     // Asked only for a new conversation: taking a spare's folder commits that spare to it.
     const entry = found ?? this.adopt(conversation, offered()) ?? this.create(conversation);
     entry.lastUsed = this.now();
-    // A known conversation's use is saved when its run lets go of the folder (hold): no synced write before its
-    // first token. A new one's mapping is saved now.
-    if (!found) this.save();
+    // A known conversation's use is saved when its run lets go of the folder (hold). A new one's mapping is saved
+    // now, off the request's path: the synced write (≈ 1.5 ms) would come before its first token, and it is on disk
+    // long before Claude, still waiting for the model, could write anything in the folder.
+    if (!found) this.saveSoon();
     return this.folderOf(entry.id);
   }
 
@@ -243,11 +248,39 @@ export class ChatWorkspaces {
     }
   }
 
+  private mapText(): string {
+    return JSON.stringify({ workspaces: [...this.byId.values()] });
+  }
+
   private save(): void {
+    this.generation++;
     try {
-      writeFileAtomic(this.opts.file, JSON.stringify({ workspaces: [...this.byId.values()] }));
+      writeFileAtomic(this.opts.file, this.mapText());
     } catch (err) {
       log.warn(`chat workspaces not saved: ${(err as Error).message}`);
     }
+  }
+
+  /** The map saved in the background (the event loop never waits on the disk for it); flush() settles it. */
+  private saveSoon(): void {
+    const generation = ++this.generation;
+    const write = writeFileAtomicAsync(this.opts.file, this.mapText(), { stillWanted: () => generation === this.generation }).then(
+      () => undefined,
+      (err: unknown) => log.warn(`chat workspaces not saved: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    const tracked = write.finally(() => {
+      if (this.writing === tracked) this.writing = null;
+    });
+    this.writing = tracked;
+  }
+
+  /** A background save still in flight is made now, synchronously (shutdown: the process may exit next). */
+  flush(): void {
+    if (this.writing) this.save();
+  }
+
+  /** Resolves once no background save is in flight (tests, and anyone reading the file next). */
+  async settled(): Promise<void> {
+    while (this.writing) await this.writing;
   }
 }

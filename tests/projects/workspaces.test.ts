@@ -65,6 +65,33 @@ describe('chat workspaces', () => {
     assert.deepEqual(ws.list().map((w) => w.folder), [ahead]);
   });
 
+  it("a new chat's adoption of a spare's folder is saved off the request's path, and never lost to an older write", async () => {
+    const { dir, make } = setup();
+    const ws = make();
+    const ahead = ws.allocate();
+    const mapped = (): string[] => (JSON.parse(fs.readFileSync(path.join(dir, 'workspaces.json'), 'utf8')) as { workspaces: Array<{ conversation: string | null }> }).workspaces.flatMap((w) => (w.conversation ? [w.conversation] : []));
+    assert.equal(ws.forConversation('chat:new', () => ahead), ahead);
+    assert.deepEqual(mapped(), [], 'no synced write before the run starts');
+    await ws.settled();
+    assert.deepEqual(mapped(), ['chat:new'], 'on disk right after');
+    assert.equal(make().forConversation('chat:new'), ahead, 'a restart finds it');
+    // A background write overtaken by a synced one (pinning) is dropped: the newer map stays.
+    const second = ws.allocate();
+    ws.forConversation('chat:second', () => second);
+    ws.setPinned(path.basename(ahead), true);
+    await ws.settled();
+    assert.deepEqual(mapped().sort(), ['chat:new', 'chat:second']);
+    assert.equal(make().list().find((w) => w.folder === ahead)?.pinned, true);
+    // Shutdown: flush() puts a background save on disk at once.
+    const third = ws.allocate();
+    ws.forConversation('chat:third', () => third);
+    ws.flush();
+    assert.deepEqual(mapped().sort(), ['chat:new', 'chat:second', 'chat:third']);
+    await ws.settled();
+    assert.deepEqual(mapped().sort(), ['chat:new', 'chat:second', 'chat:third']);
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'no temp file left');
+  });
+
   it("chat workspaces get CLAUDE_CWD's permissions (the docker runtime's container user writes into them)", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-ws-mode-'));
     const cwd = path.join(dir, 'workspace');

@@ -152,3 +152,65 @@ export function setAside(file: string): string | null {
     return null;
   }
 }
+
+/**
+ * A small state file that changes with requests (conversation map, chat folders): saved in the background, so no
+ * request waits on the disk, with one write in flight at a time (changes made meanwhile go in the next one) and the
+ * newest state always the one that lands. `flush` writes synchronously (shutdown, or a change that must be on disk
+ * before its answer).
+ */
+export class StateFile {
+  /** Bumped by every write: a write of an older state never lands after a newer one. */
+  private generation = 0;
+  private dirty = false;
+  private writing: Promise<void> | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly text: () => string,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  /** Written now, synchronously; a background write still in flight is dropped (it holds an older state). */
+  saveNow(): void {
+    this.generation++;
+    this.dirty = false;
+    try {
+      writeFileAtomic(this.file, this.text());
+    } catch (err) {
+      this.onError(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** Written in the background, soon. */
+  saveSoon(): void {
+    this.dirty = true;
+    this.writing ??= this.drain();
+  }
+
+  /** What saveSoon left unwritten is written now (the process may exit next). */
+  flush(): void {
+    if (this.dirty || this.writing) this.saveNow();
+  }
+
+  /** Resolves once nothing is waiting to be written. */
+  async settled(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        const generation = ++this.generation;
+        try {
+          await writeFileAtomicAsync(this.file, this.text(), { stillWanted: () => generation === this.generation });
+        } catch (err) {
+          this.onError(err instanceof Error ? err.message : String(err));
+        }
+      }
+    } finally {
+      this.writing = null;
+    }
+  }
+}

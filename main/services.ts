@@ -423,7 +423,9 @@ export class Services {
     this.approvals.close();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
-    // A new chat's folder saved in the background is on disk before the process may exit.
+    // The conversation map and chat folders, saved in the background as turns end, are on disk before the process
+    // may exit.
+    this.conversations.flush();
     this.workspaces.flush();
     await this.runtime.close?.();
     await this.claudeAccount.login?.close(); // helper-g: a running sign-in's process is gone before the app is

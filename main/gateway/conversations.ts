@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { ChatMessage } from './chat-request.ts';
 import { NO_KEY_CALLER } from './caller.ts';
 import { continuationOf } from './continuation.ts';
-import { writeFileAtomic } from '../json-file.ts';
+import { StateFile } from '../json-file.ts';
 import { log } from '../log.ts';
 
 interface Entry {
@@ -89,9 +89,22 @@ function hashTurns(turns: string[]): string {
 export class ConversationMap {
   private entries = new Map<string, Entry>();
   private readonly locks = new Map<string, Promise<void>>();
+  /** Saved in the background after each turn: the answer's end never waits on the disk. */
+  private readonly state: StateFile;
 
   constructor(private readonly file: string, private readonly ttlMs: number) {
+    this.state = new StateFile(file, () => JSON.stringify({ entries: [...this.entries.values()] }), (m) => log.warn(`conversation map not saved: ${m}`));
     this.load();
+  }
+
+  /** What is still to be saved is written now, synchronously (shutdown: the process may exit next). */
+  flush(): void {
+    this.state.flush();
+  }
+
+  /** Resolves once nothing is waiting to be saved. */
+  settled(): Promise<void> {
+    return this.state.settled();
   }
 
   /** Waits until no other request of this conversation runs; resolves with the release function. */
@@ -182,10 +195,6 @@ export class ConversationMap {
   }
 
   private save(): void {
-    try {
-      writeFileAtomic(this.file, JSON.stringify({ entries: [...this.entries.values()] }));
-    } catch (err) {
-      log.warn(`conversation map not saved: ${(err as Error).message}`);
-    }
+    this.state.saveSoon();
   }
 }

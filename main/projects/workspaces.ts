@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ChatWorkspace } from '../contract/projects.ts';
-import { readJsonFile, writeFileAtomic, writeFileAtomicAsync } from '../json-file.ts';
+import { readJsonFile, StateFile } from '../json-file.ts';
 import { log } from '../log.ts';
 
 /** In each folder this gateway creates: who made it (the DATA_DIR whose map records it). */
@@ -58,14 +58,13 @@ export class ChatWorkspaces {
   private readonly mode: number;
   /** The marker's owner: the folder of the map's file (DATA_DIR). */
   private readonly owner: string;
-  /** Bumped by every save: a write of an older map never lands after a newer one. */
-  private generation = 0;
-  /** The background save in flight (saveSoon), until it is on disk. */
-  private writing: Promise<void> | null = null;
+  /** The map on disk: saved in the background as chats come and go, at once when pinned. */
+  private readonly state: StateFile;
 
   constructor(private readonly opts: ChatWorkspacesOptions) {
     this.now = opts.now ?? Date.now;
     this.owner = path.resolve(path.dirname(opts.file));
+    this.state = new StateFile(opts.file, () => JSON.stringify({ workspaces: [...this.byId.values()] }), (m) => log.warn(`chat workspaces not saved: ${m}`));
     const parent = path.dirname(opts.root);
     fs.mkdirSync(parent, { recursive: true });
     this.mode = fs.statSync(parent).mode & 0o777;
@@ -95,7 +94,7 @@ export class ChatWorkspaces {
     // A known conversation's use is saved when its run lets go of the folder (hold). A new one's mapping is saved
     // now, off the request's path: the synced write (≈ 1.5 ms) would come before its first token, and it is on disk
     // long before Claude, still waiting for the model, could write anything in the folder.
-    if (!found) this.saveSoon();
+    if (!found) this.save();
     return this.folderOf(entry.id);
   }
 
@@ -140,7 +139,8 @@ export class ChatWorkspaces {
     const e = this.byId.get(id);
     if (!e || e.conversation === null) throw new WorkspaceError(404, 'not_found', `No chat workspace ${id}.`);
     e.pinned = pinned;
-    this.save();
+    // Asked for in the app: on disk before the answer says so.
+    this.state.saveNow();
     const shown = this.list().find((w) => w.id === id);
     if (!shown) throw new WorkspaceError(404, 'not_found', `No chat workspace ${id}.`);
     return shown;
@@ -248,39 +248,18 @@ export class ChatWorkspaces {
     }
   }
 
-  private mapText(): string {
-    return JSON.stringify({ workspaces: [...this.byId.values()] });
-  }
-
+  /** A change saved in the background (no request waits on the disk for it); flush() puts it on disk now. */
   private save(): void {
-    this.generation++;
-    try {
-      writeFileAtomic(this.opts.file, this.mapText());
-    } catch (err) {
-      log.warn(`chat workspaces not saved: ${(err as Error).message}`);
-    }
+    this.state.saveSoon();
   }
 
-  /** The map saved in the background (the event loop never waits on the disk for it); flush() settles it. */
-  private saveSoon(): void {
-    const generation = ++this.generation;
-    const write = writeFileAtomicAsync(this.opts.file, this.mapText(), { stillWanted: () => generation === this.generation }).then(
-      () => undefined,
-      (err: unknown) => log.warn(`chat workspaces not saved: ${err instanceof Error ? err.message : String(err)}`),
-    );
-    const tracked = write.finally(() => {
-      if (this.writing === tracked) this.writing = null;
-    });
-    this.writing = tracked;
-  }
-
-  /** A background save still in flight is made now, synchronously (shutdown: the process may exit next). */
+  /** What is still to be saved is written now, synchronously (shutdown: the process may exit next). */
   flush(): void {
-    if (this.writing) this.save();
+    this.state.flush();
   }
 
-  /** Resolves once no background save is in flight (tests, and anyone reading the file next). */
-  async settled(): Promise<void> {
-    while (this.writing) await this.writing;
+  /** Resolves once nothing is waiting to be saved (tests, and anyone reading the file next). */
+  settled(): Promise<void> {
+    return this.state.settled();
   }
 }

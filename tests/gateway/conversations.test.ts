@@ -193,12 +193,33 @@ describe('conversation map and chat workspaces', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it("a turn's commit is saved in the background (the answer's end never waits on the disk), and is on disk right after", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-convmap-'));
+    const file = path.join(dir, 'conversations.json');
+    const map = new ConversationMap(file, 60_000);
+    const turn1: Msg[] = [{ role: 'user', content: 'hello' }];
+    const turn2 = [...turn1, { role: 'assistant', content: 'hi there' }, { role: 'user', content: 'again' }];
+    map.plan(turn1 as never, 'chat-1', 'sonnet').commit('session-aaaa1111', 'hi there');
+    assert.equal(fs.existsSync(file), false, 'no synced write when the turn ends');
+    await map.settled();
+    assert.equal(new ConversationMap(file, 60_000).plan(turn2 as never, 'chat-1', 'sonnet').resumeSessionId, 'session-aaaa1111');
+    // Turns ending together: one write in flight, the last state lands.
+    for (let i = 0; i < 8; i++) map.plan([{ role: 'user', content: `q${i}` }] as never, `chat-${i + 2}`, 'sonnet').commit(`session-${i}`, 'ok');
+    await map.settled();
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { entries: unknown[] };
+    assert.equal(saved.entries.length, 9);
+    assert.deepEqual(fs.readdirSync(dir), ['conversations.json'], 'no temp file left');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a turn keeps the workspace of the turn before; a session saved before workspaces is not resumed (it ran in CLAUDE_CWD)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ccg-convmap-'));
     const file = path.join(dir, 'conversations.json');
     const turn1: Msg[] = [{ role: 'user', content: 'hello' }];
-    const first = new ConversationMap(file, 60_000).plan(turn1 as never, null, 'sonnet');
+    const map = new ConversationMap(file, 60_000);
+    const first = map.plan(turn1 as never, null, 'sonnet');
     first.commit('session-1234abcd', 'hi there');
+    map.flush(); // as the app's shutdown does
     const turn2 = [...turn1, { role: 'assistant', content: 'hi there' }, { role: 'user', content: 'again' }];
     const next = new ConversationMap(file, 60_000).plan(turn2 as never, null, 'sonnet');
     assert.equal(next.resumeSessionId, 'session-1234abcd');

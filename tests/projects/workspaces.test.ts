@@ -23,10 +23,11 @@ describe('chat workspaces', () => {
     assert.notEqual(a, b);
     assert.ok(fs.statSync(a).isDirectory() && fs.statSync(b).isDirectory());
     assert.equal(ws.forConversation('chat:a'), a);
+    ws.flush(); // as the app's shutdown does
     assert.equal(make().forConversation('chat:a'), a, 'persisted');
   });
 
-  it('removes workspaces unused for the TTL, except pinned and busy ones', () => {
+  it('removes workspaces unused for the TTL, except pinned and busy ones', async () => {
     const { clock, make } = setup();
     const ws = make();
     const old = ws.forConversation('chat:old');
@@ -48,7 +49,9 @@ describe('chat workspaces', () => {
     // Unpinned and old: removed by the next sweep, also after a restart.
     ws.setPinned(path.basename(pinned), false);
     clock.t += 25 * HOUR;
-    assert.deepEqual(new Set(make().sweep()), new Set([pinned, busy, recent]));
+    const restarted = make();
+    assert.deepEqual(new Set(restarted.sweep()), new Set([pinned, busy, recent]));
+    await restarted.settled();
     assert.deepEqual(make().list(), []);
   });
 
@@ -69,6 +72,7 @@ describe('chat workspaces', () => {
     const { dir, make } = setup();
     const ws = make();
     const ahead = ws.allocate();
+    await ws.settled();
     const mapped = (): string[] => (JSON.parse(fs.readFileSync(path.join(dir, 'workspaces.json'), 'utf8')) as { workspaces: Array<{ conversation: string | null }> }).workspaces.flatMap((w) => (w.conversation ? [w.conversation] : []));
     assert.equal(ws.forConversation('chat:new', () => ahead), ahead);
     assert.deepEqual(mapped(), [], 'no synced write before the run starts');
@@ -103,7 +107,7 @@ describe('chat workspaces', () => {
     assert.equal(fs.statSync(ws.allocate()).mode & 0o777, 0o777);
   });
 
-  it('deletes only what it created and recorded: after workspaces.json is lost, or in a folder another gateway made, nothing goes', () => {
+  it('deletes only what it created and recorded: after workspaces.json is lost, or in a folder another gateway made, nothing goes', async () => {
     const { dir, clock, make } = setup();
     const ws = make();
     const a = ws.forConversation('chat:a');
@@ -119,6 +123,7 @@ describe('chat workspaces', () => {
 
     const b = ws.forConversation('chat:b');
     fs.writeFileSync(path.join(b, 'work.txt'), 'keep me too');
+    await ws.settled();
     fs.rmSync(path.join(dir, 'workspaces.json'));
     clock.t += 48 * HOUR;
     const after = make();
@@ -127,15 +132,18 @@ describe('chat workspaces', () => {
 
     // A recorded folder whose marker names another DATA_DIR is not this gateway's to delete.
     const c = after.forConversation('chat:c');
+    after.flush();
     fs.writeFileSync(path.join(c, '.claude-code-gateway'), JSON.stringify({ dataDir: '/elsewhere', createdAt: 'x' }));
     clock.t += 48 * HOUR;
     assert.deepEqual(make().sweep(), []);
     assert.ok(fs.existsSync(c));
   });
 
-  it('a corrupt workspaces.json is set aside (kept for repair), not overwritten, and nothing is deleted', () => {
+  it('a corrupt workspaces.json is set aside (kept for repair), not overwritten, and nothing is deleted', async () => {
     const { dir, clock, make } = setup();
-    const a = make().forConversation('chat:a');
+    const first = make();
+    const a = first.forConversation('chat:a');
+    await first.settled();
     fs.writeFileSync(path.join(dir, 'workspaces.json'), '{"workspaces": [');
     clock.t += 48 * HOUR;
     const ws = make();

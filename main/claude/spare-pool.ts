@@ -110,6 +110,12 @@ export class SparePool {
   private refusals = 0;
   /** Runs on claimed spares that have not ended (see REFILL_AFTER_MS). */
   private runsOnSpares = 0;
+  /**
+   * Claimed spares whose replacement is held back (see REFILL_AFTER_MS), each with whether its run has ended: fill()
+   * counts them as if they were still there, so no top-up on the way (a spare retired, the spares renewed when a new
+   * chat's folder appears) starts one beside the runs' first tokens.
+   */
+  private readonly heldBack = new Set<{ ended: boolean }>();
   /** The client tool sets of the latest runs offered to the pool (toolSetKey; '' for none), newest last. */
   private recentToolSets: string[] = [];
   /** The tools bound spares are listed with: the set the latest TOOLS_SEEN runs all brought (see noteTools). */
@@ -309,13 +315,12 @@ export class SparePool {
 
   /**
    * The folder of a spare bound in a fresh folder and ready for the expected session, now promised to the caller (a
-   * new conversation makes it its workspace, so its run claims this spare); null when none waits. Its replacement
-   * starts at once.
+   * new conversation makes it its workspace, so its run claims this spare); null when none waits.
    */
   takeFreshCwd(): string | null {
     // Asked for a new conversation: its folder (this spare's or a new one) is a chat once the caller took it, which
-    // the per-folder settings of the other spares do not deny yet: those are replaced then, and the replacement of
-    // this one starts then too, with settings that deny it.
+    // the per-folder settings of the other spares do not deny yet: those are replaced then. This one's replacement
+    // starts when its run ends (see runOn).
     if (this.perFolder) setImmediate(() => this.renewOutdated());
     const free = (s: Slot): boolean => s.cwd !== null && s.hold === 'open' && !this.outdated(s);
     const slot =
@@ -417,17 +422,24 @@ export class SparePool {
     }
 
     // Replacements start once no run on a claimed spare is still going (a burst of new chats keeps the cores for its
-    // own first tokens), or REFILL_AFTER_MS after this run began. fill() only tops the pool up, so calling it twice is
-    // harmless.
+    // own first tokens), or REFILL_AFTER_MS after this run began; until then fill() counts this spare as still there.
     this.runsOnSpares++;
-    let ended = false;
+    const held = { ended: false };
+    this.heldBack.add(held);
     const refill = (): void => {
-      if (ended) return;
-      ended = true;
+      if (held.ended) return;
+      held.ended = true;
       clearTimeout(refillTimer);
-      if (--this.runsOnSpares === 0) this.fill();
+      if (--this.runsOnSpares === 0) {
+        this.heldBack.clear();
+        this.fill();
+      }
     };
-    const refillTimer = setTimeout(() => this.fill(), REFILL_AFTER_MS);
+    // A long run's replacement (and those of runs that ended meanwhile) starts anyway.
+    const refillTimer = setTimeout(() => {
+      for (const h of this.heldBack) if (h === held || h.ended) this.heldBack.delete(h);
+      this.fill();
+    }, REFILL_AFTER_MS);
     refillTimer.unref();
     const onAbort = (): void => slot.kill();
     spec.abortController.signal.addEventListener('abort', onAbort, { once: true });
@@ -548,6 +560,7 @@ export class SparePool {
     let live = 0;
     // Promised ones count: their run is coming (or their promise expires), a burst of new chats must not keep N+K.
     for (const s of this.slots) if (s.state === 'parked' || s.state === 'bound' || s.state === 'starting') live++;
+    live += this.heldBack.size;
     for (; live < this.size; live++) void this.startOne();
   }
 

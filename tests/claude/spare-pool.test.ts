@@ -443,6 +443,26 @@ describe('SparePool: a burst of runs keeps the cores for its own first tokens', 
     await waitUntil(() => pool.stats().starting + pool.stats().parked === 2, 60_000, 'both replacements once the burst ended');
     assert.equal(pool.stats().claims, 2);
   });
+
+  it("a claimed run's replacement waits for the run even when the pool is topped up meanwhile (a spare retired or renewed)", async () => {
+    await waitUntil(() => pool.stats().parked === 2, 60_000, 'two parked spares');
+    const spec: RunSpec = {
+      messages: [{ role: 'user', content: 'slow' }], systemPrompt: null, model: 'sonnet', cwd,
+      allowedTools: PROFILE.allowedTools, disallowedTools: PROFILE.disallowedTools, permissionMode: 'default', maxTurns: 0,
+      abortController: new AbortController(),
+    };
+    const stream = pool.tryClaim(spec, () => { throw new Error('no cold start expected'); });
+    assert.ok(stream, 'served by a spare');
+    const it = stream[Symbol.asyncIterator]();
+    await it.next(); // the run has its spare
+    // Any top-up while the run goes on (here: the other spare retired, as after an MCP sign-in; for a new chat, the
+    // spares renewed when its folder appears) replaces what went, not the spare this run is using.
+    pool.retire('test: a change while a run goes on');
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(pool.stats().starting + pool.stats().parked, 1, "only the retired spare's replacement, not the running one's");
+    for (let r = await it.next(); !r.done; r = await it.next()) void r.value;
+    await waitUntil(() => pool.stats().starting + pool.stats().parked === 2, 60_000, 'the run ended: its replacement starts');
+  });
 });
 
 describe('SparePool.retire(): spares started before a change are never used after it', () => {

@@ -20,6 +20,8 @@ describe('componentFacts', () => {
 
   test('warm start: off, ready/starting/served, or why it was turned off', () => {
     assert.equal(warmStart(null), 'off');
+    // Spares listed ahead with the tools new chats keep bringing (OpenWebUI's built-in tools, an n8n agent's).
+    assert.equal(warmStart({ size: 2, parked: 0, bound: 2, listed: 1, starting: 0, claims: 3 }), "2 ready (1 with the chats' tools listed) · 3 served");
     assert.equal(warmStart({ size: 0 }), 'off');
     assert.equal(warmStart({ size: 2, parked: 1, bound: 0, starting: 1, claims: 4 }), '1 ready, 1 starting · 4 served');
     assert.equal(warmStart({ size: 1, disabled: '3 claims in a row were refused' }), 'off: 3 claims in a row were refused');

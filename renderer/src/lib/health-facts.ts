@@ -30,7 +30,7 @@ function when(iso: string | null): string | null {
   return Number.isFinite(t) ? new Date(t).toLocaleString() : null;
 }
 
-/** "1 ready", "1 ready, 1 starting · 4 served", "off", "off: <why>". */
+/** "1 ready", "1 ready, 1 starting · 4 served", "2 ready (1 with the chats' tools listed)", "off", "off: <why>". */
 export function warmStart(spares: unknown): string {
   const s = rec(spares);
   const size = num(s?.size);
@@ -40,7 +40,9 @@ export function warmStart(spares: unknown): string {
   const ready = (num(s.parked) ?? 0) + (num(s.bound) ?? 0);
   const starting = num(s.starting) ?? 0;
   const claims = num(s.claims) ?? 0;
-  return `${ready} ready${starting ? `, ${starting} starting` : ''}${claims ? ` · ${claims} served` : ''}`;
+  // Listed ahead with the client tools the latest new chats all brought (their first turn then costs nothing extra).
+  const listed = num(s.listed) ?? 0;
+  return `${ready} ready${listed ? ` (${listed} with the chats' tools listed)` : ''}${starting ? `, ${starting} starting` : ''}${claims ? ` · ${claims} served` : ''}`;
 }
 
 /** "live conversations off", "2 live conversations (limit 35): sonnet idle 12 s, opus answering". Model and timing only. */

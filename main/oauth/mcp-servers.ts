@@ -184,8 +184,8 @@ export interface McpServersOptions {
  * How long names() answers from what it read last without reading again. Every request asks (to allow
  * `mcp__<name>`), and reading the config is a `docker exec` in the docker runtime (≈ 0.1 s) and a parse of a file
  * that grows with every chat folder locally. After that a request still gets the last names at once while a new read
- * starts for the next one: a server added with `claude mcp add` in a terminal counts from the request after, one
- * added or removed in the app (`changed`) from the next request — as the spares, started with the old config, are.
+ * starts in the background: a server added with `claude mcp add` in a terminal counts a few seconds later (from the
+ * first request after that read). One added or removed in the app (`changed`) counts from the next request.
  */
 export const MCP_NAMES_FRESH_MS = 3_000;
 

@@ -206,7 +206,8 @@ export class StateFile {
         try {
           await writeFileAtomicAsync(this.file, this.text(), { stillWanted: () => generation === this.generation });
         } catch (err) {
-          this.onError(err instanceof Error ? err.message : String(err));
+          // A write overtaken by a newer one (a synced save at shutdown) had nothing left to say.
+          if (generation === this.generation) this.onError(err instanceof Error ? err.message : String(err));
         }
       }
     } finally {

@@ -433,6 +433,11 @@ export class Services {
     this.monitor.stop();
     await this.oauth?.stop();
     await this.server.close();
+    // A turn that ended while the processes closed saved in the background: on disk before stop() resolves, and
+    // nothing is written after it.
+    this.conversations.flush();
+    this.workspaces.flush();
+    await Promise.all([this.conversations.settled(), this.workspaces.settled()]);
     this.releaseLocks();
   }
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { readJsonFile, writeFileAtomicAsync, writeJsonAtomic, writeJsonAtomicAsync } from '../main/json-file.ts';
+import { readJsonFile, StateFile, writeFileAtomicAsync, writeJsonAtomic, writeJsonAtomicAsync } from '../main/json-file.ts';
 
 const schema = z.object({ n: z.number() });
 
@@ -72,6 +72,23 @@ describe('json-file: atomic writes, validated reads', () => {
       assert.throws(() => writeJsonAtomic(path.join(dir, 'sub'), { n: 2 }));
       assert.deepEqual(readJsonFile(file, schema), { state: 'ok', value: { n: 1 } });
       assert.deepEqual(fs.readdirSync(dir).sort(), ['state.json', 'sub']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a background save overtaken by a newer one reports no failure of its own (one failure, not two, when the file cannot be written)', async () => {
+    const dir = tmpDir();
+    try {
+      // Its folder is a file: every write fails.
+      fs.writeFileSync(path.join(dir, 'data'), '');
+      const errors: string[] = [];
+      const state = new StateFile(path.join(dir, 'data', 'state.json'), () => '{"n":1}', (m) => errors.push(m));
+      state.saveSoon();
+      state.flush(); // shutdown: written now, the background write holds an older state
+      await state.settled();
+      assert.equal(errors.length, 1, errors.join('\n'));
+      assert.match(errors[0], /ENOTDIR|EEXIST/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

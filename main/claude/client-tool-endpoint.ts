@@ -14,7 +14,7 @@ export interface TurnTool {
 
 /** The caller's functions for one turn and where their calls go (main/gateway/client-tools/bridge.ts). */
 export interface ToolTurn {
-  tools: TurnTool[];
+  tools: readonly TurnTool[];
   /**
    * Listed ahead of a turn (a spare made ready for the tools new chats keep bringing), not shown to the model yet.
    * Measured with Claude Code 2.1.330 (bench/probes/listed-tools-taken-back.ts): a tool stays in a session's model
@@ -78,8 +78,17 @@ function defKey(t: TurnTool): string {
 
 /** What a tool set is, for comparing the sets of two requests (names and definitions, in any order). */
 export function toolSetKey(tools: readonly TurnTool[]): string {
-  return JSON.stringify(tools.map((t) => [t.name, defKey(t)]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  let key = setKeys.get(tools);
+  if (key === undefined) {
+    key = JSON.stringify(tools.map((t) => [t.name, defKey(t)]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+    // Only frozen lists are remembered: a list that can still change must be read again.
+    if (Object.isFrozen(tools)) setKeys.set(tools, key);
+  }
+  return key;
 }
+
+/** Requests that send the same tools share one frozen list (main/gateway/client-tools): its key is computed once. */
+const setKeys = new WeakMap<readonly TurnTool[], string>();
 
 /** What Claude gets for a call to a function the current turn does not offer. */
 function notAvailable(name: string): CallToolResult {
@@ -87,7 +96,7 @@ function notAvailable(name: string): CallToolResult {
 }
 
 /** A turn that only lists tools (a spare made ready for the tools new chats keep bringing): no call can reach it. */
-export function listedOnly(tools: TurnTool[]): ToolTurn {
+export function listedOnly(tools: readonly TurnTool[]): ToolTurn {
   return { tools, ahead: true, call: (name) => Promise.resolve(notAvailable(name)) };
 }
 

@@ -82,7 +82,7 @@ export function createSdkRuntime(opts: SdkRuntimeOptions): ClaudeRuntime {
     livePids() {
       return [...children].map((c) => c.pid).filter((p): p is number => typeof p === 'number' && isAlive(p));
     },
-    clientToolsFit(sessionId: string, tools: TurnTool[]): boolean {
+    clientToolsFit(sessionId: string, tools: readonly TurnTool[]): boolean {
       return shown.fits(sessionId, tools);
     },
     run(spec: RunSpec): AsyncIterable<SDKMessage> {

@@ -56,7 +56,7 @@ export interface ClaudeRuntime {
    * Whether a turn offering these client tools may continue the session: Claude Code keeps offering every tool a
    * session was shown, so a session that saw a tool this turn lacks (or defines otherwise) is not continued.
    */
-  clientToolsFit?(sessionId: string, tools: TurnTool[]): boolean;
+  clientToolsFit?(sessionId: string, tools: readonly TurnTool[]): boolean;
   /** PIDs (host-side) of Claude processes this runtime started that are still alive. */
   livePids(): number[];
   /** Starts what the runtime keeps ready between requests (spare processes); Services.start calls it. */

@@ -119,7 +119,7 @@ export class SparePool {
   /** The client tool sets of the latest runs offered to the pool (toolSetKey; '' for none), newest last. */
   private recentToolSets: string[] = [];
   /** The tools bound spares are listed with: the set the latest TOOLS_SEEN runs all brought (see noteTools). */
-  private expectedTools: { key: string; tools: TurnTool[] } | null = null;
+  private expectedTools: { key: string; tools: readonly TurnTool[] } | null = null;
   private disabledReason: string | null = null;
 
   constructor(private readonly opts: SparePoolOptions) {
@@ -264,7 +264,7 @@ export class SparePool {
    * A run with another set (or none) stops that at once. A listed spare still serves any run: tools only listed are
    * taken back when the run's own are listed (ToolTurn.ahead), so no spare is replaced for it.
    */
-  private noteTools(tools: TurnTool[]): void {
+  private noteTools(tools: readonly TurnTool[]): void {
     const key = tools.length ? toolSetKey(tools) : '';
     this.recentToolSets = [...this.recentToolSets, key].slice(-TOOLS_SEEN);
     const same = this.recentToolSets.length === TOOLS_SEEN && this.recentToolSets.every((k) => k === key);

@@ -279,7 +279,7 @@ export class Slot {
    * Claims the spare for the expected session with a prompt that is held back: the folder is bound and its
    * settings, plugins and hooks loaded now, so a matching run only sends its prompt. False when refused or gone.
    */
-  async bind(session: ExpectedSession, onRefused: OnRefused, closed: () => boolean, tools: TurnTool[] | null = null): Promise<boolean> {
+  async bind(session: ExpectedSession, onRefused: OnRefused, closed: () => boolean, tools: readonly TurnTool[] | null = null): Promise<boolean> {
     const spare = this.spare;
     if (!spare) return false;
     const feed = new InputFeed();

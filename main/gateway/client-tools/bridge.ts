@@ -2,7 +2,7 @@ import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CLIENT_TOOL_SERVER, type ToolTurn, type TurnTool } from '../../claude/client-tool-endpoint.ts';
-import type { ClientToolSet } from './definitions.ts';
+import type { ClientTool, ClientToolSet } from './definitions.ts';
 
 export { CLIENT_TOOL_SERVER } from '../../claude/client-tool-endpoint.ts';
 const PREFIX = `mcp__${CLIENT_TOOL_SERVER}__`;
@@ -25,9 +25,21 @@ export function callerToolName(toolName: string): string | null {
 }
 
 /** The caller's functions as the model is shown them: the caller's own JSON Schema, always of type object. */
-export function turnTools(set: ClientToolSet | null | undefined): TurnTool[] {
-  return (set?.tools ?? []).map((t) => ({ name: t.name, description: t.description, inputSchema: { properties: {}, ...t.parameters, type: 'object' } }));
+export function turnTools(set: ClientToolSet | null | undefined): readonly TurnTool[] {
+  if (!set) return [];
+  let tools = shown.get(set.tools);
+  if (!tools) {
+    tools = Object.freeze(set.tools.map((t): TurnTool => Object.freeze({ name: t.name, description: t.description, inputSchema: { properties: {}, ...t.parameters, type: 'object' as const } })));
+    shown.set(set.tools, tools);
+  }
+  return tools;
 }
+
+/**
+ * The model's view of each tool list, built once: requests that sent the same list share its ClientTool array
+ * (definitions.ts), and sharing the TurnTool objects too lets the keys that compare tool sets be computed once.
+ */
+const shown = new WeakMap<readonly ClientTool[], readonly TurnTool[]>();
 
 export function claudeToolName(callerName: string): string {
   return `${PREFIX}${callerName}`;

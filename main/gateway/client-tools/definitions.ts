@@ -21,7 +21,8 @@ export interface ClientTool {
 export type ToolChoice = { kind: 'auto' } | { kind: 'required' } | { kind: 'named'; name: string };
 
 export interface ClientToolSet {
-  tools: ClientTool[];
+  /** Shared by every request that sent the same list (frozen): never changed. */
+  tools: readonly ClientTool[];
   choice: ToolChoice;
   /** false: Claude is asked to call one function per turn (`parallel_tool_calls:false`). */
   parallel: boolean;
@@ -97,12 +98,30 @@ function parseChoice(raw: unknown, names: ReadonlySet<string>): ToolChoice | 'no
 }
 
 /**
- * `tools`, `tool_choice` and `parallel_tool_calls` of a request → the set to expose, or null when nothing is exposed
- * (no tools, or tool_choice "none"). Throws a 400 naming the offending field.
+ * Tool lists already read, by their JSON, per reserved set: OpenWebUI (native function calling) and n8n send the same
+ * list on every turn. A request then gets the same frozen ClientTool objects as the last one, so what is derived from
+ * them (the model's view, the keys that compare tool sets) is reused too. Only lists that passed are kept.
  */
-export function parseClientTools(body: { tools?: unknown; tool_choice?: unknown; parallel_tool_calls?: unknown }, reserved: ReadonlySet<string>): ClientToolSet | null {
-  if (body.tools === undefined || body.tools === null) return null;
-  const parsed = toolsField.safeParse(body.tools);
+const lists = new WeakMap<ReadonlySet<string>, Map<string, readonly ClientTool[]>>();
+const MAX_LISTS = 64;
+/** A list longer than this (as JSON) is read again each time: the cache stays small. */
+const MAX_LIST_CHARS = 200_000;
+
+function readTools(raw: unknown, reserved: ReadonlySet<string>): readonly ClientTool[] {
+  const key = JSON.stringify(raw);
+  let known = lists.get(reserved);
+  const hit = known?.get(key);
+  if (hit) return hit;
+  const tools = Object.freeze(validateTools(raw, reserved).map((t) => Object.freeze(t)));
+  if (key.length > MAX_LIST_CHARS) return tools;
+  if (!known) lists.set(reserved, (known = new Map()));
+  if (known.size >= MAX_LISTS) known.delete(known.keys().next().value ?? '');
+  known.set(key, tools);
+  return tools;
+}
+
+function validateTools(raw: unknown, reserved: ReadonlySet<string>): ClientTool[] {
+  const parsed = toolsField.safeParse(raw);
   if (!parsed.success) throw badRequest(`Invalid 'tools': an array of at most 128 function tools is required.`, 'tools');
   const tools: ClientTool[] = [];
   const seen = new Set<string>();
@@ -121,7 +140,17 @@ export function parseClientTools(body: { tools?: unknown; tool_choice?: unknown;
     const parameters = fn.parameters && typeof fn.parameters === 'object' ? (fn.parameters as JsonSchemaObject) : { type: 'object', properties: {} };
     tools.push({ name, description: fn.description ?? '', parameters, shape });
   }
-  const choice = parseChoice(body.tool_choice, seen);
+  return tools;
+}
+
+/**
+ * `tools`, `tool_choice` and `parallel_tool_calls` of a request → the set to expose, or null when nothing is exposed
+ * (no tools, or tool_choice "none"). Throws a 400 naming the offending field.
+ */
+export function parseClientTools(body: { tools?: unknown; tool_choice?: unknown; parallel_tool_calls?: unknown }, reserved: ReadonlySet<string>): ClientToolSet | null {
+  if (body.tools === undefined || body.tools === null) return null;
+  const tools = readTools(body.tools, reserved);
+  const choice = parseChoice(body.tool_choice, new Set(tools.map((t) => t.name)));
   if (choice === 'none' || tools.length === 0) return null;
   return { tools, choice, parallel: body.parallel_tool_calls !== false };
 }

@@ -3,6 +3,9 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { parseClientTools, reservedToolNames } from '../../../main/gateway/client-tools/definitions.ts';
 import { GatewayError } from '../../../main/gateway/openai-errors.ts';
+import { turnTools } from '../../../main/gateway/client-tools/bridge.ts';
+import { toolSetKey } from '../../../main/claude/client-tool-endpoint.ts';
+import { OPENWEBUI_TOOLS } from '../../fixtures/openwebui-tools.ts';
 
 const reserved = reservedToolNames(['Bash', 'LS', 'Bash(git:*)', 'mcp__github']);
 const weather = { type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string', description: 'City name' }, unit: { type: 'string', enum: ['c', 'f'] } }, required: ['city'] } } };
@@ -69,5 +72,34 @@ describe('client tool definitions', () => {
     rejects({ tools: 'get_weather' }, /Invalid 'tools'/, 'tools');
     rejects({ tools: [weather], tool_choice: { type: 'function', function: { name: 'other' } } }, /no function named 'other'/, 'tool_choice');
     rejects({ tools: [weather], tool_choice: 'always' }, /Invalid 'tool_choice'/, 'tool_choice');
+  });
+
+  it('reads a list sent again (every OpenWebUI turn) once: the same frozen tools, while choice and parallel stay per request', () => {
+    // Each request's body is parsed anew from its JSON, as express does.
+    const body = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ ...JSON.parse(JSON.stringify({ tools: OPENWEBUI_TOOLS })), ...extra });
+    const a = parseClientTools(body(), reserved);
+    const b = parseClientTools(body({ tool_choice: 'required', parallel_tool_calls: false }), reserved);
+    assert.ok(a && b);
+    assert.equal(b.tools, a.tools);
+    assert.ok(Object.isFrozen(a.tools) && a.tools.every((t) => Object.isFrozen(t)));
+    assert.deepEqual([a.choice, a.parallel], [{ kind: 'auto' }, true]);
+    assert.deepEqual([b.choice, b.parallel], [{ kind: 'required' }, false]);
+    // What the process compares is derived once per list too.
+    assert.equal(turnTools(b), turnTools(a));
+    assert.equal(toolSetKey(turnTools(b)), toolSetKey(turnTools(a)));
+    // A changed definition is another list; a list that failed is refused again, not remembered.
+    const changed = JSON.parse(JSON.stringify(OPENWEBUI_TOOLS)) as typeof OPENWEBUI_TOOLS;
+    const first = changed[0];
+    if (first.type === 'function') first.function.description = 'changed';
+    const c = parseClientTools({ tools: changed }, reserved);
+    assert.notEqual(c?.tools, a.tools);
+    assert.equal(c?.tools[0].description, 'changed');
+    for (let i = 0; i < 2; i++) rejects({ tools: [weather, weather] }, /used twice/);
+  });
+
+  it('keeps the lists it has read for one reserved set apart from another\'s', () => {
+    const other = reservedToolNames(['get_weather']);
+    assert.ok(parseClientTools({ tools: [weather] }, reserved));
+    assert.throws(() => parseClientTools({ tools: [weather] }, other), /one of Claude Code's own tools/);
   });
 });

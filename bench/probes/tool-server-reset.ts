@@ -6,8 +6,9 @@
  * of the next model request.
  * Measured 2026-12-06 with Claude Code 2.1.330: the model request carries only the new server's tools (0, or the 2),
  * `echo` stays connected, and the remove and the add took 4–15 ms and 4–24 ms. Without the reset, all 34 are carried.
- * Not used by the gateway yet: a kept process whose chat drops a tool it was shown could continue this way instead of
- * starting a fresh session (client-tool-endpoint.ts).
+ * That holds only for tools no model request carried yet (here: listed, never shown). Once a request carried a tool,
+ * the reset does not take it back, in the same process or after `--resume` (bench/probes/resumed-tool-reset.ts): a
+ * chat that drops a tool it was shown still needs a fresh session (client-tool-endpoint.ts).
  * Run: npx tsx bench/probes/tool-server-reset.ts
  */
 import fs from 'node:fs';

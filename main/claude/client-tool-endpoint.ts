@@ -28,8 +28,9 @@ export interface ToolTurn {
 
 /**
  * The client tools each session was ever shown (union over its turns): Claude Code keeps offering a tool its session
- * saw — in the same process and after `--resume` too (measured, 2.1.330) — so a session whose tools this turn does
- * not cover is not continued: the turn starts a fresh session with the history as context (turn.ts).
+ * saw — in the same process and after `--resume` too, even with its MCP server removed and added again (measured,
+ * 2.1.330: bench/probes/resumed-tool-reset.ts) — so a session whose tools this turn does not cover is not continued:
+ * the turn starts a fresh session with the history as context (turn.ts).
  */
 export class ShownTools {
   private readonly bySession = new Map<string, Map<string, string>>();

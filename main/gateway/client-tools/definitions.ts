@@ -1,6 +1,7 @@
 import { BUILTIN_TOOL_NAMES } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
 import { badRequest } from '../openai-errors.ts';
+import { localRefsInDefs } from './local-refs.ts';
 
 /**
  * The caller's own functions (`tools` of a chat completions request), validated and ready to become Claude's tools
@@ -75,10 +76,12 @@ function convertShape(s: JsonSchemaObject, param: string): z.ZodRawShape {
   }
   let converted: z.ZodType;
   try {
-    converted = z.fromJSONSchema({ ...s, type: 'object' });
+    converted = z.fromJSONSchema({ ...localRefsInDefs(s), type: 'object' });
   } catch (err) {
     throw badRequest(`Invalid '${param}': not a usable JSON Schema (${err instanceof Error ? err.message : String(err)}).`, param, 'invalid_function_parameters');
   }
+  // Keys given by a pattern only (patternProperties): an object all the same; its arguments are not checked here.
+  if (converted instanceof z.ZodRecord) return {};
   if (!(converted instanceof z.ZodObject)) throw badRequest(`Invalid '${param}': the schema does not describe an object.`, param, 'invalid_function_parameters');
   return converted.shape;
 }

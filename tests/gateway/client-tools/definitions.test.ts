@@ -102,4 +102,21 @@ describe('client tool definitions', () => {
     assert.ok(parseClientTools({ tools: [weather] }, reserved));
     assert.throws(() => parseClientTools({ tools: [weather] }, other), /one of Claude Code's own tools/);
   });
+
+  it("accepts schemas other generators write: #/definitions/… and pointer refs (MCP and LangChain tools), keys by pattern only", () => {
+    const point = { type: 'object', properties: { x: { type: 'number' } }, required: ['x'] };
+    const viaDefinitions = { type: 'function', function: { name: 'move', parameters: { type: 'object', definitions: { P: point }, properties: { to: { $ref: '#/definitions/P' } }, required: ['to'] } } };
+    const viaPointer = { type: 'function', function: { name: 'line', parameters: { type: 'object', properties: { from: point, to: { $ref: '#/properties/from' } } } } };
+    const byPattern = { type: 'function', function: { name: 'tags', parameters: { type: 'object', patternProperties: { '^t_': { type: 'string' } } } } };
+    const set = parseClientTools({ tools: [viaDefinitions, viaPointer, byPattern] }, reserved);
+    assert.deepEqual(set?.tools.map((t) => t.name), ['move', 'line', 'tags']);
+    // The model is shown the schema as sent; arguments are checked through the references.
+    assert.deepEqual(set?.tools[0].parameters, viaDefinitions.function.parameters);
+    const move = z.object(set?.tools[0].shape ?? {});
+    assert.equal(move.safeParse({ to: { x: 1 } }).success, true);
+    assert.equal(move.safeParse({ to: { x: 'one' } }).success, false);
+    assert.equal(z.object(set?.tools[1].shape ?? {}).safeParse({ to: { x: 'one' } }).success, false);
+    assert.equal(z.object(set?.tools[2].shape ?? {}).safeParse({ t_a: 'x' }).success, true);
+    rejects({ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { $ref: '#/definitions/Nope' } } } } }] }, /not a usable JSON Schema \(Reference not found/);
+  });
 });

@@ -30,14 +30,25 @@ function resolvePointer(root: unknown, ref: string): unknown {
   return at;
 }
 
+/**
+ * Bounds on what a request's schema can make this copy (the schema is the caller's, so possibly hostile): the
+ * references moved, and the characters copied for them against the schema's own size. A reference past either
+ * bound is left as it is, and zod refuses the schema (a 400), rather than the gateway expanding it.
+ */
+const MAX_MOVED = 200;
+const MAX_COPIED_PER_CHAR = 2;
+
 /** `schema`, or a copy whose local references all point into `$defs` (one that resolves to nothing is left as it is). */
 export function localRefsInDefs(schema: Json): Json {
-  if (!JSON.stringify(schema).includes('"$ref"')) return schema;
+  const text = JSON.stringify(schema);
+  if (!text.includes('"$ref"')) return schema;
+  let budget = MAX_COPIED_PER_CHAR * text.length;
   const out = structuredClone(schema);
   // The same object as out.$defs (so the ones already there are walked with the rest); each one added is walked too.
   const defs: Json = isObject(out.$defs) ? out.$defs : {};
   out.$defs = defs;
-  const names = new Map<string, string>();
+  // By what a reference points at, not how it is written: many spellings of one pointer share one definition.
+  const names = new Map<unknown, string>();
   const pending: unknown[] = [out];
   while (pending.length) {
     const node = pending.pop();
@@ -45,13 +56,15 @@ export function localRefsInDefs(schema: Json): Json {
     if (!isObject(node)) continue;
     const ref = node.$ref;
     if (typeof ref === 'string' && ref.startsWith('#') && !ref.startsWith('#/$defs/')) {
-      let name = names.get(ref);
-      if (name === undefined) {
-        const target = resolvePointer(schema, ref);
-        if (target !== undefined) {
+      const target = resolvePointer(schema, ref);
+      let name = target === undefined ? undefined : names.get(target);
+      if (target !== undefined && name === undefined && names.size < MAX_MOVED) {
+        const size = JSON.stringify(target)?.length ?? 0;
+        if (size <= budget) {
+          budget -= size;
           name = `ref_${names.size}`;
           while (Object.hasOwn(defs, name)) name = `_${name}`;
-          names.set(ref, name);
+          names.set(target, name);
           const copy = structuredClone(target);
           defs[name] = copy;
           pending.push(copy);

@@ -51,4 +51,33 @@ describe('client tools: local $refs for zod', () => {
       assert.throws(() => validator(schema), /Reference not found/);
     }
   });
+
+  it('a hostile schema cannot make it copy a large part once per spelling of a pointer to it (bounded output)', () => {
+    // ≈ 100 KB of schema named by 300 spellings of a pointer to it: %-escapes that decode to the same key, and an
+    // array index written with more and more leading zeros.
+    const big = { type: 'object', properties: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`field_${i}`, { type: 'string', description: 'x'.repeat(20) }])) };
+    const escaped = (i: number): string => [...'big'].map((c, j) => ((i >> j) & 1 ? `%${c.charCodeAt(0).toString(16)}` : c)).join('');
+    const list = { type: 'array', items: [big] };
+    const refs: Record<string, unknown> = {};
+    for (let i = 0; i < 8; i++) refs[`r${i}`] = { $ref: `#/properties/${escaped(i)}` };
+    for (let i = 8; i < 300; i++) refs[`r${i}`] = { $ref: `#/properties/list/items/${'0'.repeat(i - 7)}` };
+    const schema = { type: 'object', properties: { big, list, ...refs } };
+    const inputChars = JSON.stringify(schema).length;
+    const out = localRefsInDefs(schema);
+    assert.ok(JSON.stringify(out).length < 3 * inputChars, `output ${JSON.stringify(out).length} chars for ${inputChars} in`);
+    // What it did move still checks arguments through the references.
+    const v = z.fromJSONSchema(out as Parameters<typeof z.fromJSONSchema>[0]);
+    assert.equal(v.safeParse({ r0: { field_1: 'a' } }).success, true);
+    assert.equal(v.safeParse({ r0: { field_1: 1 } }).success, false);
+  });
+
+  it('moves at most a bounded number of references; the rest stay unresolved, so the schema is refused, not expanded', () => {
+    // 2 000 distinct small targets: each is cheap, all together would still be work a request should not buy.
+    const parts = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`p${i}`, { type: 'string' }]));
+    const refs = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`r${i}`, { $ref: `#/properties/p${i}` }]));
+    const out = localRefsInDefs({ type: 'object', properties: { ...parts, ...refs } });
+    const defs = Object.keys((out.$defs ?? {}) as object);
+    assert.ok(defs.length <= 200, `${defs.length} definitions`);
+    assert.throws(() => z.fromJSONSchema(out as Parameters<typeof z.fromJSONSchema>[0]), /Reference not found/);
+  });
 });

@@ -16,12 +16,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { query, type McpSdkServerConfigWithInstance, type Options } from '@anthropic-ai/claude-agent-sdk';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { query, type Options } from '@anthropic-ai/claude-agent-sdk';
 import { resolveClaudeBinary } from '../../main/claude/binary.ts';
 import { InputFeed } from '../../main/claude/input-feed.ts';
-import { OPENWEBUI_TOOLS } from '../../tests/fixtures/openwebui-tools.ts';
+import { clientToolsServer, OPENWEBUI_MCP_TOOLS, type McpTool } from './client-tools-server.ts';
 import { startScriptedAnthropic, type Script } from '../../tests/fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from '../../tests/helpers/gateway.ts';
 
@@ -33,20 +31,14 @@ const script: Script = (req) => {
 const api = await startScriptedAnthropic(script, { keepRequests: 0 });
 const binary = resolveClaudeBinary();
 if (!binary) throw new Error('Claude Code binary not found');
-const TOOLS = OPENWEBUI_TOOLS.flatMap((t) => (t.type === 'function' ? [{ name: t.function.name, description: t.function.description ?? '', inputSchema: t.function.parameters, _meta: { 'anthropic/alwaysLoad': true } }] : []));
-function server(tools: typeof TOOLS): McpSdkServerConfigWithInstance {
-  const mcp = new McpServer({ name: 'client_tools', version: '1' }, { capabilities: { tools: { listChanged: true } } });
-  mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }) as never);
-  return { type: 'sdk', name: 'client_tools', instance: mcp };
-}
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-resume-'));
 
-async function turn(tools: typeof TOOLS, text: string, opts: { resume?: string; reset?: boolean }): Promise<{ session: string; carried: number[] }> {
+async function turn(tools: McpTool[], text: string, opts: { resume?: string; reset?: boolean }): Promise<{ session: string; carried: number[] }> {
   carried = [];
   const feed = new InputFeed();
   const options: Options = {
     cwd: home, env: { ...process.env, ...claudeTestEnv(api.url, home) }, includePartialMessages: true, pathToClaudeCodeExecutable: binary ?? undefined,
-    allowedTools: ['Read'], systemPrompt: { type: 'preset', preset: 'claude_code' }, mcpServers: { client_tools: server(tools) },
+    allowedTools: ['Read'], systemPrompt: { type: 'preset', preset: 'claude_code' }, mcpServers: { client_tools: clientToolsServer(tools) },
     ...(opts.resume ? { resume: opts.resume } : {}),
   };
   const q = query({ prompt: feed, options });
@@ -54,7 +46,7 @@ async function turn(tools: typeof TOOLS, text: string, opts: { resume?: string; 
   await q.initializationResult();
   if (opts.reset) {
     await q.setMcpServers({});
-    await q.setMcpServers({ client_tools: server(tools) });
+    await q.setMcpServers({ client_tools: clientToolsServer(tools) });
   }
   feed.push([{ role: 'user', content: text }]);
   let session = '';
@@ -71,17 +63,17 @@ async function turn(tools: typeof TOOLS, text: string, opts: { resume?: string; 
   return { session, carried };
 }
 
-const first = await turn(TOOLS, 'turn 1', {});
+const first = await turn(OPENWEBUI_MCP_TOOLS, 'turn 1', {});
 console.log('turn 1, 34 listed:', first.carried);
-const asIs = await turn(TOOLS.slice(0, 2), 'turn 2', { resume: first.session });
+const asIs = await turn(OPENWEBUI_MCP_TOOLS.slice(0, 2), 'turn 2', { resume: first.session });
 console.log('resumed, 2 listed:', asIs.carried);
-const reset = await turn(TOOLS.slice(0, 2), 'turn 3', { resume: asIs.session, reset: true });
+const reset = await turn(OPENWEBUI_MCP_TOOLS.slice(0, 2), 'turn 3', { resume: asIs.session, reset: true });
 console.log('resumed, 2 listed, server reset before the turn:', reset.carried);
 // The same in one process: a turn with the 34, the server reset to 2, a second turn.
 {
   carried = [];
   const feed = new InputFeed();
-  const q = query({ prompt: feed, options: { cwd: home, env: { ...process.env, ...claudeTestEnv(api.url, home) }, includePartialMessages: true, pathToClaudeCodeExecutable: binary, allowedTools: ['Read'], systemPrompt: { type: 'preset', preset: 'claude_code' }, mcpServers: { client_tools: server(TOOLS) } } });
+  const q = query({ prompt: feed, options: { cwd: home, env: { ...process.env, ...claudeTestEnv(api.url, home) }, includePartialMessages: true, pathToClaudeCodeExecutable: binary, allowedTools: ['Read'], systemPrompt: { type: 'preset', preset: 'claude_code' }, mcpServers: { client_tools: clientToolsServer(OPENWEBUI_MCP_TOOLS) } } });
   const it = q[Symbol.asyncIterator]();
   const untilResult = async (): Promise<void> => {
     for (;;) {
@@ -93,7 +85,7 @@ console.log('resumed, 2 listed, server reset before the turn:', reset.carried);
   feed.push([{ role: 'user', content: 'one process, turn 1' }]);
   await untilResult();
   await q.setMcpServers({});
-  await q.setMcpServers({ client_tools: server(TOOLS.slice(0, 2)) });
+  await q.setMcpServers({ client_tools: clientToolsServer(OPENWEBUI_MCP_TOOLS.slice(0, 2)) });
   feed.push([{ role: 'user', content: 'one process, turn 2' }]);
   await untilResult();
   console.log('one process: 34, then the server reset to 2:', carried);

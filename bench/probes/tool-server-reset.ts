@@ -15,24 +15,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { query, type Options, type McpSdkServerConfigWithInstance } from '@anthropic-ai/claude-agent-sdk';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { query, type Options } from '@anthropic-ai/claude-agent-sdk';
 import { resolveClaudeBinary } from '../../main/claude/binary.ts';
 import { InputFeed } from '../../main/claude/input-feed.ts';
-import { OPENWEBUI_TOOLS } from '../../tests/fixtures/openwebui-tools.ts';
+import { clientToolsServer, OPENWEBUI_MCP_TOOLS } from './client-tools-server.ts';
 import { startScriptedAnthropic, type Script } from '../../tests/fixtures/scripted-anthropic.ts';
 import { claudeTestEnv } from '../../tests/helpers/gateway.ts';
 let lastTools: string[] = [];
 const script: Script = (req) => { lastTools = (req.tools ?? []).map((t) => t.name).filter((n) => n.startsWith('mcp__')); return { blocks: [{ type: 'text', text: 'hello there', chunks: 2 }] }; };
 const api = await startScriptedAnthropic(script, { keepRequests: 0 });
 const binary = resolveClaudeBinary()!;
-const TOOLS = OPENWEBUI_TOOLS.flatMap((t) => (t.type === 'function' ? [{ name: t.function.name, description: t.function.description ?? '', inputSchema: t.function.parameters, _meta: { 'anthropic/alwaysLoad': true } }] : []));
-function server(tools: typeof TOOLS): McpSdkServerConfigWithInstance {
-  const mcp = new McpServer({ name: 'client_tools', version: '1' }, { capabilities: { tools: { listChanged: true } } });
-  mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }) as never);
-  return { type: 'sdk', name: 'client_tools', instance: mcp };
-}
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-exp-'));
 // A user MCP server of its own (stdio): it must stay connected through the reset.
 const echoServer = path.join(home, 'echo-mcp.mjs');
@@ -48,7 +40,7 @@ const env0 = claudeTestEnv(api.url, home);
 fs.writeFileSync(path.join(home, '.claude', '.claude.json'), JSON.stringify({ mcpServers: { echo: { type: 'stdio', command: 'node', args: [echoServer] } } }));
 const feed = new InputFeed();
 const options: Options = { cwd: home, env: { ...process.env, ...env0 }, includePartialMessages: true, pathToClaudeCodeExecutable: binary,
-  allowedTools: ['Bash', 'Read', 'mcp__echo__ping'], systemPrompt: { type: 'preset', preset: 'claude_code' }, mcpServers: { client_tools: server(TOOLS) } };
+  allowedTools: ['Bash', 'Read', 'mcp__echo__ping'], systemPrompt: { type: 'preset', preset: 'claude_code' }, mcpServers: { client_tools: clientToolsServer(OPENWEBUI_MCP_TOOLS) } };
 const q = query({ prompt: feed, options });
 const it = q[Symbol.asyncIterator]();
 await q.initializationResult();
@@ -59,7 +51,7 @@ console.log('status settled', JSON.stringify((await q.mcpServerStatus()).map((x)
 const t0 = performance.now();
 if (!process.env.NORESET) console.log('remove', JSON.stringify(await q.setMcpServers({})));
 const t1 = performance.now();
-if (!process.env.NORESET) console.log('add', JSON.stringify(await q.setMcpServers({ client_tools: server(process.env.ADD === 'few' ? TOOLS.slice(0, 2) : []) })));
+if (!process.env.NORESET) console.log('add', JSON.stringify(await q.setMcpServers({ client_tools: clientToolsServer(process.env.ADD === 'few' ? OPENWEBUI_MCP_TOOLS.slice(0, 2) : []) })));
 const t2 = performance.now();
 console.log('status after', JSON.stringify((await q.mcpServerStatus()).map((x) => [x.name, x.status])));
 console.log('remove ms', (t1 - t0).toFixed(1), 'add ms', (t2 - t1).toFixed(1));

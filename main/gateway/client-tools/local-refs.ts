@@ -15,6 +15,7 @@ function isObject(v: unknown): v is Json {
 function resolvePointer(root: unknown, ref: string): unknown {
   const path = ref.slice(1);
   if (path === '') return root;
+  if (!path.startsWith('/')) return undefined; // an anchor (`#name`), not a pointer
   let at: unknown = root;
   for (const raw of path.slice(1).split('/')) {
     let key: string;

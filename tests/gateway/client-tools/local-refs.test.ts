@@ -44,8 +44,8 @@ describe('client tools: local $refs for zod', () => {
     assert.equal(localRefsInDefs(defsOnly), defsOnly);
   });
 
-  it('leaves a reference that points at nothing (or is malformed) for zod to refuse', () => {
-    for (const ref of ['#/definitions/Nope', '#/properties/%E0%A4%A']) {
+  it('leaves a reference that points at nothing (or is malformed, or an anchor) for zod to refuse', () => {
+    for (const ref of ['#/definitions/Nope', '#/properties/%E0%A4%A', '#xproperties/p']) {
       const schema = { type: 'object', properties: { p: { $ref: ref } } };
       assert.equal(localRefsInDefs(schema), schema);
       assert.throws(() => validator(schema), /Reference not found/);
